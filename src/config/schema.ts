@@ -15,6 +15,20 @@ export interface Config {
     readTimeoutMs: number;
     /** How long a graceful shutdown waits for in-flight requests before cutting them off. */
     shutdownTimeoutMs: number;
+    /** Write requests (every push protocol) decoded and appended at once; more wait in a queue. */
+    maxConcurrentWrites: number;
+    /** Write requests allowed to wait; beyond it a write gets 429. */
+    writeQueueLength: number;
+    /** How long a write may wait in that queue before it gets 503. */
+    writeQueueTimeoutMs: number;
+  };
+  /** PromQL limits, as Prometheus' --query.* flags. */
+  query: {
+    lookbackDeltaMs: number;
+    /** 0: no limit. */
+    timeoutMs: number;
+    maxSamples: number;
+    maxConcurrency: number;
   };
   storage: {
     path: string;
@@ -46,7 +60,7 @@ export interface AgentConfig {
   /** Address of the agent's own /metrics. */
   listen: string;
   remoteWrite: { url: string; timeoutMs: number; minBackoffMs: number; maxBackoffMs: number };
-  queue: { path: string; maxBytes: number; segmentBytes: number };
+  queue: { path: string; maxBytes: number; segmentBytes: number; fsync: 'always' | 'interval' | 'never' };
   /** How often the host collectors run. */
   collectIntervalMs: number;
   /** Host collectors to run (node_exporter's collector names); empty list: none. */
@@ -81,6 +95,16 @@ const serverSchema = section({
   max_decoded_bytes: size('256MiB'),
   read_timeout: duration('30s', { zeroMeans: 'for no limit' }),
   shutdown_timeout: duration('10s', { zeroMeans: 'to cut in-flight requests off at once' }),
+  max_concurrent_writes: count(64),
+  write_queue_length: count(256, 'to refuse a write at once when all slots are busy'),
+  write_queue_timeout: duration('10s', { positive: true }),
+});
+
+const querySchema = section({
+  lookback_delta: duration('5m', { positive: true }),
+  timeout: duration('2m', { zeroMeans: 'for no limit' }),
+  max_samples: count(50_000_000),
+  max_concurrency: count(20),
 });
 
 const storageSchema = section({
@@ -128,6 +152,7 @@ const agentSchema = section({
     path: nonEmptyString('./agent-data'),
     max_size: size('1GiB'),
     segment_size: size('8MiB'),
+    fsync: oneOf(['always', 'interval', 'never'] as const, 'interval'),
   }),
   collect_interval: duration('15s', { positive: true }),
   collectors: z.array(z.enum(HOST_COLLECTORS, { error: (iss) => `unknown collector ${describe(iss.input)} (known: ${HOST_COLLECTORS.join(', ')})` }))
@@ -151,6 +176,7 @@ const prometheusSections = Object.fromEntries(PROMETHEUS_SECTIONS.filter((k) => 
 export const fileSchema = z.strictObject({
   server: serverSchema,
   storage: storageSchema,
+  query: querySchema,
   limits: limitsSchema,
   self_monitoring: selfMonitoringSchema,
   log: logSchema,
@@ -167,6 +193,15 @@ export const fileSchema = z.strictObject({
     maxDecodedBytes: f.server.max_decoded_bytes,
     readTimeoutMs: f.server.read_timeout,
     shutdownTimeoutMs: f.server.shutdown_timeout,
+    maxConcurrentWrites: f.server.max_concurrent_writes,
+    writeQueueLength: f.server.write_queue_length,
+    writeQueueTimeoutMs: f.server.write_queue_timeout,
+  },
+  query: {
+    lookbackDeltaMs: f.query.lookback_delta,
+    timeoutMs: f.query.timeout,
+    maxSamples: f.query.max_samples,
+    maxConcurrency: f.query.max_concurrency,
   },
   storage: {
     path: f.storage.path,
@@ -195,7 +230,7 @@ export const fileSchema = z.strictObject({
       minBackoffMs: f.agent.remote_write.min_backoff,
       maxBackoffMs: f.agent.remote_write.max_backoff,
     },
-    queue: { path: f.agent.queue.path, maxBytes: f.agent.queue.max_size, segmentBytes: f.agent.queue.segment_size },
+    queue: { path: f.agent.queue.path, maxBytes: f.agent.queue.max_size, segmentBytes: f.agent.queue.segment_size, fsync: f.agent.queue.fsync },
     collectIntervalMs: f.agent.collect_interval,
     collectors: [...new Set(f.agent.collectors)],
   },
