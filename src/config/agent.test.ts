@@ -17,7 +17,7 @@ describe('agent section', () => {
       '  collectors: [cpu, loadavg]',
     ].join('\n'), 'agent.yml');
     expect(config.agent.remoteWrite).toMatchObject({ url: 'http://strata:9190/api/v1/write', minBackoffMs: 50, maxBackoffMs: 5000 });
-    expect(config.agent.queue).toEqual({ path: '/var/lib/strata-agent', maxBytes: 64 << 20, segmentBytes: 1 << 20 });
+    expect(config.agent.queue).toEqual({ path: '/var/lib/strata-agent', maxBytes: 64 << 20, segmentBytes: 1 << 20, fsync: 'interval' });
     expect(config.agent.collectors).toEqual(['cpu', 'loadavg']);
   });
 
