@@ -65,6 +65,8 @@ export interface AgentConfig {
   collectIntervalMs: number;
   /** Host collectors to run (node_exporter's collector names); empty list: none. */
   collectors: string[];
+  /** The agent's own metrics forwarded as job "strata-agent" every collect interval. */
+  selfMonitoring: { enabled: boolean };
 }
 
 export const DEFAULT_AGENT_LISTEN = '0.0.0.0:9191';
@@ -157,6 +159,7 @@ const agentSchema = section({
   collect_interval: duration('15s', { positive: true }),
   collectors: z.array(z.enum(HOST_COLLECTORS, { error: (iss) => `unknown collector ${describe(iss.input)} (known: ${HOST_COLLECTORS.join(', ')})` }))
     .prefault([...HOST_COLLECTORS]),
+  self_monitoring: section({ enabled: bool(true) }),
 }).superRefine((a, ctx) => {
   if (a.queue.segment_size > a.queue.max_size) ctx.addIssue({ code: 'custom', path: ['queue', 'segment_size'], message: 'must not be larger than queue.max_size' });
   if (a.remote_write.min_backoff > a.remote_write.max_backoff) ctx.addIssue({ code: 'custom', path: ['remote_write', 'min_backoff'], message: 'must not be larger than max_backoff' });
@@ -233,6 +236,7 @@ export const fileSchema = z.strictObject({
     queue: { path: f.agent.queue.path, maxBytes: f.agent.queue.max_size, segmentBytes: f.agent.queue.segment_size, fsync: f.agent.queue.fsync },
     collectIntervalMs: f.agent.collect_interval,
     collectors: [...new Set(f.agent.collectors)],
+    selfMonitoring: { enabled: f.agent.self_monitoring.enabled },
   },
 }));
 
