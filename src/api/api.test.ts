@@ -260,6 +260,9 @@ function fakeDB(q: Partial<{
     querier: () => ({ select: none, series: q.series ?? none, labelNames: q.labelNames ?? none, labelValues: q.labelValues ?? none }),
     append: async () => ({ appended: 0, duplicates: 0, seriesCreated: 0, rejected: {}, errors: [] }),
     flush: async () => ({ blocks: 0, samples: 0 }),
+    import: async () => {
+      throw new Error('not used');
+    },
     stats: () => {
       throw new Error('not used');
     },

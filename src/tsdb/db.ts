@@ -18,6 +18,7 @@ import {
 import { Compactor } from './compactor/index.ts';
 import { lockDataDir } from './lock.ts';
 import { mergeQuerier } from './querier.ts';
+import { importCutoff, prepareImport, splitAtTime, writePreparedBlocks, type DBImportResult, type Importable, type ImportSeries } from './import.ts';
 
 export interface DBOptions {
   dir: string;
@@ -56,7 +57,7 @@ export interface DBStats {
   replay: { durationMs: number; samples: number };
 }
 
-export interface DB extends Appendable, Queryable {
+export interface DB extends Appendable, Queryable, Importable {
   flush(): Promise<{ blocks: number; samples: number }>;
   stats(): DBStats;
   close(): Promise<void>;
@@ -87,6 +88,8 @@ class TSDB implements DB {
   /** Maintenance tasks run one after another on this chain. */
   private chain: Promise<unknown> = Promise.resolve();
   private maintenancePending = false;
+  /** Imports writing blocks right now; close waits for them. */
+  private readonly importing = new Set<Promise<unknown>>();
 
   private compactions = 0;
   private compactionsFailed = 0;
@@ -210,6 +213,45 @@ class TSDB implements DB {
     return result;
   }
 
+  async import(input: readonly ImportSeries[]): Promise<DBImportResult> {
+    if (this.closed) throw new AppendError(503, 'shutting_down', 'storage is shutting down');
+    const prep = prepareImport(input);
+    // The split and the head's checks run in one synchronous step (append checks before its
+    // first await), so the head's window cannot move in between.
+    const cutoff = importCutoff(this.head.minValidTime(), this.head.maxTime, Date.now(), this.blockRange);
+    const { recent, old } = splitAtTime(prep.series, cutoff);
+    const headSamples = recent.offsets[recent.series.length];
+    const head = headSamples > 0 ? await this.append(recent) : null;
+    // Each block appears on disk by one rename (a crash leaves none or a whole one) and joins the
+    // block list in one synchronous step once all are written; maintenance only ever replaces
+    // the blocks it compacted, so it keeps these.
+    const writing = writePreparedBlocks(this.dir, old, this.blockRange, this.compress);
+    this.importing.add(writing);
+    let metas: BlockMeta[];
+    try {
+      metas = await writing;
+    } finally {
+      this.importing.delete(writing);
+    }
+    if (!this.closed) {
+      for (const m of metas) this.blocks.push(openBlock(path.join(this.dir, m.ulid)));
+      this.sortBlocks();
+    }
+    const blockSamples = metas.reduce((n, m) => n + m.stats.numSamples, 0);
+    let pastRetention = 0;
+    if (this.retention > 0 && metas.length > 0) {
+      const cutoffTime = this.newestTime() - this.retention;
+      for (const m of metas) if (m.maxTime <= cutoffTime) pastRetention += m.stats.numSamples;
+    }
+    if (metas.length > 0) {
+      this.log.info({ blocks: metas.length, samples: blockSamples, headSamples, mint: prep.minTime, maxt: prep.maxTime }, 'imported data written into blocks');
+    }
+    return {
+      series: prep.series.length, samples: prep.samples, duplicates: prep.duplicates, minTime: prep.minTime, maxTime: prep.maxTime,
+      headSamples, head, blockSamples, blocks: metas, retentionMs: this.retention, pastRetention,
+    };
+  }
+
   private count(reason: string, n: number): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + n;
   }
@@ -296,8 +338,7 @@ class TSDB implements DB {
   /** Deletes blocks entirely older than the retention, measured from the newest data. */
   private applyRetention(): void {
     if (this.retention <= 0 || this.blocks.length === 0) return;
-    const newest = Math.max(this.head.maxTime, ...this.blocks.map((b) => b.meta.maxTime - 1));
-    const cutoff = newest - this.retention;
+    const cutoff = this.newestTime() - this.retention;
     const expired = this.blocks.filter((b) => b.meta.maxTime <= cutoff);
     if (expired.length === 0) return;
     this.blocks = this.blocks.filter((b) => !expired.includes(b));
@@ -305,6 +346,11 @@ class TSDB implements DB {
       this.log.info({ block: b.meta.ulid, maxTime: new Date(b.meta.maxTime).toISOString() }, 'block past retention deleted');
       this.deleteBlock(b);
     }
+  }
+
+  /** The newest sample time the DB holds, retention's reference point. */
+  private newestTime(): number {
+    return Math.max(this.head.maxTime, ...this.blocks.map((b) => b.meta.maxTime - 1));
   }
 
   private deleteBlock(b: Block): void {
@@ -375,6 +421,7 @@ class TSDB implements DB {
     // Let a running maintenance task finish: blocks are written atomically, but a half-done
     // checkpoint is better finished than redone.
     await this.chain;
+    await Promise.allSettled([...this.importing]);
     await this.compactor.close();
     this.wal.close();
     for (const b of this.blocks) b.close();

@@ -2,9 +2,9 @@
 // blocks, one per block range they touch, marked as imported (BlockMeta.source) so they never move
 // the head's persisted-before point. Blocks that overlap existing ones are fine: queries merge
 // them, and compaction folds them together later.
-import type { Labels } from '../model/index.ts';
-import { compareLabels } from '../model/index.ts';
+import { compareLabels, SampleBatchBuilder, type Labels, type SampleBatch } from '../model/index.ts';
 import { writeBlock, type BlockMeta, type BlockSeriesInput } from './block/index.ts';
+import type { AppendResult } from './types.ts';
 
 export interface ImportSeries {
   labels: Labels;
@@ -32,13 +32,17 @@ export interface ImportBlocksResult {
 
 const DEFAULT_RANGE = 2 * 3600 * 1000;
 
-/**
- * Writes the series into new blocks in `dir` (a data directory that no running DB holds).
- * Each series' samples are sorted and de-duplicated in place of copies; the inputs are not changed.
- */
-export async function writeImportBlocks(dir: string, input: readonly ImportSeries[], opts: ImportBlocksOptions = {}): Promise<ImportBlocksResult> {
-  const range = opts.blockRangeMs ?? DEFAULT_RANGE;
-  if (!Number.isSafeInteger(range) || range <= 0) throw new Error(`invalid block range ${range}`);
+/** Series made ready for writing: each sorted by time without duplicates, all sorted by labels. */
+export interface PreparedImport {
+  series: ImportSeries[];
+  samples: number;
+  duplicates: number;
+  minTime: number;
+  maxTime: number;
+}
+
+/** Sorts and de-duplicates each series (copies only where needed) and orders the series by labels. */
+export function prepareImport(input: readonly ImportSeries[]): PreparedImport {
   const series: ImportSeries[] = [];
   let samples = 0;
   let duplicates = 0;
@@ -54,7 +58,55 @@ export async function writeImportBlocks(dir: string, input: readonly ImportSerie
     maxTime = Math.max(maxTime, sorted.timestamps[sorted.timestamps.length - 1]);
   }
   series.sort((a, b) => compareLabels(a.labels, b.labels));
+  return { series, samples, duplicates, minTime, maxTime };
+}
 
+/**
+ * Splits prepared series at `cutoff`: samples at or after it as one batch for the head (series in
+ * label order, each once), the older ones as series for import blocks.
+ */
+export function splitAtTime(series: readonly ImportSeries[], cutoff: number): { recent: SampleBatch; old: ImportSeries[] } {
+  const old: ImportSeries[] = [];
+  let recentSamples = 0;
+  const cuts = new Uint32Array(series.length);
+  for (let i = 0; i < series.length; i++) {
+    const ts = series[i].timestamps;
+    let lo = 0;
+    let hi = ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid] < cutoff) lo = mid + 1;
+      else hi = mid;
+    }
+    cuts[i] = lo;
+    recentSamples += ts.length - lo;
+    if (lo > 0) old.push({ labels: series[i].labels, timestamps: ts.subarray(0, lo), values: series[i].values.subarray(0, lo) });
+  }
+  const b = new SampleBatchBuilder(Math.max(16, recentSamples));
+  for (let i = 0; i < series.length; i++) {
+    const { timestamps: ts, values: vs } = series[i];
+    if (cuts[i] === ts.length) continue;
+    b.startSeries(series[i].labels);
+    for (let j = cuts[i]; j < ts.length; j++) b.add(ts[j], vs[j]);
+  }
+  return { recent: b.build(), old };
+}
+
+/**
+ * Writes the series into new blocks in `dir` (a data directory that no running DB holds, or one
+ * whose DB adds the blocks itself: see DB.import). Each series' samples are sorted and
+ * de-duplicated in place of copies; the inputs are not changed.
+ */
+export async function writeImportBlocks(dir: string, input: readonly ImportSeries[], opts: ImportBlocksOptions = {}): Promise<ImportBlocksResult> {
+  const range = opts.blockRangeMs ?? DEFAULT_RANGE;
+  if (!Number.isSafeInteger(range) || range <= 0) throw new Error(`invalid block range ${range}`);
+  const { series, samples, duplicates, minTime, maxTime } = prepareImport(input);
+  const blocks = await writePreparedBlocks(dir, series, range, opts.compress);
+  return { blocks, series: series.length, samples, duplicates, minTime, maxTime };
+}
+
+/** Writes prepared series (see prepareImport) into one block per aligned range they touch. */
+export async function writePreparedBlocks(dir: string, series: readonly ImportSeries[], range: number, compress?: boolean): Promise<BlockMeta[]> {
   // Per block window, the (series, from, to) slices that fall into it, in label order because
   // series are walked in label order. Three numbers per slice, no object per sample.
   const windows = new Map<number, number[]>();
@@ -76,16 +128,27 @@ export async function writeImportBlocks(dir: string, input: readonly ImportSerie
   for (const w of [...windows.keys()].sort((a, b) => a - b)) {
     const slices = windows.get(w)!;
     const meta = await writeBlock(dir, slicesOf(series, slices), {
-      minTime: w, maxTime: w + range, tier: 'raw', resolutionMs: 0, level: 1, source: 'import', compress: opts.compress,
+      minTime: w, maxTime: w + range, tier: 'raw', resolutionMs: 0, level: 1, source: 'import', compress,
     });
     if (meta) blocks.push(meta);
   }
-  return { blocks, series: series.length, samples, duplicates, minTime, maxTime };
+  return blocks;
 }
 
-function* slicesOf(series: readonly ImportSeries[], slices: readonly number[]): Generator<BlockSeriesInput> {
+/** Samples encoded between turns given to the event loop (a few ms of work). */
+const SAMPLES_PER_TURN = 65_536;
+
+// Block writing runs on the caller's thread: for a DB serving requests, a turn for the event loop
+// every SAMPLES_PER_TURN samples keeps it answering while an import is written.
+async function* slicesOf(series: readonly ImportSeries[], slices: readonly number[]): AsyncGenerator<BlockSeriesInput> {
+  let sinceTurn = 0;
   for (let k = 0; k < slices.length; k += 3) {
     const s = series[slices[k]];
+    sinceTurn += slices[k + 2] - slices[k + 1];
+    if (sinceTurn >= SAMPLES_PER_TURN) {
+      sinceTurn = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     yield { labels: s.labels, timestamps: s.timestamps.subarray(slices[k + 1], slices[k + 2]), values: s.values.subarray(slices[k + 1], slices[k + 2]) };
   }
 }
@@ -120,4 +183,43 @@ function sortDedup(s: ImportSeries): ImportSeries {
     m++;
   }
   return { labels: s.labels, timestamps: outT.subarray(0, m), values: outV.subarray(0, m) };
+}
+
+/** What DB.import did with the series it was given. */
+export interface DBImportResult {
+  /** Series and samples after sorting and de-duplication. */
+  series: number;
+  samples: number;
+  /** Samples dropped because a later one of the same series had the same timestamp. */
+  duplicates: number;
+  minTime: number;
+  maxTime: number;
+  /** Samples within the head's window, appended to the head (and WAL), and what the head said. */
+  headSamples: number;
+  head: AppendResult | null;
+  /** Samples older than the head's window, written into new import blocks. */
+  blockSamples: number;
+  blocks: BlockMeta[];
+  /** The DB's retention (0: none), and samples of the new blocks it deletes at its next maintenance. */
+  retentionMs: number;
+  pastRetention: number;
+}
+
+/** A DB that takes historical data while it runs. */
+export interface Importable {
+  /**
+   * Imports series of any age, samples in any order (the one given last wins among equal
+   * timestamps): what the head's window takes goes to the head, older samples into new blocks
+   * marked source=import. Queries see everything once the promise resolves.
+   */
+  import(series: readonly ImportSeries[]): Promise<DBImportResult>;
+}
+
+/**
+ * The time an import splits at: the head's oldest accepted timestamp; for an empty head, half a
+ * block range before now (an empty head would take anything, and a year of data in the head
+ * would then be persisted block range by block range).
+ */
+export function importCutoff(headMinValid: number, headMaxTime: number, now: number, blockRangeMs: number): number {
+  return headMaxTime === -Infinity ? Math.max(headMinValid, now - blockRangeMs / 2) : headMinValid;
 }

@@ -2,5 +2,7 @@
 export type { Querier, Queryable, SeriesData, SelectHints, AppendResult, Appendable } from './types.ts';
 export { AppendError } from './types.ts';
 export { openDB, compactionRanges, type DB, type DBOptions, type DBStats } from './db.ts';
-export { writeImportBlocks, type ImportSeries, type ImportBlocksOptions, type ImportBlocksResult } from './import.ts';
+export {
+  writeImportBlocks, type ImportSeries, type ImportBlocksOptions, type ImportBlocksResult, type DBImportResult, type Importable,
+} from './import.ts';
 export { lockDataDir } from './lock.ts';
