@@ -1,6 +1,8 @@
 // The configuration: file schema, loading with positioned errors, command-line overrides, units.
 export { ConfigError, applyOverrides, loadConfigFile, parseConfig, resolveConfig } from './load.ts';
 export type { ConfigOverrides, LoadedConfig } from './load.ts';
+export { fieldPath, schemaKeys, suggest, validateYaml } from './yaml.ts';
+export type { YamlValidation, YamlValidationOptions } from './yaml.ts';
 export { DEFAULT_AGENT_LISTEN, DEFAULT_LISTEN, HOST_COLLECTORS, LOG_LEVELS, PROMETHEUS_SECTIONS, defaultConfig, summarizeConfig } from './schema.ts';
 export type { AgentConfig, Config, LogLevel } from './schema.ts';
 export {

@@ -2,19 +2,14 @@
 // line:column and field path (`strata.yml:7:12: storage.retention: invalid duration "7x" ...`).
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isNode, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { defaultConfig, fileSchema, knownKeys, PROMETHEUS_SECTIONS, PROMETHEUS_SECTIONS_USED, PROMETHEUS_STORAGE_FIELDS, type Config } from './schema.ts';
 import { parseListenAddress } from './units.ts';
+import { ConfigError, validateYaml } from './yaml.ts';
 
-/** A configuration that cannot be used. `message` holds one line per problem, ready for stderr. */
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+export { ConfigError };
+
+// Prometheus sections accepted but unused: never suggested as "did you mean".
+const FOREIGN_KEYS: ReadonlySet<string> = new Set([...PROMETHEUS_SECTIONS.filter((k) => !PROMETHEUS_SECTIONS_USED.includes(k)), ...PROMETHEUS_STORAGE_FIELDS]);
 
 export interface LoadedConfig {
   config: Config;
@@ -38,43 +33,13 @@ export function loadConfigFile(file: string): LoadedConfig {
 /** Validates config text; `name` is how the file is named in errors. */
 export function parseConfig(text: string, name: string): LoadedConfig {
   const display = name;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): string => {
-    const p = lineCounter.linePos(offset);
-    return `${display}:${p.line}:${p.col}`;
-  };
-
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${at(e.pos[0])}: invalid YAML: ${firstLine(e.message)}`));
-  }
-  const contents = doc.contents;
-  if (contents !== null && !isMap(contents)) {
-    throw new ConfigError([`${at(rangeStart(contents))}: the config file must be a mapping of sections (server, storage, limits, ...)`]);
-  }
-
-  const raw: unknown = contents === null ? {} : doc.toJS({ maxAliasCount: 100 });
-  const result = fileSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const problems: { offset: number; line: string }[] = [];
-    for (const issue of result.error.issues) {
-      const p = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
-          const offset = keyOffset(doc, p, key);
-          problems.push({ offset, line: `${at(offset)}: ${fieldPath([...p, key])}: unknown field${suggest(key, knownKeys(p))}` });
-        }
-        continue;
-      }
-      const offset = valueOffset(doc, p);
-      problems.push({ offset, line: `${at(offset)}: ${fieldPath(p)}: ${issue.message}` });
-    }
-    problems.sort((a, b) => a.offset - b.offset);
-    throw new ConfigError(problems.map((x) => x.line));
-  }
+  const { data, raw: top } = validateYaml(text, name, fileSchema, {
+    topLevel: 'sections (server, storage, limits, ...)',
+    // Suggest the fields in use only: the unused Prometheus sections are accepted but do nothing yet.
+    knownKeys: (p) => knownKeys(p).filter((k) => !FOREIGN_KEYS.has(k)),
+  });
 
   const warnings: string[] = [];
-  const top = (raw ?? {}) as Record<string, unknown>;
   const storage = (top.storage ?? {}) as Record<string, unknown>;
   const present: string[] = [
     ...PROMETHEUS_SECTIONS.filter((k) => k in top && !PROMETHEUS_SECTIONS_USED.includes(k)),
@@ -83,8 +48,8 @@ export function parseConfig(text: string, name: string): LoadedConfig {
   if (present.length > 0) {
     warnings.push(`${display}: Prometheus sections ${present.join(', ')} are accepted but not used yet (Strata does not evaluate rules, send alerts or remote-write yet)`);
   }
-  resolveScrapePaths(result.data, dirname(name));
-  return { config: result.data, warnings };
+  resolveScrapePaths(data, dirname(name));
+  return { config: data, warnings };
 }
 
 // As in Prometheus, file names in scrape configs (file_sd globs, TLS and secret files) are relative
@@ -127,76 +92,4 @@ export function applyOverrides(c: Config, o: ConfigOverrides): Config {
 export function resolveConfig(file: string | undefined, o: ConfigOverrides): LoadedConfig {
   const loaded = file === undefined ? { config: defaultConfig(), warnings: [] } : loadConfigFile(file);
   return { config: applyOverrides(loaded.config, o), warnings: loaded.warnings };
-}
-
-function fieldPath(p: readonly (string | number)[]): string {
-  if (p.length === 0) return '(top level)';
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-}
-
-function firstLine(s: string): string {
-  const i = s.indexOf('\n');
-  return i < 0 ? s : s.slice(0, i);
-}
-
-function rangeStart(n: unknown): number {
-  return isNode(n) && n.range ? n.range[0] : 0;
-}
-
-// The offset of the value at `p`, or of the deepest existing ancestor when the value is absent.
-function valueOffset(doc: Document, p: readonly (string | number)[]): number {
-  for (let n = p.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(p.slice(0, n), true);
-    if (isNode(node) && node.range) return node.range[0];
-    if (n > 0) {
-      // A key with no value (`retention:`) has a null node without a range: point at the key.
-      const k = keyOffset(doc, p.slice(0, n - 1), String(p[n - 1]));
-      if (k >= 0) return k;
-    }
-  }
-  return 0;
-}
-
-function keyOffset(doc: Document, parent: readonly (string | number)[], key: string): number {
-  const m = parent.length === 0 ? doc.contents : doc.getIn(parent, true);
-  if (!isMap(m)) return rangeStart(m);
-  for (const pair of m.items) {
-    const k = pair.key as Node | null;
-    if (isNode(k) && (k as { value?: unknown }).value === key && k.range) return k.range[0];
-  }
-  return rangeStart(m);
-}
-
-// "did you mean" for typos of known fields (edit distance at most 2).
-const FOREIGN_KEYS: ReadonlySet<string> = new Set([...PROMETHEUS_SECTIONS.filter((k) => !PROMETHEUS_SECTIONS_USED.includes(k)), ...PROMETHEUS_STORAGE_FIELDS]);
-
-function suggest(key: string, all: string[]): string {
-  // Suggest the fields in use only: the unused Prometheus sections are accepted but do nothing yet.
-  const known = all.filter((k) => !FOREIGN_KEYS.has(k));
-  let best = '';
-  let bestD = 3;
-  for (const k of known) {
-    const d = editDistance(key, k);
-    if (d < bestD) {
-      best = k;
-      bestD = d;
-    }
-  }
-  const list = known.join(', ');
-  return best ? ` (did you mean ${best}?)` : list ? ` (known fields: ${list})` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
 }
