@@ -21,16 +21,32 @@ export interface ApiOptions {
   config: Config;
   logger: Logger;
   metrics: ServerMetrics;
-  /** The PromQL engine (default: one made with `engineOptions`). */
+  /** The PromQL engine (default: one with the limits of `config.query`, see engineOptionsOf). */
   engine?: Engine;
-  /** Limits of the default engine, also reported by /api/v1/status/flags. */
-  engineOptions?: EngineOptions;
   /** Strata's version, for /api/v1/status/buildinfo. */
   version?: string;
   /** Metric metadata from remote write (default: a new store). */
   metadata?: MetadataStore;
   /** The scrape manager's targets and the config reload: /api/v1/targets and /-/reload. */
   targets?: TargetsDeps;
+}
+
+// setTimeout's longest delay (~24.8 days): what "no timeout" (query.timeout: 0) becomes for the
+// engine, whose queue and evaluation deadlines are timers.
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The engine's limits from the `query` section. As in Prometheus, a subquery without a step uses
+ * the global evaluation_interval.
+ */
+export function engineOptionsOf(c: Config): EngineOptions {
+  return {
+    lookbackDeltaMs: c.query.lookbackDeltaMs,
+    timeoutMs: c.query.timeoutMs === 0 ? NO_TIMEOUT_MS : c.query.timeoutMs,
+    maxSamples: c.query.maxSamples,
+    maxConcurrent: c.query.maxConcurrency,
+    defaultSubqueryStepMs: c.global.evaluationIntervalMs,
+  };
 }
 
 export type ApiState = 'starting' | 'ready' | 'stopping';
@@ -51,7 +67,7 @@ export interface Api {
 
 export function createApi(opts: ApiOptions): Api {
   const { config, logger, metrics } = opts;
-  const engine = opts.engine ?? new Engine(opts.engineOptions);
+  const engine = opts.engine ?? new Engine(engineOptionsOf(config));
   const metadata = opts.metadata ?? new MetadataStore();
   const startTimeMs = Date.now();
   let state: ApiState = 'starting';
@@ -77,7 +93,7 @@ export function createApi(opts: ApiOptions): Api {
     querier: (ctx) => needDB(ctx).querier(),
     maxRequestBytes: config.server.maxRequestBytes,
   };
-  const statusDeps: StatusDeps = { config, engineOptions: opts.engineOptions ?? {}, version: opts.version ?? 'unknown', startTimeMs, db: needDB };
+  const statusDeps: StatusDeps = { config, version: opts.version ?? 'unknown', startTimeMs, db: needDB };
   // The server's own metrics are described too: self-monitoring stores them as series.
   const ownMetadata = async () => {
     if (!config.selfMonitoring.enabled) return [];
