@@ -2,17 +2,14 @@
 // cardinality, in Prometheus' shapes. Grafana reads buildinfo to decide which API features it may
 // use; the cardinality page is what operators open when the series count explodes.
 import * as os from 'node:os';
-import { stringify } from 'yaml';
-import { formatDuration, formatSize, type Config } from '../config/index.ts';
+import { configToYaml, formatDuration, formatSize, type Config } from '../config/index.ts';
 import { METRIC_NAME, newMatcher } from '../model/index.ts';
-import type { EngineOptions } from '../promql/index.ts';
 import type { DB } from '../tsdb/index.ts';
 import { badData, sendSuccess } from './http.ts';
 import type { RequestContext } from './router.ts';
 
 export interface StatusDeps {
   config: Config;
-  engineOptions: EngineOptions;
   version: string;
   startTimeMs: number;
   /** The DB for this request; throws ApiError(503) when the request was not admitted. */
@@ -51,11 +48,8 @@ export function handleRuntimeInfo(ctx: RequestContext, deps: StatusDeps): void {
   });
 }
 
-/**
- * The effective settings under Prometheus' flag names where one exists, as strings. Query limits
- * not set in `e` are the engine's defaults (src/promql EngineOptions).
- */
-export function flagsOf(c: Config, e: EngineOptions = {}): Record<string, string> {
+/** The effective settings under Prometheus' flag names where one exists, as strings. */
+export function flagsOf(c: Config): Record<string, string> {
   return {
     'web.listen-address': c.server.listen,
     'storage.tsdb.path': c.storage.path,
@@ -65,51 +59,21 @@ export function flagsOf(c: Config, e: EngineOptions = {}): Record<string, string
     'storage.tsdb.wal-segment-size': formatSize(c.storage.wal.segmentSize),
     'web.enable-remote-write-receiver': 'true',
     'web.read-timeout': formatDuration(c.server.readTimeoutMs),
-    'query.lookback-delta': formatDuration(e.lookbackDeltaMs ?? 300_000),
-    'query.timeout': formatDuration(e.timeoutMs ?? 120_000),
-    'query.max-samples': String(e.maxSamples ?? 50_000_000),
-    'query.max-concurrency': String(e.maxConcurrent ?? 20),
+    'query.lookback-delta': formatDuration(c.query.lookbackDeltaMs),
+    'query.timeout': formatDuration(c.query.timeoutMs),
+    'query.max-samples': String(c.query.maxSamples),
+    'query.max-concurrency': String(c.query.maxConcurrency),
     'log.level': c.log.level,
     'log.format': c.log.format === 'pretty' ? 'logfmt' : 'json',
   };
 }
 
 export function handleFlags(ctx: RequestContext, deps: StatusDeps): void {
-  sendSuccess(ctx.res, flagsOf(deps.config, deps.engineOptions));
-}
-
-/** The effective configuration as the YAML file that would produce it (snake_case, units as text). */
-export function configYaml(c: Config): string {
-  return stringify({
-    server: {
-      listen: c.server.listen,
-      max_request_bytes: formatSize(c.server.maxRequestBytes),
-      max_decoded_bytes: formatSize(c.server.maxDecodedBytes),
-      read_timeout: formatDuration(c.server.readTimeoutMs),
-      shutdown_timeout: formatDuration(c.server.shutdownTimeoutMs),
-    },
-    storage: {
-      path: c.storage.path,
-      retention: formatDuration(c.storage.retentionMs),
-      block_range: formatDuration(c.storage.blockRangeMs),
-      out_of_order_window: formatDuration(c.storage.outOfOrderWindowMs),
-      wal: { fsync: c.storage.wal.fsync, segment_size: formatSize(c.storage.wal.segmentSize) },
-    },
-    limits: {
-      max_series: c.limits.maxSeries,
-      max_series_per_metric: c.limits.maxSeriesPerMetric,
-      max_labels_per_series: c.limits.maxLabelsPerSeries,
-      max_label_name_length: c.limits.maxLabelNameLength,
-      max_label_value_length: c.limits.maxLabelValueLength,
-      max_future: formatDuration(c.limits.maxFutureMs),
-    },
-    self_monitoring: { enabled: c.selfMonitoring.enabled, interval: formatDuration(c.selfMonitoring.intervalMs) },
-    log: { level: c.log.level, format: c.log.format },
-  });
+  sendSuccess(ctx.res, flagsOf(deps.config));
 }
 
 export function handleConfig(ctx: RequestContext, deps: StatusDeps): void {
-  sendSuccess(ctx.res, { yaml: configYaml(deps.config) });
+  sendSuccess(ctx.res, { yaml: configToYaml(deps.config) });
 }
 
 export interface NameCount {

@@ -9,6 +9,7 @@ export {
   formatDuration, formatListenAddress, formatSize, parseDuration, parseListenAddress, parseSize,
 } from './units.ts';
 export type { ListenAddress } from './units.ts';
+export { SECRET, base2Bytes, configToYaml } from './print.ts';
 export { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, relabelRule } from './relabel.ts';
 export type { RelabelAction, RelabelRule } from './relabel.ts';
 export { DEFAULT_GLOBAL, SCRAPE_PROTOCOLS, defaultScrapeConfig } from './scrape.ts';

@@ -58,6 +58,8 @@ export interface ScrapeConfig {
   enableCompression: boolean;
   /** Follow up to 10 redirects, as Prometheus' HTTP client does. */
   followRedirects: boolean;
+  /** As configured (reported by /api/v1/status/config); Strata's scrapes use HTTP/1.1 either way. */
+  enableHttp2: boolean;
   /** Also mark series with exposed timestamps stale when they vanish. */
   trackTimestampsStaleness: boolean;
   /** How many dropped targets the targets API keeps per job (0: all). */
@@ -187,13 +189,26 @@ function bodySize() {
   return z.unknown().optional().transform((v, ctx) => {
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-    const m = typeof v === 'string' ? /^(\d+)\s*([a-zA-Z]*)$/.exec(v.trim()) : null;
-    const unit = m ? BASE2[m[2] === '' ? 'b' : m[2].toLowerCase()] : undefined;
-    if (!m || unit === undefined) {
+    // Also a sum of parts, largest first, as Prometheus prints a size ("1KiB512B").
+    const text = typeof v === 'string' ? v.trim() : '';
+    const parts = [...text.matchAll(/(\d+)\s*([a-zA-Z]*)/g)];
+    let bytes = 0;
+    let end = 0;
+    for (const m of parts) {
+      const unit = BASE2[m[2] === '' ? 'b' : m[2].toLowerCase()];
+      const contiguous = m.index === end;
+      end = m.index + m[0].length;
+      if (!contiguous || unit === undefined || (m[2] === '' && parts.length > 1)) {
+        bytes = -1;
+        break;
+      }
+      bytes += Number(m[1]) * unit;
+    }
+    if (parts.length === 0 || end !== text.length || bytes < 0 || !Number.isSafeInteger(bytes)) {
       ctx.addIssue({ code: 'custom', message: `invalid size ${describe(v)} (use e.g. 10MB, 512KB, 0 for no limit)` });
       return z.NEVER;
     }
-    return Number(m[1]) * unit;
+    return bytes;
   });
 }
 
@@ -399,6 +414,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       fallbackScrapeProtocol: j.fallback_scrape_protocol ?? 'PrometheusText0.0.4',
       enableCompression: j.enable_compression,
       followRedirects: j.follow_redirects,
+      enableHttp2: j.enable_http2,
       trackTimestampsStaleness: j.track_timestamps_staleness,
       keepDroppedTargets: j.keep_dropped_targets ?? 0,
     };

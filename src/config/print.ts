@@ -1,0 +1,172 @@
+// The effective configuration as YAML, for /api/v1/status/config. `global` and `scrape_configs`
+// come out as Prometheus prints its own (every field it prints, in its order, defaults filled in,
+// secrets as <secret>), so tools and people reading that page see what they know; Strata's own
+// sections follow with their units as text. What is printed loads back to the same configuration
+// (except for the secrets).
+import { Document, isScalar, isSeq, visit } from 'yaml';
+import type { RelabelRule } from './relabel.ts';
+import type { Config } from './schema.ts';
+import type { GlobalConfig, ScrapeConfig } from './scrape.ts';
+import { formatDuration, formatSize } from './units.ts';
+
+/** What Prometheus prints in place of a password or a token. */
+export const SECRET = '<secret>';
+
+export function configToYaml(c: Config): string {
+  const doc = new Document({
+    global: printGlobal(c.global),
+    scrape_configs: c.scrapeConfigs.length > 0 ? c.scrapeConfigs.map(printScrapeConfig) : undefined,
+    server: {
+      listen: c.server.listen,
+      max_request_bytes: formatSize(c.server.maxRequestBytes),
+      max_decoded_bytes: formatSize(c.server.maxDecodedBytes),
+      read_timeout: formatDuration(c.server.readTimeoutMs),
+      shutdown_timeout: formatDuration(c.server.shutdownTimeoutMs),
+      max_concurrent_writes: c.server.maxConcurrentWrites,
+      write_queue_length: c.server.writeQueueLength,
+      write_queue_timeout: formatDuration(c.server.writeQueueTimeoutMs),
+    },
+    query: {
+      lookback_delta: formatDuration(c.query.lookbackDeltaMs),
+      timeout: formatDuration(c.query.timeoutMs),
+      max_samples: c.query.maxSamples,
+      max_concurrency: c.query.maxConcurrency,
+    },
+    storage: {
+      path: c.storage.path,
+      retention: formatDuration(c.storage.retentionMs),
+      block_range: formatDuration(c.storage.blockRangeMs),
+      out_of_order_window: formatDuration(c.storage.outOfOrderWindowMs),
+      wal: { fsync: c.storage.wal.fsync, segment_size: formatSize(c.storage.wal.segmentSize) },
+    },
+    limits: {
+      max_series: c.limits.maxSeries,
+      max_series_per_metric: c.limits.maxSeriesPerMetric,
+      max_labels_per_series: c.limits.maxLabelsPerSeries,
+      max_label_name_length: c.limits.maxLabelNameLength,
+      max_label_value_length: c.limits.maxLabelValueLength,
+      max_future: formatDuration(c.limits.maxFutureMs),
+    },
+    self_monitoring: { enabled: c.selfMonitoring.enabled, interval: formatDuration(c.selfMonitoring.intervalMs) },
+    log: { level: c.log.level, format: c.log.format },
+    // `agent` is left out: the server ignores it.
+  }, { aliasDuplicateObjects: false, version: '1.1' });
+  // Prometheus writes relabelling source labels inline (`source_labels: [a, b]`).
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === 'source_labels' && isSeq(pair.value)) pair.value.flow = true;
+    },
+  });
+  // Written as Go's YAML library writes it: sequences not indented under their key, no anchors for
+  // repeated values, YAML 1.1 quoting (so a label value "y" stays a string for a 1.1 reader).
+  return doc.toString({ indentSeq: false, flowCollectionPadding: false });
+}
+
+function printGlobal(g: GlobalConfig): Record<string, unknown> {
+  return {
+    scrape_interval: promDuration(g.scrapeIntervalMs),
+    scrape_timeout: promDuration(g.scrapeTimeoutMs),
+    evaluation_interval: promDuration(g.evaluationIntervalMs),
+    external_labels: omitEmpty(g.externalLabels),
+  };
+}
+
+// Fields in the order of Prometheus' ScrapeConfig; those it leaves out when empty or zero are left
+// out here too (undefined values are not printed).
+function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
+  const tls = j.tlsConfig;
+  const tlsSet = tls.caFile !== '' || tls.certFile !== '' || tls.keyFile !== '' || tls.serverName !== '' || tls.insecureSkipVerify;
+  return {
+    job_name: j.jobName,
+    honor_labels: j.honorLabels || undefined,
+    honor_timestamps: j.honorTimestamps,
+    track_timestamps_staleness: j.trackTimestampsStaleness,
+    params: omitEmpty(j.params),
+    scrape_interval: promDuration(j.scrapeIntervalMs),
+    scrape_timeout: promDuration(j.scrapeTimeoutMs),
+    scrape_protocols: j.scrapeProtocols,
+    // Not printed when unset; Strata keeps only the effective one, so its default counts as unset.
+    fallback_scrape_protocol: j.fallbackScrapeProtocol === 'PrometheusText0.0.4' ? undefined : j.fallbackScrapeProtocol,
+    metrics_path: j.metricsPath,
+    scheme: j.scheme,
+    enable_compression: j.enableCompression,
+    body_size_limit: j.bodySizeLimit > 0 ? base2Bytes(j.bodySizeLimit) : undefined,
+    sample_limit: j.sampleLimit || undefined,
+    label_limit: j.labelLimit || undefined,
+    label_name_length_limit: j.labelNameLengthLimit || undefined,
+    label_value_length_limit: j.labelValueLengthLimit || undefined,
+    keep_dropped_targets: j.keepDroppedTargets || undefined,
+    basic_auth: j.basicAuth === null ? undefined : {
+      username: j.basicAuth.username,
+      password: secret(j.basicAuth.password),
+      password_file: j.basicAuth.passwordFile || undefined,
+    },
+    authorization: j.authorization === null ? undefined : {
+      type: j.authorization.type,
+      credentials: secret(j.authorization.credentials),
+      credentials_file: j.authorization.credentialsFile || undefined,
+    },
+    tls_config: !tlsSet ? undefined : {
+      ca_file: tls.caFile || undefined,
+      cert_file: tls.certFile || undefined,
+      key_file: tls.keyFile || undefined,
+      server_name: tls.serverName || undefined,
+      insecure_skip_verify: tls.insecureSkipVerify,
+    },
+    follow_redirects: j.followRedirects,
+    enable_http2: j.enableHttp2,
+    relabel_configs: j.relabelConfigs.length > 0 ? j.relabelConfigs.map(printRelabelRule) : undefined,
+    metric_relabel_configs: j.metricRelabelConfigs.length > 0 ? j.metricRelabelConfigs.map(printRelabelRule) : undefined,
+    // Prometheus prints service discovery last, by the name of the mechanism.
+    file_sd_configs: j.fileSdConfigs.length > 0
+      ? j.fileSdConfigs.map((f) => ({ files: f.files, refresh_interval: promDuration(f.refreshIntervalMs) }))
+      : undefined,
+    http_sd_configs: j.httpSdConfigs.length > 0
+      ? j.httpSdConfigs.map((h) => ({ refresh_interval: promDuration(h.refreshIntervalMs), url: h.url }))
+      : undefined,
+    static_configs: j.staticConfigs.length > 0
+      ? j.staticConfigs.map((s) => ({ targets: s.targets, labels: omitEmpty(s.labels) }))
+      : undefined,
+  };
+}
+
+function printRelabelRule(r: RelabelRule): Record<string, unknown> {
+  return {
+    source_labels: r.sourceLabels.length > 0 ? r.sourceLabels : undefined,
+    separator: r.separator,
+    regex: r.regex,
+    modulus: r.modulus || undefined,
+    target_label: r.targetLabel || undefined,
+    replacement: r.replacement,
+    action: r.action,
+  };
+}
+
+function secret(s: string): string | undefined {
+  return s === '' ? undefined : SECRET;
+}
+
+function omitEmpty<T extends object>(o: T): T | undefined {
+  return Object.keys(o).length > 0 ? o : undefined;
+}
+
+/** Prometheus' duration text: "0s" for zero, else the largest units first ("1m30s", "1w"). */
+function promDuration(ms: number): string {
+  return ms === 0 ? '0s' : formatDuration(ms);
+}
+
+/**
+ * Bytes as Prometheus prints a base-2 size: each non-zero 1024-power, largest first, the smallest
+ * part in bytes ("10MiB", "1KiB512B").
+ */
+export function base2Bytes(n: number): string {
+  if (n === 0) return '0B';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  const parts: string[] = [];
+  for (let i = 0; n > 0 && i < units.length; i++) {
+    const r = n % 1024;
+    if (r !== 0) parts.unshift(`${r}${units[i]}`);
+    n = Math.floor(n / 1024);
+  }
+  return parts.join('');
+}
