@@ -8,7 +8,7 @@
 // `X-Prometheus-Remote-Write-*-Written` headers the spec requires, on success and on error.
 import { batchSampleCount, labelsToString } from '../model/index.ts';
 import { decodeRemoteWrite, decodeRemoteWrite2, negotiateRemoteWrite, type BatchLimits, type RemoteWriteVersion } from '../ingest/index.ts';
-import type { Appendable } from '../tsdb/index.ts';
+import type { Appendable, Importable } from '../tsdb/index.ts';
 import { readBody, sendText } from './http.ts';
 import type { MetadataStore } from './metadata.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -17,7 +17,7 @@ import type { RequestContext } from './router.ts';
 
 export interface WriteDeps {
   /** The DB for this request; throws ApiError(503) when the request was not admitted. */
-  db(ctx: RequestContext): Appendable;
+  db(ctx: RequestContext): Appendable & Importable;
   metrics: ServerMetrics;
   /** Receives the metric metadata senders include. */
   metadata?: MetadataStore;

@@ -1,5 +1,6 @@
 // `strata import FILE...`: backfill from text expositions with timestamps (Prometheus text 0.0.4 or
-// OpenMetrics, plain or gzip) straight into blocks of a data directory no server holds.
+// OpenMetrics, plain or gzip) straight into blocks of a data directory no server holds (a running
+// server takes the same text over POST /api/v1/import/prometheus).
 //
 // Files are streamed: read in pieces of whole lines, parsed piece by piece, and samples gathered
 // per series in growable typed arrays. When the gathered samples pass a bound, they are written as
@@ -10,9 +11,9 @@ import { StringDecoder } from 'node:string_decoder';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Labels, SampleBatch } from '../model/index.ts';
-import { newTimestampedTextState, parseTimestampedText, type TimestampedTextState } from '../ingest/index.ts';
-import { lockDataDir, writeImportBlocks, type ImportSeries } from '../tsdb/index.ts';
+import type { SampleBatch } from '../model/index.ts';
+import { BackfillAccumulator, newTimestampedTextState, parseTimestampedText, type TimestampedTextState } from '../ingest/index.ts';
+import { lockDataDir, writeImportBlocks } from '../tsdb/index.ts';
 
 export type ImportFormat = 'auto' | 'prometheus' | 'openmetrics';
 
@@ -40,13 +41,6 @@ export interface ImportSummary {
   rejectedLines: number;
   rejected: { file: string; line: number; message: string }[];
   bytes: number;
-}
-
-interface SeriesAcc {
-  labels: Labels;
-  ts: Float64Array;
-  vs: Float64Array;
-  n: number;
 }
 
 const PIECE_BYTES = 1 << 20;
@@ -78,17 +72,13 @@ async function runImport(o: ImportOptions): Promise<ImportSummary> {
     series: 0, samples: 0, duplicatesDropped: 0, blocks: 0, minTime: Infinity, maxTime: -Infinity,
     rejectedLines: 0, rejected: [], bytes: 0,
   };
-  const accs = new Map<string, SeriesAcc>();
-  let inMemory = 0;
+  const acc = new BackfillAccumulator();
   let parsedSamples = 0;
   const totalBytes = o.files.reduce((a, f) => a + fs.statSync(f).size, 0);
   const bar = progressBar(o.progress === undefined ? process.stderr : o.progress, totalBytes);
 
   const flush = async () => {
-    const input: ImportSeries[] = [];
-    for (const a of accs.values()) {
-      if (a.n > 0) input.push({ labels: a.labels, timestamps: a.ts.subarray(0, a.n), values: a.vs.subarray(0, a.n) });
-    }
+    const input = acc.take();
     if (input.length === 0) return;
     const r = await writeImportBlocks(o.dataDir, input, { blockRangeMs: o.blockRangeMs });
     sum.samples += r.samples;
@@ -96,35 +86,11 @@ async function runImport(o: ImportOptions): Promise<ImportSummary> {
     sum.blocks += r.blocks.length;
     sum.minTime = Math.min(sum.minTime, r.minTime);
     sum.maxTime = Math.max(sum.maxTime, r.maxTime);
-    for (const a of accs.values()) a.n = 0;
-    inMemory = 0;
   };
 
   const add = (b: SampleBatch) => {
-    for (let s = 0; s < b.series.length; s++) {
-      const labels = b.series[s];
-      const key = labels.join('\xff');
-      let a = accs.get(key);
-      if (a === undefined) {
-        a = { labels, ts: new Float64Array(8), vs: new Float64Array(8), n: 0 };
-        accs.set(key, a);
-      }
-      for (let i = b.offsets[s]; i < b.offsets[s + 1]; i++) {
-        if (a.n === a.ts.length) {
-          const t = new Float64Array(a.n * 2);
-          t.set(a.ts);
-          a.ts = t;
-          const v = new Float64Array(a.n * 2);
-          v.set(a.vs);
-          a.vs = v;
-        }
-        a.ts[a.n] = b.timestamps[i];
-        a.vs[a.n] = b.values[i];
-        a.n++;
-        inMemory++;
-        parsedSamples++;
-      }
-    }
+    acc.add(b);
+    parsedSamples += b.offsets[b.series.length];
   };
 
   for (const file of o.files) {
@@ -142,11 +108,11 @@ async function runImport(o: ImportOptions): Promise<ImportSummary> {
     try {
       for await (const piece of textPieces(file, gz, (n) => {
         sum.bytes += n;
-        bar.update(sum.bytes, parsedSamples, accs.size);
+        bar.update(sum.bytes, parsedSamples, acc.seriesCount);
       })) {
         if (state === null) state = newTimestampedTextState(isOpenMetrics(o.format ?? 'auto', file, gz, piece));
         line += parseTimestampedText(piece, line, state, sink);
-        if (inMemory >= maxInMemory) await flush();
+        if (acc.pending >= maxInMemory) await flush();
       }
     } catch (e) {
       // A truncated or corrupt gzip stream, or a read error: what came before is kept.
@@ -155,9 +121,9 @@ async function runImport(o: ImportOptions): Promise<ImportSummary> {
     }
   }
   await flush();
-  bar.done(sum.bytes, parsedSamples, accs.size);
-  for (const a of accs.values()) a.ts = a.vs = new Float64Array(0);
-  sum.series = accs.size;
+  bar.done(sum.bytes, parsedSamples, acc.seriesCount);
+  sum.series = acc.seriesCount;
+  acc.clear();
   return sum;
 }
 

@@ -7,7 +7,7 @@
 // Pieces of a long file are parsed separately, so the state that spans them is carried here: the
 // last `# TYPE` line (OpenMetrics needs the family's type to recognise `_created` series) and
 // whether `# EOF` was seen.
-import { SampleBatchBuilder, type SampleBatch } from '../model/index.ts';
+import { SampleBatchBuilder, type Labels, type SampleBatch } from '../model/index.ts';
 import { parseExposition } from './exposition.ts';
 import { TextParseError } from './textparse.ts';
 
@@ -185,4 +185,78 @@ function lineOffset(s: string, k: number): number {
     p = nl + 1;
   }
   return p;
+}
+
+/** One series' gathered samples, in arrival order (any order, duplicates allowed). */
+export interface GatheredSeries {
+  labels: Labels;
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+interface SeriesAcc {
+  labels: Labels;
+  ts: Float64Array;
+  vs: Float64Array;
+  n: number;
+}
+
+/**
+ * Gathers parsed samples per series in growable typed arrays (values stay in Float64Arrays, so
+ * their NaN bits are kept), for writers that need each series whole: backfill over HTTP and
+ * `strata import`. `take` hands out views of what was gathered and starts over, keeping the arrays.
+ */
+export class BackfillAccumulator {
+  private readonly accs = new Map<string, SeriesAcc>();
+  /** Samples gathered since the last take. */
+  pending = 0;
+
+  add(b: SampleBatch): void {
+    for (let s = 0; s < b.series.length; s++) {
+      const labels = b.series[s];
+      const key = labels.join('\xff');
+      let a = this.accs.get(key);
+      if (a === undefined) {
+        a = { labels, ts: new Float64Array(8), vs: new Float64Array(8), n: 0 };
+        this.accs.set(key, a);
+      }
+      const from = b.offsets[s];
+      const to = b.offsets[s + 1];
+      if (a.n + (to - from) > a.ts.length) {
+        const size = Math.max(a.ts.length * 2, a.n + (to - from));
+        const t = new Float64Array(size);
+        t.set(a.ts.subarray(0, a.n));
+        a.ts = t;
+        const v = new Float64Array(size);
+        v.set(a.vs.subarray(0, a.n));
+        a.vs = v;
+      }
+      a.ts.set(b.timestamps.subarray(from, to), a.n);
+      a.vs.set(b.values.subarray(from, to), a.n);
+      a.n += to - from;
+      this.pending += to - from;
+    }
+  }
+
+  /** Distinct series seen so far (across takes). */
+  get seriesCount(): number {
+    return this.accs.size;
+  }
+
+  /** The series with samples gathered since the last take (views, valid until the next add). */
+  take(): GatheredSeries[] {
+    const out: GatheredSeries[] = [];
+    for (const a of this.accs.values()) {
+      if (a.n > 0) out.push({ labels: a.labels, timestamps: a.ts.subarray(0, a.n), values: a.vs.subarray(0, a.n) });
+      a.n = 0;
+    }
+    this.pending = 0;
+    return out;
+  }
+
+  /** Frees the arrays. */
+  clear(): void {
+    this.accs.clear();
+    this.pending = 0;
+  }
 }

@@ -19,4 +19,7 @@ export { DEFAULT_BATCH_LIMITS, formatDuration, validateBatch, type BatchLimits, 
 export { ExpositionError, parseExposition, type ExpositionOptions, type ParsedExposition } from './exposition.ts';
 export { LineCursor, TextParseError, parseFloatToken, parseIntToken } from './textparse.ts';
 export { compileRelabelRules, hashmod, relabel, type CompiledRelabelRule } from './relabel.ts';
-export { countLines, newTimestampedTextState, parseTimestampedText, type TimestampedTextSink, type TimestampedTextState } from './backfill.ts';
+export {
+  BackfillAccumulator, countLines, newTimestampedTextState, parseTimestampedText,
+  type GatheredSeries, type TimestampedTextSink, type TimestampedTextState,
+} from './backfill.ts';

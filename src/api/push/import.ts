@@ -1,124 +1,165 @@
 // POST /api/v1/import/prometheus (VictoriaMetrics' name): text exposition lines with timestamps,
 // Prometheus text 0.0.4 (ms) or OpenMetrics (seconds, by Content-Type application/openmetrics-text),
-// optionally gzip/deflate. Written through the running DB's head like every push, so only samples
-// within the head's window are accepted. Older data goes through `strata import` with the server
-// stopped (it writes blocks directly); the response says so.
+// optionally gzip/deflate, of any age and in any order. The running DB takes them through
+// DB.import: samples within the head's window go to the head, older ones into new blocks, and all
+// of it is queryable when the answer is sent.
 //
-// Semantics: bad lines are refused one by one (their numbers and reasons in the response) and the
-// good ones still written. A series with any sample older than the head accepts is refused whole
-// (reason too_old): the head checks a batch before changing anything, so a partly old series cannot
-// be split without knowing the head's window, which the append interface does not expose.
-// Answer: 204 when everything was stored, else 400 with JSON
-// {status, message, written, rejected: {reason: count}, rejectedLines: [{line, message}]}.
-import { SampleBatchBuilder, type Labels, type SampleBatch } from '../../model/index.ts';
-import { newTimestampedTextState, parseTimestampedText } from '../../ingest/index.ts';
-import { AppendError } from '../../tsdb/index.ts';
+// Semantics: bad lines are refused one by one (their numbers and reasons in the answer) and the
+// good ones still written; a series failing validation (labels, timestamp too far in the future)
+// is refused whole, named in the message. Among samples of one series with equal timestamps, the
+// line given last wins. Answer: 200 when everything was stored, else 400 (429/503 when storage
+// refused the request), both with a JSON summary:
+// {status: success|partial|error, message, series, written, headSamples, blockSamples, blocks,
+//  duplicatesDropped, minTime, maxTime, rejected: {reason: count}, rejectedLines: [{line, message}], warnings}.
+import type { SampleBatch } from '../../model/index.ts';
+import {
+  BackfillAccumulator, formatDuration, newTimestampedTextState, parseTimestampedText, validateBatch, type GatheredSeries,
+} from '../../ingest/index.ts';
+import type { DBImportResult } from '../../tsdb/index.ts';
 import { sendJson } from '../http.ts';
 import type { RequestContext } from '../router.ts';
 import type { WriteDeps } from '../write.ts';
 import { readPushBody, utf8Text } from './body.ts';
-import { appendPushed, countRejected, countRequest, failedOutcome, type PushOutcome } from './ingest.ts';
+import { countReceived, countRejected, countRequest, failedOutcome } from './ingest.ts';
 
 const MAX_LINES_REPORTED = 20;
+const MAX_SERIES_PROBLEMS_REPORTED = 5;
+/** Text parsed between turns given to the event loop. */
+const PIECE_CHARS = 1 << 20;
+
+export interface ImportAnswer {
+  status: 'success' | 'partial' | 'error';
+  message: string;
+  series: number;
+  /** Samples stored (in the head or in blocks). */
+  written: number;
+  headSamples: number;
+  blockSamples: number;
+  blocks: number;
+  duplicatesDropped: number;
+  /** ISO times of the oldest and newest sample stored; empty when nothing was. */
+  minTime: string;
+  maxTime: string;
+  rejected: Record<string, number>;
+  rejectedLines: { line: number; message: string }[];
+  warnings: string[];
+}
 
 export async function handleImportPrometheus(ctx: RequestContext, deps: WriteDeps): Promise<void> {
-  const rejectedLines: { line: number; message: string }[] = [];
-  let badLines = 0;
-  let outcome: PushOutcome;
+  const answer: ImportAnswer = {
+    status: 'success', message: '', series: 0, written: 0, headSamples: 0, blockSamples: 0, blocks: 0, duplicatesDropped: 0,
+    minTime: '', maxTime: '', rejected: {}, rejectedLines: [], warnings: [],
+  };
+  let status = 200;
+  let received = 0;
   try {
     const body = await readPushBody(ctx, deps.maxRequestBytes, deps.maxDecodedBytes);
     const om = /^\s*application\/openmetrics-text/i.test(ctx.req.headers['content-type'] ?? '');
-    const series = new Map<string, { labels: Labels; ts: number[]; vs: number[] }>();
-    parseTimestampedText(utf8Text(body, 'import'), 1, newTimestampedTextState(om), {
-      batch(b: SampleBatch) {
-        for (let s = 0; s < b.series.length; s++) {
-          const key = b.series[s].join('\xff');
-          let e = series.get(key);
-          if (!e) series.set(key, (e = { labels: b.series[s], ts: [], vs: [] }));
-          for (let i = b.offsets[s]; i < b.offsets[s + 1]; i++) {
-            e.ts.push(b.timestamps[i]);
-            e.vs.push(b.values[i]);
-          }
-        }
-      },
-      rejected(line, message) {
-        badLines++;
-        if (rejectedLines.length < MAX_LINES_REPORTED) rejectedLines.push({ line, message });
-      },
-    });
+    const acc = new BackfillAccumulator();
+    const badLines = await parseBody(utf8Text(body, 'import'), om, acc, answer.rejectedLines);
+    if (badLines > 0) answer.rejected.parse_error = badLines;
+    received = acc.pending;
+    countReceived(deps, 'import', received + badLines);
     countRejected(deps, 'import', 'parse_error', badLines);
-    // One entry per series: the head expects a series once per batch.
-    const b = new SampleBatchBuilder();
-    for (const e of series.values()) {
-      b.startSeries(e.labels);
-      for (let i = 0; i < e.ts.length; i++) b.add(e.ts[i], e.vs[i]);
-    }
-    const batch = b.build();
-    outcome = await appendPushed(ctx, deps, 'import', batch);
-    if (outcome.status !== 204 && outcome.rejected.too_old !== undefined && outcome.written === 0) {
-      // The head refused the batch because some series reach below its window: write series by
-      // series, so the ones within the window are stored.
-      outcome = await appendPerSeries(ctx, deps, batch);
-    }
-    if (badLines > 0) {
-      outcome.rejected.parse_error = badLines;
-      outcome.message = `${badLines} line(s) refused (see rejectedLines)${outcome.message ? `; ${outcome.message}` : ''}`;
-      if (outcome.status === 204) outcome.status = 400;
-      outcome.partial = outcome.written > 0;
+
+    const problems: string[] = [];
+    const valid = validSeries(acc.take(), deps, answer.rejected, problems);
+    const result = await deps.db(ctx).import(valid);
+    acc.clear();
+    summarize(answer, result, deps);
+    const refused = Object.values(answer.rejected).reduce((a, b) => a + b, 0);
+    if (refused > 0) {
+      status = 400;
+      answer.status = answer.written > 0 ? 'partial' : 'error';
+      const parts: string[] = [];
+      if (badLines > 0) parts.push(`${badLines} line(s) refused (see rejectedLines)`);
+      const { parse_error: _, ...bySample } = answer.rejected;
+      if (refused > badLines) parts.push(`${refused - badLines} samples refused (${reasonList(bySample)})`);
+      parts.push(`${answer.written} samples stored`);
+      if (problems.length > 0) parts.push(`series refused: ${problems.join('; ')}`);
+      if (result.head && result.head.errors.length > 0) parts.push(`first errors: ${result.head.errors.slice(0, 5).join('; ')}`);
+      answer.message = parts.join('; ');
     }
   } catch (e) {
-    outcome = failedOutcome(e, deps, 'import', 0);
+    const o = failedOutcome(e, deps, 'import', received, answer.rejected);
+    status = o.status;
+    answer.status = 'error';
+    answer.message = o.message;
   }
-  countRequest(deps, 'import', outcome.status);
-  if (outcome.status === 204) {
-    ctx.res.writeHead(204);
-    ctx.res.end();
-    return;
-  }
-  sendJson(ctx.res, outcome.status, {
-    status: outcome.partial ? 'partial' : 'error',
-    message: outcome.message,
-    written: outcome.written,
-    rejected: outcome.rejected,
-    rejectedLines,
-  });
+  countRequest(deps, 'import', status);
+  sendJson(ctx.res, status, answer);
 }
 
-async function appendPerSeries(ctx: RequestContext, deps: WriteDeps, batch: SampleBatch): Promise<PushOutcome> {
-  const total = batch.offsets[batch.series.length];
-  const rejected: Record<string, number> = {};
-  let written = 0;
-  let tooOld = '';
-  const db = deps.db(ctx);
-  for (let s = 0; s < batch.series.length; s++) {
-    const one = new SampleBatchBuilder(batch.offsets[s + 1] - batch.offsets[s]);
-    one.startSeries(batch.series[s]);
-    for (let i = batch.offsets[s]; i < batch.offsets[s + 1]; i++) one.add(batch.timestamps[i], batch.values[i]);
-    const n = batch.offsets[s + 1] - batch.offsets[s];
-    try {
-      const r = await db.append(one.build());
-      let refused = 0;
-      for (const k in r.rejected) {
-        refused += r.rejected[k];
-        rejected[k] = (rejected[k] ?? 0) + r.rejected[k];
-        countRejected(deps, 'import', k, r.rejected[k]);
-      }
-      written += n - refused;
-    } catch (e) {
-      if (!(e instanceof AppendError) || e.reason !== 'too_old') throw e;
-      // Not counted again: the refused whole-batch attempt already counted every sample as too_old
-      // (so that counter overstates by the samples the per-series retry then stored).
-      rejected.too_old = (rejected.too_old ?? 0) + n;
-      if (tooOld === '') tooOld = e.message;
-    }
-  }
-  const refused = total - written;
-  if (refused === 0) return { status: 204, message: '', received: total, written, rejected, partial: false };
-  const reasons = Object.entries(rejected).map(([k, n]) => `${k}: ${n}`).join(', ');
-  return {
-    status: 400,
-    message: `${refused} of ${total} samples rejected (${reasons}); the other ${written} samples were stored` +
-      (tooOld ? `; ${tooOld}. Data older than the head's window is imported with \`strata import\` while the server is stopped` : ''),
-    received: total, written, rejected, partial: written > 0,
+/** Parses the text in pieces of whole lines, giving the event loop a turn between them. Returns the refused lines. */
+async function parseBody(text: string, openMetrics: boolean, acc: BackfillAccumulator, shown: ImportAnswer['rejectedLines']): Promise<number> {
+  const st = newTimestampedTextState(openMetrics);
+  let bad = 0;
+  const sink = {
+    batch: (b: SampleBatch) => acc.add(b),
+    rejected(line: number, message: string) {
+      bad++;
+      if (shown.length < MAX_LINES_REPORTED) shown.push({ line, message });
+    },
   };
+  let line = 1;
+  for (let pos = 0; pos < text.length;) {
+    let end = text.length;
+    if (pos + PIECE_CHARS < text.length) {
+      const nl = text.indexOf('\n', pos + PIECE_CHARS);
+      if (nl >= 0) end = nl + 1;
+    }
+    line += parseTimestampedText(pos === 0 && end === text.length ? text : text.slice(pos, end), line, st, sink);
+    pos = end;
+    if (pos < text.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return bad;
+}
+
+/** The series that pass the same checks as every push; the others are counted and named. */
+function validSeries(series: GatheredSeries[], deps: WriteDeps, rejected: Record<string, number>, problems: string[]): GatheredSeries[] {
+  const now = Date.now();
+  const out: GatheredSeries[] = [];
+  for (const s of series) {
+    const n = s.timestamps.length;
+    const p = validateBatch({ series: [s.labels], offsets: Uint32Array.of(0, n), timestamps: s.timestamps, values: s.values }, deps.limits, now);
+    if (p === null) {
+      out.push(s);
+      continue;
+    }
+    rejected[p.kind] = (rejected[p.kind] ?? 0) + n;
+    countRejected(deps, 'import', p.kind, n);
+    if (problems.length < MAX_SERIES_PROBLEMS_REPORTED) problems.push(p.message);
+  }
+  return out;
+}
+
+function summarize(a: ImportAnswer, r: DBImportResult, deps: WriteDeps): void {
+  let headRefused = 0;
+  for (const [k, n] of Object.entries(r.head?.rejected ?? {})) {
+    if (n <= 0) continue;
+    headRefused += n;
+    a.rejected[k] = (a.rejected[k] ?? 0) + n;
+    countRejected(deps, 'import', k, n);
+  }
+  a.series = r.series;
+  a.headSamples = r.headSamples - headRefused;
+  a.blockSamples = r.blockSamples;
+  a.written = a.headSamples + a.blockSamples;
+  a.blocks = r.blocks.length;
+  a.duplicatesDropped = r.duplicates;
+  if (r.samples > 0) {
+    a.minTime = new Date(r.minTime).toISOString();
+    a.maxTime = new Date(r.maxTime).toISOString();
+  }
+  if (r.pastRetention > 0) {
+    // Retention counts from the newest data, as Prometheus does; the long-term tiers will keep
+    // old data later (docs/storage-strategy.md).
+    a.warnings.push(`${r.pastRetention} of the imported samples are older than storage.retention (${formatDuration(r.retentionMs)}, ` +
+      'counted back from the newest sample stored) and will be deleted at the next storage maintenance (within about a minute); ' +
+      'raise storage.retention to keep them');
+  }
+}
+
+function reasonList(rejected: Record<string, number>): string {
+  return Object.entries(rejected).filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join(', ');
 }

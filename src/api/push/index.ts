@@ -25,7 +25,7 @@ export function registerPushRoutes(router: Router, deps: WriteDeps, admit: Admit
     res.writeHead(204, { 'X-Influxdb-Version': 'strata' });
     res.end();
   });
-  // Backfill of recent data over HTTP (older data: `strata import` with the server stopped).
+  // Backfill over HTTP, data of any age (DB.import: the head takes what its window takes, blocks the rest).
   router.add(POST, '/api/v1/import/prometheus', 'import_prometheus', (ctx) => admit(ctx, () => handleImportPrometheus(ctx, deps)));
   router.add(POST, '/api/v1/otlp/v1/metrics', 'otlp_metrics', (ctx) => admit(ctx, () => handleOtlpMetrics(ctx, deps)));
 
