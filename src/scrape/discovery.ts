@@ -15,6 +15,7 @@ import { parse as parseYAML } from 'yaml';
 import type { ScrapeConfig, StaticConfig } from '../config/index.ts';
 import { isValidLabelName } from '../model/index.ts';
 import { httpGet } from './http.ts';
+import type { ScrapeMetrics } from './metrics.ts';
 
 export interface TargetGroup {
   /** Identifies the group within its provider (file path + index, URL + index). */
@@ -65,15 +66,17 @@ export function parseGroups(doc: unknown, source: string): TargetGroup[] {
 }
 
 /** Starts every discoverer of a job; `onGroups` is called with each provider's groups. */
-export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, log: Logger | undefined): Discoverer[] {
+export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, log: Logger | undefined, metrics?: ScrapeMetrics): Discoverer[] {
   const out: Discoverer[] = [];
   if (cfg.staticConfigs.length > 0) onGroups('static', staticGroups(cfg.staticConfigs));
-  cfg.fileSdConfigs.forEach((f, i) => out.push(startFileSD(`file/${i}`, f.files, f.refreshIntervalMs, onGroups, log)));
-  cfg.httpSdConfigs.forEach((h, i) => out.push(startHttpSD(`http/${i}`, h.url, h.refreshIntervalMs, onGroups, log)));
+  cfg.fileSdConfigs.forEach((f, i) => out.push(startFileSD(`file/${i}`, f.files, f.refreshIntervalMs, onGroups, log, metrics)));
+  cfg.httpSdConfigs.forEach((h, i) => out.push(startHttpSD(`http/${i}`, h.url, h.refreshIntervalMs, onGroups, log, metrics)));
   return out;
 }
 
-function startFileSD(provider: string, patterns: readonly string[], refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined): Discoverer {
+function startFileSD(
+  provider: string, patterns: readonly string[], refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
+): Discoverer {
   let stopped = false;
   // Last good groups per file: a file that turns unreadable keeps them; a file that disappears loses them.
   const byFile = new Map<string, TargetGroup[]>();
@@ -104,8 +107,12 @@ function startFileSD(provider: string, patterns: readonly string[], refreshMs: n
             byFile.set(f, groups);
           } catch (e) {
             const err = e as NodeJS.ErrnoException;
-            if (err.code === 'ENOENT') byFile.delete(f);
-            else log?.error({ file: f, err: err.message }, 'file_sd: cannot read target groups; keeping the last good ones');
+            if (err.code === 'ENOENT') {
+              byFile.delete(f);
+              continue;
+            }
+            metrics?.fileSdReadError();
+            log?.error({ file: f, err: err.message }, 'file_sd: cannot read target groups; keeping the last good ones');
           }
         }
         if (stopped) return;
@@ -148,7 +155,9 @@ function startFileSD(provider: string, patterns: readonly string[], refreshMs: n
   };
 }
 
-function startHttpSD(provider: string, url: string, refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined): Discoverer {
+function startHttpSD(
+  provider: string, url: string, refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
+): Discoverer {
   let stopped = false;
   let running = false;
   const refresh = async () => {
@@ -162,6 +171,7 @@ function startHttpSD(provider: string, url: string, refreshMs: number, onGroups:
       for (const g of groups) g.labels.__meta_url = url;
       if (!stopped) onGroups(provider, groups);
     } catch (e) {
+      metrics?.httpSdFailure();
       log?.error({ url, err: (e as Error).message }, 'http_sd: cannot fetch target groups; keeping the last good ones');
     } finally {
       running = false;

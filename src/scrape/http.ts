@@ -33,6 +33,8 @@ export class ScrapeHttpError extends Error {
   }
 }
 
+export class BodySizeLimitError extends ScrapeHttpError {}
+
 /** GET, following up to o.maxRedirects redirects, all within one deadline. */
 export async function httpGet(url: string, o: GetOptions): Promise<GetResult> {
   const deadline = performance.now() + o.timeoutMs;
@@ -76,7 +78,7 @@ function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult
       stream.on('data', (c: Buffer) => {
         size += c.length;
         if (o.maxBytes > 0 && size > o.maxBytes) {
-          finish(new ScrapeHttpError(`body size limit exceeded (more than ${o.maxBytes} bytes${gz ? ' after decompression' : ''})`));
+          finish(new BodySizeLimitError(`body size limit exceeded (more than ${o.maxBytes} bytes${gz ? ' after decompression' : ''})`));
           res.destroy();
           stream.destroy();
           return;

@@ -3,7 +3,11 @@
 //
 // Timing: every loop scrapes at the instants t with t mod interval == offset, the offset derived
 // from the target's hash, so a thousand targets of one job are spread evenly over the interval
-// instead of all firing together, and a reload that keeps the target keeps its phase.
+// instead of all firing together, and a reload that keeps the target keeps its phase. A scheduled
+// scrape that starts within a small tolerance of its slot is stored at the slot itself (as
+// Prometheus aligns its scrape timestamps, --scrape.timestamp-tolerance): timer jitter of a
+// millisecond or two would otherwise cost the delta-of-delta timestamp encoding bits on every
+// sample, while exactly periodic timestamps cost one bit each.
 //
 // Staleness: the loop remembers the series of its last scrape. A series missing from the next
 // scrape gets a staleness marker (STALE_NAN) at that scrape's time; a failed scrape marks every
@@ -18,7 +22,8 @@ import {
   METRIC_NAME, SampleBatchBuilder, STALE_NAN, compareStrings, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
 } from '../model/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
-import { httpGet } from './http.ts';
+import { BodySizeLimitError, httpGet } from './http.ts';
+import type { ScrapeMetrics } from './metrics.ts';
 import type { Target } from './targets.ts';
 
 const PROTOCOL_TYPES: Record<ScrapeProtocol, string> = {
@@ -54,6 +59,20 @@ export interface PoolContext {
   readonly userAgent: string;
   /** The Accept header for the job's scrape_protocols. */
   readonly accept: string;
+  /** Wall clock in ms (Date.now, or a test's). */
+  readonly now: () => number;
+  /** Largest distance from its slot at which a scrape is stored at the slot (0: never). */
+  readonly timestampToleranceMs: number;
+  readonly metrics?: ScrapeMetrics;
+}
+
+/**
+ * The timestamp of a scrape that starts at `now` for the slot `slot`: the slot when `now` is
+ * within the tolerance of it (clamped to 1% of the interval, as Prometheus clamps it), else `now`.
+ */
+export function scrapeTimestamp(now: number, slot: number, intervalMs: number, toleranceMs: number): number {
+  const tolerance = Math.min(toleranceMs, Math.floor(intervalMs / 100));
+  return Math.abs(now - slot) <= tolerance ? slot : now;
 }
 
 export type Health = 'up' | 'down' | 'unknown';
@@ -85,6 +104,8 @@ interface CachedSeries {
   nextStale: boolean;
 }
 
+class SampleLimitError extends Error {}
+
 const REPORT_NAMES = ['scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'scrape_series_added', 'up'];
 
 export class ScrapeLoop {
@@ -104,6 +125,8 @@ export class ScrapeLoop {
   /** Series written under an earlier config or loop: stale unless the next scrape has them. */
   private inherited: SeriesMemory;
   private lastTimestamp = 0;
+  /** Wall-clock start of the last scrape, for the actual-interval summary. */
+  private lastStart = 0;
   private readonly offsetMs: number;
   private lastSlot = 0;
 
@@ -125,7 +148,7 @@ export class ScrapeLoop {
    */
   private schedule(): void {
     if (this.stopped) return;
-    const now = Date.now();
+    const now = this.ctx.now();
     const iv = this.target.intervalMs;
     let next = now - (now % iv) + this.offsetMs;
     while (next <= now || next <= this.lastSlot) next += iv;
@@ -133,7 +156,7 @@ export class ScrapeLoop {
     this.timer = setTimeout(() => {
       // A scrape asked for out of turn (scrapeNow) is still running: skip this slot.
       if (this.running) return this.schedule();
-      this.running = this.scrapeOnce().finally(() => {
+      this.running = this.scrapeOnce(next).finally(() => {
         this.running = null;
         this.schedule();
       });
@@ -152,7 +175,7 @@ export class ScrapeLoop {
     if (this.running) await this.running;
     const memory = this.memory();
     if (staleness && (memory.length > 0 || this.status.lastScrape > 0)) {
-      const t = Math.max(Date.now(), this.lastTimestamp + 1);
+      const t = Math.max(this.ctx.now(), this.lastTimestamp + 1);
       const b = new SampleBatchBuilder(memory.length + REPORT_NAMES.length);
       for (const ls of memory) {
         b.startSeries(ls);
@@ -189,9 +212,17 @@ export class ScrapeLoop {
     return p;
   }
 
-  /** One scrape now (also used by tests to step a loop without waiting for its slot). */
-  async scrapeOnce(): Promise<void> {
-    const start = Date.now();
+  /**
+   * One scrape now; `slot` is the grid instant it was scheduled for, absent for a scrape out of
+   * turn (also used by tests to step a loop without waiting for its slot).
+   */
+  async scrapeOnce(slot?: number): Promise<void> {
+    const wall = this.ctx.now();
+    let start = slot === undefined ? wall : scrapeTimestamp(wall, slot, this.target.intervalMs, this.ctx.timestampToleranceMs);
+    // Never at or before the last scrape's time (a scrape out of turn may have taken the slot's ms).
+    if (start <= this.lastTimestamp) start = Math.max(wall, this.lastTimestamp + 1);
+    if (this.lastStart > 0) this.ctx.metrics?.observeInterval(this.target.intervalMs, (wall - this.lastStart) / 1000);
+    this.lastStart = wall;
     const t0 = performance.now();
     const { cfg } = this.ctx;
     let scraped = 0;
@@ -223,6 +254,8 @@ export class ScrapeLoop {
       added = r.added;
     } catch (e) {
       error = (e as Error).message || String(e);
+      if (e instanceof SampleLimitError) this.ctx.metrics?.sampleLimitExceeded();
+      else if (e instanceof BodySizeLimitError) this.ctx.metrics?.bodySizeLimitExceeded();
       // A failed scrape stores none of its samples: start the batch over.
       out = new SampleBatchBuilder(this.cache.size + 8);
       postRelabel = 0;
@@ -304,7 +337,7 @@ export class ScrapeLoop {
       if (ls === null) continue;
       for (let j = batch.offsets[i]; j < batch.offsets[i + 1]; j++) {
         kept++;
-        if (cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new Error(`sample limit exceeded (limit ${cfg.sampleLimit})`);
+        if (cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new SampleLimitError(`sample limit exceeded (limit ${cfg.sampleLimit})`);
         const explicit = batch.timestamps[j] !== start;
         const t = explicit && cfg.honorTimestamps ? batch.timestamps[j] : start;
         out.startSeries(ls);
@@ -332,6 +365,7 @@ export class ScrapeLoop {
   private async append(batch: SampleBatch): Promise<string> {
     try {
       const r = await this.ctx.appendable.append(batch);
+      this.ctx.metrics?.rejectedSamples(r.rejected);
       const rejected = Object.entries(r.rejected).filter(([, n]) => n > 0);
       if (rejected.length > 0) this.ctx.logger?.debug({ target: this.target.url, rejected: r.rejected, errors: r.errors.slice(0, 3) }, 'some scraped samples were not stored');
       return '';

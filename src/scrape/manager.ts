@@ -8,11 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { ScrapeConfig } from '../config/index.ts';
 import { compileRelabelRules, type MetricMetadata } from '../ingest/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { startDiscovery, type Discoverer, type TargetGroup } from './discovery.ts';
 import { ScrapeLoop, acceptHeader, type LoopStatus, type PoolContext } from './loop.ts';
+import { createScrapeMetrics, type PoolGauges, type ScrapeMetrics } from './metrics.ts';
 import { targetsFromGroups, type DroppedTarget, type Target } from './targets.ts';
 
 export interface ScrapeManagerOptions {
@@ -22,6 +24,20 @@ export interface ScrapeManagerOptions {
   userAgent?: string;
   /** Receives the metadata (TYPE, HELP, UNIT) of every scrape, e.g. for /api/v1/metadata. */
   onMetadata?: (m: MetricMetadata[]) => void;
+  /** Where the scrape metrics (prometheus_target_*, prometheus_sd_*) are registered; none without. */
+  registry?: Registry;
+  /**
+   * A scheduled scrape starting at most this many ms from its slot is stored at the slot
+   * (Prometheus' --scrape.timestamp-tolerance; default 2, at most 1% of the interval; 0: never).
+   */
+  timestampToleranceMs?: number;
+  /** Wall clock in ms (default Date.now); tests replace it. */
+  clock?: () => number;
+}
+
+/** What every pool shares: the manager's options plus its metrics. */
+interface ManagerEnv extends ScrapeManagerOptions {
+  metrics?: ScrapeMetrics;
 }
 
 export interface ActiveTarget {
@@ -39,13 +55,18 @@ export interface TargetsSnapshot {
 }
 
 export class ScrapeManager {
-  private readonly opts: ScrapeManagerOptions;
+  private readonly opts: ManagerEnv;
   private readonly pools = new Map<string, ScrapePool>();
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(opts: ScrapeManagerOptions) {
-    this.opts = opts;
+    const metrics = opts.registry ? createScrapeMetrics(opts.registry, () => this.poolGauges()) : undefined;
+    this.opts = { ...opts, metrics };
+  }
+
+  private poolGauges(): PoolGauges[] {
+    return [...this.pools].map(([job, p]) => ({ job, targets: p.loops.size, discovered: p.discoveredCount() }));
   }
 
   /** Applies a (new) list of jobs. Resolves when every pool has been created, changed or stopped. */
@@ -106,7 +127,7 @@ export class ScrapeManager {
 
 class ScrapePool {
   private cfg: ScrapeConfig;
-  private readonly opts: ScrapeManagerOptions;
+  private readonly opts: ManagerEnv;
   private ctx: PoolContext;
   private relabelRules;
   private discoverers: Discoverer[] = [];
@@ -118,9 +139,10 @@ class ScrapePool {
   private syncChain: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(cfg: ScrapeConfig, opts: ScrapeManagerOptions) {
+  constructor(cfg: ScrapeConfig, opts: ManagerEnv) {
     this.cfg = cfg;
     this.opts = opts;
+    opts.metrics?.poolCreated();
     this.ctx = this.makeContext(cfg);
     this.relabelRules = compileRelabelRules(cfg.relabelConfigs);
     this.startDiscovery();
@@ -135,7 +157,7 @@ class ScrapePool {
     this.discoverers = startDiscovery(this.cfg, (provider, groups) => {
       this.groups.set(provider, groups);
       this.scheduleSync();
-    }, this.log());
+    }, this.log(), this.opts.metrics);
     // A job with no SD at all still reports (no targets), and a static-only job synced above.
     if (this.discoverers.length === 0) this.scheduleSync();
   }
@@ -149,7 +171,14 @@ class ScrapePool {
     return this.syncChain;
   }
 
+  discoveredCount(): number {
+    let n = 0;
+    for (const gs of this.groups.values()) for (const g of gs) n += g.targets.length;
+    return n;
+  }
+
   private async sync(): Promise<void> {
+    const started = performance.now();
     const { active, dropped } = targetsFromGroups(this.cfg, [...this.groups.values()].flat(), this.relabelRules);
     this.droppedCount = dropped.length;
     this.dropped = this.cfg.keepDroppedTargets > 0 ? dropped.slice(0, this.cfg.keepDroppedTargets) : dropped;
@@ -173,6 +202,9 @@ class ScrapePool {
       this.loops.set(t.key, loop);
       loop.start();
     }
+    // As Prometheus times it: the targets' computation and the loops' changes, not the staleness
+    // markers of the removed targets being written.
+    this.opts.metrics?.observeSync(this.cfg.jobName, (performance.now() - started) / 1000);
     await Promise.all(gone);
   }
 
@@ -244,6 +276,9 @@ class ScrapePool {
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',
       accept: acceptHeader(cfg.scrapeProtocols),
+      now: this.opts.clock ?? Date.now,
+      timestampToleranceMs: this.opts.timestampToleranceMs ?? 2,
+      metrics: this.opts.metrics,
     };
   }
 }

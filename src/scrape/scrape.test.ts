@@ -1,84 +1,15 @@
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig, type ScrapeConfig } from '../config/index.ts';
-import { isStaleNaN, labelsToString, type SampleBatch } from '../model/index.ts';
-import type { AppendResult, Appendable } from '../tsdb/index.ts';
-import { ScrapeManager } from './index.ts';
 import { mutateLabels } from './loop.ts';
+import { Recorder, cleanups, jobs, manager, runCleanups, serve, text, until } from './testing.ts';
 
-interface Sample {
-  series: string;
-  t: number;
-  v: number;
-}
-
-class Recorder implements Appendable {
-  batches: SampleBatch[] = [];
-  async append(b: SampleBatch): Promise<AppendResult> {
-    this.batches.push(b);
-    return { appended: b.offsets[b.series.length], duplicates: 0, seriesCreated: 0, rejected: {}, errors: [] };
-  }
-  samples(): Sample[] {
-    const out: Sample[] = [];
-    for (const b of this.batches) {
-      for (let i = 0; i < b.series.length; i++) {
-        for (let j = b.offsets[i]; j < b.offsets[i + 1]; j++) out.push({ series: labelsToString(b.series[i]), t: b.timestamps[j], v: b.values[j] });
-      }
-    }
-    return out;
-  }
-  /** Values of one series over all batches, STALE_NAN as 'stale'. */
-  values(series: string): (number | 'stale')[] {
-    return this.samples().filter((s) => s.series === series).map((s) => (isStaleNaN(s.v) ? 'stale' : s.v));
-  }
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function serve(h: Handler): Promise<string> {
-  const server: Server = createServer(h);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  }));
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function jobs(yaml: string): ScrapeConfig[] {
-  return parseConfig(yaml, 'test.yml').config.scrapeConfigs;
-}
-
-function manager(rec: Appendable): ScrapeManager {
-  const m = new ScrapeManager({ appendable: rec });
-  cleanups.push(() => m.stop());
-  return m;
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const text = (body: string, type = 'text/plain; version=0.0.4'): Handler => (_req, res) => {
-  res.writeHead(200, { 'Content-Type': type });
-  res.end(body);
-};
+afterEach(runCleanups);
 
 describe('scraping', () => {
   it('stores samples with job/instance, report series, and negotiates OpenMetrics', async () => {
