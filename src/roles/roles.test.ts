@@ -5,12 +5,22 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/index.ts';
 import { prettyLine } from './logger.ts';
-import { startServer } from './server.ts';
+import { selfInstance, startServer } from './server.ts';
 
 describe('pretty logs', () => {
   it('turns a JSON line into time LEVEL message key=value', () => {
     const line = JSON.stringify({ level: 'info', time: '2026-01-01T00:00:00.000Z', msg: 'listening', address: '0.0.0.0:9190', note: 'two words' });
     expect(prettyLine(line)).toBe('2026-01-01T00:00:00.000Z INFO  listening address=0.0.0.0:9190 note="two words"\n');
+  });
+});
+
+describe('self-monitoring instance', () => {
+  it('is localhost:<port> when listening on all interfaces, as Prometheus names its own job, else the listen address', () => {
+    expect(selfInstance('', 9190)).toBe('localhost:9190');
+    expect(selfInstance('0.0.0.0', 9190)).toBe('localhost:9190');
+    expect(selfInstance('::', 9190)).toBe('localhost:9190');
+    expect(selfInstance('127.0.0.1', 9190)).toBe('127.0.0.1:9190');
+    expect(selfInstance('::1', 9190)).toBe('[::1]:9190');
   });
 });
 
@@ -45,6 +55,11 @@ describe('startServer', () => {
     expect(targets.data.activeTargets).toEqual([expect.objectContaining({
       scrapePool: 'strata', scrapeUrl: `http://${s.address}/metrics`, health: 'up', labels: { instance: s.address, job: 'strata' },
     })]);
+    // The scrape manager's metrics are in the server's /metrics under Prometheus' names.
+    const own = await (await fetch(`http://${s.address}/metrics`)).text();
+    expect(own).toMatch(/^prometheus_target_scrape_pool_targets\{scrape_job="strata"\} 1$/m);
+    expect(own).toMatch(/^prometheus_target_scrape_pools_total 1$/m);
+    expect(own).toMatch(/^prometheus_sd_discovered_targets\{config="strata",name="scrape"\} 1$/m);
     const stopping = s.stop();
     expect(s.stop()).toBe(stopping);
     await stopping;

@@ -72,7 +72,9 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   const listen = await listenOn(server, config.server.listen);
   const bound = server.address() as AddressInfo;
   const address = formatListenAddress({ host: listen.host === '' ? bound.address : listen.host, port: bound.port });
-  const selfTarget = config.selfMonitoring.enabled ? { address: selfScrapeAddress(listen.host, bound.port), instance: address, intervalMs: config.selfMonitoring.intervalMs } : null;
+  const selfTarget = config.selfMonitoring.enabled
+    ? { address: selfScrapeAddress(listen.host, bound.port), instance: selfInstance(listen.host, bound.port), intervalMs: config.selfMonitoring.intervalMs }
+    : null;
   // Tests and supervisors read this line to learn the real port when 0 was asked for.
   log.info({ address, version, ...summarizeConfig(config) }, 'listening');
 
@@ -108,7 +110,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       log.info({ address }, 'ready');
       scrape = new ScrapeManager({
         appendable: d, logger: log.child({ component: 'scrape' }), userAgent: `Strata/${version}`,
-        onMetadata: (m) => metadata.add(m),
+        onMetadata: (m) => metadata.add(m), registry: metrics.registry,
       });
       const jobs = scrapeJobs(config, selfTarget);
       scrape.applyConfig(jobs)
@@ -146,10 +148,19 @@ function scrapeJobs(c: Config, self: { address: string; instance: string; interv
     ...defaultScrapeConfig(SELF_JOB),
     scrapeIntervalMs: self.intervalMs,
     scrapeTimeoutMs: Math.min(10_000, self.intervalMs),
-    // The instance is the listen address as configured (what self-monitoring has always stored).
+    // The instance as a Prometheus scraping itself has it (localhost:<port> for all interfaces).
     staticConfigs: [{ targets: [self.address], labels: { instance: self.instance } }],
   };
   return [...jobs, own];
+}
+
+/**
+ * The self-scrape's instance label: the listen address, or localhost:<port> when listening on all
+ * interfaces, as Prometheus' own job reads (a 0.0.0.0 instance names no machine anyone can reach).
+ */
+export function selfInstance(host: string, port: number): string {
+  if (host === '' || host === '0.0.0.0' || host === '::' || host === '[::]') return `localhost:${port}`;
+  return formatListenAddress({ host, port });
 }
 
 /** Where this process reaches its own HTTP port: the listen host, or loopback for a wildcard. */
