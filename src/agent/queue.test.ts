@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DiskQueue, type DiskQueueOptions } from './queue.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DiskQueue, QueueWriteError, type DiskQueueOptions } from './queue.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -137,5 +138,132 @@ describe('DiskQueue', () => {
     q = new DiskQueue(o);
     expect(drain(q)).toEqual([0, 1, 2, 3, 4].map((i) => rec(i).toString()));
     q.close();
+  });
+});
+
+describe('DiskQueue fsync policy', () => {
+  // What each fsync saw: the size of the synced file and how many records counted as queued then.
+  function recorder() {
+    const calls: { size: number; queued: number }[] = [];
+    let q: DiskQueue | null = null;
+    const fsyncSync = (fd: number) => {
+      calls.push({ size: fs.fstatSync(fd).size, queued: q?.stats.pendingRecords ?? -1 });
+    };
+    return { calls, fsyncSync, attach: (queue: DiskQueue) => (q = queue) };
+  }
+
+  it("'always' syncs each record before it counts as queued", () => {
+    const r = recorder();
+    const q = new DiskQueue(opts({ segmentBytes: 1 << 20, fsync: 'always', fsyncSync: r.fsyncSync }));
+    r.attach(q);
+    r.calls.length = 0; // the position and directory written at open
+    for (let i = 0; i < 5; i++) q.append(Buffer.alloc(88, i), 1); // 100 bytes a record with its header
+    expect(r.calls).toEqual([1, 2, 3, 4, 5].map((n) => ({ size: n * 100, queued: n - 1 })));
+    q.close();
+  });
+
+  it("'interval' syncs all appends of a second together, and not at all while idle", () => {
+    vi.useFakeTimers();
+    try {
+      const r = recorder();
+      const q = new DiskQueue(opts({ segmentBytes: 1 << 20, fsync: 'interval', fsyncSync: r.fsyncSync }));
+      r.attach(q);
+      r.calls.length = 0;
+      for (let i = 0; i < 50; i++) q.append(Buffer.alloc(88, i), 1);
+      vi.advanceTimersByTime(999);
+      expect(r.calls).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(r.calls).toEqual([{ size: 5000, queued: 50 }]);
+      vi.advanceTimersByTime(10_000);
+      expect(r.calls).toHaveLength(1);
+      q.append(Buffer.alloc(88, 0), 1);
+      vi.advanceTimersByTime(1000);
+      expect(r.calls).toEqual([{ size: 5000, queued: 50 }, { size: 5100, queued: 51 }]);
+      q.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("'interval' and 'always' sync a full segment before starting the next; 'never' never syncs", () => {
+    const r = recorder();
+    const q = new DiskQueue(opts({ segmentBytes: 250, fsync: 'interval', fsyncSync: r.fsyncSync }));
+    r.attach(q);
+    r.calls.length = 0;
+    for (let i = 0; i < 3; i++) q.append(Buffer.alloc(88, i), 1); // the third starts segment 2
+    expect(r.calls[0]).toEqual({ size: 200, queued: 2 });
+    q.close();
+
+    const never = recorder();
+    const o = opts({ segmentBytes: 250, fsync: 'never', fsyncSync: never.fsyncSync });
+    let q2 = new DiskQueue(o);
+    for (let i = 0; i < 20; i++) q2.append(Buffer.alloc(88, i), 1);
+    expect(drain(q2, 5)).toHaveLength(5);
+    q2.close();
+    q2 = new DiskQueue(o);
+    expect(q2.stats.pendingRecords).toBe(15);
+    q2.close();
+    expect(never.calls).toEqual([]);
+  });
+});
+
+// A tiny tmpfs stands in for a full or read-only disk (needs root, as the test machine runs).
+const canMount = process.getuid?.() === 0;
+function mountTmpfs(options: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-queue-fs-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  return dir;
+}
+function unmount(dir: string): void {
+  execFileSync('umount', [dir]);
+  fs.rmdirSync(dir);
+}
+
+describe.skipIf(!canMount)('DiskQueue on a full or read-only disk', () => {
+  it('refuses an append that does not fit whole, keeps every earlier record readable, and counts the samples', () => {
+    const mnt = mountTmpfs('size=64k');
+    try {
+      const o: DiskQueueOptions = { dir: path.join(mnt, 'q'), maxBytes: 1 << 20, segmentBytes: 1 << 20, fsync: 'always' };
+      let q = new DiskQueue(o);
+      let written = 0;
+      let failure: unknown = null;
+      for (let i = 0; i < 200 && failure === null; i++) {
+        try {
+          q.append(Buffer.alloc(1000, i), 2);
+          written++;
+        } catch (e) {
+          failure = e;
+        }
+      }
+      expect(failure).toBeInstanceOf(QueueWriteError);
+      expect((failure as QueueWriteError).code).toBe('ENOSPC');
+      expect((failure as Error).message).toContain(`cannot write to the agent queue in ${o.dir}`);
+      expect(q.stats).toMatchObject({ pendingRecords: written, failedSamples: 2 });
+      q.close();
+      execFileSync('mount', ['-o', 'remount,size=128k', mnt]); // room for opening it again
+      q = new DiskQueue(o);
+      expect(q.stats.corruptBytes).toBe(0);
+      expect(drain(q).map((s) => s.charCodeAt(0))).toEqual(Array.from({ length: written }, (_, i) => i));
+      q.close();
+    } finally {
+      unmount(mnt);
+    }
+  });
+
+  it('refuses to open, naming the directory and the reason, on a full or a read-only disk', () => {
+    const full = mountTmpfs('size=64k');
+    const ro = mountTmpfs('size=64k');
+    fs.mkdirSync(path.join(ro, 'q'));
+    execFileSync('mount', ['-o', 'remount,ro', ro]);
+    try {
+      fs.writeFileSync(path.join(full, 'filler'), Buffer.alloc(64 * 1024));
+      const dir = path.join(full, 'q');
+      expect(() => new DiskQueue({ dir, maxBytes: 1 << 20, segmentBytes: 1 << 16 })).toThrow(`agent queue directory "${dir}" cannot be used: no space left on its device`);
+      const rodir = path.join(ro, 'q');
+      expect(() => new DiskQueue({ dir: rodir, maxBytes: 1 << 20, segmentBytes: 1 << 16 })).toThrow(`agent queue directory "${rodir}" cannot be used: on a read-only file system`);
+    } finally {
+      unmount(full);
+      unmount(ro);
+    }
   });
 });

@@ -8,6 +8,11 @@
 // is one record sent twice (at-least-once; the server treats an identical resend as a no-op).
 // When the queue holds more than maxBytes, the OLDEST segment goes — fresh data is worth more than
 // old data to someone looking at a dashboard — and its unsent samples are counted as dropped.
+//
+// Durability (fsync policy): every append is written to the file at once, so a killed process
+// loses nothing; what a power loss may cost depends on the policy. 'always' fsyncs before append()
+// returns, 'interval' fsyncs at most once a second for all appends of that second (group commit),
+// 'never' leaves flushing to the OS.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -22,8 +27,26 @@ export interface DiskQueueOptions {
   maxBytes: number;
   /** A new segment is started once the current one reaches this size. */
   segmentBytes: number;
-  /** fsync each append (default false: fsync on segment roll and close only). */
-  fsyncEachAppend?: boolean;
+  /** When appends reach the disk (see the header); default 'interval'. */
+  fsync?: FsyncPolicy;
+  /** The group commit interval of the 'interval' policy (default 1000 ms). */
+  fsyncIntervalMs?: number;
+  /** fsync, replaceable so tests can see when it is called. */
+  fsyncSync?: (fd: number) => void;
+  /** Called when the queue is full and its oldest segment is deleted. */
+  onDrop?: (dropped: { segment: number; samples: number }) => void;
+}
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+/** An append that did not reach the queue (disk full, I/O error); the queue is unchanged. */
+export class QueueWriteError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.name = 'QueueWriteError';
+    this.code = code;
+  }
 }
 
 export interface QueueRecord {
@@ -52,6 +75,9 @@ export interface QueueStats {
   droppedSegments: number;
   /** Bytes cut off at open because a record was torn or failed its checksum. */
   corruptBytes: number;
+  /** Samples of appends that could not be written (disk full, I/O error). */
+  failedSamples: number;
+  fsyncs: number;
 }
 
 interface Segment {
@@ -71,17 +97,40 @@ export class DiskQueue {
   private readonly segments: Segment[] = [];
   private fd = -1; // of the last segment, for appends
   private read: { segment: number; offset: number; samples: number; records: number };
-  readonly stats: QueueStats = { pendingBytes: 0, pendingSamples: 0, pendingRecords: 0, droppedSamples: 0, droppedSegments: 0, corruptBytes: 0 };
-  private readonly header = Buffer.alloc(HEADER);
+  readonly stats: QueueStats = {
+    pendingBytes: 0, pendingSamples: 0, pendingRecords: 0, droppedSamples: 0, droppedSegments: 0, corruptBytes: 0, failedSamples: 0, fsyncs: 0,
+  };
   private waiters: (() => void)[] = [];
+  private readonly policy: FsyncPolicy;
+  private readonly fsync: (fd: number) => void;
+  /** Written but not fsynced yet (segment data; the directory after a new segment). */
+  private dirty = false;
+  private dirDirty = false;
+  private syncTimer: NodeJS.Timeout | null = null;
 
+  /** Opens (or creates) the queue; throws a message naming the directory when it is not usable. */
   constructor(opts: DiskQueueOptions) {
     this.opts = opts;
+    this.policy = opts.fsync ?? 'interval';
+    this.fsync = opts.fsyncSync ?? fs.fsyncSync;
+    try {
+      this.read = this.open();
+    } catch (e) {
+      this.closeFd();
+      throw usageError(opts.dir, e);
+    }
+  }
+
+  private open(): { segment: number; offset: number; samples: number; records: number } {
+    const opts = this.opts;
     fs.mkdirSync(opts.dir, { recursive: true });
     const ids = fs.readdirSync(opts.dir).map((f) => SEG_RE.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
     let pos = this.loadPosition();
     for (const id of ids) this.segments.push(this.scanSegment(id));
-    if (this.segments.length === 0) this.segments.push(this.createSegment(pos?.segment ?? 1));
+    if (this.segments.length === 0) {
+      this.segments.push(this.createSegment(pos?.segment ?? 1));
+      this.dirDirty = true;
+    }
     // Segments wholly before the position were delivered: delete them.
     while (pos !== null && this.segments.length > 1 && this.segments[0].id < pos.segment) this.removeOldest();
     if (pos === null || pos.segment < this.segments[0].id || pos.segment > this.segments[0].id) pos = { segment: this.segments[0].id, offset: 0 };
@@ -96,35 +145,101 @@ export class DiskQueue {
     this.recount();
     const last = this.segments[this.segments.length - 1];
     this.fd = fs.openSync(path.join(opts.dir, segName(last.id)), 'a');
+    // Writing the position now proves the directory writable and the disk not full at startup,
+    // rather than at the first append, minutes later and only in a log line.
+    this.savePosition();
+    if (this.policy !== 'never' && this.dirDirty) this.syncNow();
+    return this.read;
   }
 
-  /** Appends one record (e.g. an encoded WriteRequest) holding `samples` samples. */
+  /**
+   * Appends one record (e.g. an encoded WriteRequest) holding `samples` samples. With fsync
+   * 'always' it is on disk when this returns. Throws QueueWriteError (queue unchanged) when it
+   * cannot be written.
+   */
   append(payload: Uint8Array, samples: number): void {
     if (payload.length > MAX_RECORD) throw new Error(`record of ${payload.length} bytes is larger than ${MAX_RECORD}`);
     let last = this.segments[this.segments.length - 1];
-    if (last.size > 0 && last.size + HEADER + payload.length > this.opts.segmentBytes) {
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      last = this.createSegment(last.id + 1);
-      this.segments.push(last);
-      this.fd = fs.openSync(path.join(this.opts.dir, segName(last.id)), 'a');
+    if (last.size > 0 && last.size + HEADER + payload.length > this.opts.segmentBytes) last = this.roll(last);
+    const rec = Buffer.allocUnsafe(HEADER + payload.length);
+    rec.writeUInt32LE(payload.length, 0);
+    rec.writeUInt32LE(crc32(payload), 4);
+    rec.writeUInt32LE(samples, 8);
+    rec.set(payload, HEADER);
+    try {
+      for (let off = 0; off < rec.length;) off += fs.writeSync(this.fd, rec, off);
+      if (this.policy === 'always') this.syncNow();
+    } catch (e) {
+      // A partial record would hide every later one from the reader: cut it off again.
+      try {
+        fs.ftruncateSync(this.fd, last.size);
+      } catch {
+        // the truncate failed too; the scan at the next start cuts the torn tail off
+      }
+      this.stats.failedSamples += samples;
+      const err = e as NodeJS.ErrnoException;
+      throw new QueueWriteError(`cannot write to the agent queue in ${this.opts.dir}: ${err.message}`, err.code ?? 'EIO');
     }
-    this.header.writeUInt32LE(payload.length, 0);
-    this.header.writeUInt32LE(crc32(payload), 4);
-    this.header.writeUInt32LE(samples, 8);
-    fs.writeSync(this.fd, this.header);
-    fs.writeSync(this.fd, payload);
-    if (this.opts.fsyncEachAppend) fs.fsyncSync(this.fd);
-    last.size += HEADER + payload.length;
+    if (this.policy === 'interval') this.scheduleSync();
+    last.size += rec.length;
     last.samples += samples;
     last.records++;
-    this.stats.pendingBytes += HEADER + payload.length;
+    this.stats.pendingBytes += rec.length;
     this.stats.pendingSamples += samples;
     this.stats.pendingRecords++;
     this.enforceBound();
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
+  }
+
+  /** Closes the full last segment (synced unless the policy is 'never') and starts the next. */
+  private roll(last: Segment): Segment {
+    if (this.policy !== 'never') this.syncNow();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    const next = this.createSegment(last.id + 1);
+    this.segments.push(next);
+    this.fd = fs.openSync(path.join(this.opts.dir, segName(next.id)), 'a');
+    // The new file's directory entry must reach the disk too, or a power loss loses the file.
+    this.dirDirty = true;
+    return next;
+  }
+
+  /** fsyncs what was written since the last sync: the segment, and the directory if it changed. */
+  syncNow(): void {
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    if (this.fd >= 0) {
+      this.fsync(this.fd);
+      this.stats.fsyncs++;
+    }
+    this.dirty = false;
+    if (this.dirDirty) {
+      const dfd = fs.openSync(this.opts.dir, 'r');
+      try {
+        this.fsync(dfd);
+      } finally {
+        fs.closeSync(dfd);
+      }
+      this.dirDirty = false;
+    }
+  }
+
+  // Group commit: the first append after a sync schedules the next one, all appends until then share it.
+  private scheduleSync(): void {
+    this.dirty = true;
+    if (this.syncTimer !== null) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      if (!this.dirty && !this.dirDirty) return;
+      try {
+        this.syncNow();
+      } catch {
+        // an fsync error (EIO) surfaces at the next append's write; nothing to report it to here
+      }
+    }, this.opts.fsyncIntervalMs ?? 1000);
+    this.syncTimer.unref();
   }
 
   /** The next undelivered record, or null when the queue is empty. Does not consume it. */
@@ -139,7 +254,7 @@ export class DiskQueue {
       // The first segment is finished: nothing in it is pending any more.
       this.removeOldest();
       this.read = { segment: this.segments[0].id, offset: 0, samples: 0, records: 0 };
-      this.savePosition();
+      this.trySavePosition();
     }
   }
 
@@ -182,18 +297,22 @@ export class DiskQueue {
     this.stats.pendingBytes -= rec.diskBytes;
     this.stats.pendingSamples -= rec.samples;
     this.stats.pendingRecords -= rec.records;
-    this.savePosition();
+    this.trySavePosition();
   }
 
   close(): void {
-    if (this.fd >= 0) {
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      this.fd = -1;
-    }
+    if (this.fd >= 0 && this.policy !== 'never') this.syncNow();
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.closeFd();
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
+  }
+
+  private closeFd(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
   }
 
   private enforceBound(): void {
@@ -205,9 +324,10 @@ export class DiskQueue {
       total -= s.size;
       this.stats.droppedSamples += lostSamples;
       this.stats.droppedSegments++;
+      this.opts.onDrop?.({ segment: s.id, samples: lostSamples });
       this.removeOldest();
       this.read = { segment: this.segments[0].id, offset: 0, samples: 0, records: 0 };
-      this.savePosition();
+      this.trySavePosition();
       this.recount();
     }
   }
@@ -285,12 +405,41 @@ export class DiskQueue {
     return m ? { segment: Number(m[1]), offset: Number(m[2]) } : null;
   }
 
+  // While running, a position that cannot be saved (disk full) only means the records since the
+  // last saved one may be sent again after a restart; the next commit tries again.
+  private trySavePosition(): void {
+    try {
+      this.savePosition();
+    } catch {
+      // kept in memory; see above
+    }
+  }
+
   private savePosition(): void {
     const tmp = path.join(this.opts.dir, 'position.tmp');
     const fd = fs.openSync(tmp, 'w');
-    fs.writeSync(fd, `${this.read.segment} ${this.read.offset}\n`);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, `${this.read.segment} ${this.read.offset}\n`);
+      if (this.policy !== 'never') this.fsync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, path.join(this.opts.dir, 'position'));
   }
+}
+
+const HINTS: Record<string, string> = {
+  EACCES: 'not writable by this user',
+  EPERM: 'not writable by this user',
+  EROFS: 'on a read-only file system',
+  ENOSPC: 'no space left on its device',
+  EDQUOT: 'the disk quota is exhausted',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'not a directory',
+};
+
+function usageError(dir: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  const hint = HINTS[err.code ?? ''];
+  return new Error(`agent queue directory ${JSON.stringify(dir)} cannot be used${hint ? `: ${hint}` : ''} (${err.message})`, { cause: e });
 }
