@@ -5,7 +5,8 @@ import type { Labels, SampleBatch } from '../model/index.ts';
 import { batchSampleCount, getLabel, withLabel } from '../model/index.ts';
 import type { Appendable, AppendResult } from '../tsdb/index.ts';
 import { encodeWriteRequest } from './encode.ts';
-import { DiskQueue } from './queue.ts';
+import { DiskQueue, type FsyncPolicy } from './queue.ts';
+import { agentMetricFamilies, formatMetricsText, type MetricFamily } from './selfmetrics.ts';
 import { Sender } from './sender.ts';
 
 /** Samples of one collection round, or null for nothing this round. */
@@ -15,6 +16,8 @@ export interface AgentOptions {
   queueDir: string;
   maxQueueBytes: number;
   segmentBytes: number;
+  /** When queued data is fsynced (default 'interval'). */
+  fsync?: FsyncPolicy;
   remoteWriteUrl: string;
   timeoutMs: number;
   minBackoffMs: number;
@@ -24,33 +27,53 @@ export interface AgentOptions {
   producers: Producer[];
   /** Added to every series that does not have the label already (Prometheus' external_labels). */
   externalLabels?: Record<string, string>;
+  /** A producer failed, or its samples could not be queued. */
   onError?: (err: unknown) => void;
+  /** The queue was full and its oldest segment was deleted. */
+  onDrop?: (dropped: { segment: number; samples: number }) => void;
 }
+
+/** What a config reload can change while the agent runs (the queue needs a restart). */
+export type AgentSettings = Pick<AgentOptions, 'remoteWriteUrl' | 'timeoutMs' | 'minBackoffMs' | 'maxBackoffMs' | 'intervalMs' | 'producers' | 'externalLabels'>;
 
 export class Agent {
   readonly queue: DiskQueue;
   readonly sender: Sender;
   readonly appendable: Appendable;
   collectErrors = 0;
-  private readonly opts: AgentOptions;
+  private opts: AgentOptions;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private collecting: Promise<void> = Promise.resolve();
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
-    this.queue = new DiskQueue({ dir: opts.queueDir, maxBytes: opts.maxQueueBytes, segmentBytes: opts.segmentBytes });
-    this.sender = new Sender(this.queue, {
-      url: opts.remoteWriteUrl, timeoutMs: opts.timeoutMs, minBackoffMs: opts.minBackoffMs, maxBackoffMs: opts.maxBackoffMs,
-    });
+    this.queue = new DiskQueue({ dir: opts.queueDir, maxBytes: opts.maxQueueBytes, segmentBytes: opts.segmentBytes, fsync: opts.fsync, onDrop: opts.onDrop });
+    this.sender = new Sender(this.queue, senderOptions(opts));
     this.appendable = {
       append: (batch: SampleBatch): Promise<AppendResult> => {
         const n = this.enqueue(batch);
         return Promise.resolve({ appended: n, duplicates: 0, seriesCreated: 0, rejected: {}, errors: [] });
       },
     };
-    if (opts.intervalMs > 0) {
-      this.timer = setInterval(() => this.collectSoon(), opts.intervalMs);
-    }
+    this.startTimer();
+  }
+
+  private startTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = this.opts.intervalMs > 0 ? setInterval(() => this.collectSoon(), this.opts.intervalMs) : null;
+  }
+
+  /**
+   * Applies reloaded settings: the sender switches URL and timeouts at once (a changed URL takes
+   * over the request in flight), producers and interval from the next round on.
+   */
+  reconfigure(next: AgentSettings): void {
+    const intervalChanged = next.intervalMs !== this.opts.intervalMs;
+    this.externalCache = new WeakMap();
+    this.opts = { ...this.opts, ...next };
+    this.sender.setOptions(senderOptions(this.opts));
+    if (intervalChanged && !this.stopped) this.startTimer();
   }
 
   /** Encodes a batch into the queue; returns its sample count. */
@@ -64,7 +87,7 @@ export class Agent {
   }
 
   // Producers reuse their label arrays across rounds, so the merged sets are cached by identity.
-  private readonly externalCache = new WeakMap<Labels, Labels>();
+  private externalCache = new WeakMap<Labels, Labels>();
   private withExternal(ls: Labels, ext: Record<string, string>): Labels {
     let out = this.externalCache.get(ls);
     if (out === undefined) {
@@ -83,12 +106,18 @@ export class Agent {
   /** Runs every producer once, in order, each into its own queue record. */
   async collect(nowMs = Date.now()): Promise<void> {
     for (const p of this.opts.producers) {
+      let b: SampleBatch | null;
       try {
-        const b = await p(nowMs);
-        if (b !== null) this.enqueue(b);
+        b = await p(nowMs);
       } catch (err) {
         this.collectErrors++;
         this.opts.onError?.(err);
+        continue;
+      }
+      try {
+        if (b !== null) this.enqueue(b);
+      } catch (err) {
+        this.opts.onError?.(err); // counted by the queue (write failed samples)
       }
     }
   }
@@ -96,30 +125,23 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.stopped = true;
     await this.collecting;
     await this.sender.stop();
     this.queue.close();
   }
 
+  /** The agent's own metrics. */
+  metricFamilies(): MetricFamily[] {
+    return agentMetricFamilies(this.queue.stats, this.sender.stats, this.collectErrors);
+  }
+
   /** The agent's own metrics in the Prometheus text format. */
   metricsText(): string {
-    const q = this.queue.stats;
-    const s = this.sender.stats;
-    const lines: string[] = [];
-    const metric = (name: string, type: string, help: string, v: number) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${v}`);
-    };
-    metric('strata_agent_queue_bytes', 'gauge', 'Bytes in the on-disk queue not yet delivered.', q.pendingBytes);
-    metric('strata_agent_queue_samples', 'gauge', 'Samples in the on-disk queue not yet delivered.', q.pendingSamples);
-    metric('strata_agent_queue_records', 'gauge', 'Requests in the on-disk queue not yet delivered.', q.pendingRecords);
-    metric('strata_agent_queue_dropped_samples_total', 'counter', 'Samples dropped because the queue was full (oldest first).', q.droppedSamples);
-    metric('strata_agent_queue_dropped_segments_total', 'counter', 'Queue segments dropped because the queue was full.', q.droppedSegments);
-    metric('strata_agent_queue_corrupt_bytes_total', 'counter', 'Bytes cut off the queue at startup (torn or failing checksum).', q.corruptBytes);
-    metric('strata_agent_sent_samples_total', 'counter', 'Samples the server acknowledged.', s.sentSamples);
-    metric('strata_agent_sent_requests_total', 'counter', 'Remote write requests the server acknowledged.', s.sentRequests);
-    metric('strata_agent_retries_total', 'counter', 'Remote write attempts that failed and were retried.', s.retries);
-    metric('strata_agent_rejected_samples_total', 'counter', 'Samples the server refused for good (4xx other than 429), dropped.', s.rejectedSamples);
-    metric('strata_agent_collect_errors_total', 'counter', 'Collection rounds of a producer that failed.', this.collectErrors);
-    return lines.join('\n') + '\n';
+    return formatMetricsText(this.metricFamilies());
   }
+}
+
+function senderOptions(o: AgentOptions) {
+  return { url: o.remoteWriteUrl, timeoutMs: o.timeoutMs, minBackoffMs: o.minBackoffMs, maxBackoffMs: o.maxBackoffMs };
 }

@@ -2,6 +2,8 @@
 // server answered 2xx, or 4xx other than 429 (the server will never take it: retrying would block
 // everything behind it forever, so it is dropped and counted). 5xx, 429 and network errors are
 // retried with exponential backoff and full jitter, capped, for as long as it takes.
+// setOptions() changes the URL and timeouts while running (config reload): a request in flight
+// to the old URL is abandoned and its records go to the new one at once, still in order.
 import { compressSync } from 'snappy';
 import type { DiskQueue } from './queue.ts';
 
@@ -16,6 +18,9 @@ export interface SenderOptions {
   maxRequestBytes?: number;
 }
 
+/** Upper bounds (seconds) of the request duration histogram's buckets. */
+export const SEND_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
 export interface SenderStats {
   sentSamples: number;
   sentRequests: number;
@@ -24,14 +29,23 @@ export interface SenderStats {
   /** Samples the server refused for good (4xx other than 429). */
   rejectedSamples: number;
   lastError: string;
+  /** Duration of every attempt, answered or failed: per-bucket (not cumulative) counts, sum, count. */
+  sendDuration: { buckets: number[]; sum: number; count: number };
 }
 
 export class Sender {
-  readonly stats: SenderStats = { sentSamples: 0, sentRequests: 0, retries: 0, rejectedSamples: 0, lastError: '' };
+  readonly stats: SenderStats = {
+    sentSamples: 0, sentRequests: 0, retries: 0, rejectedSamples: 0, lastError: '',
+    sendDuration: { buckets: SEND_DURATION_BUCKETS.map(() => 0).concat(0), sum: 0, count: 0 },
+  };
   private readonly queue: DiskQueue;
   private opts: SenderOptions;
   private stopped = false;
   private readonly abort = new AbortController();
+  /** Aborts only the attempt in flight (a reload to another URL). */
+  private attempt = new AbortController();
+  /** Bumped by setOptions: an attempt that started before it does not count as failed. */
+  private generation = 0;
   private wake: (() => void) | null = null;
   private readonly done: Promise<void>;
 
@@ -39,6 +53,17 @@ export class Sender {
     this.queue = queue;
     this.opts = opts;
     this.done = this.loop();
+  }
+
+  /** New URL or timeouts for the next attempt; a changed URL ends the attempt and backoff at once. */
+  setOptions(opts: SenderOptions): void {
+    const moved = opts.url !== this.opts.url;
+    this.opts = opts;
+    this.generation++;
+    if (moved) {
+      this.attempt.abort();
+      this.wake?.();
+    }
   }
 
   /** Stops after the request in flight (which is aborted); the queue keeps what was not acknowledged. */
@@ -60,8 +85,13 @@ export class Sender {
         await Promise.race([this.queue.waitForData(), this.sleep(1000)]);
         continue;
       }
+      const generation = this.generation;
       const outcome = await this.send(rec.payload);
       if (this.stopped) return;
+      if (outcome === 'retry' && generation !== this.generation) {
+        failures = 0; // the options changed meanwhile: try the new ones at once
+        continue;
+      }
       if (outcome === 'rejected' && rec.records > 1) {
         singlesLeft = rec.records;
         continue;
@@ -86,6 +116,8 @@ export class Sender {
 
   private async send(payload: Buffer): Promise<'ok' | 'rejected' | 'retry'> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    this.attempt = new AbortController();
+    const started = performance.now();
     try {
       const res = await fetch(this.opts.url, {
         method: 'POST',
@@ -96,17 +128,29 @@ export class Sender {
           'X-Prometheus-Remote-Write-Version': '0.1.0',
           'User-Agent': this.opts.userAgent ?? 'Strata-agent',
         },
-        signal: AbortSignal.any([timeout, this.abort.signal]),
+        signal: AbortSignal.any([timeout, this.abort.signal, this.attempt.signal]),
       });
       const body = await res.text();
+      this.observe(started);
       if (res.status >= 200 && res.status < 300) return 'ok';
       this.stats.lastError = `HTTP ${res.status}: ${body.slice(0, 200)}`;
       if (res.status >= 400 && res.status < 500 && res.status !== 429) return 'rejected';
       return 'retry';
     } catch (e) {
+      if (!this.attempt.signal.aborted && !this.abort.signal.aborted) this.observe(started);
       this.stats.lastError = (e as Error).message;
       return 'retry';
     }
+  }
+
+  private observe(started: number): void {
+    const s = (performance.now() - started) / 1000;
+    const d = this.stats.sendDuration;
+    let i = 0;
+    while (i < SEND_DURATION_BUCKETS.length && s > SEND_DURATION_BUCKETS[i]) i++;
+    d.buckets[i]++;
+    d.sum += s;
+    d.count++;
   }
 
   private sleep(ms: number): Promise<void> {
