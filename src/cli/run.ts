@@ -83,19 +83,12 @@ async function runAgent(cmd: { config?: string; listen?: string }): Promise<numb
   const { startAgent } = await import('../roles/agent.ts');
   let agent;
   try {
-    agent = await startAgent({ config, logger: log, version: version() });
+    // SIGHUP and POST /-/reload re-read the same file with the same flags.
+    agent = await startAgent({ config, logger: log, version: version(), loadConfig: () => resolveAgentConfig(cmd).config });
   } catch (e) {
     log.fatal({ err: e }, 'cannot start the agent');
     return 1;
   }
-  process.on('SIGHUP', () => {
-    log.info('SIGHUP received, reloading the scrape configuration');
-    try {
-      agent.reload(resolveAgentConfig(cmd).config).catch((e: unknown) => log.error({ err: (e as Error).message }, 'reload failed'));
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'configuration reload failed; keeping the running one');
-    }
-  });
   return new Promise<number>((resolve) => {
     let signalled = false;
     const onSignal = (sig: NodeJS.Signals) => {
