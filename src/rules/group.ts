@@ -1,0 +1,307 @@
+// A rule group: its rules evaluated in order at a fixed interval, results written to storage,
+// alerts handed to the notifier. Timing and bookkeeping follow Prometheus' rules.Group, because
+// users' dashboards and alert timings depend on them:
+//  - evaluation timestamps are aligned to the interval, shifted by a per-group offset derived from
+//    the group's file and name, so groups do not all evaluate at the same instant;
+//  - a series a rule returned at the previous evaluation and not now gets a staleness marker;
+//  - after a start, `for` state is restored from ALERTS_FOR_STATE once two evaluations have run
+//    (recording rules must have fresh values first), within the outage tolerance;
+//  - a failing rule is marked unhealthy with its error; the other rules of the group still run.
+import type { Logger } from 'pino';
+import { labelsHash, labelsToRecord, labelsEqual, SampleBatchBuilder, STALE_NAN, labelsToString, type Labels, type Matcher, newMatcher } from '../model/index.ts';
+import type { Appendable, Querier } from '../tsdb/index.ts';
+import { ALERTS_FOR_STATE_METRIC, AlertingRule, type ActiveAlert } from './alerting.ts';
+import type { RuleGroupDef } from './file.ts';
+import { RecordingRule } from './recording.ts';
+import type { ExpandFunc, InstantSample, QueryFunc, RuleContext } from './types.ts';
+
+export type Rule = AlertingRule | RecordingRule;
+
+/** An alert as sent to a notifier (Alertmanager API v2 fields). Times in ms. */
+export interface OutgoingAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  endsAt: number;
+  generatorURL: string;
+}
+
+export interface GroupDeps {
+  appendable: Appendable;
+  /** For restoring `for` state from ALERTS_FOR_STATE. */
+  querier: () => Querier;
+  query: QueryFunc;
+  expand: ExpandFunc;
+  /** Receives the alerts to send after each evaluation of an alerting rule. */
+  notify: (alerts: OutgoingAlert[]) => void;
+  logger: Logger;
+  /** Link target of alerts' generatorURL (Prometheus' --web.external-url). */
+  externalURL: string;
+  /** Used when a group sets no interval. */
+  defaultIntervalMs: number;
+  /** Used when a group sets no query_offset. */
+  defaultQueryOffsetMs: number;
+  /** Minimum time between re-sends of a firing alert (Prometheus' --rules.alert.resend-delay). */
+  resendDelayMs: number;
+  /** How long an outage may last for `for` state to be restored (--rules.alert.for-outage-tolerance). */
+  outageToleranceMs: number;
+  /** Minimum time an alert waits to fire after a restore (--rules.alert.for-grace-period). */
+  forGracePeriodMs: number;
+  now: () => number;
+  onEvaluated?: (g: Group, durationMs: number, missed: number) => void;
+}
+
+export type RuleHealth = 'unknown' | 'ok' | 'err';
+
+export interface RuleStatus {
+  health: RuleHealth;
+  lastError: string;
+  /** ms; 0 before the first evaluation. */
+  lastEvaluation: number;
+  evaluationMs: number;
+}
+
+export class Group {
+  readonly def: RuleGroupDef;
+  readonly rules: Rule[];
+  readonly status: RuleStatus[];
+  readonly intervalMs: number;
+  readonly queryOffsetMs: number;
+  lastEvaluation = 0;
+  evaluationMs = 0;
+  /** Restore `for` state after the second evaluation (set for groups loaded at process start). */
+  shouldRestore: boolean;
+  private readonly deps: GroupDeps;
+  private previous: Map<string, Labels>[];
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private evaluations = 0;
+
+  constructor(def: RuleGroupDef, deps: GroupDeps, shouldRestore: boolean) {
+    this.def = def;
+    this.deps = deps;
+    this.rules = def.rules.map((r) => (r.kind === 'alerting' ? new AlertingRule(r) : new RecordingRule(r)));
+    this.status = this.rules.map(() => ({ health: 'unknown', lastError: '', lastEvaluation: 0, evaluationMs: 0 }));
+    this.previous = this.rules.map(() => new Map());
+    this.intervalMs = def.intervalMs > 0 ? def.intervalMs : deps.defaultIntervalMs;
+    this.queryOffsetMs = def.queryOffsetMs ?? deps.defaultQueryOffsetMs;
+    this.shouldRestore = shouldRestore;
+    if (!shouldRestore) for (const r of this.rules) if (r instanceof AlertingRule) r.restored = true;
+  }
+
+  /** The group's identity across reloads: file and name. */
+  get key(): string {
+    return `${this.def.file};${this.def.name}`;
+  }
+
+  /** The evaluation timestamp at or before `now`: aligned to the interval plus the group's offset. */
+  evalTimestamp(now: number): number {
+    const offset = groupOffset(this.key, this.intervalMs);
+    const adj = now - offset;
+    return adj - (((adj % this.intervalMs) + this.intervalMs) % this.intervalMs) + offset;
+  }
+
+  /** Starts evaluating on schedule: the first evaluation at the next aligned timestamp. */
+  start(): void {
+    const first = this.evalTimestamp(this.deps.now()) + this.intervalMs;
+    this.schedule(first);
+  }
+
+  private schedule(ts: number): void {
+    if (this.stopped) return;
+    const wait = Math.max(0, ts - this.deps.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      // Evaluations that could not start on time are skipped, as Prometheus counts them missed.
+      const now = this.deps.now();
+      const missed = Math.max(0, Math.floor((now - ts) / this.intervalMs));
+      const evalTs = ts + missed * this.intervalMs;
+      this.running = this.evaluate(evalTs, missed).finally(() => {
+        this.running = null;
+        this.schedule(evalTs + this.intervalMs);
+      });
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  /** Stops the schedule and waits for a running evaluation. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One evaluation of every rule at ts (ms), in order. Never throws. */
+  async evaluate(ts: number, missed = 0): Promise<void> {
+    const began = performance.now();
+    for (let i = 0; i < this.rules.length; i++) {
+      const rule = this.rules[i];
+      const st = this.status[i];
+      const t0 = performance.now();
+      const ctx: RuleContext = { query: this.deps.query, expand: this.deps.expand, queryOffsetMs: this.queryOffsetMs, groupLabels: this.def.labels };
+      try {
+        const samples = await rule.eval(ctx, ts, this.def.limit);
+        if (rule instanceof AlertingRule) this.sendAlerts(rule, ts);
+        await this.store(i, samples, ts - this.queryOffsetMs);
+        st.health = 'ok';
+        st.lastError = '';
+      } catch (e) {
+        st.health = 'err';
+        st.lastError = (e as Error).message;
+        this.deps.logger.warn({ group: this.def.name, file: this.def.file, rule: rule.name, err: st.lastError }, 'rule evaluation failed');
+      }
+      st.lastEvaluation = this.deps.now();
+      st.evaluationMs = performance.now() - t0;
+    }
+    this.lastEvaluation = ts;
+    this.evaluationMs = performance.now() - began;
+    this.evaluations++;
+    if (this.shouldRestore && this.evaluations >= 2) {
+      this.shouldRestore = false;
+      await this.restoreForState(this.deps.now()).catch((e: unknown) => this.deps.logger.warn({ group: this.def.name, err: (e as Error).message }, 'restoring alert state failed'));
+    }
+    this.deps.onEvaluated?.(this, this.evaluationMs, missed);
+  }
+
+  // Writes a rule's samples and staleness markers for the series it returned last time and not now.
+  private async store(i: number, samples: InstantSample[], t: number): Promise<void> {
+    const now = new Map<string, Labels>();
+    const b = new SampleBatchBuilder(samples.length + 1);
+    for (const s of samples) {
+      now.set(seriesKey(s.labels), s.labels);
+      b.startSeries(s.labels);
+      b.add(t, s.value);
+    }
+    for (const [k, ls] of this.previous[i]) {
+      if (now.has(k)) continue;
+      b.startSeries(ls);
+      b.add(t, STALE_NAN);
+    }
+    this.previous[i] = now;
+    if (b.seriesCount === 0) return;
+    const res = await this.deps.appendable.append(b.build());
+    const rejected = Object.values(res.rejected).reduce((a, n) => a + n, 0);
+    if (rejected > 0) this.deps.logger.warn({ group: this.def.name, errors: res.errors }, 'some rule results were not stored');
+  }
+
+  /** Marks every series the group wrote last as stale (the group is removed by a reload). */
+  async markStale(): Promise<void> {
+    const t = this.deps.now() - this.queryOffsetMs;
+    const b = new SampleBatchBuilder(16);
+    for (const prev of this.previous) {
+      for (const ls of prev.values()) {
+        b.startSeries(ls);
+        b.add(t, STALE_NAN);
+      }
+    }
+    this.previous = this.rules.map(() => new Map());
+    if (b.seriesCount > 0) await this.deps.appendable.append(b.build()).catch(() => undefined);
+  }
+
+  private sendAlerts(rule: AlertingRule, ts: number): void {
+    const alerts = rule.alertsToSend(ts, this.deps.resendDelayMs, this.intervalMs);
+    if (alerts.length === 0) return;
+    const generatorURL = `${this.deps.externalURL.replace(/\/$/, '')}/graph?g0.expr=${queryEscape(rule.def.expr)}&g0.tab=1`;
+    this.deps.notify(alerts.map((a) => toOutgoing(a, generatorURL)));
+  }
+
+  /**
+   * Prometheus' RestoreForState: for each active instance of an alerting rule with a `for` at least
+   * the grace period, the last ALERTS_FOR_STATE sample within the outage tolerance gives its
+   * original activeAt, shifted by the time the process was down (or so that it fires no earlier
+   * than the grace period from now).
+   */
+  async restoreForState(now: number): Promise<void> {
+    const q = this.deps.querier();
+    const mint = now - this.deps.outageToleranceMs;
+    for (const rule of this.rules) {
+      if (!(rule instanceof AlertingRule)) continue;
+      const hold = rule.def.forMs;
+      if (hold < this.deps.forGracePeriodMs) {
+        rule.restored = true;
+        continue;
+      }
+      const active = rule.alerts().filter((a) => a.state !== 'inactive');
+      if (active.length > 0) {
+        const matchers: Matcher[] = [newMatcher('=', '__name__', ALERTS_FOR_STATE_METRIC), newMatcher('=', 'alertname', rule.name)];
+        const series = await q.select(matchers, mint, now);
+        for (const a of active) {
+          const s = series.find((x) => labelsEqual(withoutName(x.labels), a.labels));
+          if (!s || s.timestamps.length === 0) continue;
+          const last = s.timestamps.length - 1;
+          const downAt = Math.floor(s.timestamps[last] / 1000) * 1000;
+          let activeAt = s.values[last] * 1000;
+          const remaining = hold - (downAt - activeAt);
+          if (remaining <= 0) {
+            // It would have fired already: keep the original activeAt.
+          } else if (remaining < this.deps.forGracePeriodMs) {
+            activeAt = now + this.deps.forGracePeriodMs - hold;
+          } else {
+            activeAt += now - downAt;
+          }
+          rule.setActiveAt(a.labels, activeAt);
+        }
+      }
+      rule.restored = true;
+    }
+  }
+
+  /** Takes over rule state from the same group before a reload (rules matched by name and definition). */
+  copyStateFrom(old: Group): void {
+    this.lastEvaluation = old.lastEvaluation;
+    this.evaluationMs = old.evaluationMs;
+    this.evaluations = old.evaluations;
+    this.shouldRestore = old.shouldRestore;
+    const used = new Set<number>();
+    for (let i = 0; i < this.rules.length; i++) {
+      const r = this.rules[i];
+      const j = old.rules.findIndex((o, k) => !used.has(k) && o.name === r.name && sameDefinition(o, r));
+      if (j < 0) continue;
+      used.add(j);
+      this.previous[i] = old.previous[j];
+      this.status[i] = { ...old.status[j] };
+      const o = old.rules[j];
+      if (r instanceof AlertingRule && o instanceof AlertingRule) r.copyStateFrom(o);
+    }
+    // Series of rules that are gone are marked stale by the caller via the old group.
+    old.previous = old.previous.map((m, j) => (used.has(j) ? new Map() : m));
+  }
+}
+
+function sameDefinition(a: Rule, b: Rule): boolean {
+  return a.def.kind === b.def.kind && a.def.expr === b.def.expr && JSON.stringify(a.def.labels) === JSON.stringify(b.def.labels);
+}
+
+function toOutgoing(a: ActiveAlert, generatorURL: string): OutgoingAlert {
+  return {
+    labels: labelsToRecord(a.labels),
+    annotations: { ...a.annotations },
+    startsAt: a.firedAt,
+    endsAt: a.resolvedAt !== 0 ? a.resolvedAt : a.validUntil,
+    generatorURL,
+  };
+}
+
+// Go's url.QueryEscape, which Prometheus uses for generator links: space as '+', and !'()* escaped.
+function queryEscape(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+}
+
+function withoutName(ls: Labels): Labels {
+  const i = ls.indexOf('__name__');
+  return i >= 0 && i % 2 === 0 ? [...ls.slice(0, i), ...ls.slice(i + 2)] : ls;
+}
+
+function seriesKey(ls: Labels): string {
+  return labelsToString(ls);
+}
+
+// A stable per-group offset in [0, interval) from a hash of the group key: it spreads groups over
+// the interval and keeps each group on the same schedule across restarts.
+function groupOffset(key: string, intervalMs: number): number {
+  let h = labelsHash([key]);
+  if (h < 0) h = -h;
+  return h % intervalMs;
+}
