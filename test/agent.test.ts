@@ -6,9 +6,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { uncompressSync } from 'snappy';
 import { HOST_COLLECTOR_FUNCS, hostProducer } from '../src/agent/host.ts';
 import { Agent, type Producer } from '../src/agent/index.ts';
-import { SampleBatchBuilder, labelsFromRecord } from '../src/model/index.ts';
+import { decodeWriteRequest } from '../src/ingest/index.ts';
+import { SampleBatchBuilder, getLabel, labelsFromRecord } from '../src/model/index.ts';
 import { ensureNodeExporter, startNodeExporter } from './helpers/nodeexporter.ts';
 import { metricValue, parseExport, query, runStrata, startStrata, tempDir } from './helpers/server.ts';
 
@@ -181,6 +184,13 @@ describe('strata agent', () => {
     expect(app.values.map(Number)).toContain(42);
     const metrics = await (await fetch(`http://${address}/metrics`)).text();
     expect(metricValue(metrics, 'strata_agent_sent_samples_total')).toBeGreaterThan(0);
+    // Its own metrics reach the server too, as a job of their own.
+    await until('the agent\'s own metrics at the server', async () => (await stored('strata_agent_sent_samples_total')).some((s) => Number(s.values.at(-1)) > 0));
+    for (const name of ['strata_agent_sent_samples_total', 'strata_agent_queue_bytes', 'strata_agent_retries_total', 'strata_agent_queue_dropped_samples_total', 'strata_agent_send_duration_seconds_count']) {
+      const got = await stored(name);
+      expect(got.map((s) => s.metric), name).toEqual([{ __name__: name, job: 'strata-agent', instance: address, site: 'test' }]);
+    }
+    expect((await stored('strata_agent_send_duration_seconds_bucket')).map((s) => s.metric.le)).toContain('+Inf');
     expect(metricValue(metrics, 'strata_agent_queue_bytes')).toBeGreaterThanOrEqual(0);
     expect(metricValue(metrics, 'strata_agent_queue_dropped_samples_total')).toBe(0);
     proc.kill('SIGTERM');
@@ -242,7 +252,10 @@ describe('strata agent crash', () => {
       '  listen: 127.0.0.1:0',
       '  collectors: []',
       `  remote_write: { url: "http://127.0.0.1:${port}/api/v1/write", min_backoff: 20ms, max_backoff: 200ms }`,
-      `  queue: { path: ${JSON.stringify(path.join(dir, 'queue'))}, max_size: 16MiB, segment_size: 4KiB }`,
+      // 'always': what the agent queued is on disk before the next scrape (a SIGKILL keeps the page
+      // cache, so this shows the policy loses nothing, not what a power loss would do).
+      `  queue: { path: ${JSON.stringify(path.join(dir, 'queue'))}, max_size: 16MiB, segment_size: 4KiB, fsync: always }`,
+      '  self_monitoring: { enabled: false }',
       '',
     ].join('\n'));
     let server = await startServer(path.join(dir, 'server'), port);
@@ -255,6 +268,7 @@ describe('strata agent crash', () => {
     paused = true;
     await new Promise((r) => setTimeout(r, 400));
     expect((await agent.metric('strata_agent_queue_samples')) ?? 0).toBeGreaterThan(10);
+    expect(await agent.metric('strata_agent_queue_fsyncs_total')).toBeGreaterThanOrEqual((await agent.metric('strata_agent_queue_records'))!);
     agent.proc.kill('SIGKILL');
     await agent.exited;
 
@@ -274,6 +288,131 @@ describe('strata agent crash', () => {
     agent.proc.kill('SIGTERM');
     await agent.exited;
   }, 40_000);
+});
+
+// A remote write endpoint that records the metric names it received.
+async function startReceiver() {
+  const names = new Set<string>();
+  const srv = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const wr = decodeWriteRequest(uncompressSync(Buffer.concat(chunks)) as Buffer);
+      for (const ls of wr.batch.series) names.add(getLabel(ls, '__name__'));
+      res.writeHead(204);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise<void>((r) => srv.close(() => r())));
+  return { url: `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}/api/v1/write`, names };
+}
+
+describe('strata agent reload', () => {
+  it('takes new collectors and a new remote write URL on POST /-/reload and SIGHUP, and says what needs a restart', async () => {
+    const dir = tempDir('strata-agent-reload-');
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const a = await startReceiver();
+    const b = await startReceiver();
+    const cfg = path.join(dir, 'agent.yml');
+    const write = (url: string, collectors: string, queue: string, extra = '') => fs.writeFileSync(cfg, [
+      'agent:',
+      '  listen: 127.0.0.1:0',
+      '  collect_interval: 100ms',
+      `  collectors: [${collectors}]`,
+      `  remote_write: { url: "${url}", min_backoff: 20ms, max_backoff: 200ms }`,
+      `  queue: { path: ${JSON.stringify(path.join(dir, queue))} }`,
+      extra,
+      '',
+    ].join('\n'));
+    write(a.url, 'loadavg', 'queue');
+    const proc = runStrata(['agent', '--config', cfg]);
+    let log = '';
+    proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+    cleanup.push(async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    });
+    let address = '';
+    await until('the agent listening', () => {
+      address = /"address":"([^"]+)"[^\n]*"msg":"listening"/.exec(log)?.[1] ?? '';
+      return address !== '' || proc.exitCode !== null;
+    });
+    expect(address, log).not.toBe('');
+    await until('load at the first server', () => a.names.has('node_load1'));
+    expect(a.names.has('strata_agent_queue_bytes')).toBe(true); // self-monitoring is on by default
+
+    // POST /-/reload: meminfo added, the other server, and a queue path that cannot change while running.
+    write(b.url, 'loadavg, meminfo', 'queue-elsewhere');
+    const res = await fetch(`http://${address}/-/reload`, { method: 'POST' });
+    expect(res.status, await res.text()).toBe(200);
+    await until('memory at the second server', () => b.names.has('node_memory_MemTotal_bytes') && b.names.has('node_load1'));
+    expect(a.names.has('node_memory_MemTotal_bytes')).toBe(false);
+    const warning = log.split('\n').find((l) => l.includes('need a restart'));
+    expect(warning).toBeDefined();
+    expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', settings: ['agent.queue.path'] });
+    expect(fs.existsSync(path.join(dir, 'queue-elsewhere'))).toBe(false);
+
+    // An invalid file: refused with the reason, the running config stays.
+    fs.writeFileSync(cfg, 'agent:\n  collectors: [cpuu]\n');
+    const bad = await fetch(`http://${address}/-/reload`, { method: 'POST' });
+    expect(bad.status).toBe(500);
+    expect(await bad.text()).toMatch(/failed to reload config: .*agent\.collectors\[0\]: unknown collector "cpuu"/);
+
+    // SIGHUP: back to the first server, uname only, self-monitoring off.
+    write(a.url, 'uname', 'queue', '  self_monitoring: { enabled: false }');
+    a.names.clear();
+    proc.kill('SIGHUP');
+    await until('uname at the first server', () => a.names.has('node_uname_info'));
+    await until('a round of uname only', () => {
+      const seen = [...a.names];
+      a.names.clear();
+      return seen.length === 1 && seen[0] === 'node_uname_info';
+    });
+    expect(proc.exitCode).toBeNull();
+    proc.kill('SIGTERM');
+    await exited;
+    expect(proc.exitCode).toBe(0);
+  }, 30_000);
+});
+
+const canMount = process.getuid?.() === 0;
+
+describe.skipIf(!canMount)('strata agent on a bad queue disk', () => {
+  it('refuses to start with the directory and the reason when the queue disk is full or read-only', async () => {
+    const dir = tempDir('strata-agent-baddisk-');
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const mnt = path.join(dir, 'mnt');
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+    cleanup.push(() => void execFileSync('umount', [mnt]));
+    fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(64 * 1024));
+    const start = async (queue: string) => {
+      const cfg = path.join(dir, 'agent.yml');
+      fs.writeFileSync(cfg, [
+        'agent:',
+        '  listen: 127.0.0.1:0',
+        '  remote_write: { url: "http://127.0.0.1:1/api/v1/write" }', // and no server there
+        `  queue: { path: ${JSON.stringify(queue)} }`,
+        '',
+      ].join('\n'));
+      const proc = runStrata(['agent', '--config', cfg]);
+      let log = '';
+      proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      const code = await new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+      return { code, log };
+    };
+    const full = await start(path.join(mnt, 'queue'));
+    expect(full.code).toBe(1);
+    expect(full.log).toContain(`agent queue directory \\"${path.join(mnt, 'queue')}\\" cannot be used: no space left on its device`);
+    fs.rmSync(path.join(mnt, 'filler'));
+    fs.mkdirSync(path.join(mnt, 'queue'), { recursive: true });
+    execFileSync('mount', ['-o', 'remount,ro', mnt]);
+    const ro = await start(path.join(mnt, 'queue'));
+    expect(ro.code).toBe(1);
+    expect(ro.log).toContain('cannot be used: on a read-only file system');
+  }, 20_000);
 });
 
 // name -> sorted label names (without __name__ and the extra labels) of each series.

@@ -88,7 +88,8 @@ describe('DiskQueue', () => {
   });
 
   it('stays within maxBytes by dropping the oldest segment and counting its unsent samples', () => {
-    const o = opts({ maxBytes: 1000, segmentBytes: 250 });
+    const drops: { segment: number; samples: number }[] = [];
+    const o = opts({ maxBytes: 1000, segmentBytes: 250, onDrop: (d) => drops.push(d) });
     const q = new DiskQueue(o);
     for (let i = 0; i < 200; i++) {
       q.append(Buffer.alloc(38, i), 3); // 50 bytes a record with its header
@@ -102,6 +103,8 @@ describe('DiskQueue', () => {
     for (let i = 1; i < left.length; i++) expect(left[i]).toBe(left[i - 1] + 1);
     expect(q.stats.droppedSamples).toBe((200 - left.length) * 3);
     expect(q.stats.droppedSegments).toBeGreaterThan(0);
+    expect(drops.map((d) => d.segment)).toEqual(Array.from({ length: drops.length }, (_, i) => i + 1)); // oldest first
+    expect(drops.reduce((n, d) => n + d.samples, 0)).toBe(q.stats.droppedSamples);
     q.close();
   });
 
