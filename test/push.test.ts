@@ -2,6 +2,7 @@
 // 2.0 (built with protobufjs from the spec's .proto), the Influx line protocol, OTLP sent by the
 // OpenTelemetry JS SDK's own exporters, and the Pushgateway API.
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { OTLPMetricExporter as OTLPProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -388,5 +389,58 @@ describe('limits shared by every push protocol', () => {
     for (const p of ['remote_write_v2', 'influx', 'otlp', 'pushgateway']) {
       expect(metricValue(text, `strata_push_rejected_samples_total{protocol="${p}",reason="series_limit_per_metric"}`), p).toBeGreaterThanOrEqual(60);
     }
+  });
+});
+
+// ---- write admission ----
+describe('write admission from the config', () => {
+  let t: StrataProcess;
+  let tdir: string;
+  beforeAll(async () => {
+    tdir = tempDir();
+    const cfg = path.join(tdir, 'strata.yml');
+    fs.writeFileSync(cfg, 'server:\n  max_concurrent_writes: 1\n  write_queue_length: 0\n');
+    t = await startStrata({ dataDir: path.join(tdir, 'data'), args: ['--config', cfg] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    fs.rmSync(tdir, { recursive: true, force: true });
+  });
+
+  it('refuses a second concurrent write with 429 and Retry-After when the only slot is busy and no queue is allowed, and counts it', async () => {
+    // The first write holds the only slot while its body is still arriving.
+    const url = new URL(`${t.url}/write?precision=ms`);
+    const first = http.request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'POST' });
+    const firstAnswer = new Promise<number>((resolve, reject) => {
+      first.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      first.on('error', reject);
+    });
+    first.write(`adm_first value=1 ${T0}\n`);
+    // The first request is admitted once its headers arrive; until then a second write may still
+    // get the slot (204), so try until one is refused.
+    let refused: Response | null = null;
+    for (let i = 0; i < 200 && refused === null; i++) {
+      const r = await fetch(`${t.url}/api/v1/write`, {
+        method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body: snappy.compressSync(Buffer.alloc(0)),
+      });
+      if (r.status === 429) refused = r;
+      else {
+        expect(r.status).toBe(204);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    expect(refused).not.toBeNull();
+    expect(refused!.headers.get('retry-after')).toBe('1');
+    expect(await refused!.text()).toMatch(/overloaded.*max_concurrent_writes/);
+    first.end();
+    expect(await firstAnswer).toBe(204);
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metricValue(text, 'strata_write_rejected_total{protocol="remote_write",reason="overloaded"}')).toBe(1);
+    expect(metricValue(text, 'strata_push_requests_total{protocol="remote_write",code="429"}')).toBe(1);
+    // With the slot free again, writes pass.
+    expect((await fetch(`${t.url}/write?precision=ms`, { method: 'POST', body: `adm_after value=2 ${T0}\n` })).status).toBe(204);
   });
 });

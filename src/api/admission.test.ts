@@ -11,7 +11,7 @@ describe('write admission', () => {
       order.push('third');
       return r;
     });
-    await expect(a.admit()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/overloaded.*retry later/) });
+    await expect(a.admit()).rejects.toMatchObject({ status: 429, reason: 'overloaded', message: expect.stringMatching(/overloaded.*retry later/) });
     expect(a.waiting).toBe(1);
     r1();
     r1(); // releasing twice must not free a second slot
@@ -26,7 +26,7 @@ describe('write admission', () => {
   it('gives up on a request that waited too long', async () => {
     const a = createAdmission({ max: 1, queue: 5, timeoutMs: 20 });
     const held = await a.admit();
-    await expect(a.admit()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/waited 20 ms/) });
+    await expect(a.admit()).rejects.toMatchObject({ status: 503, reason: 'queue_timeout', message: expect.stringMatching(/waited 20 ms/) });
     expect(a.waiting).toBe(0);
     held();
     expect(a.active).toBe(0);

@@ -13,9 +13,8 @@ import { handleExport, handleLabelNames, handleLabelValues, handleMetadata, hand
 import { handleBuildInfo, handleConfig, handleFlags, handleRuntimeInfo, handleTsdbStatus, type StatusDeps } from './status.ts';
 import { Router, type Handler, type RequestContext } from './router.ts';
 import { registerTargetRoutes, type TargetsDeps } from './targets.ts';
-import { handleRemoteWrite, type WriteDeps } from './write.ts';
+import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type WriteDeps } from './write.ts';
 import { registerPushRoutes } from './push/index.ts';
-import { DEFAULT_WRITE_ADMISSION, createAdmission } from './admission.ts';
 
 export interface ApiOptions {
   config: Config;
@@ -114,26 +113,11 @@ export function createApi(opts: ApiOptions): Api {
     },
   };
 
-  // Bounded in-flight writes, so overload means 503 and backpressure instead of unbounded memory.
-  const writeAdmission = createAdmission(DEFAULT_WRITE_ADMISSION);
-  // Refusals show in the request histogram (handler, code); `onRefused` also counts them in a
-  // protocol's own request counter.
-  const admitWrite = async (ctx: RequestContext, run: () => Promise<void>, onRefused?: () => void): Promise<void> => {
-    let release: () => void;
-    try {
-      release = await writeAdmission.admit();
-    } catch (e) {
-      onRefused?.();
-      ctx.res.setHeader('Retry-After', '1');
-      sendText(ctx.res, 503, `${(e as Error).message}\n`);
-      return;
-    }
-    try {
-      await run();
-    } finally {
-      release();
-    }
-  };
+  // Bounded in-flight writes (server.max_concurrent_writes, write_queue_length, write_queue_timeout),
+  // so overload means 429/503 and backpressure instead of unbounded memory.
+  const admitWrite = createWriteAdmission(writeDeps, {
+    max: config.server.maxConcurrentWrites, queue: config.server.writeQueueLength, timeoutMs: config.server.writeQueueTimeoutMs,
+  });
 
   const router = new Router();
   const GET = ['GET'];
@@ -148,15 +132,9 @@ export function createApi(opts: ApiOptions): Api {
     const text = await metrics.registry.metrics();
     sendText(res, 200, text, metrics.registry.contentType);
   });
-  router.add(['POST'], '/api/v1/write', 'remote_write', (ctx) => admitWrite(ctx, () => {
-    needDB(ctx);
-    return handleRemoteWrite(ctx, writeDeps);
-  }, () => metrics.remoteWriteRequests.inc({ code: '503' })));
+  router.add(['POST'], '/api/v1/write', 'remote_write', (ctx) => admitWrite(ctx, remoteWriteProtocol(ctx), () => handleRemoteWrite(ctx, writeDeps)));
   // Influx line protocol, OTLP/HTTP and Pushgateway (src/api/push): same admission, same append path.
-  registerPushRoutes(router, writeDeps, (ctx, run) => admitWrite(ctx, () => {
-    needDB(ctx);
-    return run();
-  }));
+  registerPushRoutes(router, writeDeps, admitWrite);
   router.add(GET_POST, '/api/v1/series', 'series', (ctx) => handleSeries(ctx, readDeps));
   router.add(GET_POST, '/api/v1/labels', 'labels', (ctx) => handleLabelNames(ctx, readDeps));
   router.add(GET, '/api/v1/label/:name/values', 'label_values', (ctx) => handleLabelValues(ctx, readDeps));

@@ -14,6 +14,8 @@ export interface ServerMetrics {
   readonly pushRequests: Counter<'protocol' | 'code'>;
   readonly pushSamples: Counter<'protocol'>;
   readonly pushRejectedSamples: Counter<'protocol' | 'reason'>;
+  /** Write requests refused by admission (overloaded: queue full, 429; queue_timeout: 503). */
+  readonly writeRejected: Counter<'protocol' | 'reason'>;
   readonly ready: Gauge;
 }
 
@@ -134,6 +136,12 @@ export function createServerMetrics(stats: () => DBStats | null, version: string
     pushRejectedSamples: new Counter({
       name: 'strata_push_rejected_samples_total',
       help: 'Pushed samples (or points/fields) not stored, by protocol and reason.',
+      labelNames: ['protocol', 'reason'],
+      registers: r,
+    }),
+    writeRejected: new Counter({
+      name: 'strata_write_rejected_total',
+      help: 'Write requests refused before they were read, by protocol and reason (overloaded: 429, queue_timeout: 503).',
       labelNames: ['protocol', 'reason'],
       registers: r,
     }),

@@ -9,6 +9,7 @@
 import { batchSampleCount, labelsToString } from '../model/index.ts';
 import { decodeRemoteWrite, decodeRemoteWrite2, negotiateRemoteWrite, type BatchLimits, type RemoteWriteVersion } from '../ingest/index.ts';
 import type { Appendable, Importable } from '../tsdb/index.ts';
+import { AdmissionError, createAdmission, type AdmissionOptions } from './admission.ts';
 import { readBody, sendText } from './http.ts';
 import type { MetadataStore } from './metadata.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -26,14 +27,48 @@ export interface WriteDeps {
   limits: Omit<BatchLimits, 'minTimestamp'>;
 }
 
+/** Runs a write handler once admitted (see admission.ts), under the protocol it counts as. */
+export type AdmitWrite = (ctx: RequestContext, protocol: PushProtocol, run: () => Promise<void>) => Promise<void>;
+
+/**
+ * Write admission for every push protocol: requests beyond the limits are answered here (429 or
+ * 503, Retry-After, plain text) and counted in strata_write_rejected_total{protocol, reason} and
+ * the protocol's request counter. Admitted requests need the DB open (503 otherwise).
+ */
+export function createWriteAdmission(deps: WriteDeps, opts: AdmissionOptions): AdmitWrite {
+  const admission = createAdmission(opts);
+  return async (ctx, protocol, run) => {
+    let release: () => void;
+    try {
+      release = await admission.admit();
+    } catch (e) {
+      if (!(e instanceof AdmissionError)) throw e;
+      deps.metrics.writeRejected.inc({ protocol, reason: e.reason });
+      countRequest(deps, protocol, e.status);
+      ctx.res.setHeader('Retry-After', String(e.retryAfterSeconds));
+      sendText(ctx.res, e.status, `${e.message}\n`);
+      return;
+    }
+    try {
+      deps.db(ctx);
+      await run();
+    } finally {
+      release();
+    }
+  };
+}
+
+/** Remote write 1.0 or 2.0, by the Content-Type's proto parameter (also for requests refused before they are read). */
+export function remoteWriteProtocol(ctx: RequestContext): PushProtocol {
+  return /proto\s*=\s*"?io\.prometheus\.write\.v2\.Request/i.test(ctx.req.headers['content-type'] ?? '') ? 'remote_write_v2' : 'remote_write';
+}
+
 export async function handleRemoteWrite(ctx: RequestContext, deps: WriteDeps): Promise<void> {
   const { req, res } = ctx;
   let version: RemoteWriteVersion = '1.0';
-  let protocol: PushProtocol = 'remote_write';
+  const protocol = remoteWriteProtocol(ctx);
   let outcome: PushOutcome;
   try {
-    // A 2.0 request refused before it is read still says which version it was, for the counters.
-    if (/proto\s*=\s*"?io\.prometheus\.write\.v2\.Request/i.test(req.headers['content-type'] ?? '')) protocol = 'remote_write_v2';
     version = negotiateRemoteWrite(req.headers['content-type'], req.headers['content-encoding']);
     const body = await readBody(req, deps.maxRequestBytes);
     const opts = { maxDecodedBytes: deps.maxDecodedBytes };
