@@ -142,15 +142,39 @@ describe('parseConfig', () => {
 
   it('accepts prometheus.yml sections with a single warning', () => {
     const { config, warnings } = parseConfig(
-      ['global:', '  scrape_interval: 15s', 'scrape_configs:', '  - job_name: node', 'rule_files: [a.yml]', 'storage: { path: /x, tsdb: { out_of_order_time_window: 1h } }'].join('\n'),
+      ['global:', '  scrape_interval: 15s', 'scrape_configs:', '  - job_name: node', 'rule_files: [a.yml]', 'remote_write: [{ url: "http://x" }]', 'storage: { path: /x, tsdb: { out_of_order_time_window: 1h } }'].join('\n'),
       'prometheus.yml',
     );
     expect(config.storage.path).toBe('/x');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^prometheus\.yml: .*sections rule_files, storage\.tsdb .*not used yet/);
-    expect(warnings[0]).not.toMatch(/global|scrape_configs/);
+    expect(warnings[0]).toMatch(/^prometheus\.yml: .*sections remote_write, storage\.tsdb .*not used yet/);
+    expect(warnings[0]).not.toMatch(/global|scrape_configs|rule_files/);
+    // Rule files are read, relative to the config file's directory.
+    expect(config.alerting.ruleFiles).toEqual([path.resolve('a.yml')]);
     expect(config.global.scrapeIntervalMs).toBe(15_000);
     expect(config.scrapeConfigs.map((s) => s.jobName)).toEqual(['node']);
+  });
+});
+
+describe('rules and alerting sections', () => {
+  it('reads alertmanagers, rules and notifier settings with Prometheus defaults', () => {
+    const { config } = parseConfig([
+      'alerting:',
+      '  alertmanagers:',
+      '    - static_configs: [{ targets: ["127.0.0.1:9093"] }]',
+      '      path_prefix: /am',
+      'rules: { resend_delay: 30s }',
+      'notifier: { config_file: am.yml, peers: ["http://127.0.0.1:9291"] }',
+      'server: { external_url: "http://strata.example:9190" }',
+    ].join('\n'), '/etc/strata/strata.yml');
+    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000, targets: ['127.0.0.1:9093'], basicAuth: null, authorization: null, tlsInsecureSkipVerify: false }]);
+    expect(config.alerting.rules).toEqual({ forOutageToleranceMs: 3_600_000, forGracePeriodMs: 600_000, resendDelayMs: 30_000 });
+    expect(config.alerting.notifier).toEqual({ enabled: true, configFile: '/etc/strata/am.yml', peers: ['http://127.0.0.1:9291'], peerTimeoutMs: 15_000 });
+    expect(config.server.externalUrl).toBe('http://strata.example:9190');
+  });
+
+  it('refuses Alertmanager API v1 with the position', () => {
+    expect(() => parseConfig('alerting:\n  alertmanagers:\n    - api_version: v1\n', 'p.yml')).toThrow(/^p\.yml:3:20: alerting\.alertmanagers\[0\]\.api_version: only api_version v2 is supported/);
   });
 });
 

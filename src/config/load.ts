@@ -46,9 +46,10 @@ export function parseConfig(text: string, name: string): LoadedConfig {
     ...PROMETHEUS_STORAGE_FIELDS.filter((k) => k in storage).map((k) => `storage.${k}`),
   ];
   if (present.length > 0) {
-    warnings.push(`${display}: Prometheus sections ${present.join(', ')} are accepted but not used yet (Strata does not evaluate rules, send alerts or remote-write yet)`);
+    warnings.push(`${display}: Prometheus sections ${present.join(', ')} are accepted but not used yet (Strata does not remote-write or read remotely yet)`);
   }
   resolveScrapePaths(data, dirname(name));
+  resolveAlertingPaths(data, dirname(name));
   return { config: data, warnings };
 }
 
@@ -65,6 +66,13 @@ function resolveScrapePaths(c: Config, dir: string): void {
     if (j.basicAuth) j.basicAuth.passwordFile = abs(j.basicAuth.passwordFile);
     if (j.authorization) j.authorization.credentialsFile = abs(j.authorization.credentialsFile);
   }
+}
+
+// rule_files and the notifier's Alertmanager-format file are relative to the config file too.
+function resolveAlertingPaths(c: Config, dir: string): void {
+  const abs = (f: string) => (f === '' || isAbsolute(f) ? f : resolve(dir, f));
+  c.alerting.ruleFiles = c.alerting.ruleFiles.map(abs);
+  c.alerting.notifier.configFile = abs(c.alerting.notifier.configFile);
 }
 
 export interface ConfigOverrides {

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { bool, count, describe, duration, listenAddress, nonEmptyString, oneOf, section, size } from './fields.ts';
 import { checkScrapeConfigs, globalSchema, resolveGlobal, resolveScrapeConfigs, scrapeConfigsSchema, type GlobalConfig, type ScrapeConfig } from './scrape.ts';
 import { formatDuration } from './units.ts';
+import { alertingSchema, notifierSchema, resolveAlerting, ruleFilesSchema, rulesSchema, type AlertingConfig } from './alerting.ts';
 
 export interface Config {
   server: {
@@ -15,6 +16,8 @@ export interface Config {
     readTimeoutMs: number;
     /** How long a graceful shutdown waits for in-flight requests before cutting them off. */
     shutdownTimeoutMs: number;
+    /** The URL people reach this server at (Prometheus' --web.external-url): alert and silence links. */
+    externalUrl: string;
     /** Write requests (every push protocol) decoded and appended at once; more wait in a queue. */
     maxConcurrentWrites: number;
     /** Write requests allowed to wait; beyond it a write gets 429. */
@@ -54,6 +57,8 @@ export interface Config {
   scrapeConfigs: ScrapeConfig[];
   /** Settings of `strata agent` (the server ignores them). */
   agent: AgentConfig;
+  /** rule_files, alerting (prometheus.yml) and Strata's rules and notifier sections. */
+  alerting: AlertingConfig;
 }
 
 export interface AgentConfig {
@@ -84,7 +89,7 @@ export const PROMETHEUS_SECTIONS = [
   'remote_write', 'remote_read', 'tracing', 'otlp', 'runtime',
 ] as const;
 
-export const PROMETHEUS_SECTIONS_USED: readonly string[] = ['global', 'scrape_configs'];
+export const PROMETHEUS_SECTIONS_USED: readonly string[] = ['global', 'scrape_configs', 'rule_files', 'alerting'];
 
 /** prometheus.yml's fields inside `storage`, which shares its name with Strata's own section. */
 export const PROMETHEUS_STORAGE_FIELDS = ['tsdb', 'exemplars'] as const;
@@ -97,6 +102,7 @@ const serverSchema = section({
   max_decoded_bytes: size('256MiB'),
   read_timeout: duration('30s', { zeroMeans: 'for no limit' }),
   shutdown_timeout: duration('10s', { zeroMeans: 'to cut in-flight requests off at once' }),
+  external_url: z.string().refine((s) => s === '' || (URL.canParse(s) && /^https?:\/\//.test(s)), { error: 'expected an http:// or https:// URL' }).prefault(''),
   max_concurrent_writes: count(64),
   write_queue_length: count(256, 'to refuse a write at once when all slots are busy'),
   write_queue_timeout: duration('10s', { positive: true }),
@@ -186,6 +192,10 @@ export const fileSchema = z.strictObject({
   global: globalSchema,
   scrape_configs: scrapeConfigsSchema,
   agent: agentSchema,
+  rule_files: ruleFilesSchema,
+  alerting: alertingSchema,
+  rules: rulesSchema,
+  notifier: notifierSchema,
   ...prometheusSections,
 }).superRefine((f, ctx) => {
   checkScrapeConfigs(f.global, f.scrape_configs, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
@@ -196,6 +206,7 @@ export const fileSchema = z.strictObject({
     maxDecodedBytes: f.server.max_decoded_bytes,
     readTimeoutMs: f.server.read_timeout,
     shutdownTimeoutMs: f.server.shutdown_timeout,
+    externalUrl: f.server.external_url,
     maxConcurrentWrites: f.server.max_concurrent_writes,
     writeQueueLength: f.server.write_queue_length,
     writeQueueTimeoutMs: f.server.write_queue_timeout,
@@ -238,6 +249,7 @@ export const fileSchema = z.strictObject({
     collectors: [...new Set(f.agent.collectors)],
     selfMonitoring: { enabled: f.agent.self_monitoring.enabled },
   },
+  alerting: resolveAlerting(f),
 }));
 
 /** Known keys per section (by YAML path), for "did you mean" hints on unknown fields. */
