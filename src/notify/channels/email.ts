@@ -1,0 +1,158 @@
+// email_configs: one message per notification over SMTP, as Alertmanager sends it. Port 465 is
+// implicit TLS; elsewhere require_tls demands STARTTLS (and false means plain SMTP, no STARTTLS).
+// AUTH is used when a username is configured: CRAM-MD5 with auth_secret, else PLAIN or LOGIN as
+// the server offers. The message has an HTML part and, when `text` is set, a plain-text part.
+import { createTransport } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { Logger } from 'pino';
+import { ChannelError, type Channel, type Notification } from '../types.ts';
+import type { EmailSettings, GlobalChannelSettings } from './config.ts';
+import { templateData } from './data.ts';
+import { readSecret, tlsOptions } from './http.ts';
+import { expander, type TemplateSet } from './templates.ts';
+
+/** An email entry with the global smtp_* settings filled in. */
+export interface ResolvedEmail extends EmailSettings {
+  from: string;
+  hello: string;
+  smarthost: string;
+  requireTLS: boolean;
+}
+
+/** Fills unset fields from `global`; returns the missing ones' complaints instead when any is unset. */
+export function resolveEmail(c: EmailSettings, g: GlobalChannelSettings): ResolvedEmail | string[] {
+  const problems: string[] = [];
+  const from = c.from ?? g.smtp_from;
+  const smarthost = c.smarthost ?? g.smtp_smarthost;
+  if (from === undefined) problems.push('no from address set and no global smtp_from');
+  if (smarthost === undefined) problems.push('no smarthost set and no global smtp_smarthost');
+  if (problems.length > 0) return problems;
+  // Credentials come as a set: a config's own username means none of the global ones apply.
+  const own = c.authUsername !== undefined || c.authPassword !== undefined || c.authPasswordFile !== undefined || c.authSecret !== undefined;
+  return {
+    ...c,
+    from: from!,
+    smarthost: smarthost!,
+    hello: c.hello ?? g.smtp_hello,
+    requireTLS: c.requireTLS ?? g.smtp_require_tls,
+    tlsConfig: c.tlsConfig ?? g.smtp_tls_config,
+    authUsername: own ? c.authUsername : g.smtp_auth_username,
+    authPassword: own ? c.authPassword : g.smtp_auth_password,
+    authPasswordFile: own ? c.authPasswordFile : g.smtp_auth_password_file,
+    authSecret: own ? c.authSecret : g.smtp_auth_secret,
+    authIdentity: c.authIdentity ?? g.smtp_auth_identity,
+  };
+}
+
+interface Deps {
+  templates: TemplateSet;
+  htmlTemplates: TemplateSet;
+  logger: Logger;
+}
+
+export function emailChannel(c: ResolvedEmail, index: number, deps: Deps): Channel {
+  return {
+    integration: 'email',
+    index,
+    sendResolved: c.sendResolved,
+    send: (n, signal) => sendEmail(c, deps, n, signal),
+  };
+}
+
+async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: AbortSignal): Promise<void> {
+  const x = expander(deps.templates, deps.htmlTemplates, templateData(n));
+  const to = x.text('to', c.to);
+  const from = x.text('from', c.from);
+  const envelopeTo = addresses(to, 'to');
+  const envelopeFrom = addresses(from, 'from');
+  if (envelopeFrom.length !== 1) throw new ChannelError(`from must be exactly one address, got ${JSON.stringify(from)}`, false);
+
+  // To, From and Subject are headers like any other: the configured headers may replace them.
+  const headers: Record<string, string> = { To: to, From: from, Subject: '{{ template "email.default.subject" . }}', ...c.headers };
+  const expanded: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (k === 'To' || k === 'From') expanded[k] = k in c.headers ? x.text(`headers.${k}`, v) : v;
+    else expanded[k] = x.text(`headers.${k}`, v);
+  }
+  const { To, From, Subject, ...rest } = expanded;
+  const html = c.html === '' ? undefined : x.html('html', c.html);
+  const text = c.text === '' ? undefined : x.text('text', c.text);
+
+  const [host, port] = splitHostPort(c.smarthost);
+  const implicitTLS = port === 465;
+  const password = c.authPasswordFile !== undefined ? readSecret(c.authPasswordFile) : c.authPassword;
+  const auth = c.authUsername === undefined || c.authUsername === ''
+    ? undefined
+    : c.authSecret !== undefined && c.authSecret !== ''
+      ? { user: c.authUsername, pass: c.authSecret, method: 'CRAM-MD5' }
+      : { user: c.authUsername, pass: password ?? '' };
+  const transport = createTransport({
+    host,
+    port,
+    secure: implicitTLS,
+    requireTLS: !implicitTLS && c.requireTLS,
+    ignoreTLS: !implicitTLS && !c.requireTLS,
+    name: c.hello,
+    auth,
+    tls: { ...tlsOptions(c.tlsConfig), servername: c.tlsConfig?.serverName || host },
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+    logger: false,
+  });
+
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      transport.close();
+      reject(new ChannelError(`sending email via ${c.smarthost} aborted`, true));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([
+      transport.sendMail({
+        envelope: { from: envelopeFrom[0], to: envelopeTo },
+        from: From,
+        to: To,
+        subject: Subject,
+        headers: rest,
+        html,
+        text,
+        date: new Date(n.now),
+      }),
+      aborted,
+    ]);
+  } catch (e) {
+    if (e instanceof ChannelError) throw e;
+    throw smtpError(e as Error & { responseCode?: number; code?: string }, c.smarthost);
+  } finally {
+    transport.close();
+  }
+}
+
+/** SMTP 5xx replies are permanent (bad address, refused auth); 4xx and connection trouble may pass. */
+function smtpError(e: Error & { responseCode?: number; code?: string }, smarthost: string): ChannelError {
+  const code = e.responseCode;
+  const retryable = code === undefined ? e.code !== 'EAUTH' && e.code !== 'EENVELOPE' : code < 500;
+  return new ChannelError(`sending email via ${smarthost}: ${e.message}`, retryable, code);
+}
+
+function addresses(list: string, field: string): string[] {
+  const out: string[] = [];
+  const walk = (xs: ReturnType<typeof addressparser>) => {
+    for (const a of xs) {
+      if ('group' in a && a.group) walk(a.group);
+      else if ('address' in a && a.address) out.push(a.address);
+    }
+  };
+  walk(addressparser(list));
+  if (out.length === 0) throw new ChannelError(`${field}: no email address in ${JSON.stringify(list)}`, false);
+  return out;
+}
+
+function splitHostPort(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  const host = s.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return [host, Number(s.slice(i + 1))];
+}

@@ -1,0 +1,142 @@
+// Field types of the channel settings as zod schemas. They mirror Alertmanager's YAML types
+// (string, <tmpl_string>, <secret>, <duration>, <url>, <bool>) and say in words what was expected.
+import * as z from 'zod';
+import { parseDuration } from '../../config/index.ts';
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return 'a list';
+  return `a ${typeof v === 'object' ? 'mapping' : typeof v}`;
+}
+
+/** A plain or templated string; `def` when absent. YAML numbers are taken as their text. */
+export function str(def = '') {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+    ctx.addIssue({ code: 'custom', message: `expected a string, got ${describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+/** A string that may be left unset (then a global setting or a computed default applies). */
+export function optStr() {
+  return z.unknown().optional().transform((v, ctx): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+    ctx.addIssue({ code: 'custom', message: `expected a string, got ${describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+export function bool(def: boolean) {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'boolean') return v;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got ${describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+export function optBool() {
+  return z.unknown().optional().transform((v, ctx): boolean | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got ${describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+/** A duration in Prometheus' syntax ("30s", "1m30s"), in ms. */
+export function duration(def: string) {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) v = def;
+    const ms = v === 0 ? 0 : typeof v === 'string' ? parseDuration(v.trim()) : null;
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `invalid duration ${describe(v)} (use e.g. 10s, 1m, 0 for none)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+export function nonNegativeInt(def: number) {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+    ctx.addIssue({ code: 'custom', message: `expected a non-negative integer, got ${describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+/** An absolute http(s) URL, or undefined when unset. Templated URLs are not accepted. */
+export function optURL() {
+  return z.unknown().optional().transform((v, ctx): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string' && isHttpURL(v)) return v;
+    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${typeof v === 'string' ? JSON.stringify(redactURL(v)) : describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+export function isHttpURL(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** URLs of Slack or Alertmanager webhooks carry their secret in the path: errors show only the origin. */
+export function redactURL(s: string): string {
+  try {
+    const u = new URL(s);
+    return u.pathname === '/' && u.search === '' ? u.origin : `${u.origin}/<secret>`;
+  } catch {
+    return '<not a URL>';
+  }
+}
+
+/** A mapping of strings to (templated) strings, e.g. headers or details. */
+export function stringMap() {
+  return z.unknown().optional().transform((v, ctx): Record<string, string> | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'object' && !Array.isArray(v)) {
+      const out: Record<string, string> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+        else {
+          ctx.addIssue({ code: 'custom', path: [k], message: `expected a string, got ${describe(x)}` });
+          return z.NEVER;
+        }
+      }
+      return out;
+    }
+    ctx.addIssue({ code: 'custom', message: `expected a mapping of names to strings, got ${describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+/** A mapping with only the known keys (Alertmanager refuses unknown fields too); null means empty. */
+export function section<S extends z.ZodRawShape>(shape: S) {
+  return z.preprocess(
+    (v) => v ?? {},
+    z.strictObject(shape, {
+      error: (iss) => {
+        if (iss.code === 'invalid_type') return `expected a mapping of fields, got ${describe(iss.input)}`;
+        if (iss.code === 'unrecognized_keys') return `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+        return undefined;
+      },
+    }),
+  );
+}
+
+/** An optional list of entries; null or absent is an empty list. */
+export function list<T extends z.ZodType>(entry: T) {
+  return z.preprocess((v) => v ?? [], z.array(entry, { error: (iss) => (iss.code === 'invalid_type' ? `expected a list, got ${describe(iss.input)}` : undefined) }));
+}

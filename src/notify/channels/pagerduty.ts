@@ -1,0 +1,98 @@
+// pagerduty_configs: PagerDuty Events API v2 (routing_key) or the older v1 (service_key). One
+// incident per aggregation group: the dedup key is the SHA-256 of the group key, so the resolve
+// event closes the incident the trigger opened, across restarts and HA peers.
+import { ChannelError, type Channel, type Notification } from '../types.ts';
+import type { GlobalChannelSettings, PagerDutySettings } from './config.ts';
+import { groupKeyHash, templateData } from './data.ts';
+import { readSecret, request, statusError } from './http.ts';
+import { expander, type TemplateSet } from './templates.ts';
+
+/** PagerDuty refuses longer summaries; Alertmanager truncates them too. */
+const MAX_SUMMARY_CHARS = 1024;
+const EVENTS_V1_URL = 'https://events.pagerduty.com/generic/2010-04-15/create_event.json';
+
+export interface ResolvedPagerDuty extends PagerDutySettings {
+  url: string;
+}
+
+export function resolvePagerDuty(c: PagerDutySettings, g: GlobalChannelSettings): ResolvedPagerDuty {
+  const v1 = c.routingKey === '' && c.routingKeyFile === '';
+  return { ...c, httpConfig: c.httpConfig ?? g.http_config, url: c.url ?? (v1 ? EVENTS_V1_URL : g.pagerduty_url) };
+}
+
+export function pagerdutyChannel(c: ResolvedPagerDuty, index: number, deps: { templates: TemplateSet }): Channel {
+  return {
+    integration: 'pagerduty',
+    index,
+    sendResolved: c.sendResolved,
+    async send(n, signal) {
+      const body = pagerdutyEvent(c, n, deps.templates);
+      const v1 = 'service_key' in body;
+      const res = await request({ url: c.url, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), httpConfig: c.httpConfig, signal });
+      // v1 answers 403 when rate limiting; v2 uses 429 (statusError's default).
+      if (v1 && res.status === 403) throw new ChannelError(statusError('pagerduty', res).message, true, 403);
+      if (res.status < 200 || res.status >= 300) throw statusError('pagerduty', res);
+    },
+  };
+}
+
+/** The event to send: Events API v2 with a routing key, v1 with a service key. */
+export function pagerdutyEvent(c: ResolvedPagerDuty, n: Notification, templates: TemplateSet): Record<string, unknown> {
+  const data = templateData(n);
+  const x = expander(templates, templates, data);
+  const resolve = data.Status === 'resolved';
+  const dedupKey = groupKeyHash(n.groupKey);
+  const details: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.details)) details[k] = x.text(`details.${k}`, v);
+  const summary = truncate(x.text('description', c.description), MAX_SUMMARY_CHARS);
+  const client = x.text('client', c.client);
+  const clientURL = x.text('client_url', c.clientURL);
+
+  if (c.routingKey === '' && c.routingKeyFile === '') {
+    return {
+      service_key: c.serviceKeyFile !== '' ? readSecret(c.serviceKeyFile) : c.serviceKey,
+      event_type: resolve ? 'resolve' : 'trigger',
+      incident_key: dedupKey,
+      description: summary,
+      details,
+      client,
+      client_url: clientURL,
+    };
+  }
+
+  const payload: Record<string, unknown> = {
+    summary,
+    source: x.text('source', c.source),
+    severity: x.text('severity', c.severity),
+    custom_details: details,
+  };
+  // Optional fields are left out when empty, as PagerDuty documents them.
+  for (const [field, tmpl] of [['component', c.component], ['group', c.group], ['class', c.class]] as const) {
+    const v = x.text(field, tmpl);
+    if (v !== '') payload[field] = v;
+  }
+  const event: Record<string, unknown> = {
+    routing_key: x.text('routing_key', c.routingKeyFile !== '' ? readSecret(c.routingKeyFile) : c.routingKey),
+    event_action: resolve ? 'resolve' : 'trigger',
+    dedup_key: dedupKey,
+    payload,
+    client,
+    client_url: clientURL,
+  };
+  const images = c.images
+    .map((im, i) => ({ src: x.text(`images[${i}].src`, im.src), alt: x.text(`images[${i}].alt`, im.alt), href: x.text(`images[${i}].href`, im.href) }))
+    .filter((im) => im.src !== '')
+    .map((im) => Object.fromEntries(Object.entries(im).filter(([, v]) => v !== '')));
+  const links = c.links
+    .map((l, i) => ({ href: x.text(`links[${i}].href`, l.href), text: x.text(`links[${i}].text`, l.text) }))
+    .filter((l) => l.href !== '');
+  if (images.length > 0) event.images = images;
+  if (links.length > 0) event.links = links;
+  return event;
+}
+
+/** At most `max` characters (code points), the last one an ellipsis when cut. */
+export function truncate(s: string, max: number): string {
+  const cps = Array.from(s);
+  return cps.length <= max ? s : cps.slice(0, max - 1).join('') + '…';
+}
