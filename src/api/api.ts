@@ -13,6 +13,7 @@ import { handleExport, handleLabelNames, handleLabelValues, handleMetadata, hand
 import { handleBuildInfo, handleConfig, handleFlags, handleRuntimeInfo, handleTsdbStatus, type StatusDeps } from './status.ts';
 import { Router, type Handler, type RequestContext } from './router.ts';
 import { registerTargetRoutes, type TargetsDeps } from './targets.ts';
+import { registerRuleRoutes, type RulesDeps } from './rules.ts';
 import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type WriteDeps } from './write.ts';
 import { registerPushRoutes } from './push/index.ts';
 
@@ -28,6 +29,8 @@ export interface ApiOptions {
   metadata?: MetadataStore;
   /** The scrape manager's targets and the config reload: /api/v1/targets and /-/reload. */
   targets?: TargetsDeps;
+  /** The rule manager's groups: /api/v1/rules and /api/v1/alerts. */
+  rules?: RulesDeps;
 }
 
 // setTimeout's longest delay (~24.8 days): what "no timeout" (query.timeout: 0) becomes for the
@@ -123,6 +126,7 @@ export function createApi(opts: ApiOptions): Api {
   const GET = ['GET'];
   const GET_POST = ['GET', 'POST'];
   if (opts.targets) registerTargetRoutes(router, opts.targets);
+  if (opts.rules) registerRuleRoutes(router, opts.rules);
   router.add(GET, '/-/healthy', 'healthy', ({ res }) => sendText(res, 200, 'Strata is Healthy.\n'));
   router.add(GET, '/-/ready', 'ready', ({ res }) => {
     if (state === 'ready') sendText(res, 200, 'Strata is Ready.\n');
