@@ -26,6 +26,11 @@ beforeAll(async () => {
   s = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', cfg] });
 });
 
+async function restart(): Promise<void> {
+  await s.stop();
+  s = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
+}
+
 afterAll(async () => {
   await s?.stop();
 });
@@ -304,7 +309,7 @@ describe('Pushgateway API', () => {
   it('PUT replaces the group, POST replaces same-name metrics, DELETE removes the group', async () => {
     let r = await push('PUT', 'job/backup/instance/db1', '# TYPE backup_duration_seconds histogram\nbackup_duration_seconds_bucket{le="1"} 1\nbackup_duration_seconds_bucket{le="+Inf"} 2\nbackup_duration_seconds_sum 3\nbackup_duration_seconds_count 2\nbackup_last_success 100\nbackup_files{dir="a"} 5\n');
     expect(r.status).toBe(200);
-    expect(await instant('{job="backup",instance="db1",__name__!="push_time_seconds"}')).toEqual([
+    expect(await instant('{job="backup",instance="db1",__name__!~"push_.*"}')).toEqual([
       'backup_duration_seconds_bucket/+Inf=2', 'backup_duration_seconds_bucket/1=1', 'backup_duration_seconds_count=2', 'backup_duration_seconds_sum=3',
       'backup_files=5', 'backup_last_success=100',
     ]);
@@ -319,7 +324,7 @@ describe('Pushgateway API', () => {
     // PUT: only what is pushed now remains.
     r = await push('PUT', 'job/backup/instance/db1', 'backup_last_success 200\n');
     expect(r.status).toBe(200);
-    expect(await instant('{job="backup",instance="db1",__name__!="push_time_seconds"}')).toEqual(['backup_last_success=200']);
+    expect(await instant('{job="backup",instance="db1",__name__!~"push_.*"}')).toEqual(['backup_last_success=200']);
 
     r = await fetch(`${s.url}/metrics/job/backup/instance/db1`, { method: 'DELETE' });
     expect(r.status).toBe(202);
@@ -330,6 +335,40 @@ describe('Pushgateway API', () => {
     // Pushes in quick succession (same millisecond) still apply in order, without timestamp clashes.
     for (let i = 0; i < 5; i++) expect((await push('PUT', 'job/rapid', `rapid_value ${i}\n`)).status).toBe(200);
     expect(await instant('rapid_value')).toEqual(['rapid_value=4']);
+  });
+
+  it('keeps the groups\' series across a restart: PUT and DELETE after it still end the older series; failures are timed', async () => {
+    let r = await push('PUT', 'job/nightly/instance/n1', 'nightly_rows{table="a"} 10\nnightly_rows{table="b"} 20\nnightly_ok 1\n');
+    expect(r.status).toBe(200);
+    expect(await instant('push_failure_time_seconds{job="nightly"}')).toEqual(['push_failure_time_seconds=0']);
+    const firstPush = Number((await instant('push_time_seconds{job="nightly"}'))[0].split('=')[1]);
+    await restart();
+
+    // PUT after the restart: nightly_rows{table="a"} was pushed before it and is not pushed now.
+    r = await push('PUT', 'job/nightly/instance/n1', 'nightly_rows{table="b"} 21\nnightly_ok 1\n');
+    expect(r.status).toBe(200);
+    expect(await instant('{job="nightly",__name__!~"push_.*"}')).toEqual(['nightly_ok=1', 'nightly_rows=21']);
+    expect(Number((await instant('push_time_seconds{job="nightly"}'))[0].split('=')[1])).toBeGreaterThan(firstPush);
+
+    // A failed push leaves the group as it was and says when it failed.
+    r = await push('PUT', 'job/nightly/instance/n1', 'nightly_rows{ 1\n');
+    expect(r.status).toBe(400);
+    const failed = Number((await instant('push_failure_time_seconds{job="nightly"}'))[0].split('=')[1]);
+    expect(failed).toBeGreaterThan(firstPush);
+    expect(await instant('{job="nightly",__name__!~"push_.*"}')).toEqual(['nightly_ok=1', 'nightly_rows=21']);
+    // A failed push to a group that does not exist creates nothing.
+    expect((await push('PUT', 'job/never', 'x{ 1\n')).status).toBe(400);
+    expect(await instant('{job="never"}')).toEqual([]);
+
+    await restart();
+    // The next successful push carries the failure time on.
+    r = await push('POST', 'job/nightly/instance/n1', 'nightly_ok 0\n');
+    expect(r.status).toBe(200);
+    expect(await instant('push_failure_time_seconds{job="nightly"}')).toEqual([`push_failure_time_seconds=${failed}`]);
+    await restart();
+    r = await fetch(`${s.url}/metrics/job/nightly/instance/n1`, { method: 'DELETE' });
+    expect(r.status).toBe(202);
+    expect(await instant('{job="nightly"}')).toEqual([]);
   });
 
   it('decodes @base64 grouping labels, and lets grouping labels override the body', async () => {

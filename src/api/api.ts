@@ -108,6 +108,7 @@ export function createApi(opts: ApiOptions): Api {
     metadata,
     maxRequestBytes: config.server.maxRequestBytes,
     maxDecodedBytes: config.server.maxDecodedBytes,
+    dataDir: config.storage.path,
     limits: {
       maxLabelNamesPerSeries: config.limits.maxLabelsPerSeries,
       maxLabelNameLength: config.limits.maxLabelNameLength,

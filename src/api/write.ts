@@ -25,6 +25,8 @@ export interface WriteDeps {
   maxRequestBytes: number;
   maxDecodedBytes: number;
   limits: Omit<BatchLimits, 'minTimestamp'>;
+  /** The DB's data directory, for state that must survive a restart (Pushgateway groups); null: memory only. */
+  dataDir: string | null;
 }
 
 /** Runs a write handler once admitted (see admission.ts), under the protocol it counts as. */

@@ -28,7 +28,7 @@ export function registerPushRoutes(router: Router, deps: WriteDeps, admit: Admit
 
   // The router matches fixed segment counts: one route per count (odd ones too, to answer a
   // label without a value with the reason rather than 404).
-  const pushgateway = newPushgatewayState();
+  const pushgateway = newPushgatewayState(deps.dataDir);
   let pattern = '/metrics/:s0';
   for (let n = 1; n <= 2 * (MAX_GROUPING_LABELS + 1); n++) {
     const count = n;
