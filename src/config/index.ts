@@ -13,4 +13,5 @@ export { SECRET, base2Bytes, configToYaml } from './print.ts';
 export { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, relabelRule } from './relabel.ts';
 export type { RelabelAction, RelabelRule } from './relabel.ts';
 export { DEFAULT_GLOBAL, SCRAPE_PROTOCOLS, defaultScrapeConfig } from './scrape.ts';
+export type { AlertingConfig, AlertmanagerTarget } from './alerting.ts';
 export type { GlobalConfig, ScrapeConfig, ScrapeProtocol, StaticConfig, TLSConfig } from './scrape.ts';
