@@ -10,3 +10,5 @@ export { RuleManager, readRuleFiles } from './manager.ts';
 export type { RuleManagerOptions, RuleSettings } from './manager.ts';
 export { engineQueryFunc } from './query.ts';
 export type { AlertTemplateData, ExpandFunc, InstantSample, QueryFunc, RuleContext } from './types.ts';
+export { AlertSender } from './alertsender.ts';
+export type { AlertSenderStats } from './alertsender.ts';
