@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { defaultConfig, fileSchema, knownKeys, PROMETHEUS_SECTIONS, PROMETHEUS_SECTIONS_USED, PROMETHEUS_STORAGE_FIELDS, type Config } from './schema.ts';
+import { resolveScrapeConfigPaths } from './scrape.ts';
+import { loadScrapeConfigFiles } from './scrape-files.ts';
 import { parseListenAddress } from './units.ts';
 import { ConfigError, validateYaml } from './yaml.ts';
 
@@ -48,24 +50,14 @@ export function parseConfig(text: string, name: string): LoadedConfig {
   if (present.length > 0) {
     warnings.push(`${display}: Prometheus sections ${present.join(', ')} are accepted but not used yet (Strata does not remote-write or read remotely yet)`);
   }
-  resolveScrapePaths(data, dirname(name));
+  resolveScrapeConfigPaths(data.scrapeConfigs, dirname(name));
+  const files = (top.scrape_config_files ?? []) as string[];
+  if (files.length > 0) {
+    const taken = new Map(data.scrapeConfigs.map((j, i) => [j.jobName, `${name} scrape_configs[${i}]`]));
+    data.scrapeConfigs.push(...loadScrapeConfigFiles(files, dirname(name), top.global, taken));
+  }
   resolveAlertingPaths(data, dirname(name));
   return { config: data, warnings };
-}
-
-// As in Prometheus, file names in scrape configs (file_sd globs, TLS and secret files) are relative
-// to the directory of the config file, not to the working directory of the process.
-function resolveScrapePaths(c: Config, dir: string): void {
-  const abs = (f: string) => (f === '' || isAbsolute(f) ? f : resolve(dir, f));
-  for (const j of c.scrapeConfigs) {
-    for (const f of j.fileSdConfigs) f.files = f.files.map(abs);
-    const t = j.tlsConfig;
-    t.caFile = abs(t.caFile);
-    t.certFile = abs(t.certFile);
-    t.keyFile = abs(t.keyFile);
-    if (j.basicAuth) j.basicAuth.passwordFile = abs(j.basicAuth.passwordFile);
-    if (j.authorization) j.authorization.credentialsFile = abs(j.authorization.credentialsFile);
-  }
 }
 
 // rule_files and the notifier's Alertmanager-format file are relative to the config file too.

@@ -2,6 +2,7 @@
 // the parsed Config is camelCase with durations in ms and sizes in bytes, so no caller re-parses.
 import * as z from 'zod';
 import { bool, count, describe, duration, listenAddress, nonEmptyString, oneOf, section, size } from './fields.ts';
+import { scrapeConfigFilesSchema } from './scrape-files.ts';
 import { checkScrapeConfigs, globalSchema, resolveGlobal, resolveScrapeConfigs, scrapeConfigsSchema, type GlobalConfig, type ScrapeConfig } from './scrape.ts';
 import { formatDuration } from './units.ts';
 import { alertingSchema, notifierSchema, resolveAlerting, ruleFilesSchema, rulesSchema, type AlertingConfig } from './alerting.ts';
@@ -89,7 +90,7 @@ export const PROMETHEUS_SECTIONS = [
   'remote_write', 'remote_read', 'tracing', 'otlp', 'runtime',
 ] as const;
 
-export const PROMETHEUS_SECTIONS_USED: readonly string[] = ['global', 'scrape_configs', 'rule_files', 'alerting'];
+export const PROMETHEUS_SECTIONS_USED: readonly string[] = ['global', 'scrape_configs', 'scrape_config_files', 'rule_files', 'alerting'];
 
 /** prometheus.yml's fields inside `storage`, which shares its name with Strata's own section. */
 export const PROMETHEUS_STORAGE_FIELDS = ['tsdb', 'exemplars'] as const;
@@ -191,6 +192,8 @@ export const fileSchema = z.strictObject({
   log: logSchema,
   global: globalSchema,
   scrape_configs: scrapeConfigsSchema,
+  // Read by load.ts, which appends the jobs of these files to scrape_configs.
+  scrape_config_files: scrapeConfigFilesSchema,
   agent: agentSchema,
   rule_files: ruleFilesSchema,
   alerting: alertingSchema,

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, parseConfig } from './index.ts';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfigFile, parseConfig } from './index.ts';
 
 function problems(text: string): string[] {
   try {
@@ -130,7 +133,23 @@ describe('global and scrape_configs', () => {
     ['http_sd without a URL scheme', ['scrape_configs:', '  - job_name: a', '    http_sd_configs: [{ url: sd.local }]'],
       /http_sd_configs\[0\]\.url: expected an http:\/\/ or https:\/\/ URL/],
     ['two kinds of auth', ['scrape_configs:', '  - job_name: a', '    basic_auth: { username: u }', '    authorization: { credentials: c }'],
-      /at most one of basic_auth, authorization and bearer_token/],
+      /at most one of basic_auth, authorization, bearer_token and oauth2/],
+    ['oauth2 beside basic_auth', ['scrape_configs:', '  - job_name: a', '    basic_auth: { username: u }', '    oauth2: { client_id: c, token_url: "http://t/" }'],
+      /^prometheus\.yml:2:5: scrape_configs\[0\]: at most one of basic_auth, authorization, bearer_token and oauth2 may be set$/],
+    ['oauth2 without token_url', ['scrape_configs:', '  - job_name: a', '    oauth2: { client_id: c }'], /oauth2\.token_url: expected an http:\/\/ or https:\/\/ URL/],
+    ['reserved header', ['scrape_configs:', '  - job_name: a', '    http_headers: { Authorization: { values: [x] } }'],
+      /^prometheus\.yml:3:36: scrape_configs\[0\]\.http_headers\.Authorization: header Authorization is set by the scraper itself/],
+    ['unknown field of a header', ['scrape_configs:', '  - job_name: a', '    http_headers: { X-A: { value: [x] } }'], /http_headers\.X-A: unknown field value/],
+    ['https proxy', ['scrape_configs:', '  - job_name: a', '    proxy_url: https://proxy:3128'], /proxy_url: expected an http:\/\/ proxy URL/],
+    ['proxy for an https job', ['scrape_configs:', '  - job_name: a', '    scheme: https', '    proxy_url: http://proxy:3128'], /proxy_url: a proxy is supported for http targets only/],
+    ['proxy_connect_header', ['scrape_configs:', '  - job_name: a', '    proxy_connect_header: { X: [y] }'], /proxy_connect_header: proxy_connect_header is not supported/],
+    ['dns_sd A without a port', ['scrape_configs:', '  - job_name: a', '    dns_sd_configs: [{ names: [x.example], type: A }]'],
+      /dns_sd_configs\[0\]\.port: a port is required for DNS-SD records of type A/],
+    ['dns_sd bad type', ['scrape_configs:', '  - job_name: a', '    dns_sd_configs: [{ names: [x.example], type: TXT }]'], /dns_sd_configs\[0\]\.type: invalid DNS-SD record type "TXT"/],
+    ['kubernetes_sd_configs', ['scrape_configs:', '  - job_name: a', '    kubernetes_sd_configs:', '      - role: pod'],
+      /^prometheus\.yml:4:7: scrape_configs\[0\]\.kubernetes_sd_configs: kubernetes_sd_configs is not supported yet \(Strata discovers targets with static_configs, file_sd_configs, http_sd_configs and dns_sd_configs/],
+    ['consul_sd_configs', ['scrape_configs:', '  - job_name: a', '    consul_sd_configs: [{ server: "localhost:8500" }]'], /consul_sd_configs: consul_sd_configs is not supported yet/],
+    ['ec2_sd_configs', ['scrape_configs:', '  - job_name: a', '    ec2_sd_configs: [{ region: eu-west-1 }]'], /ec2_sd_configs: ec2_sd_configs is not supported yet/],
     ['negative sample_limit', ['scrape_configs:', '  - job_name: a', '    sample_limit: -1'], /sample_limit: expected a non-negative integer/],
     ['bad body size', ['scrape_configs:', '  - job_name: a', '    body_size_limit: lots'], /body_size_limit: invalid size "lots"/],
     ['unsupported scrape protocol', ['scrape_configs:', '  - job_name: a', '    scrape_protocols: [PrometheusProto, PrometheusText0.0.4]'],
@@ -141,5 +160,98 @@ describe('global and scrape_configs', () => {
     const ps = problems(lines.join('\n'));
     expect(ps.length).toBeGreaterThan(0);
     expect(ps.some((p) => want.test(p)), ps.join('\n')).toBe(true);
+  });
+});
+
+describe('scrape_configs: HTTP client and discovery settings', () => {
+  it('reads http_headers, oauth2, proxy_url, enable_http2 and dns_sd_configs, with files relative to the config file', () => {
+    const { config } = parseConfig([
+      'scrape_configs:',
+      '  - job_name: a',
+      '    http_headers:',
+      '      X-Tenant: { values: [one, two], secrets: [s3cret], files: [tenant.txt] }',
+      '    oauth2:',
+      '      client_id: id',
+      '      client_secret_file: secrets/oauth',
+      '      scopes: [read, write]',
+      '      token_url: https://auth.example/token',
+      '      endpoint_params: { audience: metrics }',
+      '      tls_config: { ca_file: auth-ca.pem }',
+      '    proxy_url: http://user:pw@proxy.example:3128',
+      '    no_proxy: localhost,.internal',
+      '    enable_http2: false',
+      '    kubernetes_sd_configs: []',
+      '    dns_sd_configs:',
+      '      - names: [_metrics._tcp.example.com]',
+      '      - { names: [a.example, b.example], type: a, port: 9100, refresh_interval: 1m }',
+    ].join('\n'), '/etc/strata/prometheus.yml');
+    const [j] = config.scrapeConfigs;
+    expect(j.httpHeaders).toEqual({ 'X-Tenant': { values: ['one', 'two'], secrets: ['s3cret'], files: ['/etc/strata/tenant.txt'] } });
+    expect(j.oauth2).toEqual({
+      clientId: 'id', clientSecret: '', clientSecretFile: '/etc/strata/secrets/oauth', scopes: ['read', 'write'], tokenUrl: 'https://auth.example/token',
+      endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '/etc/strata/auth-ca.pem', certFile: '', keyFile: '', serverName: '', insecureSkipVerify: false },
+    });
+    expect(j).toMatchObject({ proxyUrl: 'http://user:pw@proxy.example:3128', noProxy: 'localhost,.internal', enableHttp2: false, authorization: null, basicAuth: null });
+    expect(j.dnsSdConfigs).toEqual([
+      { names: ['_metrics._tcp.example.com'], type: 'SRV', port: 0, refreshIntervalMs: 30_000 },
+      { names: ['a.example', 'b.example'], type: 'A', port: 9100, refreshIntervalMs: 60_000 },
+    ]);
+  });
+});
+
+describe('scrape_config_files', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const tree = (files: Record<string, string>): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-scf-'));
+    dirs.push(dir);
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    return dir;
+  };
+  const loadProblems = (file: string): string[] => {
+    try {
+      loadConfigFile(file);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  };
+
+  it('appends the jobs of every matching file, which inherit global and resolve files next to themselves', () => {
+    const dir = tree({
+      'prometheus.yml': ['global: { scrape_interval: 20s, sample_limit: 500 }', 'scrape_configs: [{ job_name: main }]', 'scrape_config_files: ["conf.d/*.yml", "none/*.yml"]'].join('\n'),
+      'conf.d/b.yml': 'scrape_configs:\n  - job_name: b\n    tls_config: { ca_file: ca.pem }\n',
+      'conf.d/a.yml': 'scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n    file_sd_configs: [{ files: [sd/*.json] }]\n',
+      'conf.d/ignored.txt': 'not yaml: [',
+    });
+    const { config, warnings } = loadConfigFile(path.join(dir, 'prometheus.yml'));
+    expect(config.scrapeConfigs.map((j) => [j.jobName, j.scrapeIntervalMs, j.sampleLimit])).toEqual([['main', 20_000, 500], ['a', 5_000, 500], ['b', 20_000, 500]]);
+    expect(config.scrapeConfigs[1].fileSdConfigs[0].files).toEqual([path.join(dir, 'conf.d/sd/*.json')]);
+    expect(config.scrapeConfigs[2].tlsConfig.caFile).toBe(path.join(dir, 'conf.d/ca.pem'));
+    expect(warnings.join('\n')).not.toMatch(/scrape_config_files/);
+  });
+
+  it('names the included file, line and field of a problem, and job names taken in another file', () => {
+    const dir = tree({
+      'prometheus.yml': 'scrape_configs: [{ job_name: main }]\nscrape_config_files: [jobs/*.yml]\n',
+      'jobs/bad.yml': 'scrape_configs:\n  - job_name: x\n    scrape_interval: sometimes\n',
+      'jobs/dup.yml': '# the main file has it\nscrape_configs:\n  - job_name: y\n  - job_name: main\n',
+      'jobs/other.yml': 'global: { scrape_interval: 1s }\nscrape_configs: []\n',
+    });
+    const ps = loadProblems(path.join(dir, 'prometheus.yml'));
+    const bad = path.join(dir, 'jobs/bad.yml');
+    expect(ps).toContain(`${bad}:3:22: scrape_configs[0].scrape_interval: invalid duration "sometimes" (use e.g. 15s, 1m, 1m30s)`);
+    expect(ps).toContain(`${path.join(dir, 'jobs/dup.yml')}:4:15: scrape_configs[1].job_name: job name "main" is used by ${path.join(dir, 'prometheus.yml')} scrape_configs[0] already`);
+    expect(ps.some((p) => p.startsWith(`${path.join(dir, 'jobs/other.yml')}:1:1: global: unknown field`))).toBe(true);
+  });
+
+  it('refuses a scrape_config_files that is not a list of names', () => {
+    expect(problems('scrape_config_files: conf.d/*.yml')).toEqual(['prometheus.yml:1:22: scrape_config_files: expected a list of file names or globs (e.g. [conf.d/*.yml])']);
   });
 });

@@ -1,5 +1,6 @@
 // prometheus.yml's `global` and `scrape_configs` sections, read as Prometheus reads them: the same
 // field names and defaults, a job's unset fields inherited from `global`, unknown fields refused.
+import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { isValidLabelName } from '../model/index.ts';
 import { bool, describe, oneOf, section } from './fields.ts';
@@ -27,6 +28,35 @@ export interface StaticConfig {
   labels: Record<string, string>;
 }
 
+/** Record types dns_sd_configs can ask for. */
+export const DNS_SD_TYPES = ['SRV', 'A', 'AAAA', 'MX', 'NS'] as const;
+export type DnsSdType = (typeof DNS_SD_TYPES)[number];
+
+export interface DnsSdConfig {
+  names: string[];
+  type: DnsSdType;
+  /** Port of the targets for every type but SRV (whose records carry their own). */
+  port: number;
+  refreshIntervalMs: number;
+}
+
+/** One header of http_headers: its values, and values read from secrets and files at each request. */
+export interface HttpHeader {
+  values: string[];
+  secrets: string[];
+  files: string[];
+}
+
+export interface OAuth2Config {
+  clientId: string;
+  clientSecret: string;
+  clientSecretFile: string;
+  scopes: string[];
+  tokenUrl: string;
+  endpointParams: Record<string, string>;
+  tlsConfig: TLSConfig;
+}
+
 export interface ScrapeConfig {
   jobName: string;
   scrapeIntervalMs: number;
@@ -38,7 +68,15 @@ export interface ScrapeConfig {
   honorTimestamps: boolean;
   basicAuth: { username: string; password: string; passwordFile: string } | null;
   authorization: { type: string; credentials: string; credentialsFile: string } | null;
+  /** Client credentials grant; the token is sent as Authorization. */
+  oauth2: OAuth2Config | null;
   tlsConfig: TLSConfig;
+  /** Extra request headers (Prometheus 3's http_headers), by name. */
+  httpHeaders: Record<string, HttpHeader>;
+  /** An http:// forward proxy for http:// targets ('' for none). */
+  proxyUrl: string;
+  /** Hosts, domains (.example.com) and IPs/CIDRs that bypass the proxy, comma-separated. */
+  noProxy: string;
   /** 0: no limit (likewise for the other limits). */
   sampleLimit: number;
   labelLimit: number;
@@ -48,6 +86,7 @@ export interface ScrapeConfig {
   staticConfigs: StaticConfig[];
   fileSdConfigs: { files: string[]; refreshIntervalMs: number }[];
   httpSdConfigs: { url: string; refreshIntervalMs: number }[];
+  dnsSdConfigs: DnsSdConfig[];
   relabelConfigs: RelabelRule[];
   metricRelabelConfigs: RelabelRule[];
   /** Content types offered, most preferred first (from scrape_protocols). */
@@ -171,6 +210,18 @@ function labelMap() {
   });
 }
 
+/** A mapping of names to string values (e.g. oauth2's endpoint_params). */
+function stringMap() {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return {} as Record<string, string>;
+    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')) {
+      ctx.addIssue({ code: 'custom', message: `expected a mapping of names to string values, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+  });
+}
+
 /** A limit: a non-negative integer, 0 for none; undefined when absent (inherit from global). */
 function limit() {
   return z.unknown().optional().transform((v, ctx) => {
@@ -279,6 +330,105 @@ const httpSdSchema = section({
   if (!/^https?:\/\/[^/]/.test(h.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: `expected an http:// or https:// URL, got ${describe(h.url)}` });
 });
 
+// dns_sd_configs: names resolved every refresh_interval; A, AAAA, MX and NS need a port.
+const dnsSdSchema = section({
+  names: stringList(),
+  type: z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return 'SRV' as DnsSdType;
+    const t = typeof v === 'string' ? v.toUpperCase() : '';
+    if (!(DNS_SD_TYPES as readonly string[]).includes(t)) {
+      ctx.addIssue({ code: 'custom', message: `invalid DNS-SD record type ${describe(v)} (expected one of ${DNS_SD_TYPES.join(', ')})` });
+      return z.NEVER;
+    }
+    return t as DnsSdType;
+  }),
+  port: z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+      ctx.addIssue({ code: 'custom', message: `expected a port number (1-65535), got ${describe(v)}` });
+      return z.NEVER;
+    }
+    return v;
+  }),
+  refresh_interval: promDuration({ positive: true }),
+}).superRefine((d, ctx) => {
+  if (d.names.length === 0) ctx.addIssue({ code: 'custom', path: ['names'], message: 'dns_sd_configs needs at least one name in names' });
+  if (d.type !== 'SRV' && d.port === 0) ctx.addIssue({ code: 'custom', path: ['port'], message: `a port is required for DNS-SD records of type ${d.type}` });
+});
+
+// Prometheus' other service discoveries: named in the error so a prometheus.yml that uses one fails
+// with what to do instead of a bare "unknown field".
+const UNSUPPORTED_SD = [
+  'azure', 'consul', 'digitalocean', 'docker', 'dockerswarm', 'ec2', 'eureka', 'gce', 'hetzner', 'ionos', 'kubernetes',
+  'kuma', 'lightsail', 'linode', 'marathon', 'nerve', 'nomad', 'openstack', 'ovhcloud', 'puppetdb', 'scaleway',
+  'serverset', 'stackit', 'triton', 'uyuni', 'vultr',
+].map((k) => `${k}_sd_configs`);
+
+function unsupportedSd(field: string) {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined;
+    ctx.addIssue({
+      code: 'custom',
+      message: `${field} is not supported yet (Strata discovers targets with static_configs, file_sd_configs, http_sd_configs and dns_sd_configs; a file_sd or http_sd bridge can feed it others)`,
+    });
+    return z.NEVER;
+  });
+}
+
+// Headers the scraper sets itself or that belong to the connection: refused in http_headers, as
+// Prometheus refuses them.
+const RESERVED_HEADERS = new Set([
+  'authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
+  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept', 'accept-encoding', 'transfer-encoding',
+  'upgrade', 'via', 'te', 'trailer', 'x-prometheus-scrape-timeout-seconds', 'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version',
+]);
+
+const httpHeaderSchema = section({ values: stringList(), secrets: stringList(), files: stringList() });
+
+function httpHeaders() {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return {} as Record<string, HttpHeader>;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to { values, secrets, files }, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    const out: Record<string, HttpHeader> = {};
+    for (const [name, h] of Object.entries(v as Record<string, unknown>)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `invalid header name ${JSON.stringify(name)}` });
+        continue;
+      }
+      if (RESERVED_HEADERS.has(name.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by the scraper itself and cannot be configured here` });
+        continue;
+      }
+      const r = httpHeaderSchema.safeParse(h);
+      if (!r.success) {
+        for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...i.path.map(String)], message: i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (known fields: values, secrets, files)` : i.message });
+        continue;
+      }
+      out[name] = { values: r.data.values, secrets: r.data.secrets, files: r.data.files };
+    }
+    return out;
+  });
+}
+
+const oauth2Schema = section({
+  client_id: str(''),
+  client_secret: str(''),
+  client_secret_file: str(''),
+  scopes: stringList(),
+  token_url: str(''),
+  endpoint_params: stringMap(),
+  tls_config: tlsSchema,
+  proxy_url: str(''),
+}).superRefine((o, ctx) => {
+  if (!/^https?:\/\/[^/]/.test(o.token_url)) ctx.addIssue({ code: 'custom', path: ['token_url'], message: `expected an http:// or https:// URL, got ${describe(o.token_url)}` });
+  if (o.client_secret !== '' && o.client_secret_file !== '') ctx.addIssue({ code: 'custom', message: 'at most one of client_secret and client_secret_file may be set' });
+  if (o.proxy_url !== '') ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: 'a proxy for the token endpoint is not supported yet' });
+});
+
 const scrapeSchema = section({
   job_name: str(''),
   scrape_interval: promDuration({ positive: true }),
@@ -301,7 +451,17 @@ const scrapeSchema = section({
   authorization: section({ type: str('Bearer'), credentials: str(''), credentials_file: str('') }).optional(),
   bearer_token: str(''),
   bearer_token_file: str(''),
+  oauth2: oauth2Schema.optional(),
   tls_config: tlsSchema,
+  http_headers: httpHeaders(),
+  proxy_url: str(''),
+  no_proxy: str(''),
+  proxy_from_environment: bool(false),
+  proxy_connect_header: z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null || (typeof v === 'object' && Object.keys(v).length === 0)) return undefined;
+    ctx.addIssue({ code: 'custom', message: 'proxy_connect_header is not supported (Strata proxies http:// targets only, without CONNECT)' });
+    return z.NEVER;
+  }),
   follow_redirects: bool(true),
   enable_http2: bool(true),
   scrape_protocols: protocolList(),
@@ -317,6 +477,8 @@ const scrapeSchema = section({
   static_configs: list(staticSchema),
   file_sd_configs: list(fileSdSchema),
   http_sd_configs: list(httpSdSchema),
+  dns_sd_configs: list(dnsSdSchema),
+  ...Object.fromEntries(UNSUPPORTED_SD.map((f) => [f, unsupportedSd(f)])),
   relabel_configs: list(relabelSchema),
   metric_relabel_configs: list(relabelSchema),
 });
@@ -354,8 +516,14 @@ export function checkScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[], iss
     else seen.set(j.job_name, i);
     const ji = j.scrape_interval ?? interval;
     if (j.scrape_timeout !== undefined && j.scrape_timeout > ji) issue(at('scrape_timeout'), `scrape_timeout (${j.scrape_timeout}ms) must not be greater than scrape_interval (${ji}ms)`);
-    const auths = [j.basic_auth !== undefined, j.authorization !== undefined, j.bearer_token !== '' || j.bearer_token_file !== ''].filter(Boolean).length;
-    if (auths > 1) issue(['scrape_configs', i], 'at most one of basic_auth, authorization and bearer_token may be set');
+    const auths = [j.basic_auth !== undefined, j.authorization !== undefined, j.bearer_token !== '' || j.bearer_token_file !== '', j.oauth2 !== undefined].filter(Boolean).length;
+    if (auths > 1) issue(['scrape_configs', i], 'at most one of basic_auth, authorization, bearer_token and oauth2 may be set');
+    if (j.proxy_url !== '') {
+      if (!/^http:\/\/[^/]/.test(j.proxy_url)) issue(at('proxy_url'), `expected an http:// proxy URL, got ${JSON.stringify(j.proxy_url)}`);
+      else if (j.scheme === 'https') issue(at('proxy_url'), 'a proxy is supported for http targets only (https through a proxy needs CONNECT, which Strata does not do yet)');
+      if (j.proxy_from_environment) issue(at('proxy_from_environment'), 'at most one of proxy_url and proxy_from_environment may be set');
+    }
+    if (j.no_proxy !== '' && j.proxy_url === '') issue(at('no_proxy'), 'no_proxy needs proxy_url');
     if (j.basic_auth && j.basic_auth.password !== '' && j.basic_auth.password_file !== '') issue(at('basic_auth'), 'at most one of password and password_file may be set');
     if (j.authorization && j.authorization.credentials !== '' && j.authorization.credentials_file !== '') issue(at('authorization'), 'at most one of credentials and credentials_file may be set');
     if (j.authorization && j.authorization.type.toLowerCase() === 'basic') issue(at('authorization', 'type'), 'authorization type cannot be Basic; use basic_auth');
@@ -385,6 +553,10 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
     let authorization: ScrapeConfig['authorization'] = null;
     if (j.authorization) authorization = { type: j.authorization.type, credentials: j.authorization.credentials, credentialsFile: j.authorization.credentials_file };
     else if (j.bearer_token !== '' || j.bearer_token_file !== '') authorization = { type: 'Bearer', credentials: j.bearer_token, credentialsFile: j.bearer_token_file };
+    const o = j.oauth2;
+    // proxy_from_environment reads the environment once, when the config is read, as Prometheus does.
+    const envProxy = j.proxy_from_environment ? (process.env.HTTP_PROXY ?? process.env.http_proxy ?? '') : '';
+    const envNoProxy = j.proxy_from_environment ? (process.env.NO_PROXY ?? process.env.no_proxy ?? '') : '';
     return {
       jobName: j.job_name,
       scrapeIntervalMs: interval,
@@ -396,10 +568,14 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       honorTimestamps: j.honor_timestamps,
       basicAuth: j.basic_auth ? { username: j.basic_auth.username, password: j.basic_auth.password, passwordFile: j.basic_auth.password_file } : null,
       authorization,
-      tlsConfig: {
-        caFile: j.tls_config.ca_file, certFile: j.tls_config.cert_file, keyFile: j.tls_config.key_file,
-        serverName: j.tls_config.server_name, insecureSkipVerify: j.tls_config.insecure_skip_verify,
+      oauth2: o === undefined ? null : {
+        clientId: o.client_id, clientSecret: o.client_secret, clientSecretFile: o.client_secret_file, scopes: o.scopes,
+        tokenUrl: o.token_url, endpointParams: o.endpoint_params, tlsConfig: tlsFrom(o.tls_config),
       },
+      tlsConfig: tlsFrom(j.tls_config),
+      httpHeaders: j.http_headers,
+      proxyUrl: j.proxy_url !== '' ? j.proxy_url : envProxy,
+      noProxy: j.proxy_url !== '' ? j.no_proxy : envNoProxy,
       sampleLimit: j.sample_limit ?? g.sample_limit ?? 0,
       labelLimit: j.label_limit ?? g.label_limit ?? 0,
       labelNameLengthLimit: j.label_name_length_limit ?? g.label_name_length_limit ?? 0,
@@ -408,6 +584,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       staticConfigs: j.static_configs,
       fileSdConfigs: j.file_sd_configs.map((f) => ({ files: f.files, refreshIntervalMs: f.refresh_interval ?? 300_000 })),
       httpSdConfigs: j.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval ?? 60_000 })),
+      dnsSdConfigs: j.dns_sd_configs.map((d) => ({ names: d.names, type: d.type, port: d.port, refreshIntervalMs: d.refresh_interval ?? 30_000 })),
       relabelConfigs: j.relabel_configs,
       metricRelabelConfigs: j.metric_relabel_configs,
       scrapeProtocols: j.scrape_protocols ?? g.scrape_protocols ?? DEFAULT_SCRAPE_PROTOCOLS,
@@ -419,6 +596,34 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       keepDroppedTargets: j.keep_dropped_targets ?? 0,
     };
   });
+}
+
+function tlsFrom(t: RawScrape['tls_config']): TLSConfig {
+  return { caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, serverName: t.server_name, insecureSkipVerify: t.insecure_skip_verify };
+}
+
+/**
+ * Makes the file names of scrape configs absolute: as in Prometheus they are relative to the
+ * directory of the file that holds the job, not to the working directory of the process.
+ */
+export function resolveScrapeConfigPaths(jobs: readonly ScrapeConfig[], dir: string): void {
+  const abs = (f: string) => (f === '' || isAbsolute(f) ? f : resolve(dir, f));
+  const tls = (t: TLSConfig) => {
+    t.caFile = abs(t.caFile);
+    t.certFile = abs(t.certFile);
+    t.keyFile = abs(t.keyFile);
+  };
+  for (const j of jobs) {
+    for (const f of j.fileSdConfigs) f.files = f.files.map(abs);
+    tls(j.tlsConfig);
+    if (j.basicAuth) j.basicAuth.passwordFile = abs(j.basicAuth.passwordFile);
+    if (j.authorization) j.authorization.credentialsFile = abs(j.authorization.credentialsFile);
+    if (j.oauth2) {
+      j.oauth2.clientSecretFile = abs(j.oauth2.clientSecretFile);
+      tls(j.oauth2.tlsConfig);
+    }
+    for (const h of Object.values(j.httpHeaders)) h.files = h.files.map(abs);
+  }
 }
 
 /** A job with every field at its default (as if only job_name were written), e.g. for built-in jobs. */
