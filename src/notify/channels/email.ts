@@ -2,6 +2,7 @@
 // implicit TLS; elsewhere require_tls demands STARTTLS (and false means plain SMTP, no STARTTLS).
 // AUTH is used when a username is configured: CRAM-MD5 with auth_secret, else PLAIN or LOGIN as
 // the server offers. The message has an HTML part and, when `text` is set, a plain-text part.
+import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Logger } from 'pino';
@@ -94,7 +95,9 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
     ignoreTLS: !implicitTLS && !c.requireTLS,
     name: c.hello,
     auth,
-    tls: { ...tlsOptions(c.tlsConfig), servername: c.tlsConfig?.serverName || host },
+    // TLS checks the certificate against the smarthost's name unless server_name says otherwise
+    // (SNI carries names only, not IP addresses).
+    tls: { servername: isIP(host) === 0 ? host : undefined, ...tlsOptions(c.tlsConfig) },
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,

@@ -1,0 +1,179 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelError } from '../types.ts';
+import { channelsFrom, notification, resolvedNotification, selfSignedCert, type TestCert } from './test-helpers.ts';
+
+interface Delivery {
+  from: string;
+  to: string[];
+  secure: boolean;
+  user: unknown;
+  mail: ParsedMail;
+}
+
+interface MailServer {
+  port: number;
+  deliveries: Delivery[];
+  authMethodsUsed: string[];
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server) on loopback; accepts the user "alerts" with password "hunter2". */
+async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}): Promise<MailServer> {
+  const deliveries: Delivery[] = [];
+  const authMethodsUsed: string[] = [];
+  const server = new SMTPServer({
+    key: cert.key,
+    cert: cert.cert,
+    logger: false,
+    authMethods: ['PLAIN', 'LOGIN'],
+    onAuth(auth, _session, cb) {
+      authMethodsUsed.push(auth.method);
+      if (auth.username === 'alerts' && auth.password === 'hunter2') cb(null, { user: auth.username });
+      else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onData(stream, session, cb) {
+      simpleParser(stream).then((mail) => {
+        deliveries.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          secure: session.secure,
+          user: session.user,
+          mail,
+        });
+        cb();
+      }, cb);
+    },
+    ...opts,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    deliveries,
+    authMethodsUsed,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const signal = () => AbortSignal.timeout(20_000);
+
+describe('email channel', () => {
+  let cert: TestCert;
+  let smtp: MailServer | undefined;
+  beforeAll(() => {
+    cert = selfSignedCert();
+  });
+  afterAll(() => cert.remove());
+  afterEach(async () => {
+    await smtp?.close();
+    smtp = undefined;
+  });
+
+  const plainBodies = { html: '<p>Latency is <b>high</b></p>', text: 'Latency is high' };
+
+  it('delivers over STARTTLS with AUTH PLAIN: envelope, headers, HTML and text parts', async () => {
+    smtp = await startSMTP(cert);
+    const [ch] = channelsFrom({
+      email_configs: [{
+        to: 'oncall@example.org, Team API <team-api@example.org>',
+        headers: { Subject: 'HighLatency on api', 'X-Team': 'api' },
+        ...plainBodies,
+      }],
+    }, {
+      smtp_smarthost: `127.0.0.1:${smtp.port}`,
+      smtp_from: 'Strata <strata@example.org>',
+      smtp_hello: 'strata.example.org',
+      smtp_auth_username: 'alerts',
+      smtp_auth_password: 'hunter2',
+      smtp_tls_config: { ca_file: cert.certFile },
+    });
+    expect(ch.integration).toBe('email');
+    expect(ch.sendResolved).toBe(false);
+    await ch.send(notification(), signal());
+
+    expect(smtp.deliveries).toHaveLength(1);
+    const d = smtp.deliveries[0];
+    expect(d.secure).toBe(true);
+    expect(d.user).toBe('alerts');
+    expect(smtp.authMethodsUsed).toEqual(['PLAIN']);
+    expect(d.from).toBe('strata@example.org');
+    expect(d.to).toEqual(['oncall@example.org', 'team-api@example.org']);
+    expect(d.mail.subject).toBe('HighLatency on api');
+    expect(d.mail.from?.text).toBe('"Strata" <strata@example.org>');
+    expect(d.mail.to && !Array.isArray(d.mail.to) ? d.mail.to.value.map((a) => a.address) : []).toEqual(['oncall@example.org', 'team-api@example.org']);
+    expect(d.mail.headers.get('x-team')).toBe('api');
+    expect(d.mail.html).toBe(plainBodies.html);
+    expect(d.mail.text?.trim()).toBe(plainBodies.text);
+    expect(d.mail.date?.getTime()).toBe(notification().now);
+  });
+
+  it('uses AUTH LOGIN when that is what the server offers, with an entry of its own settings', async () => {
+    smtp = await startSMTP(cert, { authMethods: ['LOGIN'] });
+    const [ch] = channelsFrom({
+      email_configs: [{
+        to: 'oncall@example.org',
+        from: 'strata@example.org',
+        smarthost: `127.0.0.1:${smtp.port}`,
+        auth_username: 'alerts',
+        auth_password: 'hunter2',
+        tls_config: { ca_file: cert.certFile },
+        headers: { subject: 'lower-case header name' },
+        ...plainBodies,
+      }],
+    });
+    await ch.send(notification(), signal());
+    expect(smtp.authMethodsUsed).toEqual(['LOGIN']);
+    expect(smtp.deliveries[0].mail.subject).toBe('lower-case header name');
+  });
+
+  it('fails without retry on wrong credentials, and on a certificate it cannot verify', async () => {
+    smtp = await startSMTP(cert);
+    const base = { to: 'oncall@example.org', from: 'strata@example.org', smarthost: `127.0.0.1:${smtp.port}`, auth_username: 'alerts', headers: { Subject: 's' }, ...plainBodies };
+    const [wrong] = channelsFrom({ email_configs: [{ ...base, auth_password: 'nope', tls_config: { ca_file: cert.certFile } }] });
+    const err = await wrong.send(notification(), signal()).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelError);
+    expect((err as ChannelError).retryable).toBe(false);
+    expect((err as ChannelError).status).toBe(535);
+
+    const [untrusted] = channelsFrom({ email_configs: [{ ...base, auth_password: 'hunter2' }] });
+    const err2 = await untrusted.send(notification(), signal()).then(() => null, (e: unknown) => e);
+    expect(err2).toBeInstanceOf(ChannelError);
+    expect((err2 as ChannelError).message).toMatch(/self[- ]signed/i);
+    expect(smtp.deliveries).toHaveLength(0);
+  });
+
+  it('refuses to send in the clear when require_tls is true and the server offers no STARTTLS', async () => {
+    smtp = await startSMTP(cert, { disabledCommands: ['STARTTLS', 'AUTH'] });
+    const entry = { to: 'oncall@example.org', from: 'strata@example.org', smarthost: `127.0.0.1:${smtp.port}`, headers: { Subject: 's' }, ...plainBodies };
+    const [strict] = channelsFrom({ email_configs: [entry] });
+    const err = await strict.send(notification(), signal()).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelError);
+    expect(smtp.deliveries).toHaveLength(0);
+
+    // require_tls: false is plain SMTP, as Alertmanager (no STARTTLS attempted).
+    const [lax] = channelsFrom({ email_configs: [{ ...entry, require_tls: false }] });
+    await lax.send(notification(), signal());
+    expect(smtp.deliveries).toHaveLength(1);
+    expect(smtp.deliveries[0].secure).toBe(false);
+  });
+
+  it('sends nothing for a resolved group unless send_resolved is true', async () => {
+    smtp = await startSMTP(cert, { disabledCommands: ['STARTTLS', 'AUTH'] });
+    const entry = { to: 'oncall@example.org', from: 'strata@example.org', smarthost: `127.0.0.1:${smtp.port}`, require_tls: false, headers: { Subject: 's' }, ...plainBodies };
+    const [quiet, loud] = channelsFrom({ email_configs: [entry, { ...entry, send_resolved: true }] });
+    await quiet.send(resolvedNotification(), signal());
+    expect(smtp.deliveries).toHaveLength(0);
+    await loud.send(resolvedNotification(), signal());
+    expect(smtp.deliveries).toHaveLength(1);
+  });
+
+  it('needs a smarthost and a from address, from the entry or global', () => {
+    expect(() => channelsFrom({ email_configs: [{ to: 'a@example.org' }] })).toThrow(/email_configs\.0: no from address set and no global smtp_from/);
+    expect(() => channelsFrom({ email_configs: [{ to: 'a@example.org', from: 'b@example.org' }] })).toThrow(/no smarthost set and no global smtp_smarthost/);
+    expect(() => channelsFrom({ email_configs: [{ from: 'b@example.org' }] })).toThrow(/missing to address/);
+    expect(() => channelsFrom({ email_configs: [{ to: 'a@example.org', smarthost: 'mail.example.org' }] })).toThrow(/expected host:port/);
+    expect(() => channelsFrom({ email_configs: [{ to: 'a@example.org', headers: { Subject: 'x', subject: 'y' } }] })).toThrow(/duplicate header .*Subject/);
+  });
+});
