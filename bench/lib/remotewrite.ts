@@ -8,6 +8,13 @@
 // The load driver resends the same label sets every scrape round, so each series' Label fields are
 // encoded once (encodeSeriesLabels) and copied in as bytes; only the samples are encoded per request,
 // into one buffer reused across requests. No object per sample.
+//
+// Why not src/agent/encode.ts (encodeWriteRequest, which writes the same bytes for the same
+// input): it takes a SampleBatch and encodes every label string per request (a TextEncoder call
+// each) into a fresh buffer, which suits the agent's changing batches but not a load driver
+// resending the same series. Measured (Node 24, 20,000 series of 5 labels, 30 rounds in requests
+// of 2,000 series): this encoder 34 ms plus 8 ms once for the labels, encodeWriteRequest 6.2 s —
+// the driver would spend its time encoding instead of sending.
 import type { Labels } from '../../src/model/index.ts';
 
 const TAG_TIMESERIES = 0x0a; // field 1, length-delimited
