@@ -76,7 +76,7 @@ export interface AgentConfig {
 }
 
 export const DEFAULT_AGENT_LISTEN = '0.0.0.0:9191';
-export const HOST_COLLECTORS = ['cpu', 'meminfo', 'loadavg', 'diskstats', 'filesystem', 'netdev', 'netstat', 'uname', 'time', 'stat', 'pressure'] as const;
+export const HOST_COLLECTORS = ['cpu', 'meminfo', 'loadavg', 'diskstats', 'filesystem', 'netdev', 'netstat', 'uname', 'time', 'stat', 'pressure', 'netclass', 'hwmon'] as const;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
