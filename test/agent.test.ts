@@ -6,13 +6,13 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { uncompressSync } from 'snappy';
 import { HOST_COLLECTOR_FUNCS, hostProducer } from '../src/agent/host.ts';
 import { Agent, type Producer } from '../src/agent/index.ts';
 import { decodeWriteRequest } from '../src/ingest/index.ts';
 import { SampleBatchBuilder, getLabel, labelsFromRecord } from '../src/model/index.ts';
-import { ensureNodeExporter, startNodeExporter } from './helpers/nodeexporter.ts';
+import { NODE_EXPORTER_BIN, ensureNodeExporter, startNodeExporter } from './helpers/nodeexporter.ts';
 import { metricValue, parseExport, query, runStrata, startStrata, tempDir } from './helpers/server.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -415,9 +415,9 @@ describe.skipIf(!canMount)('strata agent on a bad queue disk', () => {
   }, 20_000);
 });
 
-// name -> sorted label names (without __name__ and the extra labels) of each series.
+// name -> sorted label names (without __name__ and the extra labels) over all its series.
 function shapes(series: readonly (readonly string[])[], skip: ReadonlySet<string>): Map<string, string> {
-  const out = new Map<string, string>();
+  const union = new Map<string, Set<string>>();
   for (const s of series) {
     let name = '';
     const names: string[] = [];
@@ -425,9 +425,27 @@ function shapes(series: readonly (readonly string[])[], skip: ReadonlySet<string
       if (s[i] === '__name__') name = s[i + 1];
       else if (!skip.has(s[i])) names.push(s[i]);
     }
-    out.set(name, names.sort().join(','));
+    const u = union.get(name) ?? new Set<string>();
+    for (const n of names) u.add(n);
+    union.set(name, u);
   }
-  return out;
+  return new Map([...union].map(([k, v]) => [k, [...v].sort().join(',')]));
+}
+
+// The text format as series label arrays, empty label values left out (an empty label is no label
+// once stored, so node_exporter's ifalias="" and our missing ifalias are the same series).
+function parseExposition(text: string): { series: string[][]; values: number[] } {
+  const series: string[][] = [];
+  const values: number[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m || line.startsWith('#')) continue;
+    const ls = ['__name__', m[1]];
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) if (l[2] !== '') ls.push(l[1], l[2].replace(/\\(.)/g, '$1'));
+    series.push(ls);
+    values.push(m[3] === 'NaN' ? NaN : Number(m[3]));
+  }
+  return { series, values };
 }
 
 describe('host collectors against the real node_exporter', () => {
@@ -441,20 +459,82 @@ describe('host collectors against the real node_exporter', () => {
     } finally {
       await ne.stop();
     }
-    const theirs = new Map<string, string>();
-    for (const line of text.split('\n')) {
-      const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s/.exec(line);
-      if (!m || line.startsWith('#')) continue;
-      theirs.set(m[1], m[2] ? [...m[2].matchAll(/(\w+)="/g)].map((x) => x[1]).sort().join(',') : '');
-    }
+    const theirs = shapes(parseExposition(text).series, new Set());
     const b = hostProducer(Object.keys(HOST_COLLECTOR_FUNCS), { job: 'node', instance: 'here' })(Date.now());
     const ours = shapes(b.series, new Set(['job', 'instance']));
     expect(ours.size).toBeGreaterThan(50);
     for (const [name, labelNames] of ours) expect({ name, labelNames: theirs.get(name) }).toEqual({ name, labelNames });
     // And the other way: what node_exporter exports from the same sources, we export too.
-    const families = /^node_(cpu_seconds|memory_|load\d|disk_(read|writ|io)|filesystem_(size|free|avail|files)|network_(receive|transmit)_(bytes|packets|errs|drop)|netstat_|uname_info|time_seconds|boot_time|pressure_|context_switches|forks|procs_)/;
+    const families = /^node_(cpu_seconds|memory_|load\d|disk_(read|writ|io)|filesystem_(size|free|avail|files)|network_(receive|transmit)_(bytes|packets|errs|drop)|network_(up|info|mtu_bytes|speed_bytes|carrier|flags|iface_|address_assign_type|device_id|dormant|name_assign_type|net_dev_group|protocol_type|transmit_queue_length)|hwmon_|netstat_|uname_info|time_seconds|boot_time|pressure_|context_switches|forks|procs_)/;
     const lacking = [...theirs.keys()].filter((n) => families.test(n) && !ours.has(n));
     expect(lacking).toEqual([]);
   }, 20_000);
 
+
+  it('netclass and hwmon give the same series and values as the real node_exporter on a fixture /sys', async () => {
+    expect(await ensureNodeExporter()).toBeNull();
+    const sys = path.join(tempDir('strata-sysfs-'), 'sys');
+    cleanup.push(() => fs.rmSync(path.dirname(sys), { recursive: true, force: true }));
+    const files = (dir: string, content: Record<string, string>) => {
+      fs.mkdirSync(path.join(sys, dir), { recursive: true });
+      for (const [f, v] of Object.entries(content)) fs.writeFileSync(path.join(sys, dir, f), v);
+    };
+    const link = (from: string, to: string) => {
+      fs.mkdirSync(path.dirname(path.join(sys, from)), { recursive: true });
+      fs.symlinkSync(to, path.join(sys, from));
+    };
+    // A 10G NIC with every property, a down link that lacks some (as the kernel refuses to tell).
+    files('devices/pci0000:00/0000:00:1f.6/net/eno1', {
+      address: '3c:ec:ef:00:00:01\n', broadcast: 'ff:ff:ff:ff:ff:ff\n', addr_assign_type: '0\n', carrier: '1\n', carrier_changes: '4\n',
+      carrier_up_count: '2\n', carrier_down_count: '2\n', dev_id: '0x0\n', dormant: '0\n', duplex: 'full\n', flags: '0x1003\n', ifalias: 'uplink\n',
+      ifindex: '2\n', iflink: '2\n', link_mode: '0\n', mtu: '9000\n', name_assign_type: '4\n', netdev_group: '0\n', operstate: 'up\n',
+      speed: '10000\n', tx_queue_len: '1000\n', type: '1\n',
+    });
+    files('devices/virtual/net/veth0', { address: 'aa:bb:cc:dd:ee:ff\n', operstate: 'down\n', flags: '0x1002\n', mtu: '1500\n', speed: '-1\n', ifalias: '\n' });
+    link('class/net/eno1', '../../devices/pci0000:00/0000:00:1f.6/net/eno1');
+    link('class/net/veth0', '../../devices/virtual/net/veth0');
+    files('class/net', { bonding_masters: 'bond0\n' }); // a file, not an interface
+    // coretemp with labels, limits and an alarm, a fan and a voltage; some sensors in the device
+    // directory (older drivers); an ACPI zone known by its name only; a chip with neither.
+    files('devices/platform/coretemp.0', { temp3_input: '51000\n', temp3_label: 'Core 4\n' });
+    files('devices/platform/coretemp.0/hwmon/hwmon1', {
+      name: 'coretemp\n', temp1_input: '45000\n', temp1_label: 'Package id 0\n', temp1_max: '80000\n', temp1_crit: '100000\n', temp1_crit_alarm: '0\n',
+      temp2_input: '43500\n', temp2_label: 'Core 0\n', fan1_input: '1200\n', fan1_min: '300\n', fan1_alarm: '0\n', in0_input: '1104\n', in0_label: 'Vcore\n',
+      power1_input: '12500000\n', power1_average_interval: '1000\n', curr1_input: '1500\n', temp1_type: '3\n', update_interval: '1000\n', pwm1: '128\n', pwm1_enable: '2\n',
+    });
+    link('devices/platform/coretemp.0/hwmon/hwmon1/device', '../../../coretemp.0');
+    files('devices/virtual/thermal/thermal_zone0/hwmon0', { name: 'acpitz\n', temp1_input: '27800\n', temp1_crit: '119000\n' });
+    files('devices/virtual/hwmon/hwmon2', { temp1: '30000\n', temp1_input: '31000\n' });
+    link('class/hwmon/hwmon0', '../../devices/virtual/thermal/thermal_zone0/hwmon0');
+    link('class/hwmon/hwmon1', '../../devices/platform/coretemp.0/hwmon/hwmon1');
+    link('class/hwmon/hwmon2', '../../devices/virtual/hwmon/hwmon2');
+
+    const port = await freePort();
+    const proc = spawn(NODE_EXPORTER_BIN, [`--web.listen-address=127.0.0.1:${port}`, `--path.sysfs=${sys}`, '--collector.disable-defaults', '--collector.netclass', '--collector.hwmon'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+    let text = '';
+    try {
+      await until('node_exporter answering', async () => {
+        try {
+          text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          return true;
+        } catch {
+          return proc.exitCode !== null;
+        }
+      });
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    expect(text, log).toContain('node_hwmon_temp_celsius');
+    const key = (ls: readonly string[], v: number) => `${ls.join(' ')} = ${v}`;
+    const theirs = parseExposition(text);
+    const expected = theirs.series.map((ls, i) => (/^node_(network|hwmon)_/.test(ls[1]) ? key(ls, theirs.values[i]) : '')).filter(Boolean).sort();
+    const b = hostProducer(['netclass', 'hwmon'], {}, { proc: '/proc', sys })(0);
+    const got = b.series.map((ls, i) => key(ls, b.values[i])).sort(); // both: __name__ first, then names sorted
+    expect(got).toEqual(expected);
+  }, 20_000);
 });
+

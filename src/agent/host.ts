@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SampleBatchBuilder, labelsFromRecord, type Labels, type SampleBatch } from '../model/index.ts';
+import { hwmon, netclass } from './sysclass.ts';
 
 export interface HostPaths {
   proc: string;
@@ -252,7 +253,7 @@ function pressure(emit: Emit, p: HostPaths): void {
 }
 
 export const HOST_COLLECTOR_FUNCS: Readonly<Record<string, HostCollector>> = {
-  cpu, stat, meminfo, loadavg, diskstats, filesystem, netdev, netstat, uname, time, pressure,
+  cpu, stat, meminfo, loadavg, diskstats, filesystem, netdev, netstat, uname, time, pressure, netclass, hwmon,
 };
 
 /**
