@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import type { Logger } from 'pino';
-import { Agent, SELF_JOB, selfMetricsProducer, type AgentSettings, type Producer } from '../agent/index.ts';
+import { Agent, QueueWriteError, SELF_JOB, selfMetricsProducer, type AgentSettings, type Producer } from '../agent/index.ts';
 import { hostProducer } from '../agent/host.ts';
 import { formatListenAddress, type Config } from '../config/index.ts';
 import { ScrapeManager } from '../scrape/index.ts';
@@ -65,7 +65,7 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
     ...settingsOf(config),
     // Producers run first once listening (the self metrics need the address).
     intervalMs: 0,
-    onError: (err) => log.warn({ err: (err as Error).message }, 'host collection failed'),
+    onError: (err) => log.warn({ err: (err as Error).message }, err instanceof QueueWriteError ? 'collected samples could not be queued' : 'host collection failed'),
     onDrop: (d) => log.warn({ segment: d.segment, droppedSamples: d.samples, maxSize: a.queue.maxBytes }, 'queue full: deleted its oldest segment, unsent samples in it are lost'),
   });
   agent = running;
