@@ -1,0 +1,179 @@
+// The notifier assembled: alerts in, notifications out. Owns the alert store, the dispatcher, the
+// inhibitor, silences, the notification log and the cluster link, and swaps the routing on reload
+// while keeping alerts, silences and the log (so a reload never re-pages).
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { createAlertStore, fromPostable, isResolved, type PostableAlert } from './alerts.ts';
+import { gettableAlert, gettableSilence, type AlertGroupV2, type AlertStatusV2, type GettableAlert, type GettableSilence } from './apiv2.ts';
+import { systemClock, type Clock, type Timer } from './clock.ts';
+import { createCluster, type Cluster, type ClusterOptions, type GossipMessage } from './cluster.ts';
+import type { NotifierConfig, ReceiverConfig } from './config.ts';
+import { createDeliveryMetrics, initIntegrationMetrics, type RetryPolicy } from './delivery.ts';
+import { createDispatcher, type Dispatcher } from './dispatcher.ts';
+import { createInhibitor, type Inhibitor } from './inhibit.ts';
+import { createNflog, type Nflog } from './nflog.ts';
+import { flushGroup } from './pipeline.ts';
+import { matchRoutes } from './route.ts';
+import { createSilences, type Silences } from './silences.ts';
+import type { Alert, Channel, LabelSet } from './types.ts';
+
+export interface NotifierOptions {
+  config: NotifierConfig;
+  /** Where silences and the notification log live; undefined keeps them in memory (tests only). */
+  dataDir?: string;
+  logger: Logger;
+  /** Receives the strata_notification* metrics; a private registry when absent. */
+  registry?: Registry;
+  /** Other replicas sharing silences and the notification log. */
+  cluster?: ClusterOptions;
+  externalURL: string;
+  clock?: Clock;
+  /** The channels of a receiver (the roles pass channels/createReceiverChannels with templates). */
+  createChannels: (receiver: ReceiverConfig, config: NotifierConfig) => Channel[];
+  retry?: RetryPolicy;
+  random?: () => number;
+}
+
+export interface Notifier {
+  /** API v2 POST /alerts: valid alerts are taken; the errors say why others were not. */
+  receive(alerts: PostableAlert[]): { accepted: number; errors: string[] };
+  /** Alerts already in the notifier's form (the built-in rule evaluator). */
+  put(alerts: Alert[]): void;
+  alerts(): GettableAlert[];
+  groups(): AlertGroupV2[];
+  readonly silences: Silences;
+  gettableSilences(): GettableSilence[];
+  status(): { config: { original: string }; cluster: ReturnType<Cluster['status']> | null; /** When the notifier started (RFC 3339), as Alertmanager's status shows it. */
+    uptime: string };
+  /** Applies a new configuration; throws (keeping the old one) if its channels cannot be built. */
+  reload(config: NotifierConfig): void;
+  /** The gossip endpoint's handler (POST /api/strata/notify/gossip). */
+  gossip(msg: GossipMessage): GossipMessage;
+  /** Resolves when no flush is in progress (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ALERT_GC_INTERVAL_MS = 30 * 60_000;
+const MAINTENANCE_INTERVAL_MS = 15 * 60_000;
+
+export function createNotifier(o: NotifierOptions): Notifier {
+  const clock = o.clock ?? systemClock;
+  const started = clock.now();
+  const logger = o.logger;
+  const metrics = createDeliveryMetrics(o.registry ?? new Registry());
+  const store = createAlertStore(clock);
+  const silences = createSilences({ dir: o.dataDir, now: () => clock.now() });
+  const nflog = createNflog({ dir: o.dataDir, now: () => clock.now() });
+  const cluster = o.cluster && o.cluster.peers.length > 0 ? createCluster(o.cluster, nflog, silences, clock, logger) : undefined;
+  const abort = new AbortController();
+
+  let config: NotifierConfig;
+  let inhibitor: Inhibitor;
+  let dispatcher: Dispatcher | undefined;
+
+  const apply = (c: NotifierConfig) => {
+    const channels = new Map<string, Channel[]>();
+    for (const r of c.receivers) channels.set(r.name, o.createChannels(r, c));
+    for (const list of channels.values()) for (const ch of list) initIntegrationMetrics(metrics, ch.integration);
+    const nextInhibitor = createInhibitor(c.inhibitRules);
+    nextInhibitor.observe(store.list());
+    dispatcher?.stop();
+    config = c;
+    inhibitor = nextInhibitor;
+    const deps = {
+      config: c, channels, inhibitor: nextInhibitor, silences, nflog, clock, metrics, logger,
+      waitMs: cluster?.waitMs ?? 0, externalURL: o.externalURL, signal: abort.signal, retry: o.retry, random: o.random,
+    };
+    dispatcher = createDispatcher(c.route, clock, (g, alerts, now) => flushGroup(deps, g, alerts, now), (e) => logger.error({ err: (e as Error).message }, 'notifier: flush failed'));
+    dispatcher.process(store.list());
+  };
+  apply(o.config);
+
+  const timers: Timer[] = [];
+  const every = (ms: number, fn: () => void) => {
+    const loop = () => {
+      try {
+        fn();
+      } catch (e) {
+        logger.error({ err: (e as Error).message }, 'notifier: maintenance failed');
+      }
+      timers[i] = clock.after(ms, loop);
+    };
+    const i = timers.length;
+    timers.push(clock.after(ms, loop));
+  };
+  every(ALERT_GC_INTERVAL_MS, () => inhibitor.forget(store.gc(clock.now())));
+  every(MAINTENANCE_INTERVAL_MS, () => {
+    silences.gc();
+    nflog.maintain();
+  });
+  if (cluster) void cluster.sync();
+
+  const put = (alerts: Alert[]) => {
+    const stored = store.put(alerts);
+    inhibitor.observe(stored);
+    dispatcher!.process(stored);
+  };
+
+  const statusOf = (labels: LabelSet, now: number): AlertStatusV2 => {
+    const silencedBy = silences.mutedBy(labels);
+    const by = inhibitor.inhibitedBy(labels, now);
+    const inhibitedBy = by === undefined ? [] : [by];
+    return { state: silencedBy.length + inhibitedBy.length > 0 ? 'suppressed' : 'active', silencedBy, inhibitedBy };
+  };
+  const receiversOf = (labels: LabelSet) => [...new Set(matchRoutes(config.route, labels).map((r) => r.receiver))];
+
+  return {
+    receive(list) {
+      const now = clock.now();
+      const ok: Alert[] = [];
+      const errors: string[] = [];
+      list.forEach((p, i) => {
+        const a = fromPostable(p, now, config.global.resolveTimeoutMs);
+        if (typeof a === 'string') errors.push(`alert ${i}: ${a}`);
+        else ok.push(a);
+      });
+      if (ok.length > 0) put(ok);
+      return { accepted: ok.length, errors };
+    },
+    put,
+    alerts() {
+      const now = clock.now();
+      return store.list().filter((a) => !isResolved(a, now)).map((a) => gettableAlert(a, receiversOf(a.labels), statusOf(a.labels, now)));
+    },
+    groups() {
+      const now = clock.now();
+      return dispatcher!.groups().map((g) => ({
+        labels: g.labels,
+        receiver: { name: g.route.receiver },
+        alerts: [...g.alerts.values()].map((a) => gettableAlert(a, receiversOf(a.labels), statusOf(a.labels, now))),
+      }));
+    },
+    silences,
+    gettableSilences() {
+      const now = clock.now();
+      return silences.list().map((s) => gettableSilence(s, now));
+    },
+    status() {
+      return { config: { original: config.original }, cluster: cluster?.status() ?? null, uptime: new Date(started).toISOString() };
+    },
+    reload(c) {
+      apply(c);
+    },
+    gossip(msg) {
+      if (!cluster) return { from: '', nflog: [], silences: [] };
+      return cluster.receive(msg);
+    },
+    idle: () => dispatcher!.idle(),
+    async stop() {
+      abort.abort();
+      dispatcher?.stop();
+      cluster?.stop();
+      for (const t of timers) t.cancel();
+      await dispatcher?.idle();
+      nflog.maintain();
+      nflog.close();
+    },
+  };
+}
