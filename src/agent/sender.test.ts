@@ -53,6 +53,38 @@ describe('Sender', () => {
     while (q.stats.pendingRecords > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(seen).toEqual(['1:503', '1:429', '1:200', '2:400', '3:200', '4:200']);
     expect(s.stats).toMatchObject({ sentSamples: 3, sentRequests: 3, retries: 2, rejectedSamples: 1 });
+    // Every answered attempt is timed, in cumulative-ready per-bucket counts.
+    expect(s.stats.sendDuration.count).toBe(6);
+    expect(s.stats.sendDuration.buckets.reduce((a, b) => a + b, 0)).toBe(6);
+  });
+
+  it('moves to a new URL at once, in the middle of a long backoff, and delivers there in order', async () => {
+    const seen: string[] = [];
+    const srv = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const wr = decodeWriteRequest(uncompressSync(Buffer.concat(chunks)) as Buffer);
+        for (const ls of wr.batch.series) seen.push(ls[3]);
+        res.writeHead(204);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => srv.close(() => r())));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-sender-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const q = new DiskQueue({ dir, maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    for (let i = 1; i <= 3; i++) q.append(batch(i), 1);
+    // Nothing listens on port 1; after the first failure the sender waits at least 5 minutes.
+    const opts = { url: 'http://127.0.0.1:1/', timeoutMs: 1000, minBackoffMs: 600_000, maxBackoffMs: 600_000 };
+    const s = new Sender(q, opts);
+    cleanup.push(() => s.stop());
+    while (s.stats.retries === 0) await new Promise((r) => setTimeout(r, 5));
+    s.setOptions({ ...opts, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/` });
+    while (q.stats.pendingRecords > 0) await new Promise((r) => setTimeout(r, 5)); // the test's timeout bounds this
+    expect(seen).toEqual(['1', '2', '3']);
+    expect(s.stats).toMatchObject({ retries: 1, sentSamples: 3 });
   });
 
   it('combines a backlog into one request, and isolates the refused record when the server refuses the combination', async () => {
