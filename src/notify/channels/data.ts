@@ -1,10 +1,10 @@
 // The data notification templates execute on, shaped as Alertmanager's template.Data so that
 // users' templates (`.CommonLabels.SortedPairs`, `.Alerts.Firing`, `.StartsAt.Format ...`) work
 // unchanged. Methods are function-valued properties, which the template engine calls like Go
-// methods; they are non-enumerable so that ranging over a label map yields only labels.
+// methods; they are non-enumerable so that ranging over a label map yields only labels. Times are
+// JS Dates, which the engine treats as Go's time.Time (.Format, .Unix, printing).
 import { createHash } from 'node:crypto';
 import type { Alert, AlertStatus, LabelSet, Notification } from '../types.ts';
-import { goTime, type GoTime } from './gotime.ts';
 
 export interface Pair {
   Name: string;
@@ -26,9 +26,9 @@ export interface TemplateAlert {
   Status: AlertStatus;
   Labels: KV;
   Annotations: KV;
-  StartsAt: GoTime;
+  StartsAt: Date;
   /** Go's zero time while the alert is firing (Alertmanager hides a future end). */
-  EndsAt: GoTime;
+  EndsAt: Date;
   GeneratorURL: string;
   Fingerprint: string;
 }
@@ -86,6 +86,14 @@ export function alertStatus(a: Alert, now: number): AlertStatus {
   return a.endsAt > 0 && a.endsAt <= now ? 'resolved' : 'firing';
 }
 
+/** Go's zero time.Time (0001-01-01T00:00:00Z) in ms since the epoch. */
+export const GO_ZERO_TIME_MS = -62135596800000;
+
+/** RFC 3339 as Go's JSON encoding writes a UTC time: fractional seconds only when non-zero. */
+export function rfc3339(t: Date): string {
+  return t.toISOString().replace(/\.(\d{3})Z$/, (_, f: string) => (f === '000' ? 'Z' : `.${f.replace(/0+$/, '')}Z`));
+}
+
 /** The group's status: firing while any alert fires. */
 export function groupStatus(n: Notification): AlertStatus {
   return n.alerts.some((a) => alertStatus(a, n.now) === 'firing') ? 'firing' : 'resolved';
@@ -97,8 +105,8 @@ export function templateAlert(a: Alert, now: number): TemplateAlert {
     Status: status,
     Labels: kv(a.labels),
     Annotations: kv(a.annotations),
-    StartsAt: goTime(a.startsAt),
-    EndsAt: goTime(status === 'resolved' ? a.endsAt : 0),
+    StartsAt: new Date(a.startsAt),
+    EndsAt: new Date(status === 'resolved' ? a.endsAt : GO_ZERO_TIME_MS),
     GeneratorURL: a.generatorURL,
     Fingerprint: alertFingerprint(a.labels),
   };

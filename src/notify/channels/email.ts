@@ -62,8 +62,8 @@ export function emailChannel(c: ResolvedEmail, index: number, deps: Deps): Chann
 
 async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: AbortSignal): Promise<void> {
   const x = expander(deps.templates, deps.htmlTemplates, templateData(n));
-  const to = x.text('to', c.to);
-  const from = x.text('from', c.from);
+  const to = await x.text('to', c.to);
+  const from = await x.text('from', c.from);
   const envelopeTo = addresses(to, 'to');
   const envelopeFrom = addresses(from, 'from');
   if (envelopeFrom.length !== 1) throw new ChannelError(`from must be exactly one address, got ${JSON.stringify(from)}`, false);
@@ -72,12 +72,12 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
   const headers: Record<string, string> = { To: to, From: from, Subject: '{{ template "email.default.subject" . }}', ...c.headers };
   const expanded: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (k === 'To' || k === 'From') expanded[k] = k in c.headers ? x.text(`headers.${k}`, v) : v;
-    else expanded[k] = x.text(`headers.${k}`, v);
+    if (k === 'To' || k === 'From') expanded[k] = k in c.headers ? await x.text(`headers.${k}`, v) : v;
+    else expanded[k] = await x.text(`headers.${k}`, v);
   }
   const { To, From, Subject, ...rest } = expanded;
-  const html = c.html === '' ? undefined : x.html('html', c.html);
-  const text = c.text === '' ? undefined : x.text('text', c.text);
+  const html = c.html === '' ? undefined : await x.html('html', c.html);
+  const text = c.text === '' ? undefined : await x.text('text', c.text);
 
   const [host, port] = splitHostPort(c.smarthost);
   const implicitTLS = port === 465;

@@ -6,10 +6,8 @@ export {
 export type { GlobalChannelSettings, HTTPSettings, ReceiverChannelSettings } from './config.ts';
 export { checkReceiverChannels, createReceiverChannels } from './receiver.ts';
 export type { ChannelConfigProblem, ChannelDeps } from './receiver.ts';
-export { alertFingerprint, alertStatus, groupKeyHash, groupStatus, templateData } from './data.ts';
+export { GO_ZERO_TIME_MS, alertFingerprint, alertStatus, groupKeyHash, groupStatus, rfc3339, templateData } from './data.ts';
 export type { KV, TemplateAlert, TemplateData } from './data.ts';
-export { goTime, rfc3339 } from './gotime.ts';
-export type { GoTime } from './gotime.ts';
 export { DEFAULT_TEMPLATES_NAME, addDefaultTemplates, defaultTemplatesText } from './templates.ts';
 export type { TemplateSet } from './templates.ts';
 export { webhookPayload } from './webhook.ts';

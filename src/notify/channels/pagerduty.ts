@@ -26,7 +26,7 @@ export function pagerdutyChannel(c: ResolvedPagerDuty, index: number, deps: { te
     index,
     sendResolved: c.sendResolved,
     async send(n, signal) {
-      const body = pagerdutyEvent(c, n, deps.templates);
+      const body = await pagerdutyEvent(c, n, deps.templates);
       const v1 = 'service_key' in body;
       const res = await request({ url: c.url, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), httpConfig: c.httpConfig, signal });
       // v1 answers 403 when rate limiting; v2 uses 429 (statusError's default).
@@ -37,16 +37,16 @@ export function pagerdutyChannel(c: ResolvedPagerDuty, index: number, deps: { te
 }
 
 /** The event to send: Events API v2 with a routing key, v1 with a service key. */
-export function pagerdutyEvent(c: ResolvedPagerDuty, n: Notification, templates: TemplateSet): Record<string, unknown> {
+export async function pagerdutyEvent(c: ResolvedPagerDuty, n: Notification, templates: TemplateSet): Promise<Record<string, unknown>> {
   const data = templateData(n);
   const x = expander(templates, templates, data);
   const resolve = data.Status === 'resolved';
   const dedupKey = groupKeyHash(n.groupKey);
   const details: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c.details)) details[k] = x.text(`details.${k}`, v);
-  const summary = truncate(x.text('description', c.description), MAX_SUMMARY_CHARS);
-  const client = x.text('client', c.client);
-  const clientURL = x.text('client_url', c.clientURL);
+  for (const [k, v] of Object.entries(c.details)) details[k] = await x.text(`details.${k}`, v);
+  const summary = truncate(await x.text('description', c.description), MAX_SUMMARY_CHARS);
+  const client = await x.text('client', c.client);
+  const clientURL = await x.text('client_url', c.clientURL);
 
   if (c.routingKey === '' && c.routingKeyFile === '') {
     return {
@@ -62,30 +62,33 @@ export function pagerdutyEvent(c: ResolvedPagerDuty, n: Notification, templates:
 
   const payload: Record<string, unknown> = {
     summary,
-    source: x.text('source', c.source),
-    severity: x.text('severity', c.severity),
+    source: await x.text('source', c.source),
+    severity: await x.text('severity', c.severity),
     custom_details: details,
   };
   // Optional fields are left out when empty, as PagerDuty documents them.
   for (const [field, tmpl] of [['component', c.component], ['group', c.group], ['class', c.class]] as const) {
-    const v = x.text(field, tmpl);
+    const v = await x.text(field, tmpl);
     if (v !== '') payload[field] = v;
   }
   const event: Record<string, unknown> = {
-    routing_key: x.text('routing_key', c.routingKeyFile !== '' ? readSecret(c.routingKeyFile) : c.routingKey),
+    routing_key: await x.text('routing_key', c.routingKeyFile !== '' ? readSecret(c.routingKeyFile) : c.routingKey),
     event_action: resolve ? 'resolve' : 'trigger',
     dedup_key: dedupKey,
     payload,
     client,
     client_url: clientURL,
   };
-  const images = c.images
-    .map((im, i) => ({ src: x.text(`images[${i}].src`, im.src), alt: x.text(`images[${i}].alt`, im.alt), href: x.text(`images[${i}].href`, im.href) }))
-    .filter((im) => im.src !== '')
-    .map((im) => Object.fromEntries(Object.entries(im).filter(([, v]) => v !== '')));
-  const links = c.links
-    .map((l, i) => ({ href: x.text(`links[${i}].href`, l.href), text: x.text(`links[${i}].text`, l.text) }))
-    .filter((l) => l.href !== '');
+  const images: Record<string, string>[] = [];
+  for (const [i, im] of c.images.entries()) {
+    const image = { src: await x.text(`images[${i}].src`, im.src), alt: await x.text(`images[${i}].alt`, im.alt), href: await x.text(`images[${i}].href`, im.href) };
+    if (image.src !== '') images.push(Object.fromEntries(Object.entries(image).filter(([, v]) => v !== '')));
+  }
+  const links: { href: string; text: string }[] = [];
+  for (const [i, l] of c.links.entries()) {
+    const link = { href: await x.text(`links[${i}].href`, l.href), text: await x.text(`links[${i}].text`, l.text) };
+    if (link.href !== '') links.push(link);
+  }
   if (images.length > 0) event.images = images;
   if (links.length > 0) event.links = links;
   return event;

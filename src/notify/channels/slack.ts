@@ -28,7 +28,7 @@ export function slackChannel(c: SlackSettings, index: number, deps: { templates:
       const res = await requestOK({
         url,
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(slackMessage(c, n, deps.templates)),
+        body: JSON.stringify(await slackMessage(c, n, deps.templates)),
         httpConfig: c.httpConfig,
         signal,
       }, 'slack');
@@ -46,54 +46,56 @@ export function slackChannel(c: SlackSettings, index: number, deps: { templates:
   };
 }
 
-export function slackMessage(c: SlackSettings, n: Notification, templates: TemplateSet): Record<string, unknown> {
+export async function slackMessage(c: SlackSettings, n: Notification, templates: TemplateSet): Promise<Record<string, unknown>> {
   const x = expander(templates, templates, templateData(n));
   const attachment: Record<string, unknown> = {
-    title: truncate(x.text('title', c.title), MAX_TITLE_CHARS),
-    title_link: x.text('title_link', c.titleLink),
-    pretext: x.text('pretext', c.pretext),
-    text: x.text('text', c.text),
-    fallback: x.text('fallback', c.fallback),
-    callback_id: x.text('callback_id', c.callbackID),
-    image_url: x.text('image_url', c.imageURL),
-    thumb_url: x.text('thumb_url', c.thumbURL),
-    footer: x.text('footer', c.footer),
-    color: x.text('color', c.color),
+    title: truncate(await x.text('title', c.title), MAX_TITLE_CHARS),
+    title_link: await x.text('title_link', c.titleLink),
+    pretext: await x.text('pretext', c.pretext),
+    text: await x.text('text', c.text),
+    fallback: await x.text('fallback', c.fallback),
+    callback_id: await x.text('callback_id', c.callbackID),
+    image_url: await x.text('image_url', c.imageURL),
+    thumb_url: await x.text('thumb_url', c.thumbURL),
+    footer: await x.text('footer', c.footer),
+    color: await x.text('color', c.color),
     mrkdwn_in: c.mrkdwnIn,
   };
   if (c.fields.length > 0) {
-    attachment.fields = c.fields.map((f, i) => ({
-      title: x.text(`fields[${i}].title`, f.title),
-      value: x.text(`fields[${i}].value`, f.value),
-      short: f.short ?? c.shortFields,
-    }));
+    const fields = [];
+    for (const [i, f] of c.fields.entries()) {
+      fields.push({ title: await x.text(`fields[${i}].title`, f.title), value: await x.text(`fields[${i}].value`, f.value), short: f.short ?? c.shortFields });
+    }
+    attachment.fields = fields;
   }
   if (c.actions.length > 0) {
-    attachment.actions = c.actions.map((a, i) => {
+    const actions = [];
+    for (const [i, a] of c.actions.entries()) {
       const out: Record<string, unknown> = {
-        type: x.text(`actions[${i}].type`, a.type),
-        text: x.text(`actions[${i}].text`, a.text),
-        url: x.text(`actions[${i}].url`, a.url),
-        style: x.text(`actions[${i}].style`, a.style),
-        name: x.text(`actions[${i}].name`, a.name),
-        value: x.text(`actions[${i}].value`, a.value),
+        type: await x.text(`actions[${i}].type`, a.type),
+        text: await x.text(`actions[${i}].text`, a.text),
+        url: await x.text(`actions[${i}].url`, a.url),
+        style: await x.text(`actions[${i}].style`, a.style),
+        name: await x.text(`actions[${i}].name`, a.name),
+        value: await x.text(`actions[${i}].value`, a.value),
       };
       if (a.confirm) {
         out.confirm = {
-          text: x.text(`actions[${i}].confirm.text`, a.confirm.text),
-          title: x.text(`actions[${i}].confirm.title`, a.confirm.title),
-          ok_text: x.text(`actions[${i}].confirm.ok_text`, a.confirm.okText),
-          dismiss_text: x.text(`actions[${i}].confirm.dismiss_text`, a.confirm.dismissText),
+          text: await x.text(`actions[${i}].confirm.text`, a.confirm.text),
+          title: await x.text(`actions[${i}].confirm.title`, a.confirm.title),
+          ok_text: await x.text(`actions[${i}].confirm.ok_text`, a.confirm.okText),
+          dismiss_text: await x.text(`actions[${i}].confirm.dismiss_text`, a.confirm.dismissText),
         };
       }
-      return dropEmpty(out);
-    });
+      actions.push(dropEmpty(out));
+    }
+    attachment.actions = actions;
   }
   const msg: Record<string, unknown> = {
-    channel: x.text('channel', c.channel),
-    username: x.text('username', c.username),
-    icon_emoji: x.text('icon_emoji', c.iconEmoji),
-    icon_url: x.text('icon_url', c.iconURL),
+    channel: await x.text('channel', c.channel),
+    username: await x.text('username', c.username),
+    icon_emoji: await x.text('icon_emoji', c.iconEmoji),
+    icon_url: await x.text('icon_url', c.iconURL),
     link_names: c.linkNames,
     attachments: [dropEmpty(attachment)],
   };

@@ -9,8 +9,8 @@ import type { TemplateData } from './data.ts';
  */
 export interface TemplateSet {
   parse(name: string, text: string): unknown;
-  execute(name: string, data: unknown): string;
-  render(text: string, data: unknown): string;
+  execute(name: string, data: unknown): string | Promise<string>;
+  render(text: string, data: unknown): string | Promise<string>;
 }
 
 /** Name under which the default templates are parsed, before the user's template files. */
@@ -31,16 +31,16 @@ export function addDefaultTemplates(set: TemplateSet): void {
  * cannot fix, so it fails the notification without retries and names the field.
  */
 export interface Expander {
-  text(field: string, tmpl: string): string;
-  html(field: string, tmpl: string): string;
+  text(field: string, tmpl: string): Promise<string>;
+  html(field: string, tmpl: string): Promise<string>;
 }
 
 export function expander(text: TemplateSet, html: TemplateSet, data: TemplateData): Expander {
-  const run = (set: TemplateSet, field: string, tmpl: string): string => {
+  const run = async (set: TemplateSet, field: string, tmpl: string): Promise<string> => {
     // Most fields are plain text or empty: skip the engine for them.
     if (!tmpl.includes('{{')) return tmpl;
     try {
-      return set.render(tmpl, data);
+      return await set.render(tmpl, data);
     } catch (e) {
       throw new ChannelError(`template of ${field}: ${(e as Error).message}`, false);
     }

@@ -65,7 +65,7 @@ async function sendPhone(c: ResolvedTwilio, deps: Deps, n: Notification, signal:
   const firing = data.Status === 'firing';
 
   if (c.sms) {
-    const body = Array.from(x.text('sms_message', c.smsMessage)).slice(0, MAX_SMS_CHARS).join('');
+    const body = Array.from(await x.text('sms_message', c.smsMessage)).slice(0, MAX_SMS_CHARS).join('');
     const failures: ChannelError[] = [];
     for (const to of c.to) {
       try {
@@ -83,7 +83,7 @@ async function sendPhone(c: ResolvedTwilio, deps: Deps, n: Notification, signal:
   }
   if (!c.voice || !firing) return;
 
-  const say = Array.from(x.text('message', c.message)).slice(0, MAX_SAY_CHARS).join('');
+  const say = Array.from(await x.text('message', c.message)).slice(0, MAX_SAY_CHARS).join('');
   const twiml = `<Response><Say language="${xmlEscape(c.language)}">${xmlEscape(say)}</Say></Response>`;
   const outcomes: string[] = [];
   let apiTrouble = false;

@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { ChannelError, type Channel, type LabelSet, type Notification } from '../types.ts';
 import type { HTTPSettings, WebhookSettings } from './config.ts';
-import { templateData } from './data.ts';
-import { rfc3339 } from './gotime.ts';
+import { rfc3339, templateData } from './data.ts';
 import { requestOK } from './http.ts';
 
 export interface WebhookAlert {
@@ -43,8 +42,8 @@ export function webhookPayload(n: Notification, maxAlerts: number): WebhookPaylo
       status: a.Status,
       labels: { ...a.Labels },
       annotations: { ...a.Annotations },
-      startsAt: rfc3339(a.StartsAt.ms),
-      endsAt: rfc3339(a.EndsAt.ms),
+      startsAt: rfc3339(a.StartsAt),
+      endsAt: rfc3339(a.EndsAt),
       generatorURL: a.GeneratorURL,
       fingerprint: a.Fingerprint,
     })),
