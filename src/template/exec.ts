@@ -1,0 +1,423 @@
+// The executor: walks a parsed tree against data, following text/template's evaluation rules
+// (fields and methods, variables and their scopes, pipelines passing the previous value as the last
+// argument, range/with/if truth). Functions may return Promises (Prometheus' `query`), so the walk
+// is async throughout.
+
+import { BUILTINS } from './builtins.ts';
+import { TemplateError, position } from './errors.ts';
+import { formatValue } from './fmt.ts';
+import { GoTime } from './gotime.ts';
+import {
+  nodeString,
+  type ArgNode,
+  type ChainNode,
+  type CommandNode,
+  type IdentifierNode,
+  type ListNode,
+  type Node,
+  type PipeNode,
+  type RangeNode,
+  type Tree,
+  type VariableNode,
+} from './parse.ts';
+import { isPlainObject, isTrue, kindOf, lookupMember, sortedEntries, toJS, typeName } from './values.ts';
+
+export type TemplateFunc = (...args: any[]) => unknown;
+
+/** Where executed output goes: plain text, or the HTML escaper that tracks context. */
+export interface Output {
+  text(s: string): void;
+  value(v: unknown): void;
+  result(): string;
+}
+
+/** A defined template: its tree and the name of the text it was parsed from (for error positions). */
+export interface Defined {
+  tree: Tree;
+  parseName: string;
+}
+
+const NO_FINAL = Symbol('no final value');
+type Final = unknown | typeof NO_FINAL;
+
+type Signal = 'break' | 'continue' | undefined;
+
+const MAX_DEPTH = 1000;
+
+/** Raised inside evaluation; turned into a positioned TemplateError at the node that failed. */
+class EvalError extends Error {}
+
+interface Variable {
+  name: string;
+  value: unknown;
+}
+
+export class Executor {
+  private vars: Variable[] = [];
+  private depth = 0;
+  private current: { name: string; def: Defined };
+  private readonly templates: Map<string, Defined>;
+  private readonly funcs: Record<string, TemplateFunc>;
+  private readonly out: Output;
+
+  constructor(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, out: Output, name: string, def: Defined) {
+    this.templates = templates;
+    this.funcs = funcs;
+    this.out = out;
+    this.current = { name, def };
+  }
+
+  async run(data: unknown): Promise<string> {
+    this.vars = [{ name: '$', value: data }];
+    await this.walk(data, this.current.def.tree.root);
+    return this.out.result();
+  }
+
+  // --- errors --------------------------------------------------------------------------------
+
+  private fail(node: { pos: number } & (ArgNode | CommandNode | Node), message: string): never {
+    const { tree, parseName } = this.current.def;
+    const { line, column } = position(tree.text, node.pos);
+    throw new TemplateError(
+      `template: ${parseName}:${line}:${column}: executing "${this.current.name}" at <${nodeString(node)}>: ${message}`,
+      this.current.name,
+      line,
+      column,
+    );
+  }
+
+  /** Runs fn, positioning any plain error at node. */
+  private async at<T>(node: ArgNode | CommandNode | Node, fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+      this.fail(node, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  // --- statements ----------------------------------------------------------------------------
+
+  private async walk(dot: unknown, node: Node): Promise<Signal> {
+    switch (node.type) {
+      case 'list':
+        for (const n of node.nodes) {
+          const sig = await this.walk(dot, n);
+          if (sig !== undefined) return sig;
+        }
+        return undefined;
+      case 'text':
+        this.out.text(node.text);
+        return undefined;
+      case 'action': {
+        const v = await this.evalPipeline(dot, node.pipe);
+        if (node.pipe.decl.length === 0) {
+          if (typeof v === 'function') this.fail(node, `can't print ${nodeString(node.pipe)} of type func`);
+          await this.at(node, () => this.out.value(v));
+        }
+        return undefined;
+      }
+      case 'if':
+      case 'with': {
+        const mark = this.vars.length;
+        try {
+          const v = await this.evalPipeline(dot, node.pipe);
+          if (isTrue(v)) return await this.walk(node.type === 'with' ? v : dot, node.list);
+          if (node.elseList !== null) return await this.walk(dot, node.elseList);
+          return undefined;
+        } finally {
+          this.vars.length = mark;
+        }
+      }
+      case 'range':
+        return this.walkRange(dot, node);
+      case 'template':
+        return this.walkTemplate(dot, node);
+      case 'break':
+      case 'continue':
+        return node.type;
+    }
+  }
+
+  private async walkRange(dot: unknown, node: RangeNode): Promise<Signal> {
+    const mark = this.vars.length;
+    try {
+      const pipe: PipeNode = { ...node.pipe, decl: [] };
+      const v = await this.evalPipeline(dot, pipe);
+      const decl = node.pipe.decl;
+      const setVar = (i: number, value: unknown) => {
+        if (node.pipe.isAssign) this.setVar(decl[i], value);
+        else this.vars.push({ name: decl[i], value });
+      };
+      const entries = this.rangeEntries(node, v);
+      if (entries.length === 0) {
+        if (node.elseList !== null) await this.walk(dot, node.elseList);
+        return undefined;
+      }
+      for (const [key, elem] of entries) {
+        const iterMark = this.vars.length;
+        if (decl.length === 1) setVar(0, elem);
+        if (decl.length === 2) {
+          setVar(0, key);
+          setVar(1, elem);
+        }
+        const sig = await this.walk(elem, node.list);
+        this.vars.length = iterMark;
+        if (sig === 'break') break;
+      }
+      return undefined;
+    } finally {
+      this.vars.length = mark;
+    }
+  }
+
+  private rangeEntries(node: RangeNode, v: unknown): [unknown, unknown][] {
+    switch (kindOf(v)) {
+      case 'invalid':
+      case 'nil':
+        return [];
+      case 'slice':
+        return (v as unknown[]).map((e, i) => [BigInt(i), e]);
+      case 'map':
+        return sortedEntries(v as object);
+      case 'int': {
+        if (node.pipe.decl.length > 1) this.fail(node, `can't use ${v} to iterate over more than one variable`);
+        const out: [unknown, unknown][] = [];
+        for (let i = 0n; i < (v as bigint); i++) out.push([i, i]);
+        return out;
+      }
+      case 'struct':
+        if (typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
+          return [...(v as Iterable<unknown>)].map((e, i) => [BigInt(i), e]);
+        }
+    }
+    this.fail(node, `range can't iterate over ${formatValue(v)}`);
+  }
+
+  private async walkTemplate(dot: unknown, node: Extract<Node, { type: 'template' }>): Promise<Signal> {
+    const def = this.templates.get(node.name);
+    if (def === undefined) this.fail(node, `template: no such template "${node.name}"`);
+    if (this.depth >= MAX_DEPTH) this.fail(node, `exceeded maximum template depth (${MAX_DEPTH})`);
+    const newDot = node.pipe === null ? undefined : await this.evalPipeline(dot, node.pipe);
+    const saved = { vars: this.vars, current: this.current };
+    this.vars = [{ name: '$', value: newDot }];
+    this.current = { name: node.name, def };
+    this.depth++;
+    try {
+      await this.walk(newDot, def.tree.root);
+    } finally {
+      this.depth--;
+      this.vars = saved.vars;
+      this.current = saved.current;
+    }
+    return undefined;
+  }
+
+  // --- variables -----------------------------------------------------------------------------
+
+  private lookupVar(name: string): unknown {
+    for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i].name === name) return this.vars[i].value;
+    throw new EvalError(`undefined variable: ${name}`);
+  }
+
+  private setVar(name: string, value: unknown): void {
+    for (let i = this.vars.length - 1; i >= 0; i--) {
+      if (this.vars[i].name === name) {
+        this.vars[i].value = value;
+        return;
+      }
+    }
+    throw new EvalError(`undefined variable: ${name}`);
+  }
+
+  // --- pipelines and commands ----------------------------------------------------------------
+
+  private async evalPipeline(dot: unknown, pipe: PipeNode): Promise<unknown> {
+    let value: Final = NO_FINAL;
+    for (const cmd of pipe.cmds) {
+      value = await this.evalCommand(dot, cmd, value);
+      // A nil interface coming out of a command is "no value", as Go unwraps it.
+      if (value === null) value = undefined;
+    }
+    for (const name of pipe.decl) {
+      if (pipe.isAssign) await this.at(pipe, () => this.setVar(name, value));
+      else this.vars.push({ name, value });
+    }
+    return value;
+  }
+
+  private async evalCommand(dot: unknown, cmd: CommandNode, final: Final): Promise<unknown> {
+    const first = cmd.args[0];
+    switch (first.type) {
+      case 'field':
+        return this.evalFieldChain(dot, dot, first, first.idents, cmd.args, final);
+      case 'chain':
+        return this.evalChain(dot, first, cmd.args, final);
+      case 'identifier':
+        return this.evalFunction(dot, first, cmd.args, final);
+      case 'pipe':
+        this.notAFunction(cmd, cmd.args, final);
+        return this.evalPipeline(dot, first);
+      case 'variable':
+        return this.evalVariable(dot, first, cmd.args, final);
+    }
+    this.notAFunction(cmd, cmd.args, final);
+    switch (first.type) {
+      case 'bool':
+        return first.value;
+      case 'dot':
+        return dot;
+      case 'nil':
+        this.fail(cmd, 'nil is not a command');
+      case 'number':
+        return first.value;
+      case 'string':
+        return first.text;
+    }
+  }
+
+  private notAFunction(node: CommandNode, args: ArgNode[], final: Final): void {
+    if (args.length > 1 || final !== NO_FINAL) this.fail(node, `can't give argument to non-function ${nodeString(args[0])}`);
+  }
+
+  private async evalArg(dot: unknown, arg: ArgNode): Promise<unknown> {
+    switch (arg.type) {
+      case 'dot':
+        return dot;
+      case 'nil':
+        return null;
+      case 'field':
+        return this.evalFieldChain(dot, dot, arg, arg.idents, [arg], NO_FINAL);
+      case 'variable':
+        return this.evalVariable(dot, arg, [arg], NO_FINAL);
+      case 'pipe':
+        return this.evalPipeline(dot, arg);
+      case 'identifier':
+        return this.evalFunction(dot, arg, [arg], NO_FINAL);
+      case 'chain':
+        return this.evalChain(dot, arg, [arg], NO_FINAL);
+      case 'bool':
+        return arg.value;
+      case 'number':
+        return arg.value;
+      case 'string':
+        return arg.text;
+    }
+  }
+
+  private async evalVariable(dot: unknown, v: VariableNode, args: ArgNode[], final: Final): Promise<unknown> {
+    const value = await this.at(v, () => this.lookupVar(v.idents[0]));
+    if (v.idents.length === 1) {
+      if (args.length > 1 || final !== NO_FINAL) this.fail(v, `can't give argument to non-function ${nodeString(v)}`);
+      return value;
+    }
+    return this.evalFieldChain(dot, value, v, v.idents.slice(1), args, final);
+  }
+
+  private async evalChain(dot: unknown, chain: ChainNode, args: ArgNode[], final: Final): Promise<unknown> {
+    const receiver = await this.evalArg(dot, chain.node);
+    return this.evalFieldChain(dot, receiver, chain, chain.fields, args, final);
+  }
+
+  private async evalFieldChain(dot: unknown, receiver: unknown, node: ArgNode, idents: string[], args: ArgNode[], final: Final): Promise<unknown> {
+    const n = idents.length;
+    for (let i = 0; i < n - 1; i++) receiver = await this.evalField(dot, idents[i], node, [], NO_FINAL, receiver);
+    return this.evalField(dot, idents[n - 1], node, args, final, receiver);
+  }
+
+  /** `.Name` on receiver: a method (function-valued property) is called; a map key or struct field is read. */
+  private async evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[], final: Final, receiver: unknown): Promise<unknown> {
+    if (receiver === undefined) return undefined;
+    if (receiver === null) this.fail(node, `nil pointer evaluating interface {}.${name}`);
+    if (receiver instanceof Date) receiver = GoTime.from(receiver);
+    const hasArgs = args.length > 1 || final !== NO_FINAL;
+    if (typeof receiver === 'object' || typeof receiver === 'function') {
+      const obj = receiver as object;
+      const member = lookupMember(obj, name);
+      if (member.found && typeof member.value === 'function') {
+        return this.evalCall(dot, member.value as TemplateFunc, obj, node, name, args, final, false);
+      }
+      const isMap = obj instanceof Map || isPlainObject(obj);
+      if (member.found && !(obj instanceof Map)) {
+        if (hasArgs) this.fail(node, isMap ? `${name} is not a method but has arguments` : `${name} has arguments but cannot be invoked as function`);
+        return member.value;
+      }
+      if (obj instanceof Map) {
+        if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
+        const v = obj.get(name);
+        if (typeof v === 'function') return this.evalCall(dot, v as TemplateFunc, obj, node, name, args, final, false);
+        return v;
+      }
+      if (isMap) {
+        if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
+        return undefined;
+      }
+    }
+    this.fail(node, `can't evaluate field ${name} in type ${typeName(receiver)}`);
+  }
+
+  private async evalFunction(dot: unknown, node: IdentifierNode, args: ArgNode[], final: Final): Promise<unknown> {
+    const name = node.name;
+    if (name === 'and' || name === 'or') return this.evalAndOr(dot, node, args, final);
+    const builtin = Object.hasOwn(this.funcs, name) ? undefined : BUILTINS[name];
+    if (builtin !== undefined) {
+      const argc = args.length - 1 + (final !== NO_FINAL ? 1 : 0);
+      if (builtin.arity !== undefined && argc !== builtin.arity) this.fail(node, `wrong number of args for ${name}: want ${builtin.arity} got ${argc}`);
+      if (builtin.minArgs !== undefined && argc < builtin.minArgs) this.fail(node, `wrong number of args for ${name}: want at least ${builtin.minArgs} got ${argc}`);
+      return this.evalCall(dot, builtin.fn, undefined, node, name, args, final, true);
+    }
+    const fn = this.funcs[name];
+    if (fn === undefined) this.fail(node, `"${name}" is not a defined function`);
+    return this.evalCall(dot, fn, undefined, node, name, args, final, false);
+  }
+
+  /** `and`/`or` evaluate their arguments only as far as needed, returning the deciding one. */
+  private async evalAndOr(dot: unknown, node: IdentifierNode, args: ArgNode[], final: Final): Promise<unknown> {
+    const argc = args.length - 1 + (final !== NO_FINAL ? 1 : 0);
+    if (argc < 1) this.fail(node, `wrong number of args for ${node.name}: want at least 1 got 0`);
+    const wantTrue = node.name === 'or';
+    let v: unknown;
+    for (let i = 1; i < args.length; i++) {
+      v = await this.evalArg(dot, args[i]);
+      if (isTrue(v) === wantTrue) return v;
+    }
+    if (final !== NO_FINAL) v = final;
+    return v;
+  }
+
+  private async evalCall(
+    dot: unknown,
+    fn: TemplateFunc,
+    self: unknown,
+    node: ArgNode,
+    name: string,
+    args: ArgNode[],
+    final: Final,
+    builtin: boolean,
+  ): Promise<unknown> {
+    const values: unknown[] = [];
+    for (let i = 1; i < args.length; i++) values.push(await this.evalArg(dot, args[i]));
+    if (final !== NO_FINAL) values.push(final);
+    // Functions written in JS see ints as numbers and a missing value as null, as a Go func sees nil.
+    const passed = builtin ? values : values.map((v) => (v === undefined ? null : toJS(v)));
+    try {
+      const result = await fn.apply(self, passed);
+      return result === undefined && !builtin ? null : result;
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+      this.fail(node, `error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+/** Plain-text output: values print as fmt's %v, a missing value as "<no value>". */
+export function textOutput(): Output {
+  const parts: string[] = [];
+  return {
+    text: (s) => parts.push(s),
+    value: (v) => parts.push(v === undefined ? '<no value>' : formatValue(v)),
+    result: () => parts.join(''),
+  };
+}
+
+export type { ListNode };

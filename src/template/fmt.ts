@@ -1,0 +1,501 @@
+// Go's fmt and strconv formatting as templates see it: %v of float64 is strconv's shortest 'g'
+// (1e+06, 0.5, 1.2345e-05, +Inf), printf verbs with widths and flags, Sprint's spacing rules and
+// strconv.Quote. Fixed-precision float digits come from the exact binary value, rounded half to
+// even, because JavaScript's toFixed/toPrecision round exact ties away from zero where Go does not
+// (Go prints %.0f of 2.5 as "2", %.4g of 1234.5 as "1234").
+
+import { GoDuration, GoTime } from './gotime.ts';
+import { SafeHTML, SafeURL, isPlainObject, kindOf, sortedEntries, typeName } from './values.ts';
+
+// --- float digits --------------------------------------------------------------------------------
+
+/** A decimal: value = 0.d × 10^dp, d without leading or trailing zeros ('' for zero). */
+interface Decimal {
+  d: string;
+  dp: number;
+}
+
+function exactDecimal(x: number): Decimal {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const biased = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (biased === 0) exp = -1074;
+  else {
+    mant |= 1n << 52n;
+    exp = biased - 1075;
+  }
+  let digits: string;
+  let dp: number;
+  if (exp >= 0) {
+    digits = (mant << BigInt(exp)).toString();
+    dp = digits.length;
+  } else {
+    digits = (mant * 5n ** BigInt(-exp)).toString();
+    dp = digits.length + exp;
+  }
+  return trimDecimal(digits, dp);
+}
+
+function shortestDecimal(x: number): Decimal {
+  // JavaScript's Number-to-String picks the shortest round-tripping digits, as Go's strconv does.
+  const [mant, e] = x.toExponential().split('e');
+  return trimDecimal(mant.replace('.', ''), Number(e) + 1);
+}
+
+function trimDecimal(digits: string, dp: number): Decimal {
+  let start = 0;
+  while (start < digits.length && digits[start] === '0') start++;
+  let end = digits.length;
+  while (end > start && digits[end - 1] === '0') end--;
+  if (start === end) return { d: '', dp: 0 };
+  return { d: digits.slice(start, end), dp: dp - start };
+}
+
+/** Keeps nd significant digits, rounding half to even on exact ties. */
+function roundDecimal(dec: Decimal, nd: number): Decimal {
+  const { d, dp } = dec;
+  if (nd >= d.length) return dec;
+  if (nd < 0) return { d: '', dp: 0 };
+  const next = d[nd];
+  let up: boolean;
+  if (next > '5') up = true;
+  else if (next < '5') up = false;
+  else if (nd + 1 < d.length) up = true;
+  else up = nd > 0 && (d.charCodeAt(nd - 1) - 48) % 2 === 1;
+  if (!up) return trimDecimal(d.slice(0, nd), dp);
+  let i = nd - 1;
+  while (i >= 0 && d[i] === '9') i--;
+  if (i < 0) return { d: '1', dp: dp + 1 };
+  return trimDecimal(d.slice(0, i) + String.fromCharCode(d.charCodeAt(i) + 1), dp);
+}
+
+function digitsE(dec: Decimal, prec: number, e: string): string {
+  let out = dec.d[0] ?? '0';
+  if (prec > 0) {
+    out += '.';
+    for (let i = 1; i <= prec; i++) out += dec.d[i] ?? '0';
+  }
+  const exp = dec.d === '' ? 0 : dec.dp - 1;
+  const a = Math.abs(exp);
+  return out + e + (exp < 0 ? '-' : '+') + (a < 10 ? '0' + a : String(a));
+}
+
+function digitsF(dec: Decimal, prec: number): string {
+  let out = '';
+  if (dec.dp > 0) for (let i = 0; i < dec.dp; i++) out += dec.d[i] ?? '0';
+  else out = '0';
+  if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) {
+      const j = dec.dp + i;
+      out += j >= 0 && j < dec.d.length ? dec.d[j] : '0';
+    }
+  }
+  return out;
+}
+
+/** strconv.FormatFloat(x, fmt, prec, 64); prec -1 is the shortest representation. */
+export function formatFloat(x: number, fmt: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return '+Inf';
+  if (x === -Infinity) return '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  const shortest = prec < 0;
+  let dec: Decimal = a === 0 ? { d: '', dp: 0 } : shortest ? shortestDecimal(a) : exactDecimal(a);
+  let body: string;
+  switch (fmt) {
+    case 'e':
+    case 'E':
+      if (shortest) prec = Math.max(dec.d.length - 1, 0);
+      else dec = roundDecimal(dec, prec + 1);
+      body = digitsE(dec, prec, fmt);
+      break;
+    case 'f':
+    case 'F':
+      if (shortest) prec = Math.max(dec.d.length - dec.dp, 0);
+      else dec = roundDecimal(dec, dec.dp + prec);
+      body = digitsF(dec, prec);
+      break;
+    default: {
+      let eprec: number;
+      if (shortest) {
+        prec = dec.d.length;
+        eprec = 6;
+      } else {
+        if (prec === 0) prec = 1;
+        dec = roundDecimal(dec, prec);
+        eprec = prec;
+        if (eprec > dec.d.length && dec.d.length >= dec.dp) eprec = dec.d.length;
+      }
+      const exp = dec.dp - 1;
+      if (dec.d !== '' && (exp < -4 || exp >= eprec)) {
+        if (prec > dec.d.length) prec = dec.d.length;
+        body = digitsE(dec, Math.max(prec - 1, 0), fmt === 'G' ? 'E' : 'e');
+      } else {
+        if (prec > dec.dp) prec = dec.d.length;
+        body = digitsF(dec, Math.max(prec - dec.dp, 0));
+      }
+    }
+  }
+  return neg ? '-' + body : body;
+}
+
+// --- quoting -------------------------------------------------------------------------------------
+
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+function isPrint(ch: string): boolean {
+  return ch === ' ' || PRINTABLE.test(ch);
+}
+
+const QUOTE_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+
+/** strconv.Quote (asciiOnly: QuoteToASCII); quote is '"' or "'" (a rune literal). */
+export function quote(s: string, asciiOnly = false, q = '"'): string {
+  let out = q;
+  for (const ch of s) {
+    if (ch === q || ch === '\\') {
+      out += '\\' + ch;
+      continue;
+    }
+    const cp = ch.codePointAt(0)!;
+    if (isPrint(ch) && (!asciiOnly || cp < 0x80)) {
+      out += ch;
+      continue;
+    }
+    if (QUOTE_ESCAPES[ch] !== undefined) out += QUOTE_ESCAPES[ch];
+    else if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
+    else if (cp >= 0xd800 && cp < 0xe000) out += '\\ufffd';
+    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else out += '\\U' + cp.toString(16).padStart(8, '0');
+  }
+  return out + q;
+}
+
+// --- values --------------------------------------------------------------------------------------
+
+/** A value's String method result when it is a Go Stringer (time, duration, class with String()). */
+function stringer(v: unknown): string | undefined {
+  if (v instanceof Date) return GoTime.from(v).String();
+  if (v instanceof GoTime || v instanceof GoDuration) return v.String();
+  if (v instanceof Error) return v.message;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !isPlainObject(v) && !(v instanceof Map)) {
+    const s = (v as { String?: unknown }).String;
+    if (typeof s === 'function') {
+      const r = s.call(v);
+      if (typeof r === 'string') return r;
+    }
+  }
+  return undefined;
+}
+
+/** fmt's %v. */
+export function formatValue(v: unknown): string {
+  return formatArg(v, 'v', newSpec());
+}
+
+/** fmt.Sprint: operands separated by a space when neither side is a string. */
+export function sprint(args: unknown[]): string {
+  let out = '';
+  for (let i = 0; i < args.length; i++) {
+    const isString = kindOf(args[i]) === 'string';
+    if (i > 0 && !isString && kindOf(args[i - 1]) !== 'string') out += ' ';
+    out += formatValue(args[i]);
+  }
+  return out;
+}
+
+/** fmt.Sprintln: always separated by spaces, newline-terminated. */
+export function sprintln(args: unknown[]): string {
+  return args.map(formatValue).join(' ') + '\n';
+}
+
+interface Spec {
+  minus: boolean;
+  plus: boolean;
+  space: boolean;
+  zero: boolean;
+  sharp: boolean;
+  width: number; // -1 absent
+  prec: number; // -1 absent
+}
+
+function newSpec(): Spec {
+  return { minus: false, plus: false, space: false, zero: false, sharp: false, width: -1, prec: -1 };
+}
+
+function pad(s: string, spec: Spec, zeroOk = true): string {
+  const n = spec.width - [...s].length;
+  if (n <= 0) return s;
+  if (spec.minus) return s + ' '.repeat(n);
+  if (spec.zero && zeroOk) return '0'.repeat(n) + s;
+  return ' '.repeat(n) + s;
+}
+
+/** A number that should format as a Go int: bigint, or (leniently) an integral JS number under an integer verb. */
+function asInt(v: unknown, verb: string): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isInteger(v) && 'dxXobcqU'.includes(verb)) return BigInt(v);
+  return undefined;
+}
+
+function badVerb(v: unknown, verb: string): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
+  return `%!${verb}(${typeName(v)}=${formatValue(v)})`;
+}
+
+function formatArg(v: unknown, verb: string, spec: Spec): string {
+  if (verb === 'T') return pad(v === null || v === undefined ? '<nil>' : typeName(v), spec);
+  if (v === null || v === undefined) {
+    return verb === 'v' ? pad('<nil>', spec, false) : badVerb(v, verb);
+  }
+  if (v instanceof SafeHTML || v instanceof SafeURL) return formatString(v.value, verb, spec) ?? badVerb(v, verb);
+  if ('vsxXq'.includes(verb)) {
+    const s = stringer(v);
+    if (s !== undefined) return formatString(s, verb, spec)!;
+  }
+  const i = asInt(v, verb);
+  if (i !== undefined && (typeof v === 'bigint' || verb !== 'v')) return formatInt(i, verb, spec) ?? badVerb(v, verb);
+  switch (typeof v) {
+    case 'boolean':
+      return verb === 'v' || verb === 't' ? pad(String(v), spec, false) : badVerb(v, verb);
+    case 'number':
+      return formatFloatVerb(v, verb, spec) ?? badVerb(v, verb);
+    case 'string':
+      return formatString(v, verb, spec) ?? badVerb(v, verb);
+    case 'function':
+      return verb === 'v' ? pad('<func>', spec) : badVerb(v, verb);
+  }
+  if (Array.isArray(v)) {
+    if (verb === 'T') return typeName(v);
+    return '[' + v.map((e) => formatArg(e, verb, spec)).join(' ') + ']';
+  }
+  if (typeof v === 'object') {
+    if (v instanceof Map || isPlainObject(v)) {
+      return 'map[' + sortedEntries(v).map(([k, e]) => formatArg(k, verb, spec) + ':' + formatArg(e, verb, spec)).join(' ') + ']';
+    }
+    // A struct: its fields in order.
+    return '{' + Object.values(v).map((e) => formatArg(e, verb, spec)).join(' ') + '}';
+  }
+  return badVerb(v, verb);
+}
+
+function signed(body: string, neg: boolean, spec: Spec): string {
+  return neg ? '-' + body : spec.plus ? '+' + body : spec.space ? ' ' + body : body;
+}
+
+function formatInt(i: bigint, verb: string, spec: Spec): string | undefined {
+  const neg = i < 0n;
+  const a = neg ? -i : i;
+  let digits: string;
+  let prefix = '';
+  switch (verb) {
+    case 'v':
+    case 'd':
+      digits = a.toString();
+      break;
+    case 'x':
+      digits = a.toString(16);
+      if (spec.sharp) prefix = '0x';
+      break;
+    case 'X':
+      digits = a.toString(16).toUpperCase();
+      if (spec.sharp) prefix = '0X';
+      break;
+    case 'o':
+      digits = a.toString(8);
+      if (spec.sharp && digits[0] !== '0') prefix = '0';
+      break;
+    case 'O':
+      digits = a.toString(8);
+      prefix = '0o';
+      break;
+    case 'b':
+      digits = a.toString(2);
+      break;
+    case 'c':
+      return pad(String.fromCodePoint(Number(i)), spec, false);
+    case 'q':
+      return pad(quote(String.fromCodePoint(Number(i)), spec.plus, "'"), spec, false);
+    case 'U':
+      return pad('U+' + a.toString(16).toUpperCase().padStart(4, '0'), spec, false);
+    default:
+      return undefined;
+  }
+  // Precision is a minimum digit count; the 0 flag without precision pads to the width after the sign.
+  let prec = spec.prec;
+  if (prec < 0 && spec.zero && !spec.minus && spec.width > 0) {
+    prec = spec.width - prefix.length;
+    if (neg || spec.plus || spec.space) prec--;
+  }
+  if (prec === 0 && a === 0n) digits = '';
+  if (prec > digits.length) digits = '0'.repeat(prec - digits.length) + digits;
+  return pad(signed(prefix + digits, neg, spec), spec, false);
+}
+
+function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefined {
+  let num: string;
+  switch (verb) {
+    case 'v':
+      num = formatFloat(x, 'g', spec.prec);
+      break;
+    case 'e':
+    case 'E':
+    case 'f':
+    case 'F':
+      num = formatFloat(x, verb, spec.prec < 0 ? 6 : spec.prec);
+      break;
+    case 'g':
+    case 'G':
+      num = formatFloat(x, verb, spec.prec);
+      break;
+    default:
+      return undefined;
+  }
+  if (Number.isNaN(x)) {
+    // NaN shows a sign only when asked for; never zero-padded.
+    return pad(spec.plus ? '+NaN' : spec.space ? ' NaN' : 'NaN', spec, false);
+  }
+  if (!Number.isFinite(x)) {
+    let s = num;
+    if (x > 0 && !spec.plus && spec.space) s = ' Inf';
+    return pad(s, spec, false);
+  }
+  const neg = num[0] === '-';
+  const body = neg ? num.slice(1) : num;
+  const sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
+  if (spec.zero && !spec.minus && spec.width > sign.length + body.length) {
+    return sign + '0'.repeat(spec.width - sign.length - body.length) + body;
+  }
+  return pad(sign + body, spec, false);
+}
+
+function formatString(s: string, verb: string, spec: Spec): string | undefined {
+  switch (verb) {
+    case 'v':
+    case 's': {
+      const t = spec.prec >= 0 ? [...s].slice(0, spec.prec).join('') : s;
+      return pad(t, spec);
+    }
+    case 'q':
+      if (spec.sharp && !s.includes('`') && [...s].every((c) => c === '\t' || (isPrint(c) && c !== '\ufeff'))) return pad('`' + s + '`', spec);
+      return pad(quote(spec.prec >= 0 ? [...s].slice(0, spec.prec).join('') : s, spec.plus), spec);
+    case 'x':
+    case 'X': {
+      let bytes = [...new TextEncoder().encode(s)];
+      if (spec.prec >= 0) bytes = bytes.slice(0, spec.prec);
+      const hex = bytes.map((b) => {
+        const h = b.toString(16).padStart(2, '0');
+        return verb === 'X' ? h.toUpperCase() : h;
+      });
+      const pre = spec.sharp ? (verb === 'X' ? '0X' : '0x') : '';
+      const out = spec.space ? hex.map((h) => pre + h).join(' ') : pre + hex.join('');
+      return pad(out, spec);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** fmt.Sprintf. */
+export function sprintf(format: string, args: unknown[]): string {
+  let out = '';
+  let argi = 0;
+  let i = 0;
+  while (i < format.length) {
+    const pct = format.indexOf('%', i);
+    if (pct < 0) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, pct);
+    i = pct + 1;
+    const spec = newSpec();
+    flags: while (i < format.length) {
+      switch (format[i]) {
+        case '-':
+          spec.minus = true;
+          spec.zero = false;
+          break;
+        case '+':
+          spec.plus = true;
+          break;
+        case ' ':
+          spec.space = true;
+          break;
+        case '0':
+          spec.zero = !spec.minus;
+          break;
+        case '#':
+          spec.sharp = true;
+          break;
+        default:
+          break flags;
+      }
+      i++;
+    }
+    // Width: digits or `*` from the arguments.
+    if (format[i] === '*') {
+      i++;
+      const w = argi < args.length ? intArg(args[argi++]) : undefined;
+      if (w === undefined) out += '%!(BADWIDTH)';
+      else {
+        spec.width = Math.abs(w);
+        if (w < 0) {
+          spec.minus = true;
+          spec.zero = false;
+        }
+      }
+    } else {
+      const m = /^[0-9]+/.exec(format.slice(i));
+      if (m !== null) {
+        spec.width = Number(m[0]);
+        i += m[0].length;
+      }
+    }
+    if (format[i] === '.') {
+      i++;
+      if (format[i] === '*') {
+        i++;
+        const p = argi < args.length ? intArg(args[argi++]) : undefined;
+        if (p === undefined) out += '%!(BADPREC)';
+        else spec.prec = p < 0 ? -1 : p;
+      } else {
+        const m = /^[0-9]+/.exec(format.slice(i));
+        spec.prec = m === null ? 0 : Number(m[0]);
+        if (m !== null) i += m[0].length;
+      }
+    }
+    if (i >= format.length) {
+      out += '%!(NOVERB)';
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(i)!);
+    i += verb.length;
+    if (verb === '%') {
+      out += '%';
+      continue;
+    }
+    if (argi >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    const arg = args[argi++];
+    out += /[a-zA-Z]/.test(verb) ? formatArg(arg, verb, spec) : badVerb(arg, verb);
+  }
+  if (argi < args.length) {
+    out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a)}`)).join(', ') + ')';
+  }
+  return out;
+}
+
+function intArg(v: unknown): number | undefined {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  return undefined;
+}

@@ -1,0 +1,128 @@
+// Helpers shared by the Prometheus and Alertmanager function sets: RE2 regexps, Go's number
+// parsing, HumanizeDuration (both projects use prometheus/common's), word title-casing.
+
+import { translateRE2, expandTemplate } from '../model/index.ts';
+import { sprintf } from './fmt.ts';
+import { GoDuration } from './gotime.ts';
+
+/** An unanchored RE2 regexp (`.` does not match a newline, as in Go without `(?s)`). */
+export function compileRE2(pattern: string): RegExp {
+  try {
+    return new RegExp(translateRE2(pattern), 'gu');
+  } catch (e) {
+    throw new Error(`error parsing regexp: ${e instanceof Error ? e.message : String(e)}: \`${pattern}\``);
+  }
+}
+
+/** Go's regexp.MatchString. */
+export function reMatch(pattern: string, text: string): boolean {
+  const re = compileRE2(pattern);
+  re.lastIndex = 0;
+  return re.test(String(text));
+}
+
+/** Go's Regexp.ReplaceAllString (the replacement expands $1, ${name}). */
+export function reReplaceAll(pattern: string, repl: string, text: string): string {
+  const re = compileRE2(pattern);
+  let lastEnd = -1;
+  return String(text).replace(re, (...args: unknown[]) => {
+    const m = args[0] as string;
+    const hasGroups = typeof args[args.length - 1] === 'object';
+    const offset = args[args.length - (hasGroups ? 3 : 2)] as number;
+    // Go ignores an empty match right after the previous match; JavaScript does not.
+    if (m === '' && offset === lastEnd) return '';
+    lastEnd = offset + m.length;
+    const match = Object.assign(args.slice(0, args.length - (hasGroups ? 3 : 2)) as string[], {
+      index: offset,
+      input: text,
+      groups: hasGroups ? (args[args.length - 1] as Record<string, string>) : undefined,
+    }) as unknown as RegExpExecArray;
+    return expandTemplate(String(repl), match);
+  });
+}
+
+/** strconv.ParseFloat as Go accepts it (decimal, hex floats, Inf/NaN spellings, underscores only with a base prefix). */
+export function parseGoFloat(s: string): number {
+  const t = s.trim() === s ? s : '';
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?nan$/i.test(t)) return NaN;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]?\d+)$/.exec(t);
+  if (hex !== null) {
+    const frac = (hex[3] ?? '').replace(/_/g, '');
+    const mant = parseInt((hex[2].replace(/_/g, '') + frac) || '0', 16);
+    const v = mant * 2 ** (Number(hex[4]) - 4 * frac.length);
+    return hex[1] === '-' ? -v : v;
+  }
+  throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`);
+}
+
+/** prometheus/common's ConvertToFloat: float64, numeric strings, ints, durations (as seconds). */
+export function convertToFloat(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string') return parseGoFloat(v);
+  if (v instanceof GoDuration) return v.Seconds();
+  const type = v === null || v === undefined ? '<nil>' : typeof v === 'object' ? v.constructor.name : typeof v;
+  throw new Error(`can't convert ${type} to float`);
+}
+
+const SMALL_PREFIXES = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
+
+/** prometheus/common's HumanizeDuration: "1d 2h 3m 4s", "1.5s", "12ms". */
+export function humanizeDuration(i: unknown): string {
+  let v = convertToFloat(i);
+  if (Number.isNaN(v) || !Number.isFinite(v)) return sprintf('%.4g', [v]);
+  if (v === 0) return sprintf('%.4gs', [v]);
+  if (Math.abs(v) >= 1) {
+    let sign = '';
+    if (v < 0) {
+      sign = '-';
+      v = -v;
+    }
+    const total = BigInt(Math.trunc(v));
+    const seconds = total % 60n;
+    const minutes = (total / 60n) % 60n;
+    const hours = (total / 3600n) % 24n;
+    const days = total / 86400n;
+    if (days !== 0n) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
+    if (hours !== 0n) return `${sign}${hours}h ${minutes}m ${seconds}s`;
+    if (minutes !== 0n) return `${sign}${minutes}m ${seconds}s`;
+    return sign + sprintf('%.4gs', [v]);
+  }
+  let prefix = '';
+  for (const p of SMALL_PREFIXES) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return sprintf('%.4g%ss', [v, prefix]);
+}
+
+export { SMALL_PREFIXES };
+
+/** Go's strings.Title: upper-cases the first letter of each word, leaving the rest. */
+export function stringsTitle(s: string): string {
+  let prevLetter = false;
+  let out = '';
+  for (const ch of s) {
+    // Go's separators: ASCII other than letters, digits and '_', and Unicode spaces.
+    const cp = ch.codePointAt(0)!;
+    const isWordChar = cp < 0x80 ? /[A-Za-z0-9_]/.test(ch) : !/\s/u.test(ch);
+    out += isWordChar && !prevLetter ? ch.toUpperCase() : ch;
+    prevLetter = isWordChar;
+  }
+  return out;
+}
+
+/** golang.org/x/text cases.Title (English): first letter of each word upper, the rest lower. */
+export function casesTitle(s: string): string {
+  let inWord = false;
+  let out = '';
+  for (const ch of s) {
+    const isLetter = /[\p{L}\p{N}\p{M}'’]/u.test(ch);
+    out += isLetter ? (inWord ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    inWord = isLetter;
+  }
+  return out;
+}

@@ -1,0 +1,229 @@
+// HTML mode (html/template's job, simplified). Go's html/template rewrites the parsed template
+// once, inserting an escaper per action chosen from the HTML context it infers statically. We
+// instead track the context at run time over the output actually produced, which gives the same
+// answer for the contexts Alertmanager's e-mail templates use, in far less code:
+//   - text and RCDATA: &, <, >, ", ', + and NUL are escaped (as html/template does);
+//   - quoted and unquoted attribute values (unquoted ones also escape spaces, =, `);
+//   - URL attributes (href, src, ...): a value that starts the attribute and carries a scheme other
+//     than http, https or mailto becomes "#ZgotmplZ"; the URL is then normalised (percent-encoding
+//     what may not appear), or fully query-escaped after a `?`; then attribute-escaped;
+//   - event-handler attributes (on*) and <script> bodies: the value as a quoted JS string;
+//   - style attributes and <style> bodies: only plain words, numbers and colours pass, else "ZgotmplZ";
+//   - tag and attribute-name positions: only an attribute-name-like value passes, else "ZgotmplZ";
+//   - HTML comments in the template text are dropped from the output, as html/template does.
+// safeHtml's value passes unescaped in text; safeUrl's skips the scheme filter. A missing value
+// prints as the empty string (html/template's rule), not "<no value>".
+// Not modelled: JS and CSS sub-contexts beyond "a value", srcset, templates that change context
+// inside a branch (we follow what was executed, Go would reject such a template at parse time).
+
+import { jsEscape } from './builtins.ts';
+import type { Output } from './exec.ts';
+import { formatValue } from './fmt.ts';
+import { SafeHTML, SafeURL } from './values.ts';
+
+type State =
+  | { s: 'text' }
+  | { s: 'tag'; name: string; closing: boolean }
+  | { s: 'attrName'; tag: string; name: string }
+  | { s: 'afterName'; tag: string; name: string }
+  | { s: 'beforeValue'; tag: string; name: string }
+  | { s: 'attr'; tag: string; quote: string; kind: AttrKind; started: boolean; query: boolean }
+  | { s: 'comment' }
+  | { s: 'raw'; tag: 'script' | 'style' };
+
+type AttrKind = 'normal' | 'url' | 'js' | 'css';
+
+const URL_ATTRS = new Set(['href', 'src', 'action', 'cite', 'data', 'formaction', 'poster', 'background', 'codebase', 'longdesc', 'usemap', 'icon', 'manifest', 'profile', 'classid', 'archive']);
+
+function attrKind(name: string): AttrKind {
+  const n = name.toLowerCase().replace(/^[a-z]+:/, '');
+  if (n.startsWith('on')) return 'js';
+  if (n === 'style') return 'css';
+  if (URL_ATTRS.has(n) || n.includes('url') || n.includes('uri')) return 'url';
+  return 'normal';
+}
+
+const HTML_TEXT_ESCAPES: Record<string, string> = { '\0': '\uFFFD', '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '>': '&gt;' };
+const HTML_NOSPACE_ESCAPES: Record<string, string> = {
+  '\0': '&#xfffd;', '\t': '&#9;', '\n': '&#10;', '\v': '&#11;', '\f': '&#12;', '\r': '&#13;', ' ': '&#32;',
+  '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '=': '&#61;', '>': '&gt;', '`': '&#96;',
+};
+
+export function escapeHtmlText(s: string): string {
+  return s.replace(/[\0"&'+<>]/g, (c) => HTML_TEXT_ESCAPES[c]);
+}
+
+function escapeAttr(s: string, quote: string): string {
+  return quote === '' ? s.replace(/[\0\t\n\v\f\r "&'+<=>`]/g, (c) => HTML_NOSPACE_ESCAPES[c]) : escapeHtmlText(s);
+}
+
+const URL_KEEP_NORMALIZED = /[A-Za-z0-9\-._~!#$&*+,/:;=?@[\]%]/;
+const URL_KEEP_ESCAPED = /[A-Za-z0-9\-._~]/;
+
+function urlEncode(s: string, normalize: boolean): string {
+  let out = '';
+  for (const b of new TextEncoder().encode(s)) {
+    const c = String.fromCharCode(b);
+    if (b < 0x80 && (normalize ? URL_KEEP_NORMALIZED : URL_KEEP_ESCAPED).test(c)) out += c;
+    else out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+function stripTags(s: string): string {
+  return s.replace(/<[^>]*>/g, '');
+}
+
+function jsValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return ` ${formatValue(v)} `;
+  return `"${jsEscape(formatValue(v))}"`;
+}
+
+const SAFE_CSS = /^[\w\s#%.,-]*$/;
+
+export function htmlOutput(): Output {
+  const parts: string[] = [];
+  let state: State = { s: 'text' };
+
+  const emit = (s: string) => parts.push(s);
+
+  /** Advances the context over trusted template text, dropping HTML comments. */
+  const text = (src: string) => {
+    let out = '';
+    for (let i = 0; i < src.length; i++) {
+      const c = src[i];
+      const st: State = state;
+      switch (st.s) {
+        case 'text':
+          if (c === '<' && src.startsWith('<!--', i)) {
+            state = { s: 'comment' };
+            i += 3;
+            continue;
+          }
+          if (c === '<') {
+            const m = /^<(\/?)([A-Za-z][A-Za-z0-9:-]*)/.exec(src.slice(i));
+            if (m !== null) {
+              state = { s: 'tag', name: m[2].toLowerCase(), closing: m[1] === '/' };
+              out += m[0];
+              i += m[0].length - 1;
+              continue;
+            }
+          }
+          break;
+        case 'comment':
+          if (src.startsWith('-->', i)) {
+            state = { s: 'text' };
+            i += 2;
+          }
+          continue;
+        case 'raw': {
+          const close = new RegExp(`^</${st.tag}[\\s>/]`, 'i').exec(src.slice(i, i + st.tag.length + 3));
+          if (close !== null) {
+            state = { s: 'tag', name: st.tag, closing: true };
+            out += src.slice(i, i + st.tag.length + 2);
+            i += st.tag.length + 1;
+            continue;
+          }
+          break;
+        }
+        case 'tag':
+          if (c === '>') state = closeTag(st.name, st.closing);
+          else if (!/[\s/]/.test(c)) state = { s: 'attrName', tag: st.name, name: c };
+          break;
+        case 'attrName':
+          if (c === '=') state = { s: 'beforeValue', tag: st.tag, name: st.name };
+          else if (c === '>') state = closeTag(st.tag, false);
+          else if (/\s/.test(c)) state = { s: 'afterName', tag: st.tag, name: st.name };
+          else st.name += c;
+          break;
+        case 'afterName':
+          if (c === '=') state = { s: 'beforeValue', tag: st.tag, name: st.name };
+          else if (c === '>') state = closeTag(st.tag, false);
+          else if (!/\s/.test(c)) state = { s: 'attrName', tag: st.tag, name: c };
+          break;
+        case 'beforeValue':
+          if (c === '"' || c === "'") state = { s: 'attr', tag: st.tag, quote: c, kind: attrKind(st.name), started: false, query: false };
+          else if (c === '>') state = closeTag(st.tag, false);
+          else if (!/\s/.test(c)) state = { s: 'attr', tag: st.tag, quote: '', kind: attrKind(st.name), started: true, query: c === '?' || c === '#' };
+          break;
+        case 'attr':
+          if (st.quote !== '' ? c === st.quote : /\s/.test(c)) state = { s: 'tag', name: st.tag, closing: false };
+          else if (st.quote === '' && c === '>') state = closeTag(st.tag, false);
+          else {
+            st.started = true;
+            if (c === '?' || c === '#') st.query = true;
+          }
+          break;
+      }
+      out += c;
+    }
+    if (out !== '') emit(out);
+  };
+
+  const value = (v: unknown) => {
+    const st = state;
+    if (st.s === 'comment') return;
+    if (v === undefined || v === null) {
+      if (st.s === 'beforeValue') state = { s: 'attr', tag: st.tag, quote: '', kind: attrKind(st.name), started: true, query: false };
+      return;
+    }
+    const str = formatValue(v);
+    switch (st.s) {
+      case 'text':
+        emit(v instanceof SafeHTML ? str : escapeHtmlText(str));
+        return;
+      case 'raw':
+        emit(st.tag === 'script' ? jsValue(v) : SAFE_CSS.test(str) ? str : 'ZgotmplZ');
+        return;
+      case 'tag':
+      case 'attrName':
+      case 'afterName': {
+        const ok = /^[A-Za-z0-9-]+$/.test(str) && !/^on/i.test(str) && attrKind(str) === 'normal';
+        const name = ok ? str : 'ZgotmplZ';
+        emit(name);
+        state = st.s === 'attrName' ? { ...st, name: st.name + name } : { s: 'attrName', tag: st.s === 'tag' ? st.name : st.tag, name };
+        return;
+      }
+      case 'beforeValue': {
+        const attr: State = { s: 'attr', tag: st.tag, quote: '', kind: attrKind(st.name), started: false, query: false };
+        state = attr;
+        emitAttr(attr, v, str);
+        return;
+      }
+      case 'attr':
+        emitAttr(st, v, str);
+        return;
+    }
+  };
+
+  const emitAttr = (st: Extract<State, { s: 'attr' }>, v: unknown, str: string) => {
+    let s: string;
+    switch (st.kind) {
+      case 'url':
+        if (!st.started && !(v instanceof SafeURL)) {
+          const scheme = /^([^:/?#]*):/.exec(str);
+          if (scheme !== null && !/^(https?|mailto)$/i.test(scheme[1])) str = '#ZgotmplZ';
+        }
+        s = urlEncode(str, !st.query);
+        if (str.includes('?') || str.includes('#')) st.query = true;
+        break;
+      case 'js':
+        s = jsValue(v);
+        break;
+      case 'css':
+        s = SAFE_CSS.test(str) ? str : 'ZgotmplZ';
+        break;
+      default:
+        s = v instanceof SafeHTML ? stripTags(str) : str;
+    }
+    if (s !== '') st.started = true;
+    emit(escapeAttr(s, st.quote));
+  };
+
+  return { text, value, result: () => parts.join('') };
+}
+
+function closeTag(name: string, closing: boolean): State {
+  if (!closing && (name === 'script' || name === 'style')) return { s: 'raw', tag: name };
+  return { s: 'text' };
+}
