@@ -5,8 +5,9 @@
 // static_configs: fixed groups. file_sd_configs: JSON or YAML files matched by globs, re-read when
 // fs.watch reports a change in their directory and every refresh_interval (watch events are lost on
 // some file systems and for files replaced by rename). http_sd_configs: polled every
-// refresh_interval. A file or endpoint that cannot be read or parsed keeps its last good groups and
-// the error is logged, as in Prometheus, so a half-written file never drops every target.
+// refresh_interval. dns_sd_configs: names resolved every refresh_interval (dns.ts). A file, endpoint
+// or name that cannot be read or resolved keeps its last good groups and the error is logged, as in
+// Prometheus, so a half-written file or a DNS hiccup never drops every target.
 import { watch, type FSWatcher } from 'node:fs';
 import { glob, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import { parse as parseYAML } from 'yaml';
 import type { ScrapeConfig, StaticConfig } from '../config/index.ts';
 import { isValidLabelName } from '../model/index.ts';
+import { startDnsSD, systemResolver, type DnsResolver } from './dns.ts';
 import { httpGet } from './http.ts';
 import type { ScrapeMetrics } from './metrics.ts';
 
@@ -31,6 +33,14 @@ export type GroupsHandler = (provider: string, groups: TargetGroup[]) => void;
 
 export interface Discoverer {
   stop(): void;
+}
+
+/** What discoverers use besides their config. */
+export interface DiscoveryEnv {
+  log?: Logger;
+  metrics?: ScrapeMetrics;
+  /** For dns_sd_configs (default: the system's, through node:dns). */
+  dns?: DnsResolver;
 }
 
 export function staticGroups(configs: readonly StaticConfig[]): TargetGroup[] {
@@ -66,11 +76,13 @@ export function parseGroups(doc: unknown, source: string): TargetGroup[] {
 }
 
 /** Starts every discoverer of a job; `onGroups` is called with each provider's groups. */
-export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, log: Logger | undefined, metrics?: ScrapeMetrics): Discoverer[] {
+export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, env: DiscoveryEnv = {}): Discoverer[] {
+  const { log, metrics } = env;
   const out: Discoverer[] = [];
   if (cfg.staticConfigs.length > 0) onGroups('static', staticGroups(cfg.staticConfigs));
   cfg.fileSdConfigs.forEach((f, i) => out.push(startFileSD(`file/${i}`, f.files, f.refreshIntervalMs, onGroups, log, metrics)));
   cfg.httpSdConfigs.forEach((h, i) => out.push(startHttpSD(`http/${i}`, h.url, h.refreshIntervalMs, onGroups, log, metrics)));
+  cfg.dnsSdConfigs.forEach((d, i) => out.push(startDnsSD(`dns/${i}`, d, onGroups, env.dns ?? systemResolver, log, metrics)));
   return out;
 }
 

@@ -1,9 +1,11 @@
 // One HTTP(S) GET with what scraping needs and fetch() does not give: a deadline covering the
 // whole exchange (connect, headers, body), a cap on the decompressed body that aborts the transfer
 // as soon as it is crossed (a 50 MB answer never sits in memory when the limit is 1 MB), gzip,
-// and TLS options per scrape pool through the agent.
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+// TLS options per scrape pool through the agent, and an HTTP forward proxy for http:// targets
+// (the request goes to the proxy with the target's absolute URL, as proxies expect without CONNECT).
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import { BlockList, isIP } from 'node:net';
 import { createGunzip } from 'node:zlib';
 
 export interface GetOptions {
@@ -13,11 +15,62 @@ export interface GetOptions {
   accept: string;
   /** Ask for gzip (default true). */
   gzip?: boolean;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
   /** Agents per protocol (TLS settings live in the https one); default: Node's global agents. */
   agents?: { readonly http: HttpAgent; readonly https: HttpsAgent };
   /** Redirects to follow (default 0: a 3xx is returned as it is). */
   maxRedirects?: number;
+  /** Forward proxy for http:// URLs, unless the host is exempted by `bypass`. */
+  proxy?: Proxy;
+}
+
+export interface Proxy {
+  readonly url: URL;
+  /** Whether a host (name or IP, without port) and port go direct (no_proxy). */
+  readonly bypass: (host: string, port: string) => boolean;
+}
+
+/**
+ * A proxy from proxy_url and no_proxy. no_proxy is read as Go's HTTP client reads NO_PROXY: "*" for
+ * every host; IPs and CIDRs; "example.com" for it and its subdomains, ".example.com" for the
+ * subdomains only; each optionally with :port.
+ */
+export function makeProxy(proxyUrl: string, noProxy: string): Proxy {
+  const url = new URL(proxyUrl);
+  const all = noProxy.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '');
+  const cidrs = new BlockList();
+  const names: { host: string; port: string; subOnly: boolean }[] = [];
+  let everything = false;
+  for (const entry of all) {
+    if (entry === '*') {
+      everything = true;
+      continue;
+    }
+    const slash = entry.indexOf('/');
+    if (slash > 0 && isIP(entry.slice(0, slash))) {
+      cidrs.addSubnet(entry.slice(0, slash), Number(entry.slice(slash + 1)), isIP(entry.slice(0, slash)) === 6 ? 'ipv6' : 'ipv4');
+      continue;
+    }
+    if (isIP(entry)) {
+      cidrs.addAddress(entry, isIP(entry) === 6 ? 'ipv6' : 'ipv4');
+      continue;
+    }
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+    if (!m) continue;
+    const host = m[1].replace(/^\[|\]$/g, '');
+    names.push({ host: host.replace(/^\*?\./, ''), port: m[2] ?? '', subOnly: host.startsWith('.') || host.startsWith('*.') });
+  }
+  return {
+    url,
+    bypass(hostIn: string, port: string): boolean {
+      if (everything) return true;
+      const host = hostIn.toLowerCase().replace(/^\[|\]$/g, '');
+      const ip = isIP(host);
+      if (ip !== 0 && cidrs.check(host, ip === 6 ? 'ipv6' : 'ipv4')) return true;
+      return names.some((n) => (n.port === '' || n.port === port)
+        && ((!n.subOnly && host === n.host) || host.endsWith(`.${n.host}`)));
+    },
+  };
 }
 
 export interface GetResult {
@@ -62,12 +115,28 @@ function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult
       }
     };
     const u = new URL(url);
-    const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(u, {
+    const headers: Record<string, string | string[]> = { Accept: o.accept, 'Accept-Encoding': o.gzip === false ? 'identity' : 'gzip', ...o.headers };
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    const proxied = o.proxy !== undefined && !o.proxy.bypass(u.hostname, port);
+    if (proxied && u.protocol === 'https:') {
+      return reject(new ScrapeHttpError('cannot scrape an https target through proxy_url (CONNECT is not supported yet); exempt it with no_proxy'));
+    }
+    const options: RequestOptions = {
       method: 'GET',
       agent: o.agents ? (u.protocol === 'https:' ? o.agents.https : o.agents.http) : undefined,
-      headers: { Accept: o.accept, 'Accept-Encoding': o.gzip === false ? 'identity' : 'gzip', ...o.headers },
-    });
+      headers,
+    };
+    if (proxied) {
+      const p = o.proxy!.url;
+      // A forward proxy gets the absolute URL as the request target and the target's Host.
+      Object.assign(options, { protocol: 'http:', hostname: p.hostname.replace(/^\[|\]$/g, ''), port: p.port || '80', path: u.toString() });
+      headers.Host = u.host;
+      if (p.username !== '') {
+        const cred = `${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`;
+        headers['Proxy-Authorization'] = `Basic ${Buffer.from(cred).toString('base64')}`;
+      }
+    }
+    const req = proxied ? httpRequest(options) : (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, options);
     const timer = setTimeout(() => finish(new ScrapeHttpError(`context deadline exceeded (timeout ${totalMs / 1000}s)`)), o.timeoutMs);
     req.on('error', (e) => finish(e));
     req.on('response', (res: IncomingMessage) => {

@@ -22,7 +22,7 @@ import {
   METRIC_NAME, SampleBatchBuilder, STALE_NAN, compareStrings, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
 } from '../model/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
-import { BodySizeLimitError, httpGet } from './http.ts';
+import { BodySizeLimitError, httpGet, type Proxy } from './http.ts';
 import type { ScrapeMetrics } from './metrics.ts';
 import type { Target } from './targets.ts';
 
@@ -53,7 +53,9 @@ export interface PoolContext {
   readonly metricRelabel: readonly CompiledRelabelRule[];
   readonly appendable: Appendable;
   readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent };
-  readonly headers: () => Promise<Record<string, string>>;
+  readonly headers: () => Promise<Record<string, string | string[]>>;
+  /** Forward proxy (proxy_url, no_proxy). */
+  readonly proxy?: Proxy;
   readonly logger?: Logger;
   readonly onMetadata?: (m: MetricMetadata[]) => void;
   readonly userAgent: string;
@@ -241,6 +243,7 @@ export class ScrapeLoop {
         gzip: cfg.enableCompression,
         agents: this.ctx.agents,
         maxRedirects: cfg.followRedirects ? 10 : 0,
+        proxy: this.ctx.proxy,
         headers: { ...headers, 'User-Agent': this.ctx.userAgent, 'X-Prometheus-Scrape-Timeout-Seconds': String(this.target.timeoutMs / 1000) },
       });
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status}`);

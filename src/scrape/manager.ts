@@ -6,13 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ScrapeConfig } from '../config/index.ts';
+import type { ScrapeConfig, TLSConfig } from '../config/index.ts';
 import { compileRelabelRules, type MetricMetadata } from '../ingest/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { startDiscovery, type Discoverer, type TargetGroup } from './discovery.ts';
+import type { DnsResolver } from './dns.ts';
+import { makeProxy } from './http.ts';
+import { oauth2Authorization } from './oauth2.ts';
 import { ScrapeLoop, acceptHeader, type LoopStatus, type PoolContext } from './loop.ts';
 import { createScrapeMetrics, type PoolGauges, type ScrapeMetrics } from './metrics.ts';
 import { targetsFromGroups, type DroppedTarget, type Target } from './targets.ts';
@@ -33,6 +36,8 @@ export interface ScrapeManagerOptions {
   timestampToleranceMs?: number;
   /** Wall clock in ms (default Date.now); tests replace it. */
   clock?: () => number;
+  /** Resolver for dns_sd_configs (default: the system's); tests replace it. */
+  dnsResolver?: DnsResolver;
 }
 
 /** What every pool shares: the manager's options plus its metrics. */
@@ -157,7 +162,7 @@ class ScrapePool {
     this.discoverers = startDiscovery(this.cfg, (provider, groups) => {
       this.groups.set(provider, groups);
       this.scheduleSync();
-    }, this.log(), this.opts.metrics);
+    }, { log: this.log(), metrics: this.opts.metrics, dns: this.opts.dnsResolver });
     // A job with no SD at all still reports (no targets), and a static-only job synced above.
     if (this.discoverers.length === 0) this.scheduleSync();
   }
@@ -210,8 +215,8 @@ class ScrapePool {
 
   async reload(cfg: ScrapeConfig): Promise<void> {
     if (JSON.stringify(cfg) === JSON.stringify(this.cfg)) return;
-    const sdChanged = JSON.stringify([cfg.staticConfigs, cfg.fileSdConfigs, cfg.httpSdConfigs])
-      !== JSON.stringify([this.cfg.staticConfigs, this.cfg.fileSdConfigs, this.cfg.httpSdConfigs]);
+    const sd = (c: ScrapeConfig) => JSON.stringify([c.staticConfigs, c.fileSdConfigs, c.httpSdConfigs, c.dnsSdConfigs]);
+    const sdChanged = sd(cfg) !== sd(this.cfg);
     const oldAgents = this.ctx.agents;
     this.cfg = cfg;
     this.ctx = this.makeContext(cfg);
@@ -239,32 +244,41 @@ class ScrapePool {
 
   private makeContext(cfg: ScrapeConfig): PoolContext {
     const log = this.log();
-    let setupError = '';
-    const t = cfg.tlsConfig;
-    const tls: ConstructorParameters<typeof HttpsAgent>[0] = { keepAlive: true, rejectUnauthorized: !t.insecureSkipVerify };
-    try {
-      if (t.caFile !== '') tls.ca = readFileSync(t.caFile);
-      if (t.certFile !== '') tls.cert = readFileSync(t.certFile);
-      if (t.keyFile !== '') tls.key = readFileSync(t.keyFile);
-    } catch (e) {
-      setupError = `tls_config: ${(e as Error).message}`;
-      log?.error({ err: setupError }, 'cannot load TLS files; scrapes of this job will fail');
-    }
-    if (t.serverName !== '') tls.servername = t.serverName;
+    const setupErrors: string[] = [];
+    const tls = (t: TLSConfig, what: string): HttpsAgentOptions => {
+      const o: HttpsAgentOptions = { keepAlive: true, rejectUnauthorized: !t.insecureSkipVerify };
+      try {
+        if (t.caFile !== '') o.ca = readFileSync(t.caFile);
+        if (t.certFile !== '') o.cert = readFileSync(t.certFile);
+        if (t.keyFile !== '') o.key = readFileSync(t.keyFile);
+      } catch (e) {
+        setupErrors.push(`${what}: ${(e as Error).message}`);
+      }
+      if (t.serverName !== '') o.servername = t.serverName;
+      return o;
+    };
     // Relabelling may set __scheme__ per target, so both protocols get an agent.
-    const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(tls) };
+    const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(tls(cfg.tlsConfig, 'tls_config')) };
+    const oauth2 = cfg.oauth2 ? oauth2Authorization(cfg.oauth2, new HttpsAgent(tls(cfg.oauth2.tlsConfig, 'oauth2.tls_config')), this.opts.clock) : null;
+    if (setupErrors.length > 0) log?.error({ err: setupErrors.join('; ') }, 'cannot load TLS files; scrapes of this job will fail');
 
-    const headers = async (): Promise<Record<string, string>> => {
-      if (setupError !== '') throw new Error(setupError);
+    const headers = async (): Promise<Record<string, string | string[]>> => {
+      if (setupErrors.length > 0) throw new Error(setupErrors.join('; '));
+      const out: Record<string, string | string[]> = {};
+      for (const [name, h] of Object.entries(cfg.httpHeaders)) {
+        const files = await Promise.all(h.files.map(async (f) => (await readFile(f, 'utf8')).trim()));
+        out[name] = [...h.values, ...h.secrets, ...files];
+      }
       if (cfg.basicAuth) {
         const pw = cfg.basicAuth.passwordFile !== '' ? (await readFile(cfg.basicAuth.passwordFile, 'utf8')).trim() : cfg.basicAuth.password;
-        return { Authorization: `Basic ${Buffer.from(`${cfg.basicAuth.username}:${pw}`).toString('base64')}` };
-      }
-      if (cfg.authorization) {
+        out.Authorization = `Basic ${Buffer.from(`${cfg.basicAuth.username}:${pw}`).toString('base64')}`;
+      } else if (cfg.authorization) {
         const cred = cfg.authorization.credentialsFile !== '' ? (await readFile(cfg.authorization.credentialsFile, 'utf8')).trim() : cfg.authorization.credentials;
-        return { Authorization: `${cfg.authorization.type} ${cred}` };
+        out.Authorization = `${cfg.authorization.type} ${cred}`;
+      } else if (oauth2) {
+        out.Authorization = await oauth2();
       }
-      return {};
+      return out;
     };
     return {
       cfg,
@@ -272,6 +286,7 @@ class ScrapePool {
       appendable: this.opts.appendable,
       agents,
       headers,
+      proxy: cfg.proxyUrl !== '' ? makeProxy(cfg.proxyUrl, cfg.noProxy) : undefined,
       logger: log,
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',

@@ -15,6 +15,8 @@ export interface ScrapeMetrics {
   observeSync(job: string, seconds: number): void;
   fileSdReadError(): void;
   httpSdFailure(): void;
+  /** One DNS lookup of dns_sd_configs, and whether it failed. */
+  dnsSdLookup(failed: boolean): void;
 }
 
 /** What the gauges read from the manager when /metrics is collected. */
@@ -82,6 +84,16 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     help: 'Number of HTTP service discovery refresh failures.',
     registers,
   });
+  const dnsLookups = new Counter({
+    name: 'prometheus_sd_dns_lookups_total',
+    help: 'The number of DNS-SD lookups.',
+    registers,
+  });
+  const dnsFailures = new Counter({
+    name: 'prometheus_sd_dns_lookup_failures_total',
+    help: 'The number of DNS-SD lookup failures.',
+    registers,
+  });
   new Gauge({
     name: 'prometheus_target_scrape_pool_targets',
     help: 'Current number of targets in this scrape pool.',
@@ -115,6 +127,10 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     observeSync: (job, s) => sync.observe({ scrape_job: job }, s),
     fileSdReadError: () => fileErrors.inc(),
     httpSdFailure: () => httpFailures.inc(),
+    dnsSdLookup(failed) {
+      dnsLookups.inc();
+      if (failed) dnsFailures.inc();
+    },
   };
 }
 
