@@ -1,5 +1,5 @@
 // The HTTP API: Prometheus-compatible reads, remote write, export, admin, health and /metrics.
-export { createApi } from './api.ts';
+export { createApi, engineOptionsOf } from './api.ts';
 export type { Api, ApiOptions, ApiState } from './api.ts';
 export { createServerMetrics } from './metrics.ts';
 export type { ServerMetrics } from './metrics.ts';

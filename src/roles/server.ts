@@ -11,10 +11,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createApi, createServerMetrics, MetadataStore, type Api } from '../api/index.ts';
+import { hostname } from 'node:os';
+import { createApi, createServerMetrics, engineOptionsOf, MetadataStore, type Api } from '../api/index.ts';
 import { defaultScrapeConfig, formatListenAddress, summarizeConfig, type Config, type ScrapeConfig } from '../config/index.ts';
 import { ScrapeManager } from '../scrape/index.ts';
+import { Engine } from '../promql/index.ts';
 import { openDB, type DB } from '../tsdb/index.ts';
+import { checkRuleFiles, startRuleEvaluation, type RuleEvaluation } from './alerting.ts';
 import { listenOn } from './listen.ts';
 
 /** The job name of the server's scrape of its own /metrics. */
@@ -47,15 +50,23 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   const metrics = createServerMetrics(() => (db ? db.stats() : null), version);
   const metadata = new MetadataStore();
   let scrape: ScrapeManager | null = null;
+  let rules: RuleEvaluation | null = null;
+  // Invalid rule files stop the start, as in Prometheus, before anything listens.
+  checkRuleFiles(config);
   const reload = async (): Promise<void> => {
     if (!opts.loadConfig) throw new Error('this server was started without a config file to reload');
     const next = opts.loadConfig();
+    // Rules first: an invalid rule file fails the reload before anything changed.
+    if (rules) await rules.reload(next);
     if (scrape) await scrape.applyConfig(scrapeJobs(next, selfTarget));
-    log.info({ jobs: next.scrapeConfigs.length }, 'configuration reloaded');
+    log.info({ jobs: next.scrapeConfigs.length, ruleFiles: next.alerting.ruleFiles.length }, 'configuration reloaded');
   };
+  // One engine for the API and the rules, so the query concurrency limit covers both.
+  const engine = new Engine(engineOptionsOf(config));
   const api = createApi({
-    config, logger: log, metrics, version, metadata,
+    config, logger: log, metrics, version, metadata, engine,
     targets: { targets: () => (scrape ? scrape.targets() : { active: [], dropped: [], droppedCounts: {} }), reload },
+    rules: { groups: () => rules?.manager.groups() ?? [] },
   });
 
   const server = createServer({
@@ -116,6 +127,12 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       scrape.applyConfig(jobs)
         .then(() => (selfTarget && !config.scrapeConfigs.some((j) => j.jobName === SELF_JOB) ? scrape?.scrapeNow(SELF_JOB) : undefined))
         .catch((e: unknown) => log.error({ err: e }, 'starting the scrape jobs failed'));
+      startRuleEvaluation({ config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port) })
+        .then((r) => {
+          if (stopping) return r.stop();
+          rules = r;
+        })
+        .catch((e: unknown) => log.error({ err: (e as Error).message }, 'starting the rule evaluation failed'));
     },
     async (e: unknown) => {
       await closeServer(server, api, 0);
@@ -129,6 +146,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       api.setStopping();
       process.off('SIGHUP', onSighup);
       await scrape?.stop();
+      await rules?.stop();
       await closeServer(server, api, config.server.shutdownTimeoutMs, log);
       // A stop during WAL replay waits for the replay: the DB must be closed, not abandoned.
       const d = db ?? (await opening.catch(() => null));
@@ -161,6 +179,11 @@ function scrapeJobs(c: Config, self: { address: string; instance: string; interv
 export function selfInstance(host: string, port: number): string {
   if (host === '' || host === '0.0.0.0' || host === '::' || host === '[::]') return `localhost:${port}`;
   return formatListenAddress({ host, port });
+}
+
+/** server.external_url, or Prometheus' default: http://<hostname>:<port>. */
+function externalURL(c: Config, port: number): string {
+  return c.server.externalUrl !== '' ? c.server.externalUrl : `http://${hostname()}:${port}`;
 }
 
 /** Where this process reaches its own HTTP port: the listen host, or loopback for a wildcard. */

@@ -12,3 +12,5 @@ export { engineQueryFunc } from './query.ts';
 export type { AlertTemplateData, ExpandFunc, InstantSample, QueryFunc, RuleContext } from './types.ts';
 export { AlertSender } from './alertsender.ts';
 export type { AlertSenderStats } from './alertsender.ts';
+export { ruleTemplates } from './templates.ts';
+export type { RuleTemplateOptions } from './templates.ts';

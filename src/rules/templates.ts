@@ -1,0 +1,53 @@
+// Alert label and annotation templates, expanded as Prometheus expands them: Go template syntax
+// with $labels, $value, $externalLabels and $externalURL defined up front, Prometheus' template
+// functions, and `query` answering at the evaluation's timestamp.
+import { labelsToRecord } from '../model/index.ts';
+import { createTemplateSet, prometheusFuncs, TemplateError } from '../template/index.ts';
+import type { TemplateCheck } from './file.ts';
+import type { ExpandFunc, QueryFunc } from './types.ts';
+
+// The same variable definitions Prometheus puts in front of every alert template.
+const DEFS = '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}';
+
+export interface RuleTemplateOptions {
+  query: QueryFunc;
+  externalURL: string;
+  externalLabels: Record<string, string>;
+}
+
+export function ruleTemplates(o: RuleTemplateOptions): { expand: ExpandFunc; check: TemplateCheck } {
+  const url = o.externalURL;
+  const pathPrefix = URL.canParse(url) ? new URL(url).pathname.replace(/\/$/, '') : '';
+  const expand: ExpandFunc = async (text, data, ts, ruleName) => {
+    if (!text.includes('{{')) return text;
+    const funcs = prometheusFuncs({
+      externalURL: url,
+      pathPrefix,
+      query: async (q: string) => (await o.query(q, ts)).map((s) => ({ labels: labelsToRecord(s.labels), value: s.value })),
+    });
+    try {
+      const set = createTemplateSet({ funcs });
+      set.parse(`__alert_${ruleName}`, DEFS + text);
+      return await set.execute(`__alert_${ruleName}`, {
+        Labels: data.labels,
+        ExternalLabels: o.externalLabels,
+        ExternalURL: url,
+        Value: data.value,
+      });
+    } catch (e) {
+      // As Prometheus: the alert still fires, with the error in place of the text.
+      return `<error expanding template: ${(e as Error).message}>`;
+    }
+  };
+  const check: TemplateCheck = (text) => {
+    if (!text.includes('{{')) return;
+    try {
+      // Parsing needs every function defined; `query` is never called here.
+      createTemplateSet({ funcs: prometheusFuncs({ externalURL: url, pathPrefix, query: async () => [] }) }).parse('__check', DEFS + text);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new Error(`invalid template: ${e.message}`);
+      throw e;
+    }
+  };
+  return { expand, check };
+}
