@@ -226,7 +226,7 @@ describe.skipIf(!canMount)('DiskQueue on a full or read-only disk', () => {
   it('refuses an append that does not fit whole, keeps every earlier record readable, and counts the samples', () => {
     const mnt = mountTmpfs('size=64k');
     try {
-      const o: DiskQueueOptions = { dir: path.join(mnt, 'q'), maxBytes: 1 << 20, segmentBytes: 1 << 20, fsync: 'always' };
+      const o: DiskQueueOptions = { dir: path.join(mnt, 'q'), maxBytes: 1 << 20, segmentBytes: 8 << 10, fsync: 'always' }; // rolls on the way
       let q = new DiskQueue(o);
       let written = 0;
       let failure: unknown = null;

@@ -160,13 +160,13 @@ export class DiskQueue {
   append(payload: Uint8Array, samples: number): void {
     if (payload.length > MAX_RECORD) throw new Error(`record of ${payload.length} bytes is larger than ${MAX_RECORD}`);
     let last = this.segments[this.segments.length - 1];
-    if (last.size > 0 && last.size + HEADER + payload.length > this.opts.segmentBytes) last = this.roll(last);
     const rec = Buffer.allocUnsafe(HEADER + payload.length);
     rec.writeUInt32LE(payload.length, 0);
     rec.writeUInt32LE(crc32(payload), 4);
     rec.writeUInt32LE(samples, 8);
     rec.set(payload, HEADER);
     try {
+      if (last.size > 0 && last.size + HEADER + payload.length > this.opts.segmentBytes) last = this.roll(last);
       for (let off = 0; off < rec.length;) off += fs.writeSync(this.fd, rec, off);
       if (this.policy === 'always') this.syncNow();
     } catch (e) {
@@ -193,14 +193,17 @@ export class DiskQueue {
     for (const f of w) f();
   }
 
-  /** Closes the full last segment (synced unless the policy is 'never') and starts the next. */
+  /**
+   * Closes the full last segment (synced unless the policy is 'never') and starts the next. When
+   * the next cannot be created, the last stays open for appends and the next append tries again.
+   */
   private roll(last: Segment): Segment {
     if (this.policy !== 'never') this.syncNow();
-    fs.closeSync(this.fd);
-    this.fd = -1;
     const next = this.createSegment(last.id + 1);
+    const fd = fs.openSync(path.join(this.opts.dir, segName(next.id)), 'a');
+    fs.closeSync(this.fd);
+    this.fd = fd;
     this.segments.push(next);
-    this.fd = fs.openSync(path.join(this.opts.dir, segName(next.id)), 'a');
     // The new file's directory entry must reach the disk too, or a power loss loses the file.
     this.dirDirty = true;
     return next;
