@@ -138,13 +138,97 @@ describe('parse errors', () => {
   it('reports syntax errors where they are', () => {
     expect(errorOf('up{')).toBe('1:4: parse error: unexpected end of input inside braces');
     expect(errorOf('up +')).toBe('1:5: parse error: unexpected end of input');
-    expect(errorOf('up\n  + )')).toBe("2:5: parse error: unexpected right parenthesis ')'");
+    // Prometheus' lexer has taken the stray parenthesis when it complains: the position is after it.
+    expect(errorOf('up\n  + )')).toBe("2:6: parse error: unexpected right parenthesis ')'");
     expect(errorOf('sum(rate(x[5m])')).toBe('1:16: parse error: unclosed left parenthesis');
     expect(errorOf('foo bar')).toBe('1:5: parse error: unexpected identifier "bar"');
     expect(errorOf('x +* y')).toBe('1:4: parse error: unexpected <op:*>');
-    expect(errorOf('x offset')).toBe('1:9: parse error: unexpected end of input in offset, expected duration');
+    expect(errorOf('x offset')).toBe('1:9: parse error: unexpected end of input in offset, expected number, duration, step(), or range()');
     expect(errorOf('"abc')).toBe('1:1: parse error: unterminated quoted string');
     expect(errorOf('')).toBe('1:1: parse error: no expression found in input');
+  });
+
+  // Common mistakes, each with Prometheus 3's message and position (from its parser's tests and
+  // Prometheus 2.42 run side by side, where 3.x words them the same).
+  const MISTAKES: [string, string][] = [
+    // Unbalanced parentheses, brackets and braces.
+    ['(1))', "1:5: unexpected right parenthesis ')'"],
+    ['sum(rate(', '1:10: unclosed left parenthesis'],
+    ['x[5m', '1:5: unclosed left bracket'],
+    ['x[5m:1m', '1:8: unclosed left bracket'],
+    ['foo{bar="baz"}[', '1:16: unexpected end of input in duration expression'],
+    ['some{', '1:6: unexpected end of input inside braces'],
+    ['some}', "1:5: unexpected character: '}'"],
+    ['(x +)', '1:5: unexpected ")"'],
+    // Durations and numbers.
+    ['rate(x[5x])', '1:8: bad number or duration syntax: "5"'],
+    ['foo[5mm]', '1:5: bad number or duration syntax: "5mm"'],
+    ['foo[5m:1m1]', '1:8: bad number or duration syntax: "1m1"'],
+    ['x offset 5x', '1:10: bad number or duration syntax: "5"'],
+    ['2.5.', '1:1: bad number or duration syntax: "2.5."'],
+    ['0deadbeef', '1:1: bad number or duration syntax: "0de"'],
+    ['foo[]', '1:5: unexpected "]" in subquery or range selector, expected number, duration, step(), or range()'],
+    ['foo[-1]', '1:5: duration must be greater than 0'],
+    ['foo offset 9.5e10', '1:12: duration out of range'],
+    ['x[5m 1m]', '1:6: unexpected duration "1m" in subquery or range, expected ":" or "]"'],
+    ['x[5m:1m 1m]', '1:9: unexpected duration "1m" in subquery selector, expected "]"'],
+    ['foo["5m"]', `1:5: unexpected character in duration expression: '"'`],
+    ['foo[5s x 5s]', "1:8: unexpected character: 'x', expected ':'"],
+    ['some_metric OFFSET 1m[5m]', '1:22: no offset modifiers allowed before range'],
+    ['some_metric @ 1234 [5m]', '1:20: no @ modifiers allowed before range'],
+    ['foo @ +Inf', '1:1: timestamp out of bounds for @ modifier: +Inf'],
+    ['x[1h] @ start', '1:14: unexpected end of input in @, expected timestamp'],
+    // Functions: unknown, argument count and types, trailing commas.
+    ['rat(x[5m])', '1:1: unknown function with name "rat"'],
+    ['a>b()', '1:3: unknown function with name "b"'],
+    ['rate(x)', '1:6: expected type range vector in call to function "rate", got instant vector'],
+    ['histogram_quantile(x)', '1:1: expected 2 argument(s) in call to "histogram_quantile", got 1'],
+    ['round(x, "a")', '1:10: expected type scalar in call to function "round", got string'],
+    ['topk(some_metric,)', '1:17: trailing commas not allowed in function call args'],
+    ['rate(x[5m],)', '1:11: trailing commas not allowed in function call args'],
+    ['histogram_quantile(0.9 rate(x[5m]))', '1:24: unexpected identifier "rate"'],
+    // Missing operands and operators.
+    ['1 /', '1:4: unexpected end of input'],
+    ['x + * y', '1:5: unexpected <op:*>'],
+    ['-=', '1:2: unexpected "="'],
+    ['@@', '1:1: unexpected <op:@>'],
+    ['x y z', '1:3: unexpected identifier "y"'],
+    ['sum some_metric by (test)', '1:5: unexpected identifier "some_metric"'],
+    // Label matchers.
+    ['foo{a=b}', '1:7: unexpected identifier "b" in label matching, expected string'],
+    ['foo{a~"b"}', "1:6: unexpected character inside braces: '~'"],
+    ['foo{1}', "1:5: unexpected character inside braces: '1'"],
+    ['foo{gibberish}', '1:14: unexpected "}" in label matching, expected label matching operator'],
+    ['foo{,}', '1:5: unexpected "," in label matching, expected identifier or "}"'],
+    ['foo{__name__="bar" lol}', '1:20: unexpected identifier "lol" in label matching, expected "," or "}"'],
+    ['x{a!}', "1:4: unexpected character after '!' inside braces: '}'"],
+    ['1 =~ 1', "1:3: unexpected character after '=': '~'"],
+    // Grouping: by/without/on where they do not belong or without their labels.
+    ['x by (a)', '1:3: unexpected <by>'],
+    ['rate by (a) (x)', '1:6: unexpected <by>'],
+    ['sum(x) by (a) by (b)', '1:15: unexpected <by>'],
+    ['sum without (a) by (b) (x)', '1:17: unexpected <by> in aggregation'],
+    ['sum by (a) x', '1:12: unexpected identifier "x" in aggregation'],
+    ['sum(x +)', '1:8: unexpected ")" in aggregation'],
+    ['sum (some_metric) by test', '1:22: unexpected identifier "test" in grouping opts, expected "("'],
+    ['x + on', '1:7: unexpected end of input in grouping opts, expected "("'],
+    ['sum by (a b) (x)', '1:11: unexpected identifier "b" in grouping opts, expected "," or ")"'],
+    ['sum without(==)(x)', '1:13: unexpected <op:==> in grouping opts, expected label'],
+    ['a - on(b) ignoring(c) d', '1:11: unexpected <ignoring>'],
+    ['foo + group_left(baz) bar', '1:7: unexpected <group_left>'],
+    // Characters that start no token, strings and escapes.
+    ['x $ y', "1:3: unexpected character: '$'"],
+    ['.', "1:1: unexpected character: '.'"],
+    ['foo{a="b}', '1:7: unterminated quoted string'],
+    ['`raw', '1:1: unterminated raw string'],
+    ['"\\q"', "1:1: unknown escape sequence U+0071 'q'"],
+    ['"\\x."', "1:1: illegal character U+002E '.' in escape sequence"],
+    ['"\\', '1:1: escape sequence not terminated'],
+  ];
+
+  it.each(MISTAKES)('words %j as Prometheus 3 does', (q, want) => {
+    const [, at, rest] = /^(\d+:\d+): (.*)$/.exec(want)!;
+    expect(errorOf(q)).toBe(`${at}: parse error: ${rest}`);
   });
 });
 

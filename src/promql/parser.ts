@@ -2,7 +2,8 @@
 // typed AST of ast.ts, then type-checked as Prometheus' parser checks them, with its messages
 // ("1:5: parse error: ..."). The grammar decides syntax; this file decides meaning.
 import { parser } from '@prometheus-io/lezer-promql';
-import { firstError, hasAncestor, type SyntaxNode, type Tree } from './tree.ts';
+import { firstError, type SyntaxNode } from './tree.ts';
+import { describeToken, lexPromQL, type LexResult, type Token } from './lexer.ts';
 import { ParseError } from './errors.ts';
 import { parseSeriesSelector } from './selector.ts';
 import { unquoteString } from './strings.ts';
@@ -32,7 +33,11 @@ export function parseExpr(input: string): Expr {
   if (/^(?:\s|#[^\n]*)*$/.test(input)) throw new ParseError(input, 0, 'no expression found in input');
   const tree = parser.parse(input);
   const err = firstError(tree);
-  if (err !== null) throw syntaxError(input, tree, err);
+  // Prometheus' lexer runs a token ahead of its parser: its complaints (bad strings, numbers,
+  // characters) stand unless the grammar failed on an earlier token.
+  const lexed = lexPromQL(input);
+  if (err !== null) throw syntaxError(input, lexed, err);
+  if (lexed.error !== null) throw new ParseError(input, lexed.error.at, lexed.error.message);
   const top = exprChildren(tree.topNode);
   if (top.length === 0) throw new ParseError(input, input.length, 'no expression found in input');
   const p = new Converter(input);
@@ -118,8 +123,8 @@ class Converter {
         if (rangeMs <= 0) this.fail(n.from, `duration must be greater than 0`);
         return this.postfix(this.expr(inner), n.to, (e) => {
           if (e.type !== 'VectorSelector') this.fail(this.skipSpace(e.pos.end), 'ranges only allowed for vector selectors');
-          if (e.offsetMs !== 0) this.fail(e.pos.start, 'no offset modifiers allowed before range');
-          if (e.at !== null) this.fail(e.pos.start, 'no @ modifiers allowed before range');
+          if (e.offsetMs !== 0) this.fail(this.skipSpace(e.pos.end), 'no offset modifiers allowed before range');
+          if (e.at !== null) this.fail(this.skipSpace(e.pos.end), 'no @ modifiers allowed before range');
           return { type: 'MatrixSelector', vector: e, rangeMs, pos: { start: e.pos.start, end: n.to } };
         });
       }
@@ -229,7 +234,11 @@ class Converter {
     if (pre !== null) return pre.getChild('AtStart') !== null ? { kind: 'start' } : { kind: 'end' };
     const lit = n.getChild('NumberDurationLiteral') as SyntaxNode;
     const { value } = this.number(lit, this.text(lit));
-    if (!Number.isFinite(value)) this.fail(lit.from, `timestamp out of bounds for @ modifier: ${value}`);
+    // Positioned at the expression the modifier applies to, the number as Go's %f writes it.
+    if (!(Math.abs(value) < 2 ** 63)) {
+      const text = Number.isNaN(value) ? 'NaN' : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : value.toFixed(6);
+      this.fail(n.from, `timestamp out of bounds for @ modifier: ${text}`);
+    }
     return { kind: 'time', ms: Math.round(value * 1000) };
   }
 
@@ -266,6 +275,20 @@ class Converter {
 
   /** A duration in a range, subquery or offset: a literal such as 5m, or a number of seconds. */
   private duration(n: SyntaxNode): number {
+    const ms = this.signedDuration(n);
+    // Prometheus refuses zero durations everywhere: ranges, subquery steps, offsets.
+    if (ms <= 0) this.fail(n.from, 'duration must be greater than 0');
+    return ms;
+  }
+
+  // A duration literal, or one with signs (which Prometheus folds into the literal, so `[-1]` is
+  // a non-positive duration rather than a duration expression).
+  private signedDuration(n: SyntaxNode): number {
+    const op = n.firstChild;
+    if (op !== null && op.name === 'UnaryOp' && op.nextSibling?.name === 'DurationExpr' && op.nextSibling.nextSibling === null) {
+      const v = this.signedDuration(op.nextSibling);
+      return this.text(op) === '-' ? -v : v;
+    }
     const lit = n.firstChild;
     if (lit === null || lit.name !== 'NumberDurationLiteralInDurationContext' || lit.nextSibling !== null) {
       this.fail(n.from, 'experimental duration expression is not enabled');
@@ -277,8 +300,8 @@ class Converter {
       if (!Number.isFinite(value)) this.fail(lit.from, `invalid duration ${JSON.stringify(raw)}`);
       ms = Math.round(value * 1000);
     }
-    // Prometheus refuses zero durations everywhere: ranges, subquery steps, offsets.
-    if (ms <= 0) this.fail(lit.from, 'duration must be greater than 0');
+    // Go's time.Duration counts nanoseconds in an int64 (about 292 years).
+    if (Math.abs(ms) * 1e6 >= 2 ** 63) this.fail(lit.from, 'duration out of range');
     return ms;
   }
 
@@ -463,17 +486,16 @@ class Converter {
 }
 
 
-/** Words the first error lezer recovered from, positioned where it broke down. */
-function syntaxError(input: string, tree: Tree, err: SyntaxNode): ParseError {
-  // Prometheus lexes before it parses: a bad string before the error is reported first.
-  tree.iterate({
-    to: err.from,
-    enter(ref) {
-      if (ref.name === 'StringLiteral' && ref.from <= err.from) unquoteString(input, ref.from, ref.to);
-    },
-  });
+/**
+ * Words the first error lezer recovered from as Prometheus would: its lexer's complaint when the
+ * lexer failed on that token or before it, otherwise "unexpected <token>" with the grammar context
+ * Prometheus names ("in label matching", "in grouping opts", ...).
+ */
+function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): ParseError {
   let at = err.from;
   while (at < input.length && /\s/.test(input[at])) at++;
+  const lexErr = lexed.error;
+  if (lexErr !== null && lexErr.tokenStart <= at) return new ParseError(input, lexErr.at, lexErr.message);
   // `foo(bar)` with a name the grammar does not know as a function.
   const prev = err.prevSibling;
   const id = prev !== null && prev.name === 'Identifier' && err.parent?.name === 'VectorSelector' ? prev
@@ -482,57 +504,100 @@ function syntaxError(input: string, tree: Tree, err: SyntaxNode): ParseError {
   if (input[at] === '(' && id !== null) {
     return new ParseError(input, id.from, `unknown function with name ${JSON.stringify(input.slice(id.from, id.to))}`);
   }
-  if (at >= input.length) {
-    if (hasAncestor(err, 'LabelMatchers') || err.parent?.name === 'LabelMatchers') return new ParseError(input, at, 'unexpected end of input inside braces');
-    if (unclosedParens(input)) return new ParseError(input, at, 'unclosed left parenthesis');
-    if (err.parent?.name === 'OffsetExpr') return new ParseError(input, at, 'unexpected end of input in offset, expected duration');
-    if (err.parent?.name === 'StepInvariantExpr') return new ParseError(input, at, 'unexpected end of input in @, expected timestamp');
-    return new ParseError(input, at, 'unexpected end of input');
+  const { tokens } = lexed;
+  let k = tokens.findIndex((t) => t.to > at || t.kind === 'eof');
+  if (k < 0) {
+    tokens.push({ kind: 'eof', from: input.length, to: input.length, text: '', inBraces: false });
+    k = tokens.length - 1;
   }
-  const tok = nextToken(input, at);
-  const what = describeToken(tok);
-  if (hasAncestor(err, 'LabelMatchers') || err.parent?.name === 'LabelMatchers') {
-    if (/^[A-Za-z_]/.test(tok) && (prev?.name === 'MatchOp' || err.parent?.lastChild?.name === 'MatchOp')) {
-      return new ParseError(input, at, `unexpected ${what} in label matching, expected string`);
+  const tok = tokens[k];
+  const before = tokens[k - 1];
+  if (tok.text === ')' && before?.text === ',' && isCallParen(tokens, openingParen(tokens, k))) {
+    return new ParseError(input, before.from, 'trailing commas not allowed in function call args');
+  }
+  return new ParseError(input, tok.from, `unexpected ${describeToken(tok)}${grammarContext(tokens, k)}`);
+}
+
+/** The index of the "(" that the ")" at k closes (or, for any other k, the innermost open one), or -1. */
+function openingParen(tokens: readonly Token[], k: number): number {
+  let depth = 1;
+  for (let i = k - 1; i >= 0; i--) {
+    const t = tokens[i].text;
+    if (tokens[i].kind !== 'punctuation') continue;
+    if (t === ')') depth++;
+    else if (t === '(' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+const GROUPING_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
+const keywordAt = (tokens: readonly Token[], i: number): string => (tokens[i]?.kind === 'keyword' ? tokens[i].text.toLowerCase() : '');
+
+// A function call's or an aggregation's argument list: after a name, or after `sum by (x)`.
+function isCallParen(tokens: readonly Token[], open: number): boolean {
+  const t = tokens[open - 1];
+  if (t === undefined) return false;
+  if (t.kind === 'identifier' || t.kind === 'aggregator') return true;
+  return t.text === ')' && GROUPING_KEYWORDS.has(keywordAt(tokens, openingParen(tokens, open - 1) - 1));
+}
+
+// The part of Prometheus' message after "unexpected <token>", from the grammar rule its parser
+// was in (its grammar's error productions), judged by the tokens before the unexpected one.
+function grammarContext(tokens: readonly Token[], k: number): string {
+  const tok = tokens[k];
+  const prev = tokens[k - 1];
+  if (prev === undefined) return '';
+  if (tok.inBraces) {
+    const expected = prev.text === '{' || prev.text === ',' ? 'identifier or "}"'
+      : prev.kind === 'identifier' ? 'label matching operator'
+        : ['=', '!=', '=~', '!~'].includes(prev.text) ? 'string'
+          : '"," or "}"';
+    return ` in label matching, expected ${expected}`;
+  }
+  const open = openingParen(tokens, k);
+  if (open >= 0 && GROUPING_KEYWORDS.has(keywordAt(tokens, open - 1))) {
+    return ` in grouping opts, expected ${prev.text === '(' || prev.text === ',' ? 'label' : '"," or ")"'}`;
+  }
+  const kw = keywordAt(tokens, k - 1);
+  if (kw === 'by' || kw === 'without') {
+    const p = tokens[k - 2];
+    if (p !== undefined && (p.kind === 'aggregator' || p.text === ')')) return ' in grouping opts, expected "("';
+  }
+  if (kw === 'on' || kw === 'ignoring') {
+    const p = tokens[k - 2];
+    if (p !== undefined && (p.kind === 'operator' || keywordAt(tokens, k - 2) === 'bool')) return ' in grouping opts, expected "("';
+  }
+  // `sum by (a) x`: an aggregation's grouping written first must be followed by its arguments.
+  if (prev.text === ')' && prev.kind === 'punctuation') {
+    const o = openingParen(tokens, k - 1);
+    const g = keywordAt(tokens, o - 1);
+    if ((g === 'by' || g === 'without') && tokens[o - 2]?.kind === 'aggregator') return ' in aggregation';
+  }
+  // After `offset` or `@`, and what of their argument was written (a sign, `start`, `(`).
+  let m = k - 1;
+  while (m > 0 && (['-', '+', '('].includes(tokens[m].text) || ['start', 'end'].includes(keywordAt(tokens, m)))) m--;
+  if (keywordAt(tokens, m) === 'offset') return ' in offset, expected number, duration, step(), or range()';
+  if (tokens[m].text === '@') return ' in @, expected timestamp';
+  // Inside [...]: what the range, the colon and the step leave to expect.
+  for (let i = k - 1; i >= 0; i--) {
+    const t = tokens[i];
+    if (t.kind !== 'punctuation' || (t.text !== '[' && t.text !== ']')) continue;
+    if (t.text === ']') break;
+    const complete = prev.kind === 'number' || prev.kind === 'duration' || prev.text === ')';
+    if (prev.text === ':') return ' in subquery selector, expected number, duration, step(), range(), or "]"';
+    if (tokens.slice(i + 1, k).some((x) => x.text === ':')) return complete ? ' in subquery selector, expected "]"' : '';
+    return complete ? ' in subquery or range, expected ":" or "]"' : ' in subquery or range selector, expected number, duration, step(), or range()';
+  }
+  // Anywhere else inside an aggregation's parentheses, Prometheus' parser falls back to the
+  // aggregation's own error rule.
+  for (let o = openingParen(tokens, k); o >= 0; o = openingParen(tokens, o)) {
+    const t = tokens[o - 1];
+    if (t === undefined) break;
+    if (t.kind === 'aggregator') return ' in aggregation';
+    if (t.text === ')') {
+      const g = openingParen(tokens, o - 1);
+      if (['by', 'without'].includes(keywordAt(tokens, g - 1)) && tokens[g - 2]?.kind === 'aggregator') return ' in aggregation';
     }
-    return new ParseError(input, at, `unexpected ${what} inside braces`);
   }
-  if (err.parent?.name === 'AggregateExpr' || err.parent?.name === 'AggregateModifier' || err.parent?.name === 'GroupingLabels') {
-    return new ParseError(input, at, `unexpected ${what} in grouping opts, expected ${err.parent?.name === 'GroupingLabels' ? 'label' : '"("'}`);
-  }
-  if (hasAncestor(err, 'DurationExpr') || hasAncestor(err, 'SubqueryExpr') || hasAncestor(err, 'MatrixSelector')) {
-    return new ParseError(input, at, `unexpected ${what} in subquery or range, expected ":" or "]"`);
-  }
-  return new ParseError(input, at, `unexpected ${what}`);
+  return '';
 }
-
-/** Whether more parentheses are opened than closed outside strings. */
-function unclosedParens(input: string): boolean {
-  let depth = 0;
-  const stripped = input.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`|#[^\n]*/g, '');
-  for (const c of stripped) {
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-  }
-  return depth > 0;
-}
-
-const OPERATOR_TOKENS = new Set(['+', '-', '*', '/', '%', '^', '==', '!=', '<', '>', '<=', '>=']);
-
-/** A token as Prometheus' lexer names it in messages: identifier "x", <op:*>, number "5", ... */
-function describeToken(tok: string): string {
-  if (OPERATOR_TOKENS.has(tok)) return `<op:${tok}>`;
-  if (/^[A-Za-z_:]/.test(tok)) return `identifier ${JSON.stringify(tok)}`;
-  if (/^[0-9.]/.test(tok)) return `number ${JSON.stringify(tok)}`;
-  if (tok === ')') return `right parenthesis ')'`;
-  if (tok === '(') return `left parenthesis '('`;
-  if (tok === ']') return `right bracket ']'`;
-  if (tok === '}') return `character: '}'`;
-  return JSON.stringify(tok);
-}
-
-function nextToken(input: string, at: number): string {
-  const m = /^(?:[A-Za-z_:][A-Za-z0-9_:]*|[0-9.]+[a-z]*|=~|!~|!=|==|<=|>=|\S)/.exec(input.slice(at, at + 64));
-  return m ? m[0] : input[at];
-}
-
