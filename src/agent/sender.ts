@@ -80,7 +80,15 @@ export class Sender {
     // record the server refuses is dropped, not its neighbours.
     let singlesLeft = 0;
     while (!this.stopped) {
-      const rec = singlesLeft > 0 ? this.queue.peek() : this.queue.peekBatch(this.opts.maxRequestBytes ?? 1 << 20);
+      let rec;
+      try {
+        rec = singlesLeft > 0 ? this.queue.peek() : this.queue.peekBatch(this.opts.maxRequestBytes ?? 1 << 20);
+      } catch (e) {
+        // A segment file unreadable (I/O error, removed by hand): keep the loop alive and try again.
+        this.stats.lastError = `reading the queue: ${(e as Error).message}`;
+        await this.sleep(backoff(++failures, this.opts.minBackoffMs, this.opts.maxBackoffMs));
+        continue;
+      }
       if (rec === null) {
         await Promise.race([this.queue.waitForData(), this.sleep(1000)]);
         continue;
