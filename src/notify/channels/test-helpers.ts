@@ -12,7 +12,8 @@ import * as z from 'zod';
 import type { Alert, Channel, Notification } from '../types.ts';
 import { globalChannelFields, receiverChannelFields } from './config.ts';
 import { createReceiverChannels } from './receiver.ts';
-import type { TemplateSet } from './templates.ts';
+import { alertmanagerFuncs, createTemplateSet } from '../../template/index.ts';
+import { addDefaultTemplates, type TemplateSet } from './templates.ts';
 
 export const NOW = Date.parse('2026-01-02T03:04:05Z');
 
@@ -136,4 +137,14 @@ export function selfSignedCert(): TestCert {
     cert: readFileSync(certFile, 'utf8'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The template engine with the default templates parsed, as the notifier sets it up: text and HTML. */
+export function realTemplates(): { templates: TemplateSet; htmlTemplates: TemplateSet } {
+  const funcs = alertmanagerFuncs;
+  const templates = createTemplateSet({ funcs });
+  const htmlTemplates = createTemplateSet({ funcs, html: true });
+  addDefaultTemplates(templates);
+  addDefaultTemplates(htmlTemplates);
+  return { templates, htmlTemplates };
 }
