@@ -35,7 +35,7 @@ describe('strata server', () => {
       '  interval: 1s',
       'global:',
       '  scrape_interval: 15s',
-      'rule_files: []',
+      'remote_read: []',
     ].join('\n'));
     s = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', cfg] });
   });
@@ -53,7 +53,7 @@ describe('strata server', () => {
     expect(msgs.indexOf('listening')).toBeLessThan(msgs.indexOf('storage open'));
     expect(msgs.indexOf('storage open')).toBeLessThan(msgs.indexOf('ready'));
     // A prometheus.yml section not used yet is reported once, not refused; global is used.
-    expect(s.logLines().filter((l) => l.level === 'warn' && /rule_files .*not used yet/.test(String(l.msg)))).toHaveLength(1);
+    expect(s.logLines().filter((l) => l.level === 'warn' && /remote_read .*not used yet/.test(String(l.msg)))).toHaveLength(1);
     expect(s.logLines().filter((l) => /global/.test(String(l.msg)))).toHaveLength(0);
   });
 
