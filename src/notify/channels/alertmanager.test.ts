@@ -9,9 +9,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, Notification } from '../types.ts';
 import { webhookPayload, type WebhookPayload } from './webhook.ts';
-import { startReceiver, type Receiver } from './test-helpers.ts';
+import { channelsFrom, realTemplates, startReceiver, type Receiver } from './test-helpers.ts';
 
 const AM_BIN = '/usr/bin/prometheus-alertmanager';
+
+// A PagerDuty entry whose templates mean the same in both template sets (the defaults differ on
+// purpose: our texts are our own).
+const PAGERDUTY_YAML = {
+  routing_key: 'R0UT1NG',
+  description: '{{ .CommonLabels.alertname }} is {{ .Status }} on {{ len .Alerts.Firing }} instances',
+  client: 'Monitoring',
+  client_url: '{{ .ExternalURL }}',
+  severity: '{{ .CommonLabels.severity }}',
+  component: '{{ .CommonLabels.job }}',
+  details: { receiver: '{{ .Receiver }}' },
+  links: [{ href: '{{ .ExternalURL }}/#/alerts', text: 'alerts' }],
+};
+const PAGERDUTY_ENTRY = Object.entries(PAGERDUTY_YAML).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,6 +78,9 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
       `- name: ${JSON.stringify(receiver)}`,
       '  webhook_configs:',
       `  - url: ${hook.url}/hook`,
+      '  pagerduty_configs:',
+      `  - url: ${hook.url}/pagerduty`,
+      ...PAGERDUTY_ENTRY.map((l) => `    ${l}`),
       '',
     ].join('\n'));
     am = spawn(AM_BIN, [
@@ -114,7 +131,7 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
   });
 
   it('sends the same webhook payload as Alertmanager', async () => {
-    const req = await until('the webhook from alertmanager', () => hook.requests[0]);
+    const req = await until('the webhook from alertmanager', () => hook.requests.find((r) => r.url === '/hook'));
     const theirs = JSON.parse(req.body) as WebhookPayload;
     const n: Notification = {
       receiver,
@@ -127,5 +144,25 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
     const ours = JSON.parse(JSON.stringify(webhookPayload(n, 0))) as WebhookPayload;
     const byFingerprint = (p: WebhookPayload) => ({ ...p, alerts: [...p.alerts].sort((x, y) => x.fingerprint.localeCompare(y.fingerprint)) });
     expect(byFingerprint(ours)).toEqual(byFingerprint(theirs));
+  });
+
+  it('sends the same PagerDuty event as Alertmanager, dedup_key included', async () => {
+    const req = await until('the pagerduty event from alertmanager', () => hook.requests.find((r) => r.url === '/pagerduty'));
+    const theirs = JSON.parse(req.body);
+    const mine = await startReceiver();
+    try {
+      const [ch] = channelsFrom({ pagerduty_configs: [{ ...PAGERDUTY_YAML, url: mine.url }] }, {}, realTemplates().templates);
+      await ch.send({ receiver, groupKey: '{}:{alertname="HighLatency"}', groupLabels: { alertname: 'HighLatency' }, alerts, externalURL, now: Date.now() }, AbortSignal.timeout(10_000));
+      const ours = JSON.parse(mine.requests[0].body);
+      // The default details (firing, resolved: alert lists in each side's own wording) aside, equal.
+      for (const p of [ours, theirs]) {
+        delete p.payload.custom_details.firing;
+        delete p.payload.custom_details.resolved;
+      }
+      expect(ours).toEqual(theirs);
+      expect(ours.dedup_key).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await mine.close();
+    }
   });
 });
