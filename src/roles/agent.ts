@@ -130,7 +130,7 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
   const bound = server.address() as AddressInfo;
   const address = formatListenAddress({ host: listen.host === '' ? bound.address : listen.host, port: bound.port });
   // On all interfaces, the address says nothing about which host: the hostname does.
-  self.instance = isUnspecified(listen.host) ? formatListenAddress({ host: os.hostname(), port: bound.port }) : address;
+  self.instance = agentInstance(listen.host, bound.port, address);
   // Tests and supervisors read this line to learn the real port when 0 was asked for.
   log.info({ address, remoteWrite: a.remoteWrite.url, queue: a.queue.path, fsync: a.queue.fsync, collectors: a.collectors.join(','), scrapeJobs: config.scrapeConfigs.length }, 'listening');
   // The first collection at once, not one interval after the start; then every interval.
@@ -162,8 +162,10 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
   };
 }
 
-function isUnspecified(host: string): boolean {
-  return host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
+/** The instance label of the agent's own metrics: its address, or hostname:port on all interfaces. */
+export function agentInstance(listenHost: string, port: number, address: string): string {
+  const all = listenHost === '' || listenHost === '0.0.0.0' || listenHost === '::' || listenHost === '[::]';
+  return all ? formatListenAddress({ host: os.hostname(), port }) : address;
 }
 
 /** The settings that differ between a and b and are only read at startup. */
