@@ -3,7 +3,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelError } from '../types.ts';
-import { channelsFrom, notification, resolvedNotification, selfSignedCert, type TestCert } from './test-helpers.ts';
+import { channelsFrom, notification, realTemplates, resolvedNotification, selfSignedCert, type TestCert } from './test-helpers.ts';
 
 interface Delivery {
   from: string;
@@ -167,6 +167,24 @@ describe('email channel', () => {
     expect(smtp.deliveries).toHaveLength(0);
     await loud.send(resolvedNotification(), signal());
     expect(smtp.deliveries).toHaveLength(1);
+  });
+
+  it('by default sends the default subject and HTML body, and the text part when `text` is set', async () => {
+    smtp = await startSMTP(cert, { disabledCommands: ['STARTTLS', 'AUTH'] });
+    const { templates, htmlTemplates } = realTemplates();
+    const [ch] = channelsFrom({
+      email_configs: [{ to: '{{ .GroupLabels.alertname | toLower }}@example.org', text: '{{ template "email.default.text" . }}' }],
+    }, { smtp_smarthost: `127.0.0.1:${smtp.port}`, smtp_from: 'strata@example.org', smtp_require_tls: false }, templates, htmlTemplates);
+    const n = notification();
+    n.alerts[0] = { ...n.alerts[0], annotations: { summary: 'queue <b>full</b>' } };
+    await ch.send(n, signal());
+    const d = smtp.deliveries[0];
+    expect(d.to).toEqual(['highlatency@example.org']);
+    expect(d.mail.subject).toBe('[FIRING 2] HighLatency');
+    expect(d.mail.html).toContain('<title>[FIRING 2] HighLatency</title>');
+    expect(d.mail.html).toContain('queue &lt;b&gt;full&lt;/b&gt;');
+    expect(d.mail.text).toContain('Firing:\n* HighLatency since 2026-01-02 02:54:05 UTC');
+    expect(d.mail.text).toContain('  summary: queue <b>full</b>');
   });
 
   it('needs a smarthost and a from address, from the entry or global', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelError } from '../types.ts';
-import { channelsFrom, json, notification, resolvedNotification, startReceiver, type Receiver, type Recorded } from './test-helpers.ts';
+import { channelsFrom, json, notification, realTemplates, resolvedNotification, startReceiver, type Receiver, type Recorded } from './test-helpers.ts';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const TOKEN = 'token-of-the-test';
@@ -129,6 +129,17 @@ describe('twilio phone channel', () => {
     await phone(rx, { poll_interval: '0' }).send(notification(), signal());
     expect(calls(rx)).toHaveLength(1);
     expect(rx.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+  });
+
+  it('by default says and texts the default phone templates', async () => {
+    rx = await fakeTwilio({});
+    const [ch] = channelsFrom({
+      twilio_configs: [{ api_url: rx.url, account_sid: ACCOUNT, auth_token: TOKEN, from: '+15550000000', to: '+15550000001', sms: true, poll_interval: '5ms' }],
+    }, {}, realTemplates().templates);
+    await ch.send(notification(), signal());
+    expect(form(calls(rx)[0]).Twiml).toBe('<Response><Say language="en-US">This is Strata. 2 alerts are firing for HighLatency. p99 latency above 1s on a:9100. p99 latency above 1s on c:9100.</Say></Response>');
+    const sms = rx.requests.find((r) => r.url.endsWith('/Messages.json'))!;
+    expect(form(sms).Body).toMatch(/^\[FIRING 2\] HighLatency\n- p99 latency above 1s on a:9100\n/);
   });
 
   it('needs an account, a token and a from number, from the entry or global', () => {
