@@ -5,3 +5,4 @@ export { globalUrl, type DroppedTarget, type Target } from './targets.ts';
 export { acceptHeader, mutateLabels, scrapeTimestamp, type Health, type LoopStatus } from './loop.ts';
 export { goDuration, type ScrapeMetrics } from './metrics.ts';
 export { parseGroups, type TargetGroup } from './discovery.ts';
+export type { DnsResolver } from './dns.ts';
