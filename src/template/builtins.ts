@@ -120,9 +120,9 @@ function equal(a: unknown, b: unknown): boolean {
     if (ba === bb) return scalar(a) === scalar(b) || (ba === 'float' && a === b);
     // Ints and floats compare by value (Go refuses; our data does not always know which it is).
     if ((ba === 'int' || ba === 'float') && (bb === 'int' || bb === 'float')) return Number(a) === Number(b);
-    throw new Error('incompatible types for comparison');
+    throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
   }
-  if (ka === 'slice' || ka === 'map' || ka === 'func') throw new Error(`non-comparable type ${typeName(a)}`);
+  if (ka === 'slice' || ka === 'map' || ka === 'func') throw new Error(`non-comparable type ${sprintf("%s", [a])}: ${typeName(a)}`);
   return a === b;
 }
 
@@ -137,7 +137,7 @@ function less(a: unknown, b: unknown): boolean {
   const bb = basicKind(kindOf(b));
   if (ba === null || ba === 'bool' || bb === null || bb === 'bool') throw new Error('invalid type for comparison');
   if (ba === 'string' || bb === 'string') {
-    if (ba !== bb) throw new Error('incompatible types for comparison');
+    if (ba !== bb) throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
     return (scalar(a) as string) < (scalar(b) as string);
   }
   return (a as number | bigint) < (b as number | bigint);
@@ -170,7 +170,6 @@ export function jsEscape(s: string): string {
       case '>':
       case '&':
       case '=':
-      case '`':
         out += '\\u' + cp.toString(16).toUpperCase().padStart(4, '0');
         continue;
     }

@@ -181,7 +181,7 @@ export class Executor {
       case 'map':
         return sortedEntries(v as object);
       case 'int': {
-        if (node.pipe.decl.length > 1) this.fail(node, `can't use ${v} to iterate over more than one variable`);
+        if (node.pipe.decl.length > 1) this.fail(node.pipe, `can't use ${v} to iterate over more than one variable`);
         const out: [unknown, unknown][] = [];
         for (let i = 0n; i < (v as bigint); i++) out.push([i, i]);
         return out;
@@ -191,12 +191,12 @@ export class Executor {
           return [...(v as Iterable<unknown>)].map((e, i) => [BigInt(i), e]);
         }
     }
-    this.fail(node, `range can't iterate over ${formatValue(v)}`);
+    this.fail(node.pipe, `range can't iterate over ${formatValue(v)}`);
   }
 
   private async walkTemplate(dot: unknown, node: Extract<Node, { type: 'template' }>): Promise<Signal> {
     const def = this.templates.get(node.name);
-    if (def === undefined) this.fail(node, `template: no such template "${node.name}"`);
+    if (def === undefined) this.fail(node, `template "${node.name}" not defined`);
     if (this.depth >= MAX_DEPTH) this.fail(node, `exceeded maximum template depth (${MAX_DEPTH})`);
     const newDot = node.pipe === null ? undefined : await this.evalPipeline(dot, node.pipe);
     const saved = { vars: this.vars, current: this.current };
@@ -254,7 +254,7 @@ export class Executor {
       case 'chain':
         return this.evalChain(dot, first, cmd.args, final);
       case 'identifier':
-        return this.evalFunction(dot, first, cmd.args, final);
+        return this.evalFunction(dot, first, cmd, cmd.args, final);
       case 'pipe':
         this.notAFunction(cmd, cmd.args, final);
         return this.evalPipeline(dot, first);
@@ -277,7 +277,7 @@ export class Executor {
   }
 
   private notAFunction(node: CommandNode, args: ArgNode[], final: Final): void {
-    if (args.length > 1 || final !== NO_FINAL) this.fail(node, `can't give argument to non-function ${nodeString(args[0])}`);
+    if (args.length > 1 || final !== NO_FINAL) this.fail(args[0], `can't give argument to non-function ${nodeString(args[0])}`);
   }
 
   private async evalArg(dot: unknown, arg: ArgNode): Promise<unknown> {
@@ -293,7 +293,7 @@ export class Executor {
       case 'pipe':
         return this.evalPipeline(dot, arg);
       case 'identifier':
-        return this.evalFunction(dot, arg, [arg], NO_FINAL);
+        return this.evalFunction(dot, arg, arg, [arg], NO_FINAL);
       case 'chain':
         return this.evalChain(dot, arg, [arg], NO_FINAL);
       case 'bool':
@@ -353,10 +353,12 @@ export class Executor {
         return undefined;
       }
     }
-    this.fail(node, `can't evaluate field ${name} in type ${typeName(receiver)}`);
+    // Go names the static type; for values out of maps and slices that is interface {}.
+    this.fail(node, `can't evaluate field ${name} in type ${kindOf(receiver) === 'struct' ? typeName(receiver) : 'interface {}'}`);
   }
 
-  private async evalFunction(dot: unknown, node: IdentifierNode, args: ArgNode[], final: Final): Promise<unknown> {
+  /** Calls a function; errors from its body are reported at the whole command (Go's `at <len 3>`). */
+  private async evalFunction(dot: unknown, node: IdentifierNode, cmd: CommandNode | IdentifierNode, args: ArgNode[], final: Final): Promise<unknown> {
     const name = node.name;
     if (name === 'and' || name === 'or') return this.evalAndOr(dot, node, args, final);
     const builtin = Object.hasOwn(this.funcs, name) ? undefined : BUILTINS[name];
@@ -364,11 +366,11 @@ export class Executor {
       const argc = args.length - 1 + (final !== NO_FINAL ? 1 : 0);
       if (builtin.arity !== undefined && argc !== builtin.arity) this.fail(node, `wrong number of args for ${name}: want ${builtin.arity} got ${argc}`);
       if (builtin.minArgs !== undefined && argc < builtin.minArgs) this.fail(node, `wrong number of args for ${name}: want at least ${builtin.minArgs} got ${argc}`);
-      return this.evalCall(dot, builtin.fn, undefined, node, name, args, final, true);
+      return this.evalCall(dot, builtin.fn, undefined, cmd, name, args, final, true);
     }
     const fn = this.funcs[name];
     if (fn === undefined) this.fail(node, `"${name}" is not a defined function`);
-    return this.evalCall(dot, fn, undefined, node, name, args, final, false);
+    return this.evalCall(dot, fn, undefined, cmd, name, args, final, false);
   }
 
   /** `and`/`or` evaluate their arguments only as far as needed, returning the deciding one. */
@@ -389,7 +391,7 @@ export class Executor {
     dot: unknown,
     fn: TemplateFunc,
     self: unknown,
-    node: ArgNode,
+    node: ArgNode | CommandNode,
     name: string,
     args: ArgNode[],
     final: Final,

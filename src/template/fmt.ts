@@ -145,6 +145,41 @@ export function formatFloat(x: number, fmt: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', p
   return neg ? '-' + body : body;
 }
 
+function floatBits(x: number): { neg: boolean; mant: bigint; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const biased = (hi >>> 20) & 0x7ff;
+  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  return { neg: hi >>> 31 === 1, mant: biased === 0 ? frac : frac | (1n << 52n), exp: (biased === 0 ? 1 : biased) - 1075 };
+}
+
+/** strconv's 'b' format: mantissa "p" binary exponent. */
+function binaryFloat(x: number): string {
+  const { neg, mant, exp } = floatBits(x);
+  return `${neg ? '-' : ''}${mant}p${exp >= 0 ? '+' : ''}${exp}`;
+}
+
+/** strconv's 'x' format with shortest precision: -0x1.fep+07. */
+function hexFloat(x: number, upper: boolean): string {
+  let { neg, mant, exp } = floatBits(x);
+  let s: string;
+  if (mant === 0n) s = '0x0p+00';
+  else {
+    // Normalise to 1.xxx × 2^e with 52 fraction bits.
+    while (mant < 1n << 52n) {
+      mant <<= 1n;
+      exp--;
+    }
+    const e = exp + 52;
+    const frac = (mant & ((1n << 52n) - 1n)).toString(16).padStart(13, '0').replace(/0+$/, '');
+    const a = Math.abs(e);
+    s = `0x1${frac === '' ? '' : '.' + frac}p${e < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
+  }
+  if (upper) s = s.toUpperCase();
+  return neg ? '-' + s : s;
+}
+
 // --- quoting -------------------------------------------------------------------------------------
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
@@ -237,39 +272,38 @@ function pad(s: string, spec: Spec, zeroOk = true): string {
   return ' '.repeat(n) + s;
 }
 
-/** A number that should format as a Go int: bigint, or (leniently) an integral JS number under an integer verb. */
-function asInt(v: unknown, verb: string): bigint | undefined {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isInteger(v) && 'dxXobcqU'.includes(verb)) return BigInt(v);
-  return undefined;
+/** A Go int: bigint only; a JS number is a float64 (printf "%d" of one prints "%!d(float64=3)", as in Go). */
+function asInt(v: unknown): bigint | undefined {
+  return typeof v === 'bigint' ? v : undefined;
 }
 
-function badVerb(v: unknown, verb: string): string {
+/** "%!d(string=x)": the value printed with %v under the same flags and width. */
+function badVerb(v: unknown, verb: string, spec: Spec = newSpec()): string {
   if (v === null || v === undefined) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(v)}=${formatValue(v)})`;
+  return `%!${verb}(${typeName(v)}=${formatArg(v, 'v', spec)})`;
 }
 
 function formatArg(v: unknown, verb: string, spec: Spec): string {
   if (verb === 'T') return pad(v === null || v === undefined ? '<nil>' : typeName(v), spec);
   if (v === null || v === undefined) {
-    return verb === 'v' ? pad('<nil>', spec, false) : badVerb(v, verb);
+    return verb === 'v' ? pad('<nil>', spec, false) : badVerb(v, verb, spec);
   }
-  if (v instanceof SafeHTML || v instanceof SafeURL) return formatString(v.value, verb, spec) ?? badVerb(v, verb);
+  if (v instanceof SafeHTML || v instanceof SafeURL) return formatString(v.value, verb, spec) ?? badVerb(v, verb, spec);
   if ('vsxXq'.includes(verb)) {
     const s = stringer(v);
     if (s !== undefined) return formatString(s, verb, spec)!;
   }
-  const i = asInt(v, verb);
-  if (i !== undefined && (typeof v === 'bigint' || verb !== 'v')) return formatInt(i, verb, spec) ?? badVerb(v, verb);
+  const i = asInt(v);
+  if (i !== undefined) return formatInt(i, verb, spec) ?? badVerb(v, verb, spec);
   switch (typeof v) {
     case 'boolean':
-      return verb === 'v' || verb === 't' ? pad(String(v), spec, false) : badVerb(v, verb);
+      return verb === 'v' || verb === 't' ? pad(String(v), spec, false) : badVerb(v, verb, spec);
     case 'number':
-      return formatFloatVerb(v, verb, spec) ?? badVerb(v, verb);
+      return formatFloatVerb(v, verb, spec) ?? badVerb(v, verb, spec);
     case 'string':
-      return formatString(v, verb, spec) ?? badVerb(v, verb);
+      return formatString(v, verb, spec) ?? badVerb(v, verb, spec);
     case 'function':
-      return verb === 'v' ? pad('<func>', spec) : badVerb(v, verb);
+      return verb === 'v' ? pad('<func>', spec) : badVerb(v, verb, spec);
   }
   if (Array.isArray(v)) {
     if (verb === 'T') return typeName(v);
@@ -282,7 +316,7 @@ function formatArg(v: unknown, verb: string, spec: Spec): string {
     // A struct: its fields in order.
     return '{' + Object.values(v).map((e) => formatArg(e, verb, spec)).join(' ') + '}';
   }
-  return badVerb(v, verb);
+  return badVerb(v, verb, spec);
 }
 
 function signed(body: string, neg: boolean, spec: Spec): string {
@@ -353,6 +387,12 @@ function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefine
     case 'g':
     case 'G':
       num = formatFloat(x, verb, spec.prec);
+      break;
+    case 'x':
+    case 'X':
+    case 'b':
+      if (!Number.isFinite(x)) num = formatFloat(x, 'g', -1);
+      else num = verb === 'b' ? binaryFloat(x) : hexFloat(x, verb === 'X');
       break;
     default:
       return undefined;
@@ -486,7 +526,7 @@ export function sprintf(format: string, args: unknown[]): string {
       continue;
     }
     const arg = args[argi++];
-    out += /[a-zA-Z]/.test(verb) ? formatArg(arg, verb, spec) : badVerb(arg, verb);
+    out += /[a-zA-Z]/.test(verb) ? formatArg(arg, verb, spec) : badVerb(arg, verb, spec);
   }
   if (argi < args.length) {
     out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a)}`)).join(', ') + ')';
@@ -495,7 +535,5 @@ export function sprintf(format: string, args: unknown[]): string {
 }
 
 function intArg(v: unknown): number | undefined {
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  return undefined;
+  return typeof v === 'bigint' ? Number(v) : undefined;
 }

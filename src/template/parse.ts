@@ -265,7 +265,7 @@ class Parser {
     let pipe: PipeNode | null = null;
     if (this.peekNonSpace().kind !== 'rightDelim') pipe = this.parsePipeline(context, false);
     else this.next();
-    return { type: 'template', pos, name, pipe };
+    return { type: 'template', pos: nameTok.pos, name, pipe };
   }
 
   private parseBlock(pos: number): TemplateNode {
@@ -360,13 +360,15 @@ class Parser {
     const term = this.parseTerm(context);
     // Fields written directly after a term (`(x).A`, `$x.A.B`) form a chain.
     const fields: string[] = [];
+    const chainPos = this.peek().pos;
     while (this.peek().kind === 'field') fields.push(this.next().value.slice(1));
     if (fields.length === 0) return term;
+    // Go positions a chained field or variable at its first chained field.
     switch (term.type) {
       case 'field':
-        return { ...term, idents: [...term.idents, ...fields] };
+        return { ...term, pos: chainPos, idents: [...term.idents, ...fields] };
       case 'variable':
-        return { ...term, idents: [...term.idents, ...fields] };
+        return { ...term, pos: chainPos, idents: [...term.idents, ...fields] };
       case 'bool':
       case 'string':
       case 'number':
@@ -374,7 +376,7 @@ class Parser {
       case 'dot':
         throw new ParseError(`unexpected . after term ${JSON.stringify(nodeString(term))}`, term.pos);
       default:
-        return { type: 'chain', pos: term.pos, node: term, fields };
+        return { type: 'chain', pos: chainPos, node: term, fields };
     }
   }
 
@@ -431,6 +433,8 @@ function describe(t: Token): string {
     case 'comma':
       return '","';
     case 'keyword':
+    case 'dot':
+    case 'nil':
       return `<${t.value}>`;
     default:
       return `${JSON.stringify(t.value)}`;
