@@ -76,20 +76,19 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
   const scrape = new ScrapeManager({ appendable: running.appendable, logger: log.child({ component: 'scrape' }), userAgent: `Strata-agent/${opts.version}` });
   await scrape.applyConfig(config.scrapeConfigs);
 
-  let current = config;
   let reloads: Promise<void> = Promise.resolve();
   const reload = (next?: Config): Promise<void> => {
     // One reload at a time, in the order asked.
     const r = reloads.then(async () => {
       if (next === undefined && !opts.loadConfig) throw new Error('this agent was started without a config file to reload');
       const c = next ?? opts.loadConfig!();
-      const needRestart = restartOnlyChanges(current, c);
+      // Against the startup values: until a restart, they are what runs.
+      const needRestart = restartOnlyChanges(config, c);
       if (needRestart.length > 0) {
         log.warn({ settings: needRestart }, `changed settings need a restart to take effect: ${needRestart.join(', ')}; the running values stay`);
       }
       running.reconfigure(settingsOf(c));
       await scrape.applyConfig(c.scrapeConfigs);
-      current = c;
       log.info({ remoteWrite: c.agent.remoteWrite.url, collectors: c.agent.collectors.join(','), scrapeJobs: c.scrapeConfigs.length }, 'configuration reloaded');
     });
     reloads = r.catch(() => undefined);
