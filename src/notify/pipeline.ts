@@ -61,7 +61,9 @@ export async function flushGroup(d: PipelineDeps, group: AggregationGroup, all: 
     if (d.waitMs > 0) await wait(d.clock, d.waitMs, d.signal);
     if (d.signal.aborted) return false;
     const entry = d.nflog.query(group.groupKey, ri);
-    if (!needsUpdate(entry, firing, resolved, ch.sendResolved, group.route.repeatIntervalMs, d.clock.now())) return true;
+    // Repeats are judged at the flush time, not after the cluster wait (Alertmanager uses the
+    // latter): so every replica decides the same at a tick and the first one sends the repeat.
+    if (!needsUpdate(entry, firing, resolved, ch.sendResolved, group.route.repeatIntervalMs, now)) return true;
     try {
       await deliver(ch, n, {
         clock: d.clock, deadline, signal: d.signal, metrics: d.metrics, retry: d.retry, random: d.random,

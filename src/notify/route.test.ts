@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { parseNotifierConfig } from './config.ts';
+import { fingerprint, labelSetString } from './labels.ts';
+import { groupLabels, matchRoutes } from './route.ts';
+
+// The routing tree of Alertmanager's configuration documentation (trimmed to its routing).
+const DOCS_EXAMPLE = `
+route:
+  receiver: default-receiver
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  group_by: [cluster, alertname]
+  routes:
+    - receiver: database-pager
+      group_wait: 10s
+      matchers: [service=~"mysql|cassandra"]
+    - receiver: frontend-pager
+      group_by: [product, environment]
+      matchers: [team="frontend"]
+    - receiver: dev-pager
+      matchers: [service="inhouse-service"]
+      mute_time_intervals: [offhours]
+      continue: true
+    - receiver: on-call-pager
+      matchers: [service="inhouse-service"]
+      active_time_intervals: [offhours]
+    - matchers: [owner="team-X"]
+      receiver: team-X-mails
+      routes:
+        - matchers: [severity="critical"]
+          receiver: team-X-pager
+receivers:
+  - name: default-receiver
+  - name: database-pager
+  - name: frontend-pager
+  - name: dev-pager
+  - name: on-call-pager
+  - name: team-X-mails
+  - name: team-X-pager
+time_intervals:
+  - name: offhours
+    time_intervals: [{times: [{start_time: '18:00', end_time: '24:00'}]}]
+`;
+
+describe('routing', () => {
+  const { route } = parseNotifierConfig(DOCS_EXAMPLE, 'am.yml');
+  const receivers = (labels: Record<string, string>) => matchRoutes(route, labels).map((r) => r.receiver);
+
+  it('takes the first matching child, or the route itself when no child matches', () => {
+    expect(receivers({ alertname: 'Down', service: 'mysql' })).toEqual(['database-pager']);
+    expect(receivers({ alertname: 'Down', service: 'mysql', team: 'frontend' })).toEqual(['database-pager']);
+    expect(receivers({ alertname: 'Down', team: 'frontend' })).toEqual(['frontend-pager']);
+    expect(receivers({ alertname: 'Down', service: 'other' })).toEqual(['default-receiver']);
+    expect(receivers({ alertname: 'Down', owner: 'team-X' })).toEqual(['team-X-mails']);
+    expect(receivers({ alertname: 'Down', owner: 'team-X', severity: 'critical' })).toEqual(['team-X-pager']);
+  });
+
+  it('goes on after a matching route with continue', () => {
+    expect(receivers({ service: 'inhouse-service' })).toEqual(['dev-pager', 'on-call-pager']);
+  });
+
+  it('groups by the route group_by labels present on the alert, or by all labels with ...', () => {
+    const [db] = matchRoutes(route, { alertname: 'Down', service: 'mysql', cluster: 'eu1', instance: 'a' });
+    expect(groupLabels(db, { alertname: 'Down', service: 'mysql', cluster: 'eu1', instance: 'a' })).toEqual({ alertname: 'Down', cluster: 'eu1' });
+    const [fe] = matchRoutes(route, { alertname: 'Down', team: 'frontend', product: 'shop' });
+    expect(groupLabels(fe, { alertname: 'Down', team: 'frontend', product: 'shop' })).toEqual({ product: 'shop' });
+    const all = parseNotifierConfig("route: {receiver: r, group_by: ['...']}\nreceivers: [{name: r}]", 'am.yml').route;
+    expect(groupLabels(all, { a: '1', b: '2' })).toEqual({ a: '1', b: '2' });
+  });
+
+  it("keys groups and fingerprints alerts exactly as Alertmanager 0.25 does", () => {
+    // Values read from a real Alertmanager 0.25 given the same config and alerts (its webhook
+    // payload's groupKey, its API's fingerprints).
+    const labels = { alertname: 'HighLatency', severity: 'critical', team: 'a', instance: 'h1:9100', weird: 'é"x\\n' };
+    expect(fingerprint(labels)).toBe('70ba6eeed71660e5');
+    expect(fingerprint({ alertname: 'Disk', job: 'node' })).toBe('5627373b7ca35b38');
+    const c = parseNotifierConfig(`
+route:
+  receiver: hook
+  group_by: ['alertname']
+  routes:
+    - matchers: ['severity="critical"', 'team=~"a|b"']
+      group_by: ['...']
+receivers: [{name: hook}]
+`, 'am.yml');
+    const [r] = matchRoutes(c.route, labels);
+    expect(`${r.key}:${labelSetString(groupLabels(r, labels))}`)
+      .toBe('{}/{severity="critical",team=~"a|b"}:{alertname="HighLatency", instance="h1:9100", severity="critical", team="a", weird="é\\"x\\\\n"}');
+    expect(`${c.route.key}:${labelSetString({ alertname: 'Disk' })}`).toBe('{}:{alertname="Disk"}');
+  });
+});
