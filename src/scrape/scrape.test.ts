@@ -154,6 +154,13 @@ describe('scraping', () => {
       'm{exported_job="e", instance="x", job="theirs"}',
     ]));
     expect(mutateLabels(['a', '1'], ['job', 'j'], false)).toEqual(['a', '1', 'job', 'j']);
+    // Merged in order; empty values are absent labels; honor_labels keeps a scraped value unless empty.
+    expect(mutateLabels(['a', '1', 'z', '9'], ['instance', 'x', 'job', 'j'], false)).toEqual(['a', '1', 'instance', 'x', 'job', 'j', 'z', '9']);
+    expect(mutateLabels(['instance', 'mine', 'job', ''], ['instance', 'x', 'job', 'j'], true)).toEqual(['instance', 'mine', 'job', 'j']);
+    expect(mutateLabels(['job', ''], ['job', 'j'], false)).toEqual(['job', 'j']);
+    expect(mutateLabels(['a', '1'], ['env', '', 'job', 'j'], false)).toEqual(['a', '1', 'job', 'j']);
+    expect(mutateLabels(['exported_job', 'e', 'job', 'theirs'], ['instance', 'x', 'job', 'j'], false))
+      .toEqual(['exported_exported_job', 'theirs', 'exported_job', 'e', 'instance', 'x', 'job', 'j']);
   });
 
   it('fails the whole scrape over sample_limit and applies metric_relabel_configs first', async () => {
