@@ -79,7 +79,8 @@ export function compareAlerts(a: Alert, b: Alert): number {
   return labelSetBefore(a.labels, b.labels) ? -1 : labelSetBefore(b.labels, a.labels) ? 1 : 0;
 }
 
-function labelSetBefore(a: LabelSet, b: LabelSet): boolean {
+/** Go's model.LabelSet.Before: fewer labels first, then label by label in name order. */
+export function labelSetBefore(a: LabelSet, b: LabelSet): boolean {
   const an = Object.keys(a);
   const bn = Object.keys(b);
   if (an.length !== bn.length) return an.length < bn.length;

@@ -13,6 +13,7 @@ import { createDispatcher, type Dispatcher } from './dispatcher.ts';
 import { createInhibitor, type Inhibitor } from './inhibit.ts';
 import { createNflog, type Nflog } from './nflog.ts';
 import { flushGroup } from './pipeline.ts';
+import { compareAlerts, labelSetBefore } from './labels.ts';
 import { matchRoutes } from './route.ts';
 import { createSilences, type Silences } from './silences.ts';
 import type { Alert, Channel, LabelSet } from './types.ts';
@@ -144,10 +145,13 @@ export function createNotifier(o: NotifierOptions): Notifier {
     },
     groups() {
       const now = clock.now();
-      return dispatcher!.groups().map((g) => ({
+      // Alertmanager's order: groups by label set, then receiver; alerts as in notifications.
+      const groups = dispatcher!.groups().sort((a, b) =>
+        labelSetBefore(a.labels, b.labels) ? -1 : labelSetBefore(b.labels, a.labels) ? 1 : a.route.receiver < b.route.receiver ? -1 : a.route.receiver > b.route.receiver ? 1 : 0);
+      return groups.map((g) => ({
         labels: g.labels,
         receiver: { name: g.route.receiver },
-        alerts: [...g.alerts.values()].map((a) => gettableAlert(a, receiversOf(a.labels), statusOf(a.labels, now))),
+        alerts: [...g.alerts.values()].sort(compareAlerts).map((a) => gettableAlert(a, receiversOf(a.labels), statusOf(a.labels, now))),
       }));
     },
     silences,
