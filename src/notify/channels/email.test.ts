@@ -21,7 +21,7 @@ interface MailServer {
 }
 
 /** A real SMTP server (smtp-server) on loopback; accepts the user "alerts" with password "hunter2". */
-async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}): Promise<MailServer> {
+async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}, port = 0): Promise<MailServer> {
   const deliveries: Delivery[] = [];
   const authMethodsUsed: string[] = [];
   const server = new SMTPServer({
@@ -48,7 +48,10 @@ async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}):
     },
     ...opts,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return {
     port: (server.server.address() as AddressInfo).port,
     deliveries,
@@ -157,6 +160,21 @@ describe('email channel', () => {
     await lax.send(notification(), signal());
     expect(smtp.deliveries).toHaveLength(1);
     expect(smtp.deliveries[0].secure).toBe(false);
+  });
+
+  // Port 465 means TLS from the first byte (Alertmanager's rule); binding it needs root.
+  it.skipIf(process.getuid?.() !== 0)('speaks TLS from the first byte on port 465', async () => {
+    smtp = await startSMTP(cert, { secure: true }, 465);
+    const [ch] = channelsFrom({
+      email_configs: [{
+        to: 'oncall@example.org', from: 'strata@example.org', smarthost: '127.0.0.1:465',
+        auth_username: 'alerts', auth_password: 'hunter2', tls_config: { ca_file: cert.certFile }, headers: { Subject: 's' }, ...plainBodies,
+      }],
+    });
+    await ch.send(notification(), signal());
+    expect(smtp.deliveries).toHaveLength(1);
+    expect(smtp.deliveries[0].secure).toBe(true);
+    expect(smtp.deliveries[0].user).toBe('alerts');
   });
 
   it('sends nothing for a resolved group unless send_resolved is true', async () => {

@@ -52,12 +52,18 @@ export function createReceiverChannels(receiver: { name: string } & ReceiverChan
   const d = { templates: deps.templates, htmlTemplates: deps.htmlTemplates ?? deps.templates, logger: deps.logger };
   const wrap = (ch: Channel, timeoutMs: number) => guarded(ch, timeoutMs, deps.externalURL);
   const out: Channel[] = [];
-  receiver.email_configs.forEach((c, i) => out.push(wrap(emailChannel(resolveEmail(c, global) as Exclude<ReturnType<typeof resolveEmail>, string[]>, i, d), 0)));
+  receiver.email_configs.forEach((c, i) => out.push(wrap(emailChannel(settled(resolveEmail(c, global)), i, d), 0)));
   receiver.pagerduty_configs.forEach((c, i) => out.push(wrap(pagerdutyChannel(resolvePagerDuty(c, global), i, d), c.timeoutMs)));
   receiver.webhook_configs.forEach((c, i) => out.push(wrap(webhookChannel({ ...c, httpConfig: c.httpConfig ?? global.http_config }, i), c.timeoutMs)));
-  receiver.slack_configs.forEach((c, i) => out.push(wrap(slackChannel(resolveSlack(c, global) as Exclude<ReturnType<typeof resolveSlack>, string[]>, i, d), c.timeoutMs)));
-  receiver.twilio_configs.forEach((c, i) => out.push(wrap(twilioChannel(resolveTwilio(c, global) as Exclude<ReturnType<typeof resolveTwilio>, string[]>, i, d), c.timeoutMs)));
+  receiver.slack_configs.forEach((c, i) => out.push(wrap(slackChannel(settled(resolveSlack(c, global)), i, d), c.timeoutMs)));
+  receiver.twilio_configs.forEach((c, i) => out.push(wrap(twilioChannel(settled(resolveTwilio(c, global)), i, d), c.timeoutMs)));
   return out;
+}
+
+/** An entry resolved against the global settings; checkReceiverChannels has ruled out problems. */
+function settled<T extends object>(r: T | string[]): T {
+  if (Array.isArray(r)) throw new Error(r.join('; '));
+  return r;
 }
 
 /**
