@@ -14,6 +14,7 @@ import { handleBuildInfo, handleConfig, handleFlags, handleRuntimeInfo, handleTs
 import { Router, type Handler, type RequestContext } from './router.ts';
 import { registerTargetRoutes, type TargetsDeps } from './targets.ts';
 import { registerRuleRoutes, type RulesDeps } from './rules.ts';
+import { registerAlertmanagerRoutes, type AlertmanagerDeps } from './alertmanager.ts';
 import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type WriteDeps } from './write.ts';
 import { registerPushRoutes } from './push/index.ts';
 
@@ -31,6 +32,8 @@ export interface ApiOptions {
   targets?: TargetsDeps;
   /** The rule manager's groups: /api/v1/rules and /api/v1/alerts. */
   rules?: RulesDeps;
+  /** The built-in notifier: Alertmanager's API v2 under /api/v2. */
+  alertmanager?: Omit<AlertmanagerDeps, 'version' | 'maxRequestBytes'>;
 }
 
 // setTimeout's longest delay (~24.8 days): what "no timeout" (query.timeout: 0) becomes for the
@@ -128,6 +131,7 @@ export function createApi(opts: ApiOptions): Api {
   const GET_POST = ['GET', 'POST'];
   if (opts.targets) registerTargetRoutes(router, opts.targets);
   if (opts.rules) registerRuleRoutes(router, opts.rules);
+  if (opts.alertmanager) registerAlertmanagerRoutes(router, { ...opts.alertmanager, version: opts.version ?? 'unknown', maxRequestBytes: config.server.maxRequestBytes });
   router.add(GET, '/-/healthy', 'healthy', ({ res }) => sendText(res, 200, 'Strata is Healthy.\n'));
   router.add(GET, '/-/ready', 'ready', ({ res }) => {
     if (state === 'ready') sendText(res, 200, 'Strata is Ready.\n');
