@@ -6,8 +6,8 @@
 //   Sample       { double value = 1; int64 timestamp = 2; }
 //
 // Two passes over the batch: sizes first, then the bytes into one exactly-sized buffer, so no
-// object per sample and no intermediate buffers. Label strings are encoded once per series.
-import type { SampleBatch } from '../model/index.ts';
+// object per sample and no intermediate buffers. A series' labels are encoded once per label set.
+import type { Labels, SampleBatch } from '../model/index.ts';
 
 const TWO_32 = 4294967296;
 const utf8 = new TextEncoder();
@@ -56,30 +56,59 @@ function writeVarint64(buf: Uint8Array, pos: number, t: number): number {
   return pos;
 }
 
+// The Label fields of a series, encoded once per label set: producers and the scrape loop reuse
+// their label arrays across rounds, so a steady agent encodes only samples (a TextEncoder call per
+// label string per round made encoding ~100x slower than this).
+const labelFields = new WeakMap<Labels, Uint8Array>();
+
+function encodedLabels(ls: Labels): Uint8Array {
+  let out = labelFields.get(ls);
+  if (out !== undefined) return out;
+  const enc: Uint8Array[] = new Array(ls.length);
+  let len = 0;
+  for (let i = 0; i < ls.length; i += 2) {
+    const name = utf8.encode(ls[i]);
+    const value = utf8.encode(ls[i + 1]);
+    enc[i] = name;
+    enc[i + 1] = value;
+    const inner = 1 + varintSize32(name.length) + name.length + 1 + varintSize32(value.length) + value.length;
+    len += 1 + varintSize32(inner) + inner;
+  }
+  out = new Uint8Array(len);
+  let pos = 0;
+  for (let i = 0; i < enc.length; i += 2) {
+    const name = enc[i];
+    const value = enc[i + 1];
+    out[pos++] = 0x0a;
+    pos = writeVarint32(out, pos, 1 + varintSize32(name.length) + name.length + 1 + varintSize32(value.length) + value.length);
+    out[pos++] = 0x0a;
+    pos = writeVarint32(out, pos, name.length);
+    out.set(name, pos);
+    pos += name.length;
+    out[pos++] = 0x12;
+    pos = writeVarint32(out, pos, value.length);
+    out.set(value, pos);
+    pos += value.length;
+  }
+  labelFields.set(ls, out);
+  return out;
+}
+
 /** Encodes the batch as an uncompressed remote write 1.0 WriteRequest. */
 export function encodeWriteRequest(b: SampleBatch): Uint8Array {
   const n = b.series.length;
-  // Encoded label strings and each series' message length, kept for the second pass.
-  const strings: Uint8Array[][] = new Array(n);
+  // Each series' encoded labels and message length, kept for the second pass.
+  const labels: Uint8Array[] = new Array(n);
   const seriesLen = new Float64Array(n);
   let total = 0;
   for (let s = 0; s < n; s++) {
-    const ls = b.series[s];
-    const enc: Uint8Array[] = new Array(ls.length);
-    let len = 0;
-    for (let i = 0; i < ls.length; i += 2) {
-      const name = utf8.encode(ls[i]);
-      const value = utf8.encode(ls[i + 1]);
-      enc[i] = name;
-      enc[i + 1] = value;
-      const inner = 1 + varintSize32(name.length) + name.length + 1 + varintSize32(value.length) + value.length;
-      len += 1 + varintSize32(inner) + inner;
-    }
+    const enc = encodedLabels(b.series[s]);
+    let len = enc.length;
     for (let k = b.offsets[s]; k < b.offsets[s + 1]; k++) {
       const sl = 9 + 1 + varintSize64(b.timestamps[k]);
       len += 1 + 1 + sl; // sl < 0x80
     }
-    strings[s] = enc;
+    labels[s] = enc;
     seriesLen[s] = len;
     total += 1 + varintSize32(len) + len;
   }
@@ -89,21 +118,8 @@ export function encodeWriteRequest(b: SampleBatch): Uint8Array {
   for (let s = 0; s < n; s++) {
     buf[pos++] = 0x0a;
     pos = writeVarint32(buf, pos, seriesLen[s]);
-    const enc = strings[s];
-    for (let i = 0; i < enc.length; i += 2) {
-      const name = enc[i];
-      const value = enc[i + 1];
-      buf[pos++] = 0x0a;
-      pos = writeVarint32(buf, pos, 1 + varintSize32(name.length) + name.length + 1 + varintSize32(value.length) + value.length);
-      buf[pos++] = 0x0a;
-      pos = writeVarint32(buf, pos, name.length);
-      buf.set(name, pos);
-      pos += name.length;
-      buf[pos++] = 0x12;
-      pos = writeVarint32(buf, pos, value.length);
-      buf.set(value, pos);
-      pos += value.length;
-    }
+    buf.set(labels[s], pos);
+    pos += labels[s].length;
     for (let k = b.offsets[s]; k < b.offsets[s + 1]; k++) {
       const t = b.timestamps[k];
       buf[pos++] = 0x12;

@@ -158,4 +158,21 @@ describe('encodeWriteRequest', () => {
     expect(Number.isNaN(got.values[1]) && !isStaleNaN(got.values[1])).toBe(true);
     expect(isStaleNaN(got.values[2])).toBe(true);
   });
+
+  it('writes the same bytes when a label set comes again (from its cache) as the first time', () => {
+    const ls = labelsFromRecord({ __name__: 'up', job: 'node', instance: 'ünïcode:9100' });
+    const round = (v: number) => {
+      const b = new SampleBatchBuilder();
+      b.startSeries(ls);
+      b.add(1000 + v, v);
+      b.startSeries(labelsFromRecord({ __name__: 'up', job: 'node', instance: 'ünïcode:9100' })); // equal, not the same array
+      b.add(1000 + v, v);
+      return encodeWriteRequest(b.build());
+    };
+    const first = round(1);
+    expect(Buffer.from(round(1)).equals(Buffer.from(first))).toBe(true);
+    const got = decodeWriteRequest(round(2)).batch;
+    expect(got.series).toEqual([ls, ls]);
+    expect([...got.values]).toEqual([2, 2]);
+  });
 });
