@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels, Matcher } from '../../model/index.ts';
-import { decodeChunk, type DecodedSamples } from '../chunkenc/index.ts';
+import { chunkSampleCount, decodeChunk, decodeChunkRange, type DecodedSamples } from '../chunkenc/index.ts';
 import type { SeriesData } from '../types.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
 import { CorruptBlockError } from './errors.ts';
@@ -164,7 +164,8 @@ class BlockReader implements Block {
     this.chunks.close();
   }
 
-  private decode(ref: number, expectSamples: number): DecodedSamples {
+  /** The chunk's samples, or (with a range) only those in [mint, maxt]. */
+  private decode(ref: number, expectSamples: number, range?: { mint: number; maxt: number }): DecodedSamples {
     const c = this.chunks.chunk(ref);
     const where = (): string => {
       const u = unpackChunkRef(ref);
@@ -175,49 +176,45 @@ class BlockReader implements Block {
       throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} has unsupported kind ${c.kind}`);
     }
     let d: DecodedSamples;
+    let count: number;
     try {
-      d = decodeChunk(c.data);
+      count = chunkSampleCount(c.data);
+      d = range === undefined ? decodeChunk(c.data) : decodeChunkRange(c.data, range.mint, range.maxt);
     } catch (e) {
       const u = unpackChunkRef(ref);
       throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} does not decode: ${(e as Error).message}`);
     }
-    if (d.timestamps.length !== expectSamples) {
+    if (count !== expectSamples) {
       const u = unpackChunkRef(ref);
-      throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} has ${d.timestamps.length} samples, index says ${expectSamples}`);
+      throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} has ${count} samples, index says ${expectSamples}`);
     }
     return d;
   }
 
   private samplesInRange(labels: Labels, c: ChunkMetas, mint: number, maxt: number): SeriesData | null {
     const parts: DecodedSamples[] = [];
-    const from: number[] = [];
-    const to: number[] = [];
     let total = 0;
     for (let j = 0; j < c.ref.length; j++) {
       if (c.maxT[j] < mint || c.minT[j] > maxt) continue;
-      const d = this.decode(c.ref[j], c.samples[j]);
-      const ts = d.timestamps;
-      const a = c.minT[j] >= mint ? 0 : lowerBound(ts, mint);
-      const b = c.maxT[j] <= maxt ? ts.length : upperBound(ts, maxt);
-      if (b <= a) continue;
+      // A chunk partly in range (the long chunks of compacted blocks above all) is decoded only
+      // as far as the range needs.
+      const inside = c.minT[j] >= mint && c.maxT[j] <= maxt;
+      const d = this.decode(c.ref[j], c.samples[j], inside ? undefined : { mint, maxt });
+      if (d.timestamps.length === 0) continue;
       parts.push(d);
-      from.push(a);
-      to.push(b);
-      total += b - a;
+      total += d.timestamps.length;
     }
     if (total === 0) return null;
-    // One chunk: views of its freshly decoded arrays, nothing to copy. (The querier concatenates
-    // a series' parts from several blocks anyway; copying here as well would do it twice.)
-    if (parts.length === 1) {
-      return { labels, timestamps: parts[0].timestamps.subarray(from[0], to[0]), values: parts[0].values.subarray(from[0], to[0]) };
-    }
+    // One chunk: its freshly decoded arrays, nothing to copy. (The querier concatenates a series'
+    // parts from several blocks anyway; copying here as well would do it twice.)
+    if (parts.length === 1) return { labels, timestamps: parts[0].timestamps, values: parts[0].values };
     const timestamps = new Float64Array(total);
     const values = new Float64Array(total);
     let off = 0;
-    for (let k = 0; k < parts.length; k++) {
-      timestamps.set(parts[k].timestamps.subarray(from[k], to[k]), off);
-      values.set(parts[k].values.subarray(from[k], to[k]), off);
-      off += to[k] - from[k];
+    for (const p of parts) {
+      timestamps.set(p.timestamps, off);
+      values.set(p.values, off);
+      off += p.timestamps.length;
     }
     return { labels, timestamps, values };
   }
@@ -242,18 +239,6 @@ function lowerBound(ts: Float64Array, t: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (ts[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index i with ts[i] > t. */
-function upperBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

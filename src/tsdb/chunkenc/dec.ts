@@ -392,6 +392,30 @@ export function encodeDec(ts: ArrayLike<number>, vs: ArrayLike<number>, from: nu
 
 // ---- decoding ----
 
+/**
+ * The signed varint at byte p of buf, as ChunkReader.readSvarint reads it, without a method call
+ * and per-byte checks of the bit position (sequences of varints are byte-aligned); the byte after
+ * it goes to `varintEnd`.
+ */
+let varintEnd = 0;
+function svarintAt(buf: Uint8Array, p: number): number {
+  if (p >= buf.length) throw new ChunkCorruptError('truncated');
+  let b = buf[p++];
+  const neg = (b & 0x40) !== 0;
+  let m = b & 0x3f;
+  let mul = 64;
+  while (b & 0x80) {
+    if (mul > 2 ** 49) throw new ChunkCorruptError('varint too long');
+    if (p >= buf.length) throw new ChunkCorruptError('truncated');
+    b = buf[p++];
+    m += (b & 0x7f) * mul;
+    mul *= 128;
+  }
+  if (m > Number.MAX_SAFE_INTEGER) throw new ChunkCorruptError('varint out of range');
+  varintEnd = p;
+  return neg ? -m : m;
+}
+
 function readSeq(r: ChunkReader, k: number, out: Float64Array, off: number): void {
   const mode = r.readByte();
   switch (mode) {
@@ -399,7 +423,17 @@ function readSeq(r: ChunkReader, k: number, out: Float64Array, off: number): voi
       out.fill(0, off, off + k);
       return;
     case SEQ_VARINT:
-      for (let j = off; j < off + k; j++) out[j] = r.readSvarint();
+      if ((r.pos & 7) === 0) {
+        const buf = r.buf;
+        let p = r.pos >>> 3;
+        for (let j = off; j < off + k; j++) {
+          out[j] = svarintAt(buf, p);
+          p = varintEnd;
+        }
+        r.pos = p * 8;
+      } else {
+        for (let j = off; j < off + k; j++) out[j] = r.readSvarint();
+      }
       return;
     case SEQ_ZERO_RUNS:
       for (let j = off; j < off + k; j++) {
@@ -550,5 +584,321 @@ export function decodeDec(chunk: Uint8Array, n: number): { timestamps: Float64Ar
     throw new ChunkCorruptError(`unknown value mode ${mode}`);
   }
   r.finish();
+  return { timestamps, values };
+}
+
+// ---- decoding part of a chunk ----
+//
+// Compaction re-encodes a series into chunks of up to 2,048 samples, so a 24 h block at a 60 s
+// scrape interval holds each series in one chunk, and a query over its last hour needs 65 of its
+// 1,440 samples. Decoding only that range: timestamps on a grid with packed (or no) residuals are
+// read by position, so the range is found by binary search; other timestamps are decoded whole
+// into scratch. Value integers before the range are folded into their running sum without being
+// stored (packed grid residuals are skipped by position), and those after it are not read at all.
+
+let tsScratch = new Float64Array(2048);
+
+/** Running state of an int series while the integers before the wanted range are skipped. */
+const fold = { x: 0, delta: 0 };
+const FOLD_NONE = 0; // items are the integers themselves (grid residuals)
+const FOLD_DELTA = 1; // items are deltas: x += item
+const FOLD_DOD = 2; // items are delta-of-deltas: delta += item, x += delta
+
+/** The w-bit packed integer at bit `pos` (w ≤ 53). Moves the reader. */
+function packedAt(r: ChunkReader, pos: number, w: number): number {
+  if (w === 0) return 0;
+  r.pos = pos;
+  return w <= 32 ? r.readBits(w) : r.readBits(w - 32) * TWO32 + r.readBits(32);
+}
+
+/**
+ * Reads an int seq of k items: items [from, to) go to out[off..], items before `from` are folded
+ * into `fold` by `mode`, items from `to` on are not read (the caller reads nothing after them).
+ */
+function readSeqRange(r: ChunkReader, k: number, from: number, to: number, out: Float64Array, off: number, mode: number): void {
+  const end = Math.min(k, to);
+  const seqMode = r.readByte();
+  let fx = fold.x;
+  let fd = fold.delta;
+  if (seqMode === SEQ_FOR) {
+    const min = r.readSvarint();
+    const g = r.readUvarint();
+    const w = r.readByte();
+    if (w > MAX_FOR_WIDTH || g === 0) throw new ChunkCorruptError(`bad frame of reference (width ${w}, gcd ${g})`);
+    if (r.pos + k * w > r.endBits) throw new ChunkCorruptError('truncated packed integers');
+    const buf = r.buf;
+    const shift = 32 - w;
+    let pos = r.pos;
+    let j = 0;
+    if (mode === FOLD_NONE || w === 0) {
+      // Nothing to sum (or every item is min): skip by position.
+      if (mode === FOLD_DELTA) for (; j < from; j++) fx += min;
+      else if (mode === FOLD_DOD) for (; j < from; j++) fx += (fd += min);
+      pos += from * w;
+      j = from;
+    } else if (w <= 25) {
+      // A value of at most 25 bits at any bit offset lies in one 4-byte word; the last few
+      // items, whose word would reach past the chunk, take the general path below.
+      const fits = Math.min(from, Math.max(0, Math.ceil(((buf.length - 3) * 8 - pos) / w)));
+      if (mode === FOLD_DELTA) {
+        for (; j < fits; j++) {
+          const i = pos >>> 3;
+          fx += min + ((((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) << (pos & 7)) >>> shift) * g;
+          pos += w;
+        }
+      } else {
+        for (; j < fits; j++) {
+          const i = pos >>> 3;
+          fd += min + ((((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) << (pos & 7)) >>> shift) * g;
+          fx += fd;
+          pos += w;
+        }
+      }
+    }
+    for (; j < from; j++) {
+      const x = min + packedAt(r, pos, w) * g;
+      pos += w;
+      if (mode === FOLD_DELTA) fx += x;
+      else fx += (fd += x);
+    }
+    if (w > 0 && w <= 25) {
+      const fits = Math.min(end, j + Math.max(0, Math.ceil(((buf.length - 3) * 8 - pos) / w)));
+      for (; j < fits; j++) {
+        const i = pos >>> 3;
+        out[off + j - from] = min + ((((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) << (pos & 7)) >>> shift) * g;
+        pos += w;
+      }
+    }
+    for (; j < end; j++) {
+      out[off + j - from] = min + packedAt(r, pos, w) * g;
+      pos += w;
+    }
+    r.pos = pos;
+  } else if (seqMode === SEQ_ZERO) {
+    if (mode === FOLD_DOD) for (let j = 0; j < from; j++) fx += fd;
+    out.fill(0, off, off + Math.max(0, end - from));
+  } else if (seqMode === SEQ_VARINT && (r.pos & 7) === 0) {
+    const buf = r.buf;
+    let p = r.pos >>> 3;
+    let j = 0;
+    if (mode === FOLD_DELTA) {
+      for (; j < from; j++) {
+        fx += svarintAt(buf, p);
+        p = varintEnd;
+      }
+    } else if (mode === FOLD_DOD) {
+      for (; j < from; j++) {
+        fx += (fd += svarintAt(buf, p));
+        p = varintEnd;
+      }
+    } else {
+      // Varints differ in length: skipping still reads every byte, just not the numbers.
+      for (; j < from; j++) {
+        while (p < buf.length && buf[p] & 0x80) p++;
+        p++;
+      }
+      if (p > buf.length) throw new ChunkCorruptError('truncated');
+    }
+    for (; j < end; j++) {
+      out[off + j - from] = svarintAt(buf, p);
+      p = varintEnd;
+    }
+    r.pos = p * 8;
+  } else if (seqMode === SEQ_VARINT || seqMode === SEQ_ZERO_RUNS) {
+    let run = 0;
+    for (let j = 0; j < end; j++) {
+      let x = 0;
+      if (run > 0) run--;
+      else {
+        x = r.readSvarint();
+        if (x === 0 && seqMode === SEQ_ZERO_RUNS) {
+          run = r.readUvarint();
+          if (run > k - j - 1) throw new ChunkCorruptError('zero run past the end of the sequence');
+        }
+      }
+      if (j >= from) out[off + j - from] = x;
+      else if (mode === FOLD_DELTA) fx += x;
+      else if (mode === FOLD_DOD) fx += (fd += x);
+    }
+  } else {
+    throw new ChunkCorruptError(`unknown integer sequence mode ${seqMode}`);
+  }
+  fold.x = fx;
+  fold.delta = fd;
+}
+
+/** Integers [a, b) of an int series of n (0 ≤ a < b ≤ n) into out[0..b-a); the reader stops after them. */
+function readIntRange(r: ChunkReader, n: number, a: number, b: number, out: Float64Array): void {
+  const x0 = r.readSvarint();
+  if (a === 0) out[0] = x0;
+  if (b === 1) return;
+  const kind = r.readByte();
+  if (kind === KIND_DELTA) {
+    // Item j is x[j+1] - x[j]: fold items [0, a) to reach x[a], store items [a, b-1).
+    fold.x = x0;
+    readSeqRange(r, n - 1, a, b - 1, out, 1, FOLD_DELTA);
+    let x = fold.x;
+    out[0] = x;
+    for (let k = 1; k < b - a; k++) {
+      x += out[k];
+      out[k] = x;
+    }
+  } else if (kind === KIND_DOD) {
+    if (n < 3) throw new ChunkCorruptError('delta-of-delta series of fewer than 3 integers');
+    // x[1] = x[0] + delta; item j is the change of delta at x[j+2]. Start at s = max(a, 1).
+    const s = Math.max(a, 1);
+    fold.delta = r.readSvarint();
+    fold.x = x0 + fold.delta;
+    readSeqRange(r, n - 2, s - 1, b - 2, out, s - a + 1, FOLD_DOD);
+    let delta = fold.delta;
+    let x = fold.x;
+    out[s - a] = x;
+    for (let k = s - a + 1; k < b - a; k++) {
+      delta += out[k];
+      x += delta;
+      out[k] = x;
+    }
+  } else if (kind === KIND_GRID) {
+    if (n < 3) throw new ChunkCorruptError('grid series of fewer than 3 integers');
+    // Item j is the residual of x[j+1] from the line x0 + k·step: no running sum.
+    const step = r.readSvarint();
+    const s = Math.max(a, 1);
+    readSeqRange(r, n - 1, s - 1, b - 1, out, s - a, FOLD_NONE);
+    for (let k = s; k < b; k++) out[k - a] = x0 + k * step + out[k - a];
+  } else {
+    throw new ChunkCorruptError(`unknown integer series kind ${kind}`);
+  }
+  for (let k = 0; k < b - a; k++) {
+    if (!(Math.abs(out[k]) <= Number.MAX_SAFE_INTEGER)) throw new ChunkCorruptError('integer out of range');
+  }
+}
+
+/**
+ * Finds the timestamps of a chunk of n samples in [mint, maxt]: sets `found` to the index range
+ * [a, b) and returns the timestamps (a new array), leaving the reader at the values.
+ */
+const found = { a: 0, b: 0 };
+function timestampsInRange(r: ChunkReader, n: number, mint: number, maxt: number): Float64Array {
+  const start = r.pos;
+  const x0 = r.readSvarint();
+  if (n >= 3 && r.readByte() === KIND_GRID) {
+    const step = r.readSvarint();
+    const seqMode = r.readByte();
+    let min = 0;
+    let g = 0;
+    let w = 0;
+    if (seqMode === SEQ_FOR) {
+      min = r.readSvarint();
+      g = r.readUvarint();
+      w = r.readByte();
+      if (w > MAX_FOR_WIDTH || g === 0) throw new ChunkCorruptError(`bad frame of reference (width ${w}, gcd ${g})`);
+      if (r.pos + (n - 1) * w > r.endBits) throw new ChunkCorruptError('truncated packed integers');
+    }
+    if (seqMode === SEQ_FOR || seqMode === SEQ_ZERO) {
+      // t[k] = x0 + k·step + residual[k-1], each residual at a known bit position.
+      const base = r.pos;
+      const at = (k: number): number => (k === 0 ? x0 : x0 + k * step + (min + packedAt(r, base + (k - 1) * w, w) * g));
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (at(mid) < mint) lo = mid + 1;
+        else hi = mid;
+      }
+      const a = lo;
+      hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (at(mid) <= maxt) lo = mid + 1;
+        else hi = mid;
+      }
+      const b = lo;
+      const out = new Float64Array(b - a);
+      for (let k = a; k < b; k++) {
+        const t = at(k);
+        if (!(Math.abs(t) <= Number.MAX_SAFE_INTEGER)) throw new ChunkCorruptError('integer out of range');
+        if (k > a && !(t > out[k - a - 1])) throw new ChunkCorruptError(`non-increasing timestamp at sample ${k}`);
+        out[k - a] = t;
+      }
+      r.pos = base + (n - 1) * w;
+      r.alignByte();
+      found.a = a;
+      found.b = b;
+      return out;
+    }
+  }
+  // Any other timestamp coding: decode it whole into scratch.
+  r.pos = start;
+  if (tsScratch.length < n) tsScratch = new Float64Array(Math.max(n, tsScratch.length * 2));
+  const ts = tsScratch;
+  readIntSeries(r, n, ts);
+  for (let k = 1; k < n; k++) {
+    if (!(ts[k] > ts[k - 1])) throw new ChunkCorruptError(`non-increasing timestamp at sample ${k}`);
+  }
+  let a = 0;
+  while (a < n && ts[a] < mint) a++;
+  let b = a;
+  while (b < n && ts[b] <= maxt) b++;
+  found.a = a;
+  found.b = b;
+  return ts.slice(a, b);
+}
+
+/**
+ * The samples of a DEC chunk of n samples with timestamps in [mint, maxt]: the same numbers, bit
+ * for bit, as decodeDec's output cut to that range. Checks what it reads; what lies past the range
+ * is not looked at.
+ */
+export function decodeDecRange(chunk: Uint8Array, n: number, mint: number, maxt: number): { timestamps: Float64Array; values: Float64Array } {
+  if (n === 0) return decodeDec(chunk, 0);
+  const r = new ChunkReader(chunk, HEADER_BYTES);
+  const timestamps = timestampsInRange(r, n, mint, maxt);
+  const { a, b } = found;
+  const values = new Float64Array(b - a);
+  if (b === a) return { timestamps, values };
+  const mode = r.readByte();
+  if (mode === VALUES_DECIMAL) {
+    const d = r.readByte();
+    if (d > MAX_DECIMALS) throw new ChunkCorruptError(`decimal exponent ${d} out of range`);
+    const e = r.readUvarint();
+    if (e > n) throw new ChunkCorruptError(`${e} exceptions in ${n} samples`);
+    const exc: number[] = [];
+    let prev = -1;
+    for (let j = 0; j < e; j++) {
+      const i = prev + 1 + r.readUvarint();
+      if (i >= n) throw new ChunkCorruptError('exception index past the last sample');
+      prev = i;
+      const hi = ((r.readByte() << 24) | (r.readByte() << 16) | (r.readByte() << 8) | r.readByte()) >>> 0;
+      const lo = ((r.readByte() << 24) | (r.readByte() << 16) | (r.readByte() << 8) | r.readByte()) >>> 0;
+      if (i >= a && i < b) exc.push(i - a, hi, lo);
+    }
+    readIntRange(r, n, a, b, values);
+    const p = POW10[d];
+    for (let k = 0; k < b - a; k++) values[k] = values[k] / p;
+    if (exc.length > 0) {
+      const vw = new Uint32Array(values.buffer);
+      for (let j = 0; j < exc.length; j += 3) {
+        vw[2 * exc[j] + HI] = exc[j + 1];
+        vw[2 * exc[j] + LO] = exc[j + 2];
+      }
+    }
+  } else if (mode === VALUES_XOR) {
+    // Each XOR value depends on the one before: read up to the range's end, keep the range.
+    const vw = new Uint32Array(values.buffer);
+    const st = valState;
+    st.hi = r.readBits(32);
+    st.lo = r.readBits(32);
+    st.lead = 255;
+    st.trail = 0;
+    for (let k = 0; k < b; k++) {
+      if (k > 0) readXorValue(r, st);
+      if (k >= a) {
+        vw[2 * (k - a) + HI] = st.hi;
+        vw[2 * (k - a) + LO] = st.lo;
+      }
+    }
+  } else {
+    throw new ChunkCorruptError(`unknown value mode ${mode}`);
+  }
   return { timestamps, values };
 }

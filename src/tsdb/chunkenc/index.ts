@@ -7,7 +7,7 @@
 // Timestamps within a chunk must be safe integers (ms) and strictly increasing: a delta of 0 or
 // less is refused by every encoder. Deltas from 1 ms up to 2^53 ms are fine.
 import { ChunkCorruptError, HEADER_BYTES, MAX_CHUNK_SAMPLES } from './bits.ts';
-import { DEC_ENCODING, decodeDec, encodeDec } from './dec.ts';
+import { DEC_ENCODING, decodeDec, decodeDecRange, encodeDec } from './dec.ts';
 import { XOR_ENCODING, decodeXor, encodeXor } from './xor.ts';
 
 export const ChunkEncoding = { XOR: XOR_ENCODING, DEC: DEC_ENCODING } as const;
@@ -47,6 +47,22 @@ export function decodeChunk(chunk: Uint8Array): DecodedSamples {
     default:
       throw new ChunkCorruptError(`unknown chunk encoding ${chunk[0]}`);
   }
+}
+
+/**
+ * The samples of a chunk with timestamps in [mint, maxt] (inclusive): decodeChunk's output cut to
+ * that range, as new arrays. A DEC chunk is decoded only as far as the range needs (see
+ * decodeDecRange), which matters for the long chunks of compacted blocks.
+ */
+export function decodeChunkRange(chunk: Uint8Array, mint: number, maxt: number): DecodedSamples {
+  const n = chunkSampleCount(chunk);
+  if (chunk[0] === DEC_ENCODING) return decodeDecRange(chunk, n, mint, maxt);
+  const d = decodeChunk(chunk);
+  let a = 0;
+  while (a < n && d.timestamps[a] < mint) a++;
+  let b = a;
+  while (b < n && d.timestamps[b] <= maxt) b++;
+  return { timestamps: d.timestamps.slice(a, b), values: d.values.slice(a, b) };
 }
 
 function range(ts: ArrayLike<number>, vs: ArrayLike<number>, from?: number, to?: number): [number, number] {
