@@ -15,10 +15,13 @@ import { hostname } from 'node:os';
 import { createApi, createServerMetrics, engineOptionsOf, MetadataStore, type Api } from '../api/index.ts';
 import { defaultScrapeConfig, formatListenAddress, summarizeConfig, type Config, type ScrapeConfig } from '../config/index.ts';
 import { ScrapeManager } from '../scrape/index.ts';
+import type { PostableAlert } from '../notify/index.ts';
 import { Engine } from '../promql/index.ts';
+import type { OutgoingAlert } from '../rules/index.ts';
 import { openDB, type DB } from '../tsdb/index.ts';
 import { checkRuleFiles, startRuleEvaluation, type RuleEvaluation } from './alerting.ts';
 import { listenOn } from './listen.ts';
+import { notifierConfigOf, startNotifier, type RunningNotifier } from './notifier.ts';
 
 /** The job name of the server's scrape of its own /metrics. */
 export const SELF_JOB = 'strata';
@@ -51,13 +54,17 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   const metadata = new MetadataStore();
   let scrape: ScrapeManager | null = null;
   let rules: RuleEvaluation | null = null;
-  // Invalid rule files stop the start, as in Prometheus, before anything listens.
+  let notifier: RunningNotifier | null = null;
+  // Invalid rule files or notifier configuration stop the start, before anything listens.
   checkRuleFiles(config);
+  if (config.alerting.notifier.enabled) notifierConfigOf(config);
   const reload = async (): Promise<void> => {
     if (!opts.loadConfig) throw new Error('this server was started without a config file to reload');
     const next = opts.loadConfig();
-    // Rules first: an invalid rule file fails the reload before anything changed.
+    // Validation first: an invalid rule file or notifier config fails the reload before anything changed.
+    if (notifier) notifierConfigOf(next);
     if (rules) await rules.reload(next);
+    notifier?.reload(next);
     if (scrape) await scrape.applyConfig(scrapeJobs(next, selfTarget));
     log.info({ jobs: next.scrapeConfigs.length, ruleFiles: next.alerting.ruleFiles.length }, 'configuration reloaded');
   };
@@ -67,6 +74,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
     config, logger: log, metrics, version, metadata, engine,
     targets: { targets: () => (scrape ? scrape.targets() : { active: [], dropped: [], droppedCounts: {} }), reload },
     rules: { groups: () => rules?.manager.groups() ?? [] },
+    alertmanager: config.alerting.notifier.enabled ? { notifier: () => notifier?.notifier ?? null, receivers: () => notifier?.receivers() ?? [] } : undefined,
   });
 
   const server = createServer({
@@ -86,6 +94,9 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   const selfTarget = config.selfMonitoring.enabled
     ? { address: selfScrapeAddress(listen.host, bound.port), instance: selfInstance(listen.host, bound.port), intervalMs: config.selfMonitoring.intervalMs }
     : null;
+  if (config.alerting.notifier.enabled) {
+    notifier = startNotifier({ config, logger: log, registry: metrics.registry, externalURL: externalURL(config, bound.port) });
+  }
   // Tests and supervisors read this line to learn the real port when 0 was asked for.
   log.info({ address, version, ...summarizeConfig(config) }, 'listening');
 
@@ -127,7 +138,11 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       scrape.applyConfig(jobs)
         .then(() => (selfTarget && !config.scrapeConfigs.some((j) => j.jobName === SELF_JOB) ? scrape?.scrapeNow(SELF_JOB) : undefined))
         .catch((e: unknown) => log.error({ err: e }, 'starting the scrape jobs failed'));
-      startRuleEvaluation({ config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port) })
+      startRuleEvaluation({
+        config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port),
+        // The built-in notifier hears the rules' alerts as an Alertmanager would from Prometheus.
+        onAlerts: notifier ? (alerts) => notifier?.notifier.receive(alerts.map((a) => toPostable(a, config.global.externalLabels))) : undefined,
+      })
         .then((r) => {
           if (stopping) return r.stop();
           rules = r;
@@ -147,6 +162,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       process.off('SIGHUP', onSighup);
       await scrape?.stop();
       await rules?.stop();
+      await notifier?.notifier.stop();
       await closeServer(server, api, config.server.shutdownTimeoutMs, log);
       // A stop during WAL replay waits for the replay: the DB must be closed, not abandoned.
       const d = db ?? (await opening.catch(() => null));
@@ -179,6 +195,16 @@ function scrapeJobs(c: Config, self: { address: string; instance: string; interv
 export function selfInstance(host: string, port: number): string {
   if (host === '' || host === '0.0.0.0' || host === '::' || host === '[::]') return `localhost:${port}`;
   return formatListenAddress({ host, port });
+}
+
+function toPostable(a: OutgoingAlert, externalLabels: Record<string, string>): PostableAlert {
+  return {
+    labels: { ...externalLabels, ...a.labels },
+    annotations: a.annotations,
+    startsAt: new Date(a.startsAt).toISOString(),
+    endsAt: new Date(a.endsAt).toISOString(),
+    generatorURL: a.generatorURL,
+  };
 }
 
 /** server.external_url, or Prometheus' default: http://<hostname>:<port>. */
