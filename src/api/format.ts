@@ -145,8 +145,11 @@ export function* queryResponseParts(value: QueryValue, annotations: readonly str
   yield `{"status":"success","data":{"resultType":"${value.type}","result":`;
   yield* resultParts(value);
   let tail = stats ? `,"stats":${JSON.stringify(stats)}}` : '}';
-  const infos = annotations.filter((a) => a.startsWith('PromQL info:'));
-  const warnings = infos.length === 0 ? annotations : annotations.filter((a) => !a.startsWith('PromQL info:'));
+  let infos = annotations.filter((a) => a.startsWith('PromQL info:'));
+  let warnings = infos.length === 0 ? annotations : annotations.filter((a) => !a.startsWith('PromQL info:'));
+  // At most 10 of each, the rest counted, as Prometheus' API answers.
+  if (warnings.length > 10) warnings = [...warnings.slice(0, 10), `${warnings.length - 10} more warning annotations omitted`];
+  if (infos.length > 10) infos = [...infos.slice(0, 10), `${infos.length - 10} more info annotations omitted`];
   if (warnings.length > 0) tail += `,"warnings":${JSON.stringify(warnings)}`;
   if (infos.length > 0) tail += `,"infos":${JSON.stringify(infos)}`;
   yield `${tail}}`;

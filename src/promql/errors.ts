@@ -21,6 +21,12 @@ export class ParseError extends Error {
   }
 }
 
+/** "line:column" of a 0-based offset, as Prometheus appends it to annotations ("... (1:6)"). */
+export function positionText(input: string, position: number): string {
+  const { line, column } = lineAndColumn(input, position);
+  return `${line}:${column}`;
+}
+
 function lineAndColumn(input: string, position: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;

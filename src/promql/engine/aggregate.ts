@@ -192,7 +192,7 @@ function quantileAgg(ev: Evaluator, e: AggregateExpr, q: Float64Array, v: Vector
   if (n > 0) {
     for (let i = 0; i < n; i++) {
       if (q[i] < 0 || q[i] > 1) {
-        ev.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(q[i])}`);
+        ev.annotate(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(q[i])}`, e.param?.pos);
         break;
       }
     }
@@ -237,7 +237,7 @@ function selectK(ev: Evaluator, e: AggregateExpr, param: Float64Array, v: Vector
     if (op === 'limit_ratio') {
       ratio = p;
       if (ratio < -1 || ratio > 1) {
-        ev.warnings.add(`PromQL warning: ratio value should be between -1 and 1, got ${formatNumber(ratio)}, capping to ${ratio < 0 ? -1 : 1}`);
+        ev.annotate(`PromQL warning: ratio value should be between -1 and 1, got ${formatNumber(ratio)}, capping to ${ratio < 0 ? -1 : 1}`, e.param?.pos);
         ratio = ratio < 0 ? -1 : 1;
       }
     } else {

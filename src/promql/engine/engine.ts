@@ -120,6 +120,7 @@ export class Engine {
         deadline,
         timeoutMs: this.timeoutMs,
         signal: opts.signal,
+        query: text,
       });
       const value = step > 0 ? await this.evalRange(ev, expr, start, end, step) : await this.evalInstant(ev, expr, start);
       const result: QueryResult = { value, warnings: [...ev.warnings] };

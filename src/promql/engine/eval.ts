@@ -1,9 +1,10 @@
 // The evaluator: walks the AST once, evaluating each node over all steps of its range at once.
 // Selectors fetch their series once (union of all steps' windows) and are sliced per step with
 // moving pointers or binary search; nothing is fetched per step.
-import { isStaleNaN, type Labels } from '../../model/index.ts';
+import { getLabel, isStaleNaN, METRIC_NAME, type Labels } from '../../model/index.ts';
 import type { Querier, SeriesData } from '../../tsdb/index.ts';
-import type { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.ts';
+import type { AtModifier, Call, Expr, MatrixSelector, PosRange, SubqueryExpr, VectorSelector } from '../ast.ts';
+import { positionText } from '../errors.ts';
 import { unwrapParens } from '../ast.ts';
 import { FUNCTIONS } from '../functions/index.ts';
 import type { FnArg, FnContext, FunctionDef, InstantArg, RangeArg, WindowFunction } from '../functions/types.ts';
@@ -28,6 +29,8 @@ export interface EvalOptions {
   deadline: number;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The query text, for the positions annotations carry. */
+  query?: string;
 }
 
 /** Series of a range (matrix) operand, stale markers removed, with how each step's window lies. */
@@ -61,6 +64,11 @@ export class Evaluator {
       opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     });
     this.cancel.catch(() => undefined);
+  }
+
+  /** Adds an annotation, with the position of the expression it is about as Prometheus writes it. */
+  annotate(message: string, at?: PosRange): void {
+    this.warnings.add(at === undefined || this.opts.query === undefined ? message : `${message} (${positionText(this.opts.query, at.start)})`);
   }
 
   /** Releases the timer and the abort listener once the query is done. */
@@ -292,7 +300,9 @@ export class Evaluator {
     }
     const only = evaluated.length === 1 ? evaluated[0] : null;
     if (def.window !== undefined && only !== null && 'ends' in only) {
-      const out = windowsBySeries(this, def, def.window, only, n);
+      // As Prometheus: rate() and increase() of a selector whose name is not a counter's say so.
+      const counterAt = (e.func === 'rate' || e.func === 'increase') && e.args[0].type === 'MatrixSelector' ? e.args[0].pos : null;
+      const out = windowsBySeries(this, def, def.window, only, n, counterAt);
       let raw = 0;
       for (const t of only.timestamps) raw += t.length;
       this.release(raw);
@@ -314,7 +324,7 @@ export class Evaluator {
       endMs: this.opts.queryEnd,
       argExprs: e.args,
       dropMetricName: drop,
-      warn: (m) => this.warnings.add(m),
+      warn: (m, at) => this.annotate(m, at),
     };
     const cursors = evaluated.map((v) => ('ends' in v ? newWindowCursor(v.labels.length) : null));
     const scalarOut = def.returnType === 'scalar' ? new Float64Array(n) : null;
@@ -385,11 +395,12 @@ export class Evaluator {
  * that did not move keeps its views (or needs none), and values go straight into the output
  * series.
  */
-function windowsBySeries(ev: Evaluator, def: FunctionDef, window: WindowFunction, rd: RangeData, n: number): VectorValue {
+function windowsBySeries(ev: Evaluator, def: FunctionDef, window: WindowFunction, rd: RangeData, n: number, counterAt: PosRange | null): VectorValue {
   const collector = new SeriesCollector(n);
   // Functions that take index ranges need no views at all.
   const windowIn = def.windowIn;
   let loaded = 0;
+  let checkedName = '';
   for (let s = 0; s < rd.labels.length; s++) {
     const ts = rd.timestamps[s];
     const vs = rd.values[s];
@@ -428,9 +439,22 @@ function windowsBySeries(ev: Evaluator, def: FunctionDef, window: WindowFunction
       out ??= collector.seriesFor(def.keepMetricName === true ? rd.labels[s] : dropMetricName(rd.labels[s]));
       collector.set(out, i, v);
     }
+    if (counterAt !== null && out !== null) checkedName = noteNonCounter(ev, rd.labels[s], counterAt, checkedName);
   }
   ev.samplesLoaded += loaded;
   return { kind: 'vector', series: collector.series, ordered: false };
+}
+
+const COUNTER_SUFFIX = /_(?:total|sum|count|bucket)$/;
+
+// Returns the name checked; series of one name usually come together, so the caller passes the
+// last one back to skip checking it again.
+function noteNonCounter(ev: Evaluator, ls: Labels, at: PosRange, lastChecked: string): string {
+  const name = getLabel(ls, METRIC_NAME);
+  if (name !== lastChecked && name !== '' && !COUNTER_SUFFIX.test(name)) {
+    ev.annotate(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, at);
+  }
+  return name;
 }
 
 function canceledError(): PromQLError {

@@ -72,6 +72,7 @@ function groupBuckets(v: InstantArg, ctx: FnContext): BucketGroup[] {
     if (upperBound === null) {
       ctx.warn(
         `PromQL warning: bucket label "le" is missing or has a malformed value of ${JSON.stringify(le)} for metric name ${JSON.stringify(getLabel(ls, METRIC_NAME))}`,
+        ctx.argExprs[1]?.pos,
       );
       continue;
     }
@@ -86,6 +87,8 @@ function groupBuckets(v: InstantArg, ctx: FnContext): BucketGroup[] {
   return [...groups.values()];
 }
 
+const FORCED_MONOTONICITY_INFO = 'PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name';
+
 registerFunction({
   name: 'histogram_quantile',
   argTypes: ['scalar', 'instant'],
@@ -93,11 +96,14 @@ registerFunction({
   call: (args, ctx): VectorResult => {
     const q = scalarArg(args, 0);
     const v = instantArg(args, 1);
-    if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(invalidQuantileWarning(q));
+    if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(invalidQuantileWarning(q), ctx.argExprs[0]?.pos);
     const out = emptyVector();
     for (const g of groupBuckets(v, ctx)) {
+      const r = bucketQuantile(q, g.buckets);
       out.labels.push(g.labels);
-      out.values.push(bucketQuantile(q, g.buckets).value);
+      out.values.push(r.value);
+      // Prometheus names no metric here: the name is already dropped from the output labels.
+      if (r.forcedMonotonicity) ctx.warn(`${FORCED_MONOTONICITY_INFO} ""`, ctx.argExprs[1]?.pos);
     }
     return out;
   },

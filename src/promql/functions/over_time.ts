@@ -142,7 +142,7 @@ registerFunction({
     const q = scalarArg(args, 0);
     const r = rangeArg(args, 1);
     if (r.labels.length === 0) return emptyVector();
-    if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(invalidQuantileWarning(q));
+    if (Number.isNaN(q) || q < 0 || q > 1) ctx.warn(invalidQuantileWarning(q), ctx.argExprs[0]?.pos);
     // quantile() sorts in place: work on a copy, the window is a view of the engine's data.
     return mapWindows(r, (_ts, vs) => quantile(q, Float64Array.from(vs)));
   },

@@ -4,7 +4,7 @@
 // Nothing is copied per step: range-vector windows are Float64Array views (subarray) of the
 // series' sample arrays.
 import type { Labels } from '../../model/index.ts';
-import type { Expr } from '../ast.ts';
+import type { Expr, PosRange } from '../ast.ts';
 
 /** Argument kinds as in Prometheus: scalar, instant vector, range vector (matrix), string. */
 export type ArgType = 'scalar' | 'instant' | 'range' | 'string';
@@ -66,8 +66,11 @@ export interface FnContext {
   argExprs: readonly Expr[];
   /** Returns labels without __name__ (the same array when there is none). */
   dropMetricName(ls: Labels): Labels;
-  /** Adds an annotation/warning to the query result (deduplicated by the engine). */
-  warn(message: string): void;
+  /**
+   * Adds an annotation/warning to the query result (deduplicated by the engine); `at` is the
+   * expression it is about, whose position Prometheus appends ("... (1:6)").
+   */
+  warn(message: string, at?: PosRange): void;
 }
 
 /**
