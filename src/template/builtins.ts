@@ -32,7 +32,7 @@ function len(v: unknown): bigint {
 }
 
 /** The value a Go map gives for a missing key: "" for string maps (Prometheus' and Alertmanager's label maps), else nil. */
-function missingKeyValue(m: object): unknown {
+export function missingKeyValue(m: object): unknown {
   const values = m instanceof Map ? [...m.values()] : Object.values(m);
   return values.every((x) => typeof x === 'string') ? '' : undefined;
 }

@@ -3,7 +3,7 @@
 // argument, range/with/if truth). Functions may return Promises (Prometheus' `query`), so the walk
 // is async throughout.
 
-import { BUILTINS } from './builtins.ts';
+import { BUILTINS, missingKeyValue } from './builtins.ts';
 import { TemplateError, position } from './errors.ts';
 import { formatValue } from './fmt.ts';
 import { GoTime } from './gotime.ts';
@@ -27,7 +27,8 @@ export type TemplateFunc = (...args: any[]) => unknown;
 /** Where executed output goes: plain text, or the HTML escaper that tracks context. */
 export interface Output {
   text(s: string): void;
-  value(v: unknown): void;
+  /** preEscaped: the action's pipeline ended in the html or urlquery builtin. */
+  value(v: unknown, preEscaped: boolean): void;
   result(): string;
 }
 
@@ -36,6 +37,13 @@ export interface Defined {
   tree: Tree;
   parseName: string;
 }
+
+/**
+ * text/template's missingkey option: what `.key` gives for a key a map does not have.
+ * 'default' is Go's invalid value ("<no value>"); 'zero' is the element type's zero value (""
+ * for string maps: Alertmanager executes with missingkey=zero); 'error' fails.
+ */
+export type MissingKey = 'default' | 'zero' | 'error';
 
 const NO_FINAL = Symbol('no final value');
 type Final = unknown | typeof NO_FINAL;
@@ -59,12 +67,19 @@ export class Executor {
   private readonly templates: Map<string, Defined>;
   private readonly funcs: Record<string, TemplateFunc>;
   private readonly out: Output;
+  private readonly missingKey: MissingKey;
 
-  constructor(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, out: Output, name: string, def: Defined) {
+  constructor(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, out: Output, name: string, def: Defined, missingKey: MissingKey = 'default') {
     this.templates = templates;
     this.funcs = funcs;
     this.out = out;
     this.current = { name, def };
+    this.missingKey = missingKey;
+  }
+
+  private missing(node: ArgNode, name: string, map: object | undefined): unknown {
+    if (this.missingKey === 'error') this.fail(node, map === undefined ? `nil data; no entry for key "${name}"` : `map has no entry for key "${name}"`);
+    return this.missingKey === 'zero' && map !== undefined ? missingKeyValue(map) : undefined;
   }
 
   async run(data: unknown): Promise<string> {
@@ -113,7 +128,9 @@ export class Executor {
         const v = await this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) {
           if (typeof v === 'function') this.fail(node, `can't print ${nodeString(node.pipe)} of type func`);
-          await this.at(node, () => this.out.value(v));
+          const last = node.pipe.cmds[node.pipe.cmds.length - 1].args[0];
+          const preEscaped = last.type === 'identifier' && (last.name === 'html' || last.name === 'urlquery') && !Object.hasOwn(this.funcs, last.name);
+          await this.at(node, () => this.out.value(v, preEscaped));
         }
         return undefined;
       }
@@ -327,7 +344,7 @@ export class Executor {
 
   /** `.Name` on receiver: a method (function-valued property) is called; a map key or struct field is read. */
   private async evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[], final: Final, receiver: unknown): Promise<unknown> {
-    if (receiver === undefined) return undefined;
+    if (receiver === undefined) return this.missing(node, name, undefined);
     if (receiver === null) this.fail(node, `nil pointer evaluating interface {}.${name}`);
     if (receiver instanceof Date) receiver = GoTime.from(receiver);
     const hasArgs = args.length > 1 || final !== NO_FINAL;
@@ -344,13 +361,14 @@ export class Executor {
       }
       if (obj instanceof Map) {
         if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
+        if (!obj.has(name)) return this.missing(node, name, obj);
         const v = obj.get(name);
         if (typeof v === 'function') return this.evalCall(dot, v as TemplateFunc, obj, node, name, args, final, false);
         return v;
       }
       if (isMap) {
         if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
-        return undefined;
+        return this.missing(node, name, obj);
       }
     }
     // Go names the static type; for values out of maps and slices that is interface {}.

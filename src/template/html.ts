@@ -6,12 +6,14 @@
 //   - quoted and unquoted attribute values (unquoted ones also escape spaces, =, `);
 //   - URL attributes (href, src, ...): a value that starts the attribute and carries a scheme other
 //     than http, https or mailto becomes "#ZgotmplZ"; the URL is then normalised (percent-encoding
-//     what may not appear), or fully query-escaped after a `?`; then attribute-escaped;
+//     what may not appear), or fully query-escaped after a `?` or `#` in the template text; then
+//     attribute-escaped;
 //   - event-handler attributes (on*) and <script> bodies: the value as a quoted JS string;
 //   - style attributes and <style> bodies: only plain words, numbers and colours pass, else "ZgotmplZ";
 //   - tag and attribute-name positions: only an attribute-name-like value passes, else "ZgotmplZ";
 //   - HTML comments in the template text are dropped from the output, as html/template does.
-// safeHtml's value passes unescaped in text; safeUrl's skips the scheme filter. A missing value
+// safeHtml's value passes unescaped in text; safeUrl's skips the scheme filter. A pipeline ending
+// in the html or urlquery builtin is not escaped again. A missing value
 // prints as the empty string (html/template's rule), not "<no value>".
 // Not modelled: JS and CSS sub-contexts beyond "a value", srcset, templates that change context
 // inside a branch (we follow what was executed, Go would reject such a template at parse time).
@@ -65,7 +67,7 @@ function urlEncode(s: string, normalize: boolean): string {
   for (const b of new TextEncoder().encode(s)) {
     const c = String.fromCharCode(b);
     if (b < 0x80 && (normalize ? URL_KEEP_NORMALIZED : URL_KEEP_ESCAPED).test(c)) out += c;
-    else out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    else out += '%' + b.toString(16).padStart(2, '0');
   }
   return out;
 }
@@ -160,9 +162,14 @@ export function htmlOutput(): Output {
     if (out !== '') emit(out);
   };
 
-  const value = (v: unknown) => {
+  const value = (v: unknown, preEscaped: boolean) => {
     const st = state;
     if (st.s === 'comment') return;
+    if (preEscaped) {
+      // The pipeline ended in the html or urlquery builtin: html/template does not escape twice.
+      if (v !== undefined && v !== null) emit(formatValue(v));
+      return;
+    }
     if (v === undefined || v === null) {
       if (st.s === 'beforeValue') state = { s: 'attr', tag: st.tag, quote: '', kind: attrKind(st.name), started: true, query: false };
       return;
@@ -204,8 +211,8 @@ export function htmlOutput(): Output {
           const scheme = /^([^:/?#]*):/.exec(str);
           if (scheme !== null && !/^(https?|mailto)$/i.test(scheme[1])) str = '#ZgotmplZ';
         }
+        // As Go decides statically: only template text (not a value) moves the URL into its query.
         s = urlEncode(str, !st.query);
-        if (str.includes('?') || str.includes('#')) st.query = true;
         break;
       case 'js':
         s = jsValue(v);

@@ -5,6 +5,7 @@
 export type { TemplateFunc } from './exec.ts';
 export { TemplateError } from './errors.ts';
 export { createTemplateSet, type TemplateSet, type TemplateSetOptions } from './set.ts';
+export type { MissingKey } from './exec.ts';
 export { prometheusFuncs, Sample, type QueryResultSample, type PrometheusFuncOptions } from './prometheus.ts';
 export { alertmanagerFuncs } from './alertmanager.ts';
 export { SafeHTML, SafeURL } from './values.ts';

@@ -3,7 +3,7 @@
 
 import { isBuiltinName } from './builtins.ts';
 import { TemplateError, position } from './errors.ts';
-import { Executor, textOutput, type Defined, type TemplateFunc } from './exec.ts';
+import { Executor, textOutput, type Defined, type MissingKey, type TemplateFunc } from './exec.ts';
 import { htmlOutput } from './html.ts';
 import { ParseError, isEmptyTree, parseTemplate } from './parse.ts';
 
@@ -21,13 +21,15 @@ export interface TemplateSetOptions {
   funcs?: Record<string, TemplateFunc>;
   /** html/template's contextual escaping of action output. */
   html?: boolean;
+  /** What a missing map key gives (text/template's missingkey option); Alertmanager uses 'zero'. */
+  missingKey?: MissingKey;
 }
 
 export function createTemplateSet(opts: TemplateSetOptions = {}): TemplateSet {
-  return makeSet(new Map(), { ...(opts.funcs ?? {}) }, opts.html === true);
+  return makeSet(new Map(), { ...(opts.funcs ?? {}) }, opts.html === true, opts.missingKey ?? 'default');
 }
 
-function makeSet(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, html: boolean): TemplateSet {
+function makeSet(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, html: boolean, missingKey: MissingKey): TemplateSet {
   const isFunc = (name: string) => Object.hasOwn(funcs, name) || isBuiltinName(name);
 
   const parseInto = (into: Map<string, Defined>, name: string, text: string) => {
@@ -54,7 +56,7 @@ function makeSet(templates: Map<string, Defined>, funcs: Record<string, Template
     const def = all.get(name);
     if (def === undefined) throw new TemplateError(`template: no template "${name}" associated with template set`, name, 0, 0);
     const out = html ? htmlOutput() : textOutput();
-    return new Executor(all, funcs, out, name, def).run(data);
+    return new Executor(all, funcs, out, name, def, missingKey).run(data);
   };
 
   return {
@@ -63,9 +65,10 @@ function makeSet(templates: Map<string, Defined>, funcs: Record<string, Template
     execute: async (name, data) => run(templates, name, data),
     render: async (text, data, name = 'text') => {
       const local = new Map(templates);
+      local.delete(name);
       parseInto(local, name, text);
       return run(local, name, data);
     },
-    clone: () => makeSet(new Map(templates), funcs, html),
+    clone: () => makeSet(new Map(templates), funcs, html, missingKey),
   };
 }
