@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelError } from '../types.ts';
 import { channelsFrom, json, notification, resolvedNotification, selfSignedCert, startReceiver, type Receiver, type TestCert } from './test-helpers.ts';
@@ -118,6 +121,26 @@ describe('webhook channel', () => {
     const [basic] = channelsFrom({ webhook_configs: [{ url: rx.url }] }, { http_config: { basic_auth: { username: 'am', password: 'pw' } } });
     await basic.send(notification(), signal());
     expect(rx.requests[1].headers.authorization).toBe(`Basic ${Buffer.from('am:pw').toString('base64')}`);
+  });
+
+  it('reads the URL from url_file at each send', async () => {
+    rx = await startReceiver();
+    const dir = mkdtempSync(join(tmpdir(), 'strata-webhook-'));
+    try {
+      const file = join(dir, 'url');
+      writeFileSync(file, `${rx.url}/first\n`);
+      const [ch] = channelsFrom({ webhook_configs: [{ url_file: file }] });
+      await ch.send(notification(), signal());
+      writeFileSync(file, `${rx.url}/second\n`);
+      await ch.send(notification(), signal());
+      expect(rx.requests.map((r) => r.url)).toEqual(['/first', '/second']);
+      rmSync(file);
+      const err = await ch.send(notification(), signal()).then(() => null, (e: unknown) => e);
+      expect((err as ChannelError).retryable).toBe(false);
+      expect((err as ChannelError).message).toMatch(/cannot read url_file .*ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses unknown fields and a missing url when parsing', () => {
