@@ -31,7 +31,8 @@ async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}, 
     authMethods: ['PLAIN', 'LOGIN'],
     onAuth(auth, _session, cb) {
       authMethodsUsed.push(auth.method);
-      if (auth.username === 'alerts' && auth.password === 'hunter2') cb(null, { user: auth.username });
+      const ok = auth.method === 'CRAM-MD5' ? auth.validatePassword('hunter2') : auth.password === 'hunter2';
+      if (auth.username === 'alerts' && ok) cb(null, { user: auth.username });
       else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
     onData(stream, session, cb) {
@@ -129,6 +130,19 @@ describe('email channel', () => {
     await ch.send(notification(), signal());
     expect(smtp.authMethodsUsed).toEqual(['LOGIN']);
     expect(smtp.deliveries[0].mail.subject).toBe('lower-case header name');
+  });
+
+  it('uses CRAM-MD5 with auth_secret', async () => {
+    smtp = await startSMTP(cert, { authMethods: ['CRAM-MD5'] });
+    const [ch] = channelsFrom({
+      email_configs: [{
+        to: 'oncall@example.org', from: 'strata@example.org', smarthost: `127.0.0.1:${smtp.port}`,
+        auth_username: 'alerts', auth_secret: 'hunter2', tls_config: { ca_file: cert.certFile }, headers: { Subject: 's' }, ...plainBodies,
+      }],
+    });
+    await ch.send(notification(), signal());
+    expect(smtp.authMethodsUsed).toEqual(['CRAM-MD5']);
+    expect(smtp.deliveries[0].user).toBe('alerts');
   });
 
   it('fails without retry on wrong credentials, and on a certificate it cannot verify', async () => {
