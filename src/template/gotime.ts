@@ -140,18 +140,36 @@ function zoneOffsetMinutes(ms: number, zone: string): number {
   return Math.round((asUTC - Math.floor(ms / 1000) * 1000) / 60000);
 }
 
-function zoneAbbrev(ms: number, zone: string, offsetMin: number): string {
+function intlAbbrev(ms: number, zone: string): string | undefined {
   for (const locale of ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-NZ']) {
     const name = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' })
       .formatToParts(new Date(ms))
       .find((x) => x.type === 'timeZoneName')?.value;
     if (name !== undefined && /^[A-Z]{2,5}$/.test(name)) return name;
   }
-  // Go's fallback for zones without an abbreviation: "+01", "+0530".
-  const sign = offsetMin < 0 ? '-' : '+';
-  const a = Math.abs(offsetMin);
-  const h = String(Math.floor(a / 60)).padStart(2, '0');
-  return a % 60 === 0 ? sign + h : sign + h + String(a % 60).padStart(2, '0');
+  return undefined;
+}
+
+const abbrevCache = new Map<string, string>();
+
+function zoneAbbrev(ms: number, zone: string, offsetMin: number): string {
+  const key = `${zone} ${offsetMin}`;
+  const cached = abbrevCache.get(key);
+  if (cached !== undefined) return cached;
+  let name = intlAbbrev(ms, zone);
+  // Intl knows some names only for recent dates: borrow one from a recent date with the same offset.
+  for (const probe of [Date.UTC(2024, 0, 15), Date.UTC(2024, 6, 15)]) {
+    if (name === undefined && zoneOffsetMinutes(probe, zone) === offsetMin) name = intlAbbrev(probe, zone);
+  }
+  if (name === undefined) {
+    // Go's fallback for zones without an abbreviation: "+01", "+0530".
+    const sign = offsetMin < 0 ? '-' : '+';
+    const a = Math.abs(offsetMin);
+    const h = String(Math.floor(a / 60)).padStart(2, '0');
+    name = a % 60 === 0 ? sign + h : sign + h + String(a % 60).padStart(2, '0');
+  }
+  abbrevCache.set(key, name);
+  return name;
 }
 
 function fields(t: GoTime): Fields {
