@@ -57,6 +57,9 @@ describe('notifier', () => {
       receivers: [{ name: 'team' }],
       status: { state: 'active', silencedBy: [], inhibitedBy: [] },
     });
+    // A resolved alert waiting for its notification is not listed, nor is a group left empty.
+    notifier.receive([firing({ alertname: 'Full', severity: 'page' }, t0, clock.now())]);
+    expect(notifier.groups().map((g) => g.labels)).toEqual([{ alertname: 'Down' }]);
     await notifier.stop();
   });
 

@@ -72,6 +72,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   let config: NotifierConfig;
   let inhibitor: Inhibitor;
   let dispatcher: Dispatcher | undefined;
+  let generation: AbortController | undefined;
 
   const apply = (c: NotifierConfig) => {
     const channels = new Map<string, Channel[]>();
@@ -79,12 +80,17 @@ export function createNotifier(o: NotifierOptions): Notifier {
     for (const list of channels.values()) for (const ch of list) initIntegrationMetrics(metrics, ch.integration);
     const nextInhibitor = createInhibitor(c.inhibitRules);
     nextInhibitor.observe(store.list());
+    // Flushes of the previous routing are cut short, as Alertmanager cancels them on reload: the
+    // new groups flush their (already old) alerts at once, and the log keeps that from repeating
+    // what was delivered.
     dispatcher?.stop();
+    generation?.abort();
+    generation = new AbortController();
     config = c;
     inhibitor = nextInhibitor;
     const deps = {
       config: c, channels, inhibitor: nextInhibitor, silences, nflog, clock, metrics, logger,
-      waitMs: cluster?.waitMs ?? 0, externalURL: o.externalURL, signal: abort.signal, retry: o.retry, random: o.random,
+      waitMs: cluster?.waitMs ?? 0, externalURL: o.externalURL, signal: AbortSignal.any([abort.signal, generation.signal]), retry: o.retry, random: o.random,
     };
     dispatcher = createDispatcher(c.route, clock, (g, alerts, now) => flushGroup(deps, g, alerts, now), (e) => logger.error({ err: (e as Error).message }, 'notifier: flush failed'));
     dispatcher.process(store.list());
@@ -148,11 +154,14 @@ export function createNotifier(o: NotifierOptions): Notifier {
       // Alertmanager's order: groups by label set, then receiver; alerts as in notifications.
       const groups = dispatcher!.groups().sort((a, b) =>
         labelSetBefore(a.labels, b.labels) ? -1 : labelSetBefore(b.labels, a.labels) ? 1 : a.route.receiver < b.route.receiver ? -1 : a.route.receiver > b.route.receiver ? 1 : 0);
-      return groups.map((g) => ({
-        labels: g.labels,
-        receiver: { name: g.route.receiver },
-        alerts: [...g.alerts.values()].sort(compareAlerts).map((a) => gettableAlert(a, receiversOf(a.labels), statusOf(a.labels, now))),
-      }));
+      // Resolved alerts still waiting for their notification are not shown (as in Alertmanager).
+      const out: AlertGroupV2[] = [];
+      for (const g of groups) {
+        const alerts = [...g.alerts.values()].filter((a) => !isResolved(a, now)).sort(compareAlerts);
+        if (alerts.length === 0) continue;
+        out.push({ labels: g.labels, receiver: { name: g.route.receiver }, alerts: alerts.map((a) => gettableAlert(a, receiversOf(a.labels), statusOf(a.labels, now))) });
+      }
+      return out;
     },
     silences,
     gettableSilences() {
