@@ -9,6 +9,9 @@ Commands:
             disk and forward them to a Strata server by remote write.
   import    Backfill: write samples with timestamps from text files (Prometheus text or
             OpenMetrics, plain or gzip) into blocks of a data directory. Stop the server first.
+  test rules FILE...    Run rule unit tests in promtool's format; exit 1 if any fails.
+  check rules FILE...   Validate Prometheus rule files without running them.
+  check config FILE     Validate a config file, the rule files and notifier config it names.
 
 Flags of server:
   --config FILE        YAML config file (default: none, built-in defaults apply)
@@ -34,7 +37,10 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'server'; config?: string; dataDir?: string; listen?: string }
   | { kind: 'agent'; config?: string; listen?: string }
-  | ImportCommand;
+  | ImportCommand
+  | { kind: 'test-rules'; files: string[] }
+  | { kind: 'check-rules'; files: string[] }
+  | { kind: 'check-config'; file: string };
 
 export interface ImportCommand {
   kind: 'import';
@@ -65,6 +71,22 @@ const AGENT_FLAGS: Record<string, 'config' | 'listen'> = {
   '--listen': 'listen',
 };
 
+// `strata test rules FILE...`, `strata check rules FILE...`, `strata check config FILE`, as promtool.
+function parseToolArgs(verb: 'test' | 'check', rest: readonly string[]): Command {
+  const [what, ...files] = rest;
+  const bad = files.find((f) => f.startsWith('-'));
+  if (bad !== undefined) throw new UsageError(`unknown flag ${bad} for ${verb} ${what}`);
+  if (what === 'rules') {
+    if (files.length === 0) throw new UsageError(`${verb} rules needs at least one FILE`);
+    return { kind: verb === 'test' ? 'test-rules' : 'check-rules', files };
+  }
+  if (verb === 'check' && what === 'config') {
+    if (files.length !== 1) throw new UsageError('check config needs exactly one FILE');
+    return { kind: 'check-config', file: files[0] };
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(`${verb} ${what ?? ''}`.trim())} (use ${verb === 'test' ? 'test rules' : 'check rules or check config'})`);
+}
+
 export function parseArgs(argv: readonly string[]): Command {
   if (argv.length === 0) throw new UsageError('no command given');
   const [first, ...rest] = argv;
@@ -72,6 +94,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (first === '-v' || first === '--version' || first === 'version') return { kind: 'version' };
   if (first.startsWith('-')) throw new UsageError(`unknown flag ${first}`);
   if (first === 'import') return parseImportArgs(rest);
+  if (first === 'test' || first === 'check') return parseToolArgs(first, rest);
   if (first !== 'server' && first !== 'agent') throw new UsageError(`unknown command ${JSON.stringify(first)}`);
 
   const flags: Record<string, 'config' | 'dataDir' | 'listen'> = first === 'server' ? SERVER_FLAGS : AGENT_FLAGS;

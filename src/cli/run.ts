@@ -33,6 +33,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       return runImport(cmd);
     case 'agent':
       return runAgent(cmd);
+    case 'test-rules':
+      return (await import('./tools.ts')).testRules(cmd.files, (s) => process.stdout.write(s));
+    case 'check-rules':
+      return (await import('./tools.ts')).checkRules(cmd.files, (s) => process.stdout.write(s));
+    case 'check-config':
+      return (await import('./tools.ts')).checkConfig(cmd.file, (s) => process.stdout.write(s));
   }
 }
 

@@ -14,3 +14,5 @@ export { AlertSender } from './alertsender.ts';
 export type { AlertSenderStats } from './alertsender.ts';
 export { ruleTemplates } from './templates.ts';
 export type { RuleTemplateOptions } from './templates.ts';
+export { runRuleTestFile } from './unittest.ts';
+export type { RuleTestReport } from './unittest.ts';

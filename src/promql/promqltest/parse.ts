@@ -125,8 +125,8 @@ export function expandToken(tok: string, out: SeqValue[]): void {
     return;
   }
   const x = tok.lastIndexOf('x');
-  // A hex literal (0x1f) has its x right after a leading 0 and no digits-only suffix of a count.
-  if (x > 0 && /^\d+$/.test(tok.slice(x + 1)) && !/^[+-]?0x[0-9a-fA-F]+$/.test(tok)) {
+  // No hex literals here, as in Prometheus' series descriptions: `0x6` is 0 repeated, not 6.
+  if (x > 0 && /^\d+$/.test(tok.slice(x + 1))) {
     const times = Number(tok.slice(x + 1));
     const head = tok.slice(0, x);
     if (head === '_') {
