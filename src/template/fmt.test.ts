@@ -58,6 +58,10 @@ describe('sprintf verbs on other values', () => {
     expect(sprintf('%s', [null])).toBe('%!s(<nil>)');
     expect(sprintf('100%%', [])).toBe('100%');
   });
+  it('takes explicit argument indexes (outputs from Go)', () => {
+    expect(sprintf('%[2]d %[1]d|%[3]d|%[1]d %d|%[1]*d|%.[2]*[1]f', [1n, 2n])).toBe('2 1|%!d(BADINDEX)|1 2|2|%!f(int=01)');
+    expect(sprintf('%[2]s', ['a'])).toBe('%!s(BADINDEX)');
+  });
   it('prints slices and maps as Go does', () => {
     expect(formatValue([1, 'a', true, null])).toBe('[1 a true <nil>]');
     expect(formatValue({ b: 2, a: [1.5] })).toBe('map[a:[1.5] b:2]');

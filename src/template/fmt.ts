@@ -446,6 +446,7 @@ function formatString(s: string, verb: string, spec: Spec): string | undefined {
 export function sprintf(format: string, args: unknown[]): string {
   let out = '';
   let argi = 0;
+  let reordered = false;
   let i = 0;
   while (i < format.length) {
     const pct = format.indexOf('%', i);
@@ -479,6 +480,18 @@ export function sprintf(format: string, args: unknown[]): string {
       }
       i++;
     }
+    // An explicit argument index `[n]` may precede `*` and the verb.
+    const argIndex = () => {
+      const m = /^\[(\d+)\]/.exec(format.slice(i));
+      if (m === null) return;
+      i += m[0].length;
+      const n = Number(m[1]);
+      reordered = true;
+      if (n < 1 || n > args.length) badIndex = true;
+      else argi = n - 1;
+    };
+    let badIndex = false;
+    argIndex();
     // Width: digits or `*` from the arguments.
     if (format[i] === '*') {
       i++;
@@ -500,6 +513,7 @@ export function sprintf(format: string, args: unknown[]): string {
     }
     if (format[i] === '.') {
       i++;
+      argIndex();
       if (format[i] === '*') {
         i++;
         const p = argi < args.length ? intArg(args[argi++]) : undefined;
@@ -511,6 +525,7 @@ export function sprintf(format: string, args: unknown[]): string {
         if (m !== null) i += m[0].length;
       }
     }
+    argIndex();
     if (i >= format.length) {
       out += '%!(NOVERB)';
       break;
@@ -521,6 +536,10 @@ export function sprintf(format: string, args: unknown[]): string {
       out += '%';
       continue;
     }
+    if (badIndex) {
+      out += `%!${verb}(BADINDEX)`;
+      continue;
+    }
     if (argi >= args.length) {
       out += `%!${verb}(MISSING)`;
       continue;
@@ -528,7 +547,7 @@ export function sprintf(format: string, args: unknown[]): string {
     const arg = args[argi++];
     out += /[a-zA-Z]/.test(verb) ? formatArg(arg, verb, spec) : badVerb(arg, verb, spec);
   }
-  if (argi < args.length) {
+  if (!reordered && argi < args.length) {
     out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a)}`)).join(', ') + ')';
   }
   return out;

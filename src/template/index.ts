@@ -1,11 +1,30 @@
 // Go's template language (text/template, and html/template's escaping in HTML mode) for alerting:
 // Prometheus annotation/label templates and Alertmanager notification templates.
-// Value mapping between JavaScript and Go: see values.ts.
+//
+// How JavaScript values stand for Go values is in values.ts: plain objects and Maps are maps,
+// class instances are structs (a String() method makes a Stringer), function-valued properties
+// are methods (called with the command's arguments), JS numbers are float64, bigints are ints,
+// Dates are time.Time. Unsupported syntax is a TemplateError from parse(), never output.
+//
+// Where we knowingly differ from Go:
+//   - Parse errors carry line and column ("template: NAME:2:10: ..."); Go prints only the line.
+//   - eq/ne/lt/le/gt/ge compare an int with a float by value ({{ if gt $value 0 }}), and a missing
+//     value or nil with anything (false); Go fails with "incompatible types for comparison".
+//   - `index` on a map without the key gives "" when the map's values are all strings (Go's zero
+//     value for map[string]string, as Prometheus' $labels is) and <no value> otherwise; Go decides
+//     by the map's declared type, which JavaScript does not have. missingKey 'zero' (the option
+//     both Prometheus' rule templates and Alertmanager execute with) follows the same rule for `.key`.
+//   - RE2 regexps are translated to JavaScript (src/model/re2.ts): `(?s)` inside a pattern is
+//     ignored, so `.` never matches a newline in template regexps.
+//   - Time-zone abbreviations come from Intl; a zone Intl has no English name for (Asia/Tokyo's
+//     JST) prints Go's numeric fallback ("+09") instead.
+//   - HTML mode tracks the context at run time over the produced output (see html.ts) instead of
+//     Go's static rewriting; JS and CSS contexts are reduced to "a value".
+//   - printf: the `#` flag of %v (Go syntax) and of floats is not supported.
 
-export type { TemplateFunc } from './exec.ts';
+export type { TemplateFunc, MissingKey } from './exec.ts';
 export { TemplateError } from './errors.ts';
 export { createTemplateSet, type TemplateSet, type TemplateSetOptions } from './set.ts';
-export type { MissingKey } from './exec.ts';
 export { prometheusFuncs, Sample, type QueryResultSample, type PrometheusFuncOptions } from './prometheus.ts';
 export { alertmanagerFuncs } from './alertmanager.ts';
 export { SafeHTML, SafeURL } from './values.ts';

@@ -29,19 +29,28 @@ export function createTemplateSet(opts: TemplateSetOptions = {}): TemplateSet {
   return makeSet(new Map(), { ...(opts.funcs ?? {}) }, opts.html === true, opts.missingKey ?? 'default');
 }
 
+// render() is called per alert with the same annotation texts: parsed trees (never mutated) are
+// kept per set, up to a bound, so each text is parsed once.
+const RENDER_CACHE_SIZE = 1000;
+
 function makeSet(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, html: boolean, missingKey: MissingKey): TemplateSet {
   const isFunc = (name: string) => Object.hasOwn(funcs, name) || isBuiltinName(name);
+  const renderCache = new Map<string, ReturnType<typeof parseTemplate>>();
 
-  const parseInto = (into: Map<string, Defined>, name: string, text: string) => {
-    let result;
+  const parseInto = (into: Map<string, Defined>, name: string, text: string, cache = false) => {
+    let result = cache ? renderCache.get(`${name}\0${text}`) : undefined;
     try {
-      result = parseTemplate(name, text, isFunc);
+      result ??= parseTemplate(name, text, isFunc);
     } catch (e) {
       if (e instanceof ParseError) {
         const { line, column } = position(text, e.pos);
         throw new TemplateError(`template: ${name}:${line}:${column}: ${e.message}`, name, line, column);
       }
       throw e;
+    }
+    if (cache) {
+      if (renderCache.size >= RENDER_CACHE_SIZE) renderCache.clear();
+      renderCache.set(`${name}\0${text}`, result);
     }
     // As Go does, a definition that is only whitespace does not replace an existing one.
     const add = (treeName: string, def: Defined) => {
@@ -66,7 +75,7 @@ function makeSet(templates: Map<string, Defined>, funcs: Record<string, Template
     render: async (text, data, name = 'text') => {
       const local = new Map(templates);
       local.delete(name);
-      parseInto(local, name, text);
+      parseInto(local, name, text, true);
       return run(local, name, data);
     },
     clone: () => makeSet(new Map(templates), funcs, html, missingKey),
