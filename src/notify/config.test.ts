@@ -107,6 +107,8 @@ receivers: [{name: r}]
     expect(errors("route: {receiver: r, routes: [{matchers: ['a=\"b']}]}\nreceivers: [{name: r}]")[0]).toMatch(/unescaped double quote/);
     expect(errors("route: {receiver: r, routes: [{matchers: ['a=~\"(\"']}]}\nreceivers: [{name: r}]")[0]).toMatch(/invalid regular expression/);
     expect(errors('route: {receiver: r}\nreceivers: [{name: r}]\ninhibit_rules: [{equal: ["a-b"]}]')[0]).toMatch(/inhibit_rules\[0\]\.equal: invalid label name/);
+    // A channel setting that may come from global but comes from nowhere, reported at the channel.
+    expect(errors('route: {receiver: r}\nreceivers:\n  - name: r\n    email_configs: [{to: a@example.com}]\n')[0]).toMatch(/^am.yml:4:21: receivers\[0\]\.email_configs\[0\]: no from address set and no global smtp_from/);
   });
 
   it('reads inhibit rules in both syntaxes and time intervals', () => {

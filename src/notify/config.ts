@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { ConfigError, parseDuration, validateYaml } from '../config/index.ts';
 import { globalChannelFields, receiverChannelFields, type GlobalChannelSettings, type ReceiverChannelSettings } from './channels/config.ts';
 import { bool, describe, duration, list, section, str } from './channels/fields.ts';
+import { checkReceiverChannels } from './channels/receiver.ts';
 import { parseMatchers, type Matcher } from './matchers.ts';
 import { buildRoute, type RawRoute, type Route } from './route.ts';
 import { parseTimeInterval, type TimeInterval } from './timeinterval.ts';
@@ -170,9 +171,12 @@ const fileSchema = z.strictObject({
   mute_time_intervals: namedTimeIntervals,
 }).superRefine((f, ctx) => {
   const receivers = new Set<string>();
+  const { resolve_timeout: _, ...channelGlobals } = f.global;
   f.receivers.forEach((r, i) => {
     if (receivers.has(r.name)) ctx.addIssue({ code: 'custom', path: ['receivers', i, 'name'], message: `notification config name ${JSON.stringify(r.name)} is not unique` });
     receivers.add(r.name);
+    // What a channel lacks once the global fallbacks are known (e.g. no smarthost anywhere).
+    for (const p of checkReceiverChannels(r, channelGlobals)) ctx.addIssue({ code: 'custom', path: ['receivers', i, ...p.path], message: p.message });
   });
   const intervals = new Set<string>();
   for (const key of ['time_intervals', 'mute_time_intervals'] as const) {
