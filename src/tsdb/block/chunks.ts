@@ -226,7 +226,8 @@ export class ChunkReader {
     if (r.pos + len > page.length) {
       throw new CorruptBlockError(file, `chunk at page ${pageOffset} + ${offsetInPage} runs past end of page`);
     }
-    return { kind, data: page.subarray(r.pos, r.pos + len) };
+    // A plain Uint8Array view: a Buffer's subarray costs a Buffer object per chunk read.
+    return { kind, data: new Uint8Array(page.buffer, page.byteOffset + r.pos, len) };
   }
 
   private page(fileNo: number, pageOffset: number): Buffer {

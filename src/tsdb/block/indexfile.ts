@@ -219,13 +219,20 @@ function buildPostings(c: IndexContent): { keys: number[]; start: Uint32Array; i
   return { keys, start, ids };
 }
 
-/** Decoded chunk metas of one series (plain arrays: a series has few chunks, and small plain
- * arrays are cheaper to allocate than typed arrays). */
+/**
+ * Decoded chunk metas of one series: entries [0, n) of the arrays, which may be longer (a select
+ * reuses one set for every series it reads).
+ */
 export interface ChunkMetas {
-  minT: number[];
-  maxT: number[];
-  samples: number[];
-  ref: number[];
+  n: number;
+  minT: Float64Array;
+  maxT: Float64Array;
+  samples: Float64Array;
+  ref: Float64Array;
+}
+
+export function newChunkMetas(capacity = 8): ChunkMetas {
+  return { n: 0, minT: new Float64Array(capacity), maxT: new Float64Array(capacity), samples: new Float64Array(capacity), ref: new Float64Array(capacity) };
 }
 
 interface NameEntry {
@@ -438,13 +445,21 @@ export class IndexReader {
     return this.readLabels(this.seriesReader(id));
   }
 
-  /** Labels and chunk metas of one series. */
-  series(id: number): { labels: string[]; chunks: ChunkMetas } {
+  /**
+   * Labels and chunk metas of one series. The metas go into `into` when given (a select reads
+   * thousands of series and needs each one's metas only for a moment), else into new arrays.
+   */
+  series(id: number, into?: ChunkMetas): { labels: string[]; chunks: ChunkMetas } {
     const r = this.seriesReader(id);
     const labels = this.readLabels(r);
     const n = r.uvarint();
     if (n * 4 > r.remaining()) r.fail(`chunk count ${n} larger than the section`);
-    const chunks: ChunkMetas = { minT: [], maxT: [], samples: [], ref: [] };
+    let chunks = into ?? newChunkMetas(n);
+    if (chunks.minT.length < n) {
+      const grown = newChunkMetas(Math.max(n, chunks.minT.length * 2));
+      if (into !== undefined) Object.assign(into, grown);
+      else chunks = grown;
+    }
     let maxT = 0;
     let ref = 0;
     for (let j = 0; j < n; j++) {
@@ -452,11 +467,13 @@ export class IndexReader {
       maxT = minT + r.uvarint();
       const samples = r.uvarint();
       ref = j === 0 ? r.uvarint() : ref + r.uvarint();
-      chunks.minT.push(minT);
-      chunks.maxT.push(maxT);
-      chunks.samples.push(samples);
-      chunks.ref.push(ref);
+      chunks.minT[j] = minT;
+      chunks.maxT[j] = maxT;
+      chunks.samples[j] = samples;
+      chunks.ref[j] = ref;
     }
+    chunks.n = n;
     return { labels, chunks };
   }
+
 }

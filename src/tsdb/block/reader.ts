@@ -8,7 +8,7 @@ import { chunkSampleCount, decodeChunk, decodeChunkRange, type DecodedSamples } 
 import type { SeriesData } from '../types.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
 import { CorruptBlockError } from './errors.ts';
-import { IndexReader, type ChunkMetas } from './indexfile.ts';
+import { IndexReader, newChunkMetas, type ChunkMetas } from './indexfile.ts';
 import { CHUNKS_DIR, INDEX_FILE, META_FILE, readMeta, type BlockMeta } from './meta.ts';
 import { intersectPostings, postingsForMatchers } from '../index/index.ts';
 
@@ -48,6 +48,8 @@ class BlockReader implements Block {
   private readonly chunks: ChunkReader;
   private readonly bytes: number;
   private closed = false;
+  // Chunk metas of the series being read, reused from series to series (reads are synchronous).
+  private readonly metas = newChunkMetas();
 
   constructor(dir: string, opts: OpenBlockOptions) {
     this.dir = dir;
@@ -84,7 +86,7 @@ class BlockReader implements Block {
     if (maxt < mint || maxt < this.meta.minTime || mint >= this.meta.maxTime) return out;
     const ids = postingsForMatchers(this.index, matchers);
     for (let i = 0; i < ids.length; i++) {
-      const s = this.index.series(ids[i]);
+      const s = this.index.series(ids[i], this.metas);
       const data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
       if (data) out.push(data);
     }
@@ -103,7 +105,7 @@ class BlockReader implements Block {
         out.push(this.index.seriesLabels(ids[i]));
         continue;
       }
-      const s = this.index.series(ids[i]);
+      const s = this.index.series(ids[i], this.metas);
       if (this.hasSampleInRange(s.chunks, mint, maxt)) out.push(s.labels);
     }
     return out;
@@ -164,54 +166,50 @@ class BlockReader implements Block {
     this.chunks.close();
   }
 
-  /** The chunk's samples, or (with a range) only those in [mint, maxt]. */
-  private decode(ref: number, expectSamples: number, range?: { mint: number; maxt: number }): DecodedSamples {
+  /** The chunk's samples, or (`whole` false) only those in [mint, maxt]. */
+  private decode(ref: number, expectSamples: number, whole: boolean, mint: number, maxt: number): DecodedSamples {
     const c = this.chunks.chunk(ref);
-    const where = (): string => {
-      const u = unpackChunkRef(ref);
-      return path.join(this.dir, CHUNKS_DIR, chunkFileName(u.fileNo));
-    };
-    if (c.kind !== ChunkKind.SAMPLES) {
-      const u = unpackChunkRef(ref);
-      throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} has unsupported kind ${c.kind}`);
-    }
+    if (c.kind !== ChunkKind.SAMPLES) this.corruptChunk(ref, `has unsupported kind ${c.kind}`);
     let d: DecodedSamples;
     let count: number;
     try {
       count = chunkSampleCount(c.data);
-      d = range === undefined ? decodeChunk(c.data) : decodeChunkRange(c.data, range.mint, range.maxt);
+      d = whole ? decodeChunk(c.data) : decodeChunkRange(c.data, mint, maxt);
     } catch (e) {
-      const u = unpackChunkRef(ref);
-      throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} does not decode: ${(e as Error).message}`);
+      return this.corruptChunk(ref, `does not decode: ${(e as Error).message}`);
     }
-    if (count !== expectSamples) {
-      const u = unpackChunkRef(ref);
-      throw new CorruptBlockError(where(), `chunk at page ${u.pageOffset} + ${u.offsetInPage} has ${count} samples, index says ${expectSamples}`);
-    }
+    if (count !== expectSamples) this.corruptChunk(ref, `has ${count} samples, index says ${expectSamples}`);
     return d;
   }
 
+  private corruptChunk(ref: number, problem: string): never {
+    const u = unpackChunkRef(ref);
+    throw new CorruptBlockError(path.join(this.dir, CHUNKS_DIR, chunkFileName(u.fileNo)), `chunk at page ${u.pageOffset} + ${u.offsetInPage} ${problem}`);
+  }
+
   private samplesInRange(labels: Labels, c: ChunkMetas, mint: number, maxt: number): SeriesData | null {
-    const parts: DecodedSamples[] = [];
+    let first: DecodedSamples | null = null;
+    let more: DecodedSamples[] | null = null;
     let total = 0;
-    for (let j = 0; j < c.ref.length; j++) {
+    for (let j = 0; j < c.n; j++) {
       if (c.maxT[j] < mint || c.minT[j] > maxt) continue;
       // A chunk partly in range (the long chunks of compacted blocks above all) is decoded only
       // as far as the range needs.
-      const inside = c.minT[j] >= mint && c.maxT[j] <= maxt;
-      const d = this.decode(c.ref[j], c.samples[j], inside ? undefined : { mint, maxt });
+      const whole = c.minT[j] >= mint && c.maxT[j] <= maxt;
+      const d = this.decode(c.ref[j], c.samples[j], whole, mint, maxt);
       if (d.timestamps.length === 0) continue;
-      parts.push(d);
+      if (first === null) first = d;
+      else (more ??= [first]).push(d);
       total += d.timestamps.length;
     }
-    if (total === 0) return null;
+    if (first === null) return null;
     // One chunk: its freshly decoded arrays, nothing to copy. (The querier concatenates a series'
     // parts from several blocks anyway; copying here as well would do it twice.)
-    if (parts.length === 1) return { labels, timestamps: parts[0].timestamps, values: parts[0].values };
+    if (more === null) return { labels, timestamps: first.timestamps, values: first.values };
     const timestamps = new Float64Array(total);
     const values = new Float64Array(total);
     let off = 0;
-    for (const p of parts) {
+    for (const p of more) {
       timestamps.set(p.timestamps, off);
       values.set(p.values, off);
       off += p.timestamps.length;
@@ -220,16 +218,17 @@ class BlockReader implements Block {
   }
 
   private hasSampleInRange(c: ChunkMetas, mint: number, maxt: number): boolean {
-    for (let j = 0; j < c.ref.length; j++) {
+    for (let j = 0; j < c.n; j++) {
       if (c.maxT[j] < mint || c.minT[j] > maxt) continue;
       // A chunk's first or last sample in range decides without decoding.
       if (c.minT[j] >= mint || c.maxT[j] <= maxt) return true;
-      const ts = this.decode(c.ref[j], c.samples[j]).timestamps;
+      const ts = this.decode(c.ref[j], c.samples[j], true, mint, maxt).timestamps;
       const a = lowerBound(ts, mint);
       if (a < ts.length && ts[a] <= maxt) return true;
     }
     return false;
   }
+
 }
 
 /** First index i with ts[i] >= t. */
