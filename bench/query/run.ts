@@ -4,7 +4,7 @@
 // query runs. Targets are loaded one at a time, then all keep running and the query runs are
 // interleaved across them, so a drift in the (shared) machine's load affects all alike.
 //
-//   node_modules/.bin/node bench/query/run.ts [--hosts 20] [--hours 24] [--interval 60] [--runs 7]
+//   node_modules/.bin/node bench/query/run.ts [--hosts 20] [--hours 24] [--interval 60] [--runs 7] [--warmups 3]
 //
 // The data ends "now" and is sent oldest first, so every target accepts all of it. Each target is
 // flushed/snapshotted after ingest, so queries read its persistent form as well as its head.
@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { labelsFromRecord, type Labels } from '../../src/model/index.ts';
 import { createNodeExporterGen } from '../gen/nodeexporter.ts';
-import { treeCpuSeconds, treeRssBytes } from '../lib/proc.ts';
+import { parseVmRssBytes, processTree, treeCpuSeconds, treeRssBytes } from '../lib/proc.ts';
 import { httpRequest } from '../lib/process.ts';
 import { writeRequestLog, type RoundGenerator } from '../lib/requestlog.ts';
 import { sendRequestLog } from '../lib/sender.ts';
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     hours: { type: 'string', default: '24' },
     interval: { type: 'string', default: '60' },
     runs: { type: 'string', default: '7' },
+    warmups: { type: 'string', default: '3' },
     targets: { type: 'string', default: 'prometheus,victoriametrics,strata' },
     seed: { type: 'string', default: '1' },
     'out-dir': { type: 'string', default: path.join(REPO_ROOT, 'bench/results') },
@@ -37,6 +38,7 @@ const hosts = Number(args.hosts);
 const hours = Number(args.hours);
 const intervalMs = Number(args.interval) * 1000;
 const runs = Number(args.runs);
+const warmups = Number(args.warmups);
 const targets = args.targets!.split(',').map((s) => {
   if (!isTargetName(s)) throw new Error(`unknown target ${s}`);
   return s;
@@ -182,8 +184,8 @@ async function settle(loaded: Loaded[]): Promise<void> {
 }
 
 /**
- * Runs every query on every loaded target, interleaved: for each query, one warm-up per target, then
- * `runs` rounds of one run per target. The machine is shared, so its load drifts over minutes;
+ * Runs every query on every loaded target, interleaved: for each query, `warmups` rounds of one run
+ * per target, then `runs` rounds of one run per target. The machine is shared, so its load drifts over minutes;
  * interleaving makes every target see the same conditions, which keeps the ratios honest.
  */
 async function runQueries(loaded: Loaded[], endMs: number): Promise<Record<string, QueryResultRow[]>> {
@@ -193,10 +195,25 @@ async function runQueries(loaded: Loaded[], endMs: number): Promise<Record<strin
     const series = new Map<string, number>();
     const errors = new Map<string, string>();
     const peak = new Map<string, number>(loaded.map((l) => [l.name, 0]));
+    // The sampler runs in this process, between the requests' events: it must stay cheap, or it
+    // delays the handling of responses. Each server's process tree is listed once per query (a
+    // scan of all of /proc, ms on a busy machine), then only its processes' status files are read.
+    const trees = new Map(loaded.map((l) => [l.name, processTree(l.t.server.pid)]));
+    const rssBytes = (pids: number[]) => {
+      let bytes = 0;
+      for (const pid of pids) {
+        try {
+          bytes += parseVmRssBytes(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        } catch {
+          // exited
+        }
+      }
+      return bytes;
+    };
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        for (const l of loaded) peak.set(l.name, Math.max(peak.get(l.name)!, treeRssBytes(l.t.server.pid)));
+        for (const l of loaded) peak.set(l.name, Math.max(peak.get(l.name)!, rssBytes(trees.get(l.name)!)));
         await sleep(10);
       }
     })();
@@ -210,7 +227,9 @@ async function runQueries(loaded: Loaded[], endMs: number): Promise<Record<strin
         errors.set(l.name, (e as Error).message);
       }
     };
-    for (const l of loaded) await once(l, false); // warm-up (page cache, lazy loading)
+    // Warm-up rounds (page cache, lazy loading, and for Strata V8 compiling the query's code
+    // paths, which takes a few runs: a long-running server has them compiled).
+    for (let i = 0; i < warmups; i++) for (const l of loaded) await once(l, false);
     for (let i = 0; i < runs; i++) for (const l of loaded) await once(l, true);
     sampling = false;
     await sampler;
@@ -278,7 +297,7 @@ async function main(): Promise<void> {
       `## Query benchmark: ${hosts} hosts, ${hours} h at ${intervalMs / 1000} s`,
       '',
       `${summary.series} series, ${summary.samples} samples (node_exporter-shaped hosts plus one 10-bucket histogram each, seed ${args.seed}); `
-        + `median of ${runs} runs after one warm-up, client-side wall time; all targets run at once after ingest, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
+        + `median of ${runs} runs after ${warmups} warm-up runs, client-side wall time; all targets run at once after ingest, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
         + `interleaved (one run per target in turn), so they share the machine's load alike; peak RSS sampled every 10 ms while the query ran `
         + `(idle after ingest: ${names.map((n) => `${n} ${results[n].baseRssMiB.toFixed(0)} MiB`).join(', ')}). `
         + `Versions: ${names.map((n) => `${n} ${results[n].version}`).join(', ')}. Machine: ${os.cpus().length} cores, shared. `
