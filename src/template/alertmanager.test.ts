@@ -5,7 +5,8 @@
 // (Alertmanager 0.25, Debian) over amtool's built-in example data, rebuilt here.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,6 +47,7 @@ class KV extends Map<string, string> {
 }
 
 class Alert {
+  [field: string]: unknown;
   Status: string;
   Labels: KV;
   Annotations: KV;
@@ -151,9 +153,69 @@ describe('side by side with amtool', () => {
     try {
       writeFileSync(join(dir, 'x.tmpl'), `{{ define "x" }}${SHARED}{{ end }}`);
       const { stdout } = await promisify(execFile)(AMTOOL, ['template', 'render', `--template.glob=${join(dir, 'x.tmpl')}`, '--template.text={{ template "x" . }}']);
-      expect(stdout.replace(/\n$/, '')).toBe(await render(SHARED));
+      expect(stdout).toBe(await render(SHARED));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Alertmanager's own templates, as the Debian package installs them.
+const AM_TEMPLATES = '/usr/share/prometheus/alertmanager';
+const haveTemplates = existsSync(join(AM_TEMPLATES, 'default.tmpl')) && existsSync(join(AM_TEMPLATES, 'email.tmpl'));
+
+function loadAlertmanagerTemplates(html: boolean) {
+  const set = createTemplateSet({ funcs: alertmanagerFuncs, html, missingKey: 'zero' });
+  for (const file of ['default.tmpl', 'email.tmpl']) set.parse(file, readFileSync(join(AM_TEMPLATES, file), 'utf8'));
+  return set;
+}
+
+describe("Alertmanager's own templates", () => {
+  it.skipIf(!haveTemplates)("renders the HTML e-mail byte for byte as Go's html/template does", async () => {
+    const alert = (status: string, labels: Record<string, string>, annotations: Record<string, string>, url: string, fp: string) => {
+      const a = new Alert(status, labels, annotations, fp);
+      a.GeneratorURL = url;
+      return a;
+    };
+    // Values that exercise the escaper: markup, quotes, ampersands, a javascript: URL, a query.
+    const data = {
+      Receiver: 'team-x<ops>',
+      Status: 'firing',
+      Alerts: Alerts.from([
+        alert('firing', { alertname: 'HighLatency', job: 'api', instance: 'a:80', path: '/q?x=1&y=<2>' }, { summary: 'p99 > 1s & rising', runbook: 'https://wiki/x?a="b"' }, 'http://prom:9090/graph?g0.expr=rate(x%5B5m%5D)+%3E+1&g0.tab=1', 'f1'),
+        alert('resolved', { alertname: 'HighLatency', job: 'api', instance: 'b:80' }, {}, 'javascript:alert(1)', 'f2'),
+        alert('firing', { alertname: 'HighLatency', job: 'api', instance: "c'80" }, { summary: "it's <b>bold</b>" }, 'http://prom/graph?g0.expr=up', 'f3'),
+      ]) as Alerts,
+      GroupLabels: new KV([['alertname', 'HighLatency']]),
+      CommonLabels: new KV([['alertname', 'HighLatency'], ['job', 'api']]),
+      CommonAnnotations: new KV(),
+      ExternalURL: 'http://am.example:9093/am?x=1&y=2',
+    };
+    const set = loadAlertmanagerTemplates(true);
+    const digest = async (name: string) => createHash('sha256').update(await set.execute(name, data)).digest('hex');
+    // SHA-256 of Go 1.26 html/template's output for the same files and data (types shaped as
+    // Alertmanager's, missingkey=zero); the digest keeps Alertmanager's markup out of our tree.
+    expect(await digest('email.default.html')).toBe('26d9443b050e8e38008049d08dc1880f3bf5da5dcb1cec68c08404fb793fe009');
+    expect(await set.execute('email.default.subject', data)).toBe('[FIRING:2] HighLatency (api)');
+  });
+
+  it.skipIf(!haveTemplates || !existsSync(AMTOOL))('renders every text template as amtool does', async () => {
+    const text = loadAlertmanagerTemplates(false);
+    const source = ['default.tmpl', 'email.tmpl'].map((f) => readFileSync(join(AM_TEMPLATES, f), 'utf8')).join('\n');
+    const names = [...source.matchAll(/\{\{-? *define "([^"]+)"/g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(30);
+    const glob = join(AM_TEMPLATES, '*.tmpl');
+    // Some definitions expect other data (a list of alerts) and fail in both: compare failures too.
+    const ours = await Promise.all(names.map((n) => text.execute(n, exampleData()).catch(() => '<error>')));
+    const theirs = await Promise.all(
+      names.map((n) =>
+        promisify(execFile)(AMTOOL, ['template', 'render', `--template.glob=${glob}`, `--template.text={{ template "${n}" . }}`]).then(
+          (r) => r.stdout,
+          () => '<error>',
+        ),
+      ),
+    );
+    expect(theirs.filter((t) => t !== '<error>').length).toBeGreaterThan(30);
+    expect(ours.map((o, i) => `${names[i]}: ${o}`)).toEqual(theirs.map((t, i) => `${names[i]}: ${t}`));
   });
 });
