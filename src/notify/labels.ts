@@ -3,30 +3,56 @@
 // Alertmanager byte for byte: group keys end up in webhook payloads and PagerDuty dedup keys.
 import type { Alert, LabelSet } from './types.ts';
 
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = 0xffffffffffffffffn;
 const SEPARATOR = 0xff;
 const utf8 = new TextEncoder();
+const cache = new WeakMap<LabelSet, string>();
 
 /**
  * The label set's fingerprint as 16 hex digits, as Prometheus' model.LabelSet.Fingerprint: FNV-1a
  * 64 over the label names in sorted order, each name and value followed by the byte 0xff.
+ * Computed in two 32-bit halves rather than with BigInt, and cached per label object: every
+ * evaluation of a rule re-sends all its firing alerts.
  */
 export function fingerprint(ls: LabelSet): string {
-  let h = FNV_OFFSET;
+  const hit = cache.get(ls);
+  if (hit !== undefined) return hit;
+  // 0xcbf29ce484222325, the FNV-1a 64 offset basis.
+  hi = 0xcbf29ce4;
+  lo = 0x84222325;
   for (const name of Object.keys(ls).sort(byCodeUnit)) {
-    h = addBytes(h, utf8.encode(name));
-    h = ((h ^ BigInt(SEPARATOR)) * FNV_PRIME) & MASK64;
-    h = addBytes(h, utf8.encode(ls[name]));
-    h = ((h ^ BigInt(SEPARATOR)) * FNV_PRIME) & MASK64;
+    addString(name);
+    addByte(SEPARATOR);
+    addString(ls[name]);
+    addByte(SEPARATOR);
   }
-  return h.toString(16).padStart(16, '0');
+  const fp = hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  cache.set(ls, fp);
+  return fp;
 }
 
-function addBytes(h: bigint, bytes: Uint8Array): bigint {
-  for (const b of bytes) h = ((h ^ BigInt(b)) * FNV_PRIME) & MASK64;
-  return h;
+// The hash state while fingerprint() runs (module-level: no allocation per byte or call).
+let hi = 0;
+let lo = 0;
+
+// h = (h ^ b) * 0x100000001b3 mod 2^64, with the prime split as 2^40 + 0x1b3: the low word times
+// 0x1b3 carries into the high word, and the 2^40 term moves the low word 8 bits into the high word.
+function addByte(b: number): void {
+  const x = (lo ^ b) >>> 0;
+  const product = x * 0x1b3;
+  lo = product >>> 0;
+  hi = (hi * 0x1b3 + Math.floor(product / 0x100000000) + (x & 0xffffff) * 0x100) >>> 0;
+}
+
+// UTF-8 bytes of the string; ASCII (nearly all label text) without encoding.
+function addString(s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) {
+      const bytes = utf8.encode(s.slice(i));
+      for (let j = 0; j < bytes.length; j++) addByte(bytes[j]);
+      return;
+    }
+    addByte(s.charCodeAt(i));
+  }
 }
 
 // Go sorts strings by bytes; for the label names Alertmanager accepts (ASCII) that is code-unit order.
