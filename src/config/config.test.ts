@@ -173,6 +173,11 @@ describe('rules and alerting sections', () => {
     expect(config.server.externalUrl).toBe('http://strata.example:9190');
   });
 
+  it('reads global.rule_query_offset (Prometheus 2.53+), 0 by default', () => {
+    expect(parseConfig('global: { rule_query_offset: 30s }\n', 'p.yml').config.global.ruleQueryOffsetMs).toBe(30_000);
+    expect(parseConfig('', 'p.yml').config.global.ruleQueryOffsetMs).toBe(0);
+  });
+
   it('refuses Alertmanager API v1 with the position', () => {
     expect(() => parseConfig('alerting:\n  alertmanagers:\n    - api_version: v1\n', 'p.yml')).toThrow(/^p\.yml:3:20: alerting\.alertmanagers\[0\]\.api_version: only api_version v2 is supported/);
   });

@@ -17,7 +17,7 @@ function problems(text: string): string[] {
 describe('global and scrape_configs', () => {
   it('has Prometheus defaults', () => {
     const d = defaultConfig();
-    expect(d.global).toEqual({ scrapeIntervalMs: 60_000, scrapeTimeoutMs: 10_000, evaluationIntervalMs: 60_000, externalLabels: {} });
+    expect(d.global).toEqual({ scrapeIntervalMs: 60_000, scrapeTimeoutMs: 10_000, evaluationIntervalMs: 60_000, ruleQueryOffsetMs: 0, externalLabels: {} });
     expect(d.scrapeConfigs).toEqual([]);
   });
 
@@ -66,7 +66,7 @@ describe('global and scrape_configs', () => {
       '    scrape_interval: 2s',
       '    authorization: { credentials: secret }',
     ].join('\n'), 'prometheus.yml');
-    expect(config.global).toEqual({ scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, evaluationIntervalMs: 30_000, externalLabels: { region: 'eu' } });
+    expect(config.global).toEqual({ scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, evaluationIntervalMs: 30_000, ruleQueryOffsetMs: 0, externalLabels: { region: 'eu' } });
     const [node, bb, fast] = config.scrapeConfigs;
     expect(node).toMatchObject({
       jobName: 'node', scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, metricsPath: '/metrics', scheme: 'http',

@@ -11,6 +11,8 @@ export interface GlobalConfig {
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
   evaluationIntervalMs: number;
+  /** How far in the past rule groups evaluate unless a group sets query_offset (Prometheus 2.53+). */
+  ruleQueryOffsetMs: number;
   /** Added to series and alerts leaving this server (remote write, federation, alerts). */
   externalLabels: Record<string, string>;
 }
@@ -139,6 +141,7 @@ export const DEFAULT_GLOBAL: Readonly<GlobalConfig> = Object.freeze({
   scrapeIntervalMs: 60_000,
   scrapeTimeoutMs: 10_000,
   evaluationIntervalMs: 60_000,
+  ruleQueryOffsetMs: 0,
   externalLabels: {},
 });
 
@@ -487,6 +490,7 @@ export const globalSchema = section({
   scrape_interval: promDuration({ positive: true }),
   scrape_timeout: promDuration({ positive: true }),
   evaluation_interval: promDuration({ positive: true }),
+  rule_query_offset: promDuration(),
   external_labels: labelMap(),
   scrape_protocols: protocolList(),
   // Since Prometheus 2.45 these limits may be set globally as defaults for every job.
@@ -540,6 +544,7 @@ export function resolveGlobal(g: RawGlobal): GlobalConfig {
     // A global timeout larger than the interval is an error above; an unset one is capped by it.
     scrapeTimeoutMs: g.scrape_timeout ?? Math.min(DEFAULT_GLOBAL.scrapeTimeoutMs, g.scrape_interval ?? DEFAULT_GLOBAL.scrapeIntervalMs),
     evaluationIntervalMs: g.evaluation_interval ?? DEFAULT_GLOBAL.evaluationIntervalMs,
+    ruleQueryOffsetMs: g.rule_query_offset ?? DEFAULT_GLOBAL.ruleQueryOffsetMs,
     externalLabels: g.external_labels,
   };
 }

@@ -62,7 +62,7 @@ export async function startRuleEvaluation(o: RuleEvaluationOptions): Promise<Rul
     forGracePeriodMs: r.forGracePeriodMs,
     now: Date.now,
   });
-  const settings = (c: Config) => ({ ruleFiles: c.alerting.ruleFiles, baseDir: '', evaluationIntervalMs: c.global.evaluationIntervalMs, queryOffsetMs: 0 });
+  const settings = (c: Config) => ({ ruleFiles: c.alerting.ruleFiles, baseDir: '', evaluationIntervalMs: c.global.evaluationIntervalMs, queryOffsetMs: c.global.ruleQueryOffsetMs });
   const load = async (c: Config) => {
     try {
       await manager.load(settings(c));

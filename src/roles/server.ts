@@ -94,9 +94,6 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   const selfTarget = config.selfMonitoring.enabled
     ? { address: selfScrapeAddress(listen.host, bound.port), instance: selfInstance(listen.host, bound.port), intervalMs: config.selfMonitoring.intervalMs }
     : null;
-  if (config.alerting.notifier.enabled) {
-    notifier = startNotifier({ config, logger: log, registry: metrics.registry, externalURL: externalURL(config, bound.port) });
-  }
   // Tests and supervisors read this line to learn the real port when 0 was asked for.
   log.info({ address, version, ...summarizeConfig(config) }, 'listening');
 
@@ -138,6 +135,10 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       scrape.applyConfig(jobs)
         .then(() => (selfTarget && !config.scrapeConfigs.some((j) => j.jobName === SELF_JOB) ? scrape?.scrapeNow(SELF_JOB) : undefined))
         .catch((e: unknown) => log.error({ err: e }, 'starting the scrape jobs failed'));
+      // The notifier keeps its silences and log in the data directory, which the DB has locked.
+      if (config.alerting.notifier.enabled) {
+        notifier = startNotifier({ config, logger: log, registry: metrics.registry, externalURL: externalURL(config, bound.port) });
+      }
       startRuleEvaluation({
         config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port),
         // The built-in notifier hears the rules' alerts as an Alertmanager would from Prometheus.
