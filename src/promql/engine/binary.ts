@@ -39,6 +39,48 @@ export function compare(op: BinaryOp, l: number, r: number): boolean {
   }
 }
 
+/** The result of pairValue when it returns true. */
+let pairResult = 0;
+
+/**
+ * `lv op rv` for one pair of samples into pairResult; false when a filtering comparison drops the
+ * pair. A kept pair's value is `kept`: Prometheus keeps the left operand's sample between two
+ * vectors, and the vector's sample (whichever side it is on) against a scalar.
+ */
+function pairValue(e: BinaryExpr, isArith: boolean, lv: number, rv: number, kept: number): boolean {
+  if (isArith) pairResult = arith(e.op, lv, rv);
+  else {
+    const keep = compare(e.op, lv, rv);
+    if (e.returnBool) pairResult = keep ? 1 : 0;
+    else if (!keep) return false;
+    else pairResult = kept;
+  }
+  return true;
+}
+
+/** Sample values of one operand series over the steps (a scalar: present at every step). */
+type Operand = Pick<Series, 'values' | 'present'>;
+
+/**
+ * Fills `out` with `many op one` at every step where both have a sample (the operands swapped
+ * when `swapped`: `one` is then the left side); true when any step has a value. `keepMany`: a
+ * filter keeps `many`'s sample (vector against scalar) rather than the left operand's.
+ */
+function combineSeries(e: BinaryExpr, isArith: boolean, many: Operand, one: Operand, swapped: boolean, keepMany: boolean, out: Series, n: number): boolean {
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    if (many.present[i] === 0 || one.present[i] === 0) continue;
+    const mv = many.values[i];
+    const lv = swapped ? one.values[i] : mv;
+    const rv = swapped ? mv : one.values[i];
+    if (!pairValue(e, isArith, lv, rv, keepMany ? mv : lv)) continue;
+    out.values[i] = pairResult;
+    out.present[i] = 1;
+    any = true;
+  }
+  return any;
+}
+
 export function evalBinary(ev: Evaluator, e: BinaryExpr, l: Value, r: Value, steps: Steps): Value {
   const n = steps.n;
   const isArith = ARITHMETIC.has(e.op);
@@ -64,28 +106,12 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr, l: Value, r: Value, ste
 function vectorScalar(ev: Evaluator, e: BinaryExpr, v: VectorValue, sc: Float64Array, swap: boolean, n: number): VectorValue {
   const isArith = ARITHMETIC.has(e.op);
   const drop = isArith || e.returnBool;
+  const scalar: Operand = { values: sc, present: new Uint8Array(n).fill(1) };
   const out: Series[] = [];
   for (const s of v.series) {
     ev.checkpoint();
     const o = newSeries(drop ? dropMetricName(s.labels) : s.labels, n);
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      if (s.present[i] === 0) continue;
-      const lv = swap ? sc[i] : s.values[i];
-      const rv = swap ? s.values[i] : sc[i];
-      let val: number;
-      if (isArith) val = arith(e.op, lv, rv);
-      else {
-        const keep = compare(e.op, lv, rv);
-        if (e.returnBool) val = keep ? 1 : 0;
-        else if (!keep) continue;
-        else val = s.values[i]; // a filter keeps the vector's own value, whichever side it is on
-      }
-      o.values[i] = val;
-      o.present[i] = 1;
-      any = true;
-    }
-    if (any) out.push(o);
+    if (combineSeries(e, isArith, s, scalar, swap, true, o, n)) out.push(o);
   }
   return drop ? mergeDuplicates(out, n) : { kind: 'vector', series: out };
 }
@@ -232,17 +258,10 @@ function vectorVector(ev: Evaluator, e: BinaryExpr, l: VectorValue, r: VectorVal
       const sig = manyKeys[k];
       const o = oneBySig.get(sig);
       if (o === undefined) continue;
-      let lv = s.values[i];
-      let rv = one.series[o].values[i];
-      if (swapped) [lv, rv] = [rv, lv];
-      let val: number;
-      if (isArith) val = arith(e.op, lv, rv);
-      else {
-        const keep = compare(e.op, lv, rv);
-        if (e.returnBool) val = keep ? 1 : 0;
-        else if (!keep) continue;
-        else val = lv;
-      }
+      const lv = swapped ? one.series[o].values[i] : s.values[i];
+      const rv = swapped ? s.values[i] : one.series[o].values[i];
+      if (!pairValue(e, isArith, lv, rv, lv)) continue;
+      const val = pairResult;
       const pk = k * one.series.length + o;
       let labels = pairLabels.get(pk);
       if (labels === undefined) {
@@ -317,27 +336,8 @@ function applyStatic(ev: Evaluator, e: BinaryExpr, many: VectorValue, one: Vecto
     const o = sm.partner[k];
     if (o < 0) continue;
     ev.checkpoint();
-    const ms = many.series[k];
-    const os = one.series[o];
     const res = newSeries(sm.labels[k] as Labels, n);
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      if (ms.present[i] === 0 || os.present[i] === 0) continue;
-      const lv = swapped ? os.values[i] : ms.values[i];
-      const rv = swapped ? ms.values[i] : os.values[i];
-      let val: number;
-      if (isArith) val = arith(e.op, lv, rv);
-      else {
-        const keep = compare(e.op, lv, rv);
-        if (e.returnBool) val = keep ? 1 : 0;
-        else if (!keep) continue;
-        else val = lv;
-      }
-      res.values[i] = val;
-      res.present[i] = 1;
-      any = true;
-    }
-    if (any) out.push(res);
+    if (combineSeries(e, isArith, many.series[k], one.series[o], swapped, false, res, n)) out.push(res);
   }
   return { kind: 'vector', series: out };
 }
