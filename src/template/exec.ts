@@ -50,7 +50,7 @@ type Final = unknown | typeof NO_FINAL;
 
 type Signal = 'break' | 'continue' | undefined;
 
-const MAX_DEPTH = 1000;
+const MAX_DEPTH = 100000;
 
 /** Raised inside evaluation; turned into a positioned TemplateError at the node that failed. */
 class EvalError extends Error {}

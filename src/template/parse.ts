@@ -171,7 +171,15 @@ class Parser {
     const [list, stop] = this.parseList(new Set(['end']));
     this.vars = savedVars;
     if (stop.word !== 'end') throw new ParseError(`unexpected EOF`, stop.pos);
-    this.defined.push({ name, root: list, text: this.text });
+    this.addDefined({ name, root: list, text: this.text }, nameTok.pos);
+  }
+
+  /** Two non-empty definitions of one name in one text are an error, as in Go. */
+  private addDefined(tree: Tree, pos: number): void {
+    const prev = this.defined.findIndex((t) => t.name === tree.name);
+    if (prev < 0) this.defined.push(tree);
+    else if (isEmptyTree(this.defined[prev].root)) this.defined[prev] = tree;
+    else if (!isEmptyTree(tree.root)) throw new ParseError(`template: multiple definition of template "${tree.name}"`, pos);
   }
 
   /**
@@ -275,7 +283,7 @@ class Parser {
     const [list, stop] = this.parseList(new Set(['end']));
     this.vars = savedVars;
     if (stop.word !== 'end') throw new ParseError('unexpected EOF', stop.pos);
-    this.defined.push({ name: call.name, root: list, text: this.text });
+    this.addDefined({ name: call.name, root: list, text: this.text }, call.pos);
     return call;
   }
 

@@ -97,6 +97,36 @@ describe('prometheusFuncs', () => {
     await expect(expand('{{ query "none" | first }}', 0, {}, opts)).rejects.toThrow('first() called on vector with no elements');
   });
 
+  it("runs the examples of Prometheus' template documentation", async () => {
+    const series: Record<string, QueryResultSample[]> = {
+      up: [
+        { labels: { __name__: 'up', instance: 'a:9100', job: 'node' }, value: 1 },
+        { labels: { __name__: 'up', instance: 'b:9100', job: 'node' }, value: 0 },
+      ],
+      "some_metric{instance='someinstance'}": [{ labels: { instance: 'someinstance' }, value: 1234567 }],
+      "node_memory_MemTotal{job='node',instance='h1'}": [{ labels: { instance: 'h1' }, value: 8 * 1024 ** 3 }],
+      "node_network_receive_bytes{job='node',instance='h1',device!='lo'}": [
+        { labels: { instance: 'h1', device: 'eth1' }, value: 5 },
+        { labels: { instance: 'h1', device: 'eth0' }, value: 7 },
+      ],
+      "rate(node_network_receive_bytes{job='node',instance='h1',device='eth0'}[5m])": [{ labels: {}, value: 2500 }],
+      "rate(node_network_receive_bytes{job='node',instance='h1',device='eth1'}[5m])": [{ labels: {}, value: 0.5 }],
+    };
+    const queried: string[] = [];
+    const set = createTemplateSet({ funcs: prometheusFuncs({ query: async (q) => (queried.push(q), series[q] ?? []) }) });
+    const console = { Params: { instance: 'h1' } };
+    expect(await set.render('{{ range query "up" }}\n  {{ .Labels.instance }} {{ .Value }}\n{{ end }}', console)).toBe('\n  a:9100 1\n\n  b:9100 0\n');
+    expect(await set.render(`{{ with query "some_metric{instance='someinstance'}" }}\n  {{ . | first | value | humanize }}\n{{ end }}`, console)).toBe('\n  1.235M\n');
+    expect(await set.render(`{{ with printf "node_memory_MemTotal{job='node',instance='%s'}" .Params.instance | query }}{{ . | first | value | humanize1024 }}B{{ end }}`, console)).toBe('8GiB');
+    const advanced =
+      `{{ range printf "node_network_receive_bytes{job='node',instance='%s',device!='lo'}" .Params.instance | query | sortByLabel "device"}}` +
+      `[{{ .Labels.device }}: {{ with printf "rate(node_network_receive_bytes{job='node',instance='%s',device='%s'}[5m])" .Labels.instance .Labels.device | query }}{{ . | first | value | humanize }}B/s{{ end }}]{{ end }}`;
+    expect(await set.render(advanced, console)).toBe('[eth0: 2.5kB/s][eth1: 500mB/s]');
+    const multiArg = '{{ define "myMultiArgTemplate" }}First argument: {{ .arg0 }} Second argument: {{ .arg1 }}{{ end }}{{ template "myMultiArgTemplate" (args 1 2) }}';
+    expect(await set.render(multiArg, console)).toBe('First argument: 1 Second argument: 2');
+    expect(queried).toContain("node_memory_MemTotal{job='node',instance='h1'}");
+  });
+
   it('gives the external URL and its path', async () => {
     const opts = { externalURL: 'https://prom.example.com/prometheus' };
     expect(await expand('{{ externalURL }} {{ pathPrefix }} {{ $externalURL }}', 0, {}, opts)).toBe(

@@ -61,7 +61,8 @@ describe('errors', () => {
   });
 
   it('refuses at load time what it does not support, never printing an empty string later', () => {
-    const bad = ['{{ 1i }}', '{{ .a }', '{{ if }}{{ end }}', '{{ range $a, $b, $c := . }}{{ end }}', '{{ continue }}', '{{ define "x" }}', '{{ template .name }}', '{{ .x | }}', '{{ $undefined }}', '{{ x := 1 }}'];
+    const bad = ['{{ 1i }}', '{{ .a }', '{{ if }}{{ end }}', '{{ range $a, $b, $c := . }}{{ end }}', '{{ continue }}', '{{ define "x" }}', '{{ template .name }}', '{{ .x | }}', '{{ $undefined }}', '{{ x := 1 }}',
+      '{{ define "a" }}x{{ end }}{{ define "a" }}y{{ end }}'];
     for (const text of bad) expect(() => createTemplateSet().parse('t', text), text).toThrow(TemplateError);
   });
 
