@@ -225,7 +225,9 @@ class TSDB implements DB {
     // Each block appears on disk by one rename (a crash leaves none or a whole one) and joins the
     // block list in one synchronous step once all are written; maintenance only ever replaces
     // the blocks it compacted, so it keeps these.
-    const writing = writePreparedBlocks(this.dir, old, this.blockRange, this.compress);
+    // Blocks as large as compaction would make them where no head block can ever land inside.
+    const windows = { ranges: compactionRanges(this.blockRange, this.retention), boundary: Math.min(cutoff, this.head.minTime) };
+    const writing = writePreparedBlocks(this.dir, old, windows, this.compress);
     this.importing.add(writing);
     let metas: BlockMeta[];
     try {

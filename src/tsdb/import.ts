@@ -105,30 +105,57 @@ export async function writeImportBlocks(dir: string, input: readonly ImportSerie
   return { blocks, series: series.length, samples, duplicates, minTime, maxTime };
 }
 
-/** Writes prepared series (see prepareImport) into one block per aligned range they touch. */
-export async function writePreparedBlocks(dir: string, series: readonly ImportSeries[], range: number, compress?: boolean): Promise<BlockMeta[]> {
+/**
+ * Block windows for imported data: `ranges` ascending, each a multiple of the one before (as
+ * compaction's ranges are), all windows aligned to multiples of their range. A sample goes into
+ * the window of the largest range that ends at or before `boundary`, else of the smallest range.
+ * A running DB sets the boundary to where its head's data begins, so a year of history becomes a
+ * few large blocks (not thousands of 2h ones, each with its own files and index), while data near
+ * the head gets blocks of the head's own size, which its future blocks can never be nested inside.
+ */
+export interface ImportWindows {
+  ranges: readonly number[];
+  boundary: number;
+}
+
+/** The window [start, start + range) a sample at t goes into. */
+function windowOf(t: number, w: ImportWindows): { start: number; range: number } {
+  for (let i = w.ranges.length - 1; i > 0; i--) {
+    const r = w.ranges[i];
+    const start = Math.floor(t / r) * r;
+    if (start + r <= w.boundary) return { start, range: r };
+  }
+  const r = w.ranges[0];
+  return { start: Math.floor(t / r) * r, range: r };
+}
+
+/** Writes prepared series (see prepareImport) into one block per window (see ImportWindows) they touch. */
+export async function writePreparedBlocks(dir: string, series: readonly ImportSeries[], windowing: number | ImportWindows, compress?: boolean): Promise<BlockMeta[]> {
+  const w: ImportWindows = typeof windowing === 'number' ? { ranges: [windowing], boundary: -Infinity } : windowing;
   // Per block window, the (series, from, to) slices that fall into it, in label order because
-  // series are walked in label order. Three numbers per slice, no object per sample.
-  const windows = new Map<number, number[]>();
+  // series are walked in label order; three numbers per slice. Windows are keyed by start alone:
+  // whether a range's window ends before the boundary does not depend on which of its samples
+  // asks, so no two samples pick different ranges at one start.
+  const windows = new Map<number, { range: number; slices: number[] }>();
   for (let i = 0; i < series.length; i++) {
     const ts = series[i].timestamps;
     let from = 0;
     while (from < ts.length) {
-      const w = Math.floor(ts[from] / range) * range;
+      const { start, range } = windowOf(ts[from], w);
       let to = from + 1;
-      while (to < ts.length && ts[to] < w + range) to++;
-      let list = windows.get(w);
-      if (!list) windows.set(w, (list = []));
-      list.push(i, from, to);
+      while (to < ts.length && ts[to] < start + range) to++;
+      let win = windows.get(start);
+      if (!win) windows.set(start, (win = { range, slices: [] }));
+      win.slices.push(i, from, to);
       from = to;
     }
   }
 
   const blocks: BlockMeta[] = [];
-  for (const w of [...windows.keys()].sort((a, b) => a - b)) {
-    const slices = windows.get(w)!;
+  for (const start of [...windows.keys()].sort((a, b) => a - b)) {
+    const { range, slices } = windows.get(start)!;
     const meta = await writeBlock(dir, slicesOf(series, slices), {
-      minTime: w, maxTime: w + range, tier: 'raw', resolutionMs: 0, level: 1, source: 'import', compress,
+      minTime: start, maxTime: start + range, tier: 'raw', resolutionMs: 0, level: 1, source: 'import', compress,
     });
     if (meta) blocks.push(meta);
   }

@@ -24,8 +24,8 @@ import { countReceived, countRejected, countRequest, failedOutcome } from './ing
 
 const MAX_LINES_REPORTED = 20;
 const MAX_SERIES_PROBLEMS_REPORTED = 5;
-/** Text parsed between turns given to the event loop. */
-const PIECE_CHARS = 1 << 20;
+/** Body bytes decoded and parsed between turns given to the event loop (some 10 ms of work). */
+const PIECE_BYTES = 256 << 10;
 
 export interface ImportAnswer {
   status: 'success' | 'partial' | 'error';
@@ -56,7 +56,7 @@ export async function handleImportPrometheus(ctx: RequestContext, deps: WriteDep
     const body = await readPushBody(ctx, deps.maxRequestBytes, deps.maxDecodedBytes);
     const om = /^\s*application\/openmetrics-text/i.test(ctx.req.headers['content-type'] ?? '');
     const acc = new BackfillAccumulator();
-    const badLines = await parseBody(utf8Text(body, 'import'), om, acc, answer.rejectedLines);
+    const badLines = await parseBody(body, om, acc, answer.rejectedLines);
     if (badLines > 0) answer.rejected.parse_error = badLines;
     received = acc.pending;
     countReceived(deps, 'import', received + badLines);
@@ -90,8 +90,13 @@ export async function handleImportPrometheus(ctx: RequestContext, deps: WriteDep
   sendJson(ctx.res, status, answer);
 }
 
-/** Parses the text in pieces of whole lines, giving the event loop a turn between them. Returns the refused lines. */
-async function parseBody(text: string, openMetrics: boolean, acc: BackfillAccumulator, shown: ImportAnswer['rejectedLines']): Promise<number> {
+/**
+ * Decodes and parses the body in pieces of whole lines (a newline byte never occurs inside a UTF-8
+ * sequence, so each piece decodes on its own), giving the event loop a turn between them: no
+ * stall of a whole body's decoding or parsing, and no string of the whole body. Returns the
+ * number of refused lines.
+ */
+async function parseBody(body: Buffer, openMetrics: boolean, acc: BackfillAccumulator, shown: ImportAnswer['rejectedLines']): Promise<number> {
   const st = newTimestampedTextState(openMetrics);
   let bad = 0;
   const sink = {
@@ -102,15 +107,15 @@ async function parseBody(text: string, openMetrics: boolean, acc: BackfillAccumu
     },
   };
   let line = 1;
-  for (let pos = 0; pos < text.length;) {
-    let end = text.length;
-    if (pos + PIECE_CHARS < text.length) {
-      const nl = text.indexOf('\n', pos + PIECE_CHARS);
+  for (let pos = 0; pos < body.length;) {
+    let end = body.length;
+    if (pos + PIECE_BYTES < body.length) {
+      const nl = body.indexOf(0x0a, pos + PIECE_BYTES);
       if (nl >= 0) end = nl + 1;
     }
-    line += parseTimestampedText(pos === 0 && end === text.length ? text : text.slice(pos, end), line, st, sink);
+    line += parseTimestampedText(utf8Text(body.subarray(pos, end), 'import'), line, st, sink);
     pos = end;
-    if (pos < text.length) await new Promise((resolve) => setImmediate(resolve));
+    if (pos < body.length) await new Promise((resolve) => setImmediate(resolve));
   }
   return bad;
 }
