@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseNotifierConfig } from './config.ts';
 import { firing, testNotifier } from './testing.ts';
@@ -16,8 +17,9 @@ receivers:
 `;
 
 describe('notifier', () => {
-  it('takes valid alerts and says why the others were refused', () => {
-    const { notifier } = testNotifier(CONFIG);
+  it('takes valid alerts and says why the others were refused', async () => {
+    const registry = new Registry();
+    const { notifier } = testNotifier(CONFIG, { registry });
     const r = notifier.receive([
       { labels: { alertname: 'Down', empty: '' } },
       { labels: { empty: '' } },
@@ -35,6 +37,13 @@ describe('notifier', () => {
       ],
     });
     expect(notifier.alerts().map((a) => a.labels)).toEqual([{ alertname: 'Down' }]);
+    const text = await registry.metrics();
+    expect(text).toContain('strata_alerts_received_total{status="firing"} 1\n');
+    expect(text).toContain('strata_alerts_invalid_total 4\n');
+    expect(text).toContain('strata_alerts{state="active"} 1\n');
+    expect(text).toContain('strata_notifier_aggregation_groups 1\n');
+    expect(text).toContain('strata_notifications_total{integration="webhook"} 0\n');
+    await notifier.stop();
   });
 
   it('lists groups and alerts in API v2 shape', async () => {

@@ -10,12 +10,13 @@ import { createCluster, type Cluster, type ClusterOptions, type GossipMessage } 
 import type { NotifierConfig, ReceiverConfig } from './config.ts';
 import { createDeliveryMetrics, initIntegrationMetrics, type RetryPolicy } from './delivery.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher.ts';
+import { createStateMetrics } from './metrics.ts';
 import { createInhibitor, type Inhibitor } from './inhibit.ts';
 import { createNflog, type Nflog } from './nflog.ts';
 import { flushGroup } from './pipeline.ts';
 import { compareAlerts, labelSetBefore } from './labels.ts';
 import { matchRoutes } from './route.ts';
-import { createSilences, type Silences } from './silences.ts';
+import { createSilences, silenceState, type Silences } from './silences.ts';
 import type { Alert, Channel, LabelSet } from './types.ts';
 
 export interface NotifierOptions {
@@ -62,7 +63,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const clock = o.clock ?? systemClock;
   const started = clock.now();
   const logger = o.logger;
-  const metrics = createDeliveryMetrics(o.registry ?? new Registry());
+  const registry = o.registry ?? new Registry();
+  const metrics = createDeliveryMetrics(registry);
   const store = createAlertStore(clock);
   const silences = createSilences({ dir: o.dataDir, now: () => clock.now() });
   const nflog = createNflog({ dir: o.dataDir, now: () => clock.now() });
@@ -117,7 +119,25 @@ export function createNotifier(o: NotifierOptions): Notifier {
   });
   if (cluster) void cluster.sync();
 
+  const stateMetrics = createStateMetrics(registry, () => ({
+    alertStates() {
+      const now = clock.now();
+      const out = { active: 0, suppressed: 0 };
+      for (const a of store.list()) if (!isResolved(a, now)) out[statusOf(a.labels, now).state === 'suppressed' ? 'suppressed' : 'active']++;
+      return out;
+    },
+    silenceStates() {
+      const now = clock.now();
+      const out = { active: 0, pending: 0, expired: 0 };
+      for (const s of silences.list()) out[silenceState(s, now)]++;
+      return out;
+    },
+    groups: () => dispatcher!.groups().length,
+  }));
+
   const put = (alerts: Alert[]) => {
+    const now = clock.now();
+    for (const a of alerts) stateMetrics.alertsReceived.inc({ status: isResolved(a, now) ? 'resolved' : 'firing' });
     const stored = store.put(alerts);
     inhibitor.observe(stored);
     dispatcher!.process(stored);
@@ -138,8 +158,12 @@ export function createNotifier(o: NotifierOptions): Notifier {
       const errors: string[] = [];
       list.forEach((p, i) => {
         const a = fromPostable(p, now, config.global.resolveTimeoutMs);
-        if (typeof a === 'string') errors.push(`alert ${i}: ${a}`);
-        else ok.push(a);
+        if (typeof a === 'string') {
+          errors.push(`alert ${i}: ${a}`);
+          stateMetrics.alertsInvalid.inc();
+        } else {
+          ok.push(a);
+        }
       });
       if (ok.length > 0) put(ok);
       return { accepted: ok.length, errors };

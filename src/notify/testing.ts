@@ -1,6 +1,7 @@
 // Test helpers for the notifier: a channel that records what it is asked to deliver (and can be
 // told to fail), a silent logger, and a notifier on a fake clock built from YAML.
 import pino from 'pino';
+import type { Registry } from 'prom-client';
 import { fakeClock, type FakeClock } from './clock.ts';
 import type { ClusterOptions } from './cluster.ts';
 import { parseNotifierConfig } from './config.ts';
@@ -62,12 +63,12 @@ export interface TestNotifier {
   rec: Recorder;
 }
 
-export function testNotifier(yaml: string, o: { dataDir?: string; clock?: FakeClock; rec?: Recorder; cluster?: ClusterOptions } = {}): TestNotifier {
+export function testNotifier(yaml: string, o: { dataDir?: string; clock?: FakeClock; rec?: Recorder; cluster?: ClusterOptions; registry?: Registry } = {}): TestNotifier {
   const clock = o.clock ?? fakeClock();
   const rec = o.rec ?? recorder(clock);
   const config = parseNotifierConfig(yaml, 'am.yml');
   const notifier = createNotifier({
-    config, dataDir: o.dataDir, logger: silentLogger, externalURL: 'http://strata.test', clock, cluster: o.cluster,
+    config, dataDir: o.dataDir, registry: o.registry, logger: silentLogger, externalURL: 'http://strata.test', clock, cluster: o.cluster,
     createChannels: (r) => r.webhook_configs.map((c, i) => rec.channel(r.name, 'webhook', i, c.sendResolved)),
     random: () => 0.5,
   });
