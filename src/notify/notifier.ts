@@ -75,6 +75,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   let inhibitor: Inhibitor;
   let dispatcher: Dispatcher | undefined;
   let generation: AbortController | undefined;
+  let stopped = false;
 
   const apply = (c: NotifierConfig) => {
     const channels = new Map<string, Channel[]>();
@@ -199,11 +200,14 @@ export function createNotifier(o: NotifierOptions): Notifier {
       apply(c);
     },
     gossip(msg) {
-      if (!cluster) return { from: '', nflog: [], silences: [] };
+      // After stop the log is closed: a late message is dropped (the peer heals us at our next start).
+      if (!cluster || stopped) return { from: '', nflog: [], silences: [] };
       return cluster.receive(msg);
     },
     idle: () => dispatcher!.idle(),
     async stop() {
+      if (stopped) return;
+      stopped = true;
       abort.abort();
       dispatcher?.stop();
       cluster?.stop();
