@@ -21,3 +21,12 @@ export function position(text: string, pos: number): { line: number; column: num
   for (let i = 0; i < before.length; i++) if (before.charCodeAt(i) === 10) line++;
   return { line, column: nl < 0 ? pos : pos - nl - 1 };
 }
+
+/** A syntax error at a character offset; the template set turns it into a positioned TemplateError. */
+export class ParseError extends Error {
+  pos: number;
+  constructor(message: string, pos: number) {
+    super(message);
+    this.pos = pos;
+  }
+}

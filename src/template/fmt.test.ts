@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatFloat, formatValue, quote, sprintf, sprint } from './fmt.ts';
+import { formatFloat } from './float.ts';
+import { formatValue, quote, sprintf, sprint } from './fmt.ts';
 
 interface FmtCase {
   format: string;

@@ -29,4 +29,5 @@ export { prometheusFuncs, Sample, type QueryResultSample, type PrometheusFuncOpt
 export { alertmanagerFuncs } from './alertmanager.ts';
 export { SafeHTML, SafeURL } from './values.ts';
 export { GoTime, GoDuration } from './gotime.ts';
-export { formatFloat, sprintf, formatValue } from './fmt.ts';
+export { formatFloat } from './float.ts';
+export { sprintf, formatValue } from './fmt.ts';

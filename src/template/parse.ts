@@ -1,7 +1,9 @@
 // The parser: tokens to a tree, with Go's rules checked at load time (unknown functions, undefined
 // variables, misplaced else/end/break) so that a template that parses will not fail on syntax later.
 
-import { KEYWORDS, LexError, lex, type Token } from './lex.ts';
+import { ParseError } from './errors.ts';
+import { LexError, lex, type Token } from './lex.ts';
+import { numberValue, unquote, unquoteChar } from './literals.ts';
 
 export type Node =
   | ListNode
@@ -58,13 +60,6 @@ export interface Tree {
   text: string;
 }
 
-export class ParseError extends Error {
-  pos: number;
-  constructor(message: string, pos: number) {
-    super(message);
-    this.pos = pos;
-  }
-}
 
 /** The result of parsing one source text: its main tree and the `define`d (and `block`) trees. */
 export interface ParseResult {
@@ -411,7 +406,7 @@ class Parser {
       case 'char':
         return { type: 'number', pos: t.pos, text: t.value, value: BigInt(unquoteChar(t.value, t.pos)) };
       case 'number':
-        return parseNumber(t);
+        return { type: 'number', pos: t.pos, text: t.value, value: numberValue(t.value, t.pos) };
       case 'leftParen':
         return this.parsePipeline('parenthesized pipeline', false, 'rightParen');
       case 'keyword':
@@ -447,108 +442,6 @@ function describe(t: Token): string {
     default:
       return `${JSON.stringify(t.value)}`;
   }
-}
-
-function parseNumber(t: Token): NumberNode {
-  let text = t.value;
-  if (text.endsWith('i')) throw new ParseError(`complex numbers are not supported: ${text}`, t.pos);
-  const clean = text.replace(/_/g, '');
-  let neg = false;
-  let body = clean;
-  if (body[0] === '+' || body[0] === '-') {
-    neg = body[0] === '-';
-    body = body.slice(1);
-  }
-  const isHex = /^0[xX]/.test(body);
-  const isFloat = isHex ? /[.pP]/.test(body) : /[.eE]/.test(body);
-  if (!isFloat) {
-    let v: bigint;
-    if (/^0[bBoOxX]/.test(body)) v = BigInt(body.toLowerCase());
-    else if (/^0[0-7]+$/.test(body)) v = BigInt('0o' + body.slice(1));
-    else if (/^[0-9]+$/.test(body)) v = BigInt(body);
-    else throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`, t.pos);
-    return { type: 'number', pos: t.pos, text, value: neg ? -v : v };
-  }
-  let f: number;
-  if (isHex) f = parseHexFloat(body);
-  else f = Number(body);
-  if (Number.isNaN(f)) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`, t.pos);
-  return { type: 'number', pos: t.pos, text, value: neg ? -f : f };
-}
-
-function parseHexFloat(body: string): number {
-  const m = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(body);
-  if (m === null) return NaN;
-  const frac = m[2] ?? '';
-  const mant = parseInt((m[1] + frac) || '0', 16);
-  return mant * 2 ** (Number(m[3]) - 4 * frac.length);
-}
-
-const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
-
-/** Go's strconv.Unquote for "..." (with Go's escapes), `...` raw strings. */
-export function unquote(q: string, pos: number): string {
-  if (q[0] === '`') return q.slice(1, -1).replace(/\r/g, '');
-  const body = q.slice(1, -1);
-  let out = '';
-  const bytes: number[] = [];
-  const flushBytes = () => {
-    if (bytes.length > 0) {
-      out += new TextDecoder().decode(new Uint8Array(bytes));
-      bytes.length = 0;
-    }
-  };
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== '\\') {
-      flushBytes();
-      out += c;
-      continue;
-    }
-    const e = body[++i];
-    if (e in SIMPLE_ESCAPES && e !== "'") {
-      flushBytes();
-      out += SIMPLE_ESCAPES[e];
-      continue;
-    }
-    const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-    if (hexLen > 0) {
-      const hex = body.slice(i + 1, i + 1 + hexLen);
-      if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex)) throw new ParseError(`invalid syntax in string ${q}`, pos);
-      i += hexLen;
-      if (e === 'x') bytes.push(parseInt(hex, 16));
-      else {
-        flushBytes();
-        const cp = parseInt(hex, 16);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) throw new ParseError(`invalid syntax in string ${q}`, pos);
-        out += String.fromCodePoint(cp);
-      }
-      continue;
-    }
-    if (e !== undefined && /[0-7]/.test(e)) {
-      const oct = body.slice(i, i + 3);
-      if (!/^[0-7]{3}$/.test(oct) || parseInt(oct, 8) > 255) throw new ParseError(`invalid syntax in string ${q}`, pos);
-      bytes.push(parseInt(oct, 8));
-      i += 2;
-      continue;
-    }
-    throw new ParseError(`invalid syntax in string ${q}`, pos);
-  }
-  flushBytes();
-  return out;
-}
-
-function unquoteChar(q: string, pos: number): number {
-  const body = q.slice(1, -1);
-  if (body.startsWith('\\')) {
-    if (body === "\\'") return 39;
-    if (body === '\\"') throw new ParseError(`malformed character constant: ${q}`, pos);
-    const s = unquote(`"${body}"`, pos);
-    return s.codePointAt(0)!;
-  }
-  const cps = [...body];
-  if (cps.length !== 1) throw new ParseError(`malformed character constant: ${q}`, pos);
-  return cps[0].codePointAt(0)!;
 }
 
 // --- printing nodes back, for the `at <...>` context of execution errors ---------------------------
@@ -603,4 +496,3 @@ export function isEmptyTree(list: ListNode): boolean {
   return list.nodes.every((n) => n.type === 'text' && n.text.trim() === '');
 }
 
-export { KEYWORDS };

@@ -2,10 +2,10 @@
 // associated templates, reduced to what alerting needs.
 
 import { isBuiltinName } from './builtins.ts';
-import { TemplateError, position } from './errors.ts';
+import { ParseError, TemplateError, position } from './errors.ts';
 import { Executor, textOutput, type Defined, type MissingKey, type TemplateFunc } from './exec.ts';
 import { htmlOutput } from './html.ts';
-import { ParseError, isEmptyTree, parseTemplate } from './parse.ts';
+import { isEmptyTree, parseTemplate } from './parse.ts';
 
 export interface TemplateSet {
   /** Parses text as template `name`; its {{define}}s join the set. Throws TemplateError. */
