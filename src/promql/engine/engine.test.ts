@@ -262,6 +262,17 @@ describe('range queries', () => {
     if (s.value.type === 'matrix') expect(s.value.series[0].labels).toEqual([] as Labels);
   });
 
+  it('answers a repeated expression (parsed once) as a fresh engine does, and keeps refusing a bad one', async () => {
+    const expr = 'sum by (job) (rate(m{instance=~"1|2"}[2m] @ end())) > 0 or vector(0)';
+    const first = await engine.rangeQuery(q, expr, 0, 300_000, 30_000);
+    await instant(expr, 120);
+    const again = await engine.rangeQuery(q, expr, 60_000, 600_000, 60_000);
+    const fresh = await new Engine().rangeQuery(q, expr, 60_000, 600_000, 60_000);
+    expect(again.value).toEqual(fresh.value);
+    expect(first.value).toEqual((await new Engine().rangeQuery(q, expr, 0, 300_000, 30_000)).value);
+    for (let i = 0; i < 2; i++) expect((await failure(engine.instantQuery(q, 'sum(m', 0))).errorType).toBe('bad_data');
+  });
+
   it('refuses range selectors and strings in range queries', async () => {
     const e = await failure(engine.rangeQuery(q, 'm[5m]', 0, 60_000, 30_000));
     expect(e.errorType).toBe('bad_data');

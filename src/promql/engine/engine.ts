@@ -49,7 +49,13 @@ class Gate {
   }
 }
 
+// Parsed expressions by query text. Dashboards and rules send the same expressions over and over,
+// and parsing one (grammar, lexer, regex compilation of its matchers) costs about as much as
+// evaluating a small instant query. The AST is never modified by evaluation, so it can be shared.
+const PARSED_CACHE_SIZE = 1000;
+
 export class Engine {
+  private readonly parsed = new Map<string, Expr>();
   private readonly lookbackMs: number;
   private readonly timeoutMs: number;
   private readonly maxSamples: number;
@@ -78,13 +84,7 @@ export class Engine {
   }
 
   private async run(q: Querier, text: string, start: number, end: number, step: number, opts: QueryOptions): Promise<QueryResult> {
-    let expr: Expr;
-    try {
-      expr = parseExpr(text);
-    } catch (e) {
-      if (e instanceof ParseError) throw new PromQLError('bad_data', e.message);
-      throw e;
-    }
+    const expr = this.parse(text);
     const t = exprType(expr);
     if (step > 0 && t !== 'scalar' && t !== 'vector') {
       throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`);
@@ -132,6 +132,26 @@ export class Engine {
       ev?.dispose();
       this.gate.release();
     }
+  }
+
+  /** The expression's AST, from the cache when this text was parsed lately. */
+  private parse(text: string): Expr {
+    let expr = this.parsed.get(text);
+    if (expr !== undefined) {
+      // Most recently used last: the oldest entry is the first to go.
+      this.parsed.delete(text);
+      this.parsed.set(text, expr);
+      return expr;
+    }
+    try {
+      expr = parseExpr(text);
+    } catch (e) {
+      if (e instanceof ParseError) throw new PromQLError('bad_data', e.message);
+      throw e;
+    }
+    this.parsed.set(text, expr);
+    if (this.parsed.size > PARSED_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value as string);
+    return expr;
   }
 
   private async evalInstant(ev: Evaluator, expr: Expr, t: number): Promise<QueryValue> {
