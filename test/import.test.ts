@@ -186,3 +186,49 @@ describe('POST /api/v1/import/prometheus', () => {
     expect(answer.warnings[0]).toMatch(/older than storage\.retention \(400d/);
   });
 });
+
+describe('a crash during an HTTP import', () => {
+  it('leaves only whole blocks: after kill -9 and a restart, every imported block holds all its samples', async () => {
+    const cdir = tempDir();
+    const data = path.join(cdir, 'data');
+    fs.writeFileSync(path.join(cdir, 'strata.yml'), 'storage:\n  retention: 0\n');
+    const args = ['--config', path.join(cdir, 'strata.yml')];
+    let c = await startStrata({ dataDir: data, args });
+    try {
+      // 50 series hourly from a year ago to two days ago: everything goes into import blocks.
+      const from = Math.floor((NOW - 366 * DAY) / 3600_000) * 3600_000;
+      const times: number[] = [];
+      for (let t = from; t < NOW - 2 * DAY; t += 3600_000) times.push(t);
+      const lines: string[] = [];
+      for (let i = 0; i < 50; i++) for (const t of times) lines.push(`imp_crash{i="${i}"} 1 ${t}`);
+      const sending = fetch(`${c.url}/api/v1/import/prometheus`, {
+        method: 'POST', headers: { 'Content-Encoding': 'gzip' }, body: zlib.gzipSync(lines.join('\n')),
+      }).catch(() => null);
+      // Kill once the first block is complete, while the next ones are being written (or, on a
+      // fast day, after all of them: the check below holds either way).
+      const isBlock = (n: string) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n);
+      for (let i = 0; i < 2000 && !fs.readdirSync(data).some(isBlock); i++) await new Promise((r) => setTimeout(r, 2));
+      await c.stop('SIGKILL');
+      await sending;
+
+      c = await startStrata({ dataDir: data, args });
+      const blocks = fs.readdirSync(data).filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n))
+        .map((n) => JSON.parse(fs.readFileSync(path.join(data, n, 'meta.json'), 'utf8')) as { minTime: number; maxTime: number; source?: string });
+      expect(fs.readdirSync(data).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      const r = await fetch(`${c.url}/api/v1/export?${query({ 'match[]': 'imp_crash', start: String(from / 1000), end: String(NOW / 1000) })}`);
+      const got = parseExport(await r.text());
+      const stored = got.reduce((n, s) => n + s.timestamps.length, 0);
+      // Every block present is whole: 50 series times the hours of its window that carry data.
+      let expected = 0;
+      for (const b of blocks) {
+        expect(b.source).toBe('import');
+        expected += 50 * times.filter((t) => t >= b.minTime && t < b.maxTime).length;
+      }
+      expect(stored).toBe(expected);
+      for (const s of got) for (const t of s.timestamps) expect(blocks.some((b) => t >= b.minTime && t < b.maxTime)).toBe(true);
+    } finally {
+      await c.stop();
+      fs.rmSync(cdir, { recursive: true, force: true });
+    }
+  });
+});
