@@ -181,6 +181,12 @@ describe('parse errors', () => {
     // Functions: unknown, argument count and types, trailing commas.
     ['rat(x[5m])', '1:1: unknown function with name "rat"'],
     ['a>b()', '1:3: unknown function with name "b"'],
+    // An unknown function is named only once its call is complete: errors inside come first.
+    ['a(]x', "1:3: unexpected right bracket ']'"],
+    ['foo(1 +)', '1:8: unexpected ")"'],
+    ['foo(x,)', '1:6: trailing commas not allowed in function call args'],
+    ['foo(x', '1:6: unclosed left parenthesis'],
+    ['x * by (a)', '1:8: unexpected "("'],
     ['rate(x)', '1:6: expected type range vector in call to function "rate", got instant vector'],
     ['histogram_quantile(x)', '1:1: expected 2 argument(s) in call to "histogram_quantile", got 1'],
     ['round(x, "a")', '1:10: expected type scalar in call to function "round", got string'],

@@ -501,10 +501,10 @@ function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): ParseErr
   const id = prev !== null && prev.name === 'Identifier' && err.parent?.name === 'VectorSelector' ? prev
     : prev !== null && prev.name === 'VectorSelector' && prev.firstChild?.name === 'Identifier' && prev.firstChild.nextSibling === null ? prev.firstChild
       : null;
-  if (input[at] === '(' && id !== null) {
-    return new ParseError(input, id.from, `unknown function with name ${JSON.stringify(input.slice(id.from, id.to))}`);
-  }
   const { tokens } = lexed;
+  if (input[at] === '(' && id !== null && tokens.some((t) => t.from === id.from && t.kind === 'identifier')) {
+    return callArgumentError(input, tokens, at) ?? new ParseError(input, id.from, `unknown function with name ${JSON.stringify(input.slice(id.from, id.to))}`);
+  }
   let k = tokens.findIndex((t) => t.to > at || t.kind === 'eof');
   if (k < 0) {
     tokens.push({ kind: 'eof', from: input.length, to: input.length, text: '', inBraces: false });
@@ -516,6 +516,47 @@ function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): ParseErr
     return new ParseError(input, before.from, 'trailing commas not allowed in function call args');
   }
   return new ParseError(input, tok.from, `unexpected ${describeToken(tok)}${grammarContext(tokens, k)}`);
+}
+
+/**
+ * Prometheus names an unknown function only once its call is complete, so an error inside the
+ * parentheses comes first. Each argument is parsed on its own, in place (the rest blanked, its
+ * separators made parentheses, so positions stay); the first error found is returned, or null.
+ */
+function callArgumentError(input: string, tokens: readonly Token[], open: number): ParseError | null {
+  const seps: number[] = [open];
+  let depth = 0;
+  let closed = false;
+  for (const t of tokens) {
+    if (t.from <= open || t.kind !== 'punctuation') continue;
+    if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+    else if ((t.text === ')' || t.text === ']' || t.text === '}') && depth > 0) depth--;
+    else if (depth === 0 && (t.text === ',' || t.text === ')')) {
+      seps.push(t.from);
+      if (t.text === ')') {
+        closed = true;
+        break;
+      }
+    }
+  }
+  if (!closed) seps.push(input.length);
+  for (let i = 0; i + 1 < seps.length; i++) {
+    const [a, b] = [seps[i], seps[i + 1]];
+    const text = input.slice(a + 1, b);
+    if (/^\s*$/.test(text)) {
+      if (i > 0 && closed && i === seps.length - 2) return new ParseError(input, a, 'trailing commas not allowed in function call args');
+      if (i === 0 && seps.length === 2 && closed) return null;
+    }
+    const end = b < input.length && (closed || i < seps.length - 2) ? ')' : '';
+    const padded = `${' '.repeat(a)}(${text}${end}${' '.repeat(Math.max(0, input.length - b - end.length))}`;
+    try {
+      parseExpr(padded);
+    } catch (e) {
+      if (e instanceof ParseError) return new ParseError(input, e.position, e.detail);
+      throw e;
+    }
+  }
+  return null;
 }
 
 /** The index of the "(" that the ")" at k closes (or, for any other k, the innermost open one), or -1. */
