@@ -198,7 +198,7 @@ export class Executor {
       case 'map':
         return sortedEntries(v as object);
       case 'int': {
-        if (node.pipe.decl.length > 1) this.fail(node.pipe, `can't use ${v} to iterate over more than one variable`);
+        if (node.pipe.decl.length > 1) this.fail(node.pipe.cmds[node.pipe.cmds.length - 1], `can't use ${v} to iterate over more than one variable`);
         const out: [unknown, unknown][] = [];
         for (let i = 0n; i < (v as bigint); i++) out.push([i, i]);
         return out;
@@ -208,7 +208,8 @@ export class Executor {
           return [...(v as Iterable<unknown>)].map((e, i) => [BigInt(i), e]);
         }
     }
-    this.fail(node.pipe, `range can't iterate over ${formatValue(v)}`);
+    // Go reports it at the last command evaluated.
+    this.fail(node.pipe.cmds[node.pipe.cmds.length - 1], `range can't iterate over ${formatValue(v)}`);
   }
 
   private async walkTemplate(dot: unknown, node: Extract<Node, { type: 'template' }>): Promise<Signal> {
@@ -287,10 +288,16 @@ export class Executor {
       case 'nil':
         this.fail(cmd, 'nil is not a command');
       case 'number':
-        return first.value;
+        return this.intInRange(first);
       case 'string':
         return first.text;
     }
+  }
+
+  /** An integer constant must fit Go's int (int64). */
+  private intInRange(n: Extract<ArgNode, { type: 'number' }>): number | bigint {
+    if (typeof n.value === 'bigint' && (n.value > 9223372036854775807n || n.value < -9223372036854775808n)) this.fail(n, `${n.text} overflows int`);
+    return n.value;
   }
 
   private notAFunction(node: CommandNode, args: ArgNode[], final: Final): void {
@@ -316,7 +323,7 @@ export class Executor {
       case 'bool':
         return arg.value;
       case 'number':
-        return arg.value;
+        return this.intInRange(arg);
       case 'string':
         return arg.text;
     }

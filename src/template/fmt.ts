@@ -177,13 +177,18 @@ function formatInt(i: bigint, verb: string, spec: Spec): string | undefined {
       break;
     case 'b':
       digits = a.toString(2);
+      if (spec.sharp) prefix = '0b';
       break;
     case 'c':
       return pad(String.fromCodePoint(Number(i)), spec, false);
     case 'q':
       return pad(quote(String.fromCodePoint(Number(i)), spec.plus, "'"), spec, false);
-    case 'U':
-      return pad('U+' + a.toString(16).toUpperCase().padStart(4, '0'), spec, false);
+    case 'U': {
+      const cp = Number(i);
+      const ch = cp >= 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+      const printable = spec.sharp && ch !== '' && isPrint(ch);
+      return pad('U+' + a.toString(16).toUpperCase().padStart(4, '0') + (printable ? ` '${ch}'` : ''), spec, false);
+    }
     default:
       return undefined;
   }
@@ -232,6 +237,7 @@ function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefine
     if (x > 0 && !spec.plus && spec.space) s = ' Inf';
     return pad(s, spec, false);
   }
+  if (spec.sharp && verb !== 'b') num = alternateFloat(num, verb, spec.prec);
   const neg = num[0] === '-';
   const body = neg ? num.slice(1) : num;
   const sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
@@ -239,6 +245,21 @@ function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefine
     return sign + '0'.repeat(spec.width - sign.length - body.length) + body;
   }
   return pad(sign + body, spec, false);
+}
+
+/**
+ * The `#` flag on floats: always a decimal point, and for %g (and %v) trailing zeros kept up to
+ * the precision (6 when none is given).
+ */
+function alternateFloat(num: string, verb: string, prec: number): string {
+  const m = /^(-?)([^eEpP]*)(.*)$/.exec(num)!;
+  let mant = m[2];
+  const wantDigits = 'vgG'.includes(verb) ? (prec < 0 ? 6 : prec) : 0;
+  const significant = mant.replace('.', '').replace(/^0+/, '');
+  let missing = wantDigits - (significant === '' ? 1 : significant.length);
+  if (!mant.includes('.')) mant += '.';
+  while (missing-- > 0) mant += '0';
+  return m[1] + mant + m[3];
 }
 
 function formatString(s: string, verb: string, spec: Spec): string | undefined {

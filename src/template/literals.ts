@@ -21,6 +21,8 @@ export function numberValue(text: string, pos: number): number | bigint {
     else if (/^0[0-7]+$/.test(body)) v = BigInt('0o' + body.slice(1));
     else if (/^[0-9]+$/.test(body)) v = BigInt(body);
     else throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`, pos);
+    // Go keeps up to uint64 as a constant (and refuses more than int64 when it is used).
+    if (v > 18446744073709551615n || (neg && v > 9223372036854775808n)) throw new ParseError(`integer overflow: ${JSON.stringify(text)}`, pos);
     return neg ? -v : v;
   }
   let f: number;
