@@ -48,8 +48,11 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
 }
 
-/** `config` replaces the default configuration (which scrapes nothing), e.g. to scrape and remote-write. */
-export async function startPrometheus(dir: string, timeoutMs = 30_000, config = 'global:\n  scrape_interval: 1h\n'): Promise<PrometheusProcess> {
+/**
+ * `config` replaces the default configuration (which scrapes nothing), e.g. to scrape and
+ * remote-write; `flags` are added to the command line (e.g. --rules.alert.resend-delay=1s).
+ */
+export async function startPrometheus(dir: string, timeoutMs = 30_000, config = 'global:\n  scrape_interval: 1h\n', flags: string[] = []): Promise<PrometheusProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const cfg = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(cfg, config);
@@ -60,6 +63,7 @@ export async function startPrometheus(dir: string, timeoutMs = 30_000, config = 
     `--web.listen-address=127.0.0.1:${port}`,
     '--web.enable-remote-write-receiver',
     '--log.level=warn',
+    ...flags,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));

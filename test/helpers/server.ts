@@ -34,6 +34,8 @@ export interface StartOptions {
   /** Wait for /-/ready (default true). */
   ready?: boolean;
   timeoutMs?: number;
+  /** HOST:PORT to listen on (default 127.0.0.1:0): a known port, e.g. for a replica's server.external_url. */
+  listen?: string;
 }
 
 export function runStrata(args: string[]): ChildProcess {
@@ -55,7 +57,7 @@ export async function runStrataCommand(args: string[], timeoutMs = 20_000): Prom
 }
 
 export async function startStrata(o: StartOptions): Promise<StrataProcess> {
-  const proc = runStrata(['server', '--data-dir', o.dataDir, '--listen', '127.0.0.1:0', ...(o.args ?? [])]);
+  const proc = runStrata(['server', '--data-dir', o.dataDir, '--listen', o.listen ?? '127.0.0.1:0', ...(o.args ?? [])]);
   let stderr = '';
   let stdout = '';
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

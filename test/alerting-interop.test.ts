@@ -1,0 +1,278 @@
+// The built-in notifier with the real Prometheus/Alertmanager tools around it (Debian's 2.42 and
+// 0.25): Prometheus sends its rule alerts to Strata as to an Alertmanager; amtool manages silences,
+// queries alerts and checks the configuration against Strata; and the same alertmanager.yml and
+// alert stream fed to a real Alertmanager and to Strata give the same webhook notifications.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERTMANAGER_BIN, AMTOOL_BIN, amtool, postAlerts, sleep, startAlertmanager, startWebhookReceiver, until, type AlertmanagerProcess, type Hook, type WebhookReceiver } from './helpers/alertmanager.ts';
+import { PROMETHEUS_BIN, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+
+const GROUP_WAIT_MS = 1000;
+const GROUP_INTERVAL_MS = 2000;
+// Both sides are given the same external URL, so whole payloads compare.
+const EXTERNAL_URL = 'http://alerts.example:9093';
+
+/** The alertmanager.yml both sides run; only the webhook receiver's address differs. */
+function amConfig(hook: string): string {
+  return `
+global:
+  resolve_timeout: 5m
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+  routes:
+    - matchers: [source="prometheus"]
+      receiver: from-prometheus
+    - matchers: [team="db"]
+      receiver: db
+      group_by: [alertname, cluster]
+receivers:
+  - name: default
+    webhook_configs: [{ url: "${hook}/default", send_resolved: true }]
+  - name: from-prometheus
+    webhook_configs: [{ url: "${hook}/prometheus" }]
+  - name: db
+    webhook_configs:
+      - url: "${hook}/db"
+        send_resolved: true
+      - url: "${hook}/db-quiet"
+        send_resolved: false
+inhibit_rules:
+  - source_matchers: [severity="critical"]
+    target_matchers: [severity="warning"]
+    equal: [alertname]
+`;
+}
+
+const missing = [PROMETHEUS_BIN, ALERTMANAGER_BIN, AMTOOL_BIN].filter((f) => !fs.existsSync(f));
+if (missing.length > 0 && process.env.CI) throw new Error(`missing ${missing.join(', ')} (scripts/ensure-test-peers.sh installs them)`);
+
+describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager and amtool', () => {
+  const dir = tempDir('strata-am-interop-');
+  const amFile = path.join(dir, 'alertmanager.yml');
+  let strata: StrataProcess;
+  let strataHooks: WebhookReceiver;
+  const url = () => `--alertmanager.url=${strata.url}`;
+  const hooksOf = (name: string) => strataHooks.delivered.filter((h) => h.body.groupLabels?.alertname === name);
+
+  beforeAll(async () => {
+    strataHooks = await startWebhookReceiver();
+    fs.writeFileSync(amFile, amConfig(strataHooks.url));
+    fs.writeFileSync(path.join(dir, 'strata.yml'), [
+      `notifier: { config_file: ${JSON.stringify(amFile)} }`,
+      `server: { external_url: ${JSON.stringify(EXTERNAL_URL)} }`,
+      'self_monitoring: { enabled: false }',
+    ].join('\n'));
+    strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await strata?.stop();
+    await strataHooks?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('Prometheus sending to Strata', () => {
+    let prometheus: PrometheusProcess;
+    afterAll(async () => prometheus?.stop());
+
+    it('routes the alerts of a Prometheus rule file to the matching webhook receiver', async () => {
+      const pdir = path.join(dir, 'prometheus');
+      fs.mkdirSync(pdir, { recursive: true });
+      fs.writeFileSync(path.join(pdir, 'rules.yml'), [
+        'groups:',
+        '  - name: always',
+        '    interval: 1s',
+        '    rules:',
+        '      - alert: PrometheusAlwaysFiring',
+        '        expr: vector(1)',
+        '        labels: { source: prometheus, severity: page }',
+        '        annotations: { summary: "value {{ $value }}" }',
+      ].join('\n'));
+      prometheus = await startPrometheus(pdir, 30_000, [
+        'global:',
+        '  scrape_interval: 1h',
+        '  evaluation_interval: 1s',
+        '  external_labels: { replica: prom-a }',
+        `rule_files: [${JSON.stringify(path.join(pdir, 'rules.yml'))}]`,
+        'alerting:',
+        '  alertmanagers:',
+        '    - api_version: v2',
+        `      static_configs: [{ targets: ["${strata.address}"] }]`,
+        // Its first alert can come before it has discovered its Alertmanagers (and be dropped):
+        // re-sending every second, rather than every minute, keeps the test short.
+      ].join('\n'), ['--rules.alert.resend-delay=1s']);
+      const hook = await until('the notification of the Prometheus alert', () => hooksOf('PrometheusAlwaysFiring')[0], 60_000);
+      expect(hook.path).toBe('/prometheus');
+      expect(hook.body).toMatchObject({
+        receiver: 'from-prometheus',
+        status: 'firing',
+        groupKey: '{}/{source="prometheus"}:{alertname="PrometheusAlwaysFiring"}',
+        groupLabels: { alertname: 'PrometheusAlwaysFiring' },
+        externalURL: EXTERNAL_URL,
+      });
+      expect(hook.body.alerts).toHaveLength(1);
+      const [a] = hook.body.alerts;
+      // Prometheus' external labels come along; its generatorURL points at its own graph page.
+      expect(a).toMatchObject({
+        status: 'firing',
+        labels: { alertname: 'PrometheusAlwaysFiring', source: 'prometheus', severity: 'page', replica: 'prom-a' },
+        annotations: { summary: 'value 1' },
+      });
+      expect(a.generatorURL).toMatch(/\/graph\?g0\.expr=vector%281%29/);
+      // A firing alert's end is left out (Go's zero time), as Alertmanager's flush does.
+      expect(a.endsAt).toBe('0001-01-01T00:00:00Z');
+      // API v2 shows the alert as Prometheus sent it, with its receiver.
+      const r = await fetch(`${strata.url}/api/v2/alerts?filter=alertname%3D%22PrometheusAlwaysFiring%22`);
+      const alerts = (await r.json()) as any[];
+      expect(alerts.map((x) => [x.labels.replica, x.receivers.map((y: any) => y.name)])).toEqual([['prom-a', ['from-prometheus']]]);
+    }, 90_000);
+  });
+
+  describe('amtool against Strata', () => {
+    it('passes amtool check-config, with the receivers Strata lists', async () => {
+      const r = await amtool(['check-config', amFile]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain('SUCCESS');
+      expect(r.stdout).toContain(' - 3 receivers');
+      const receivers = (await (await fetch(`${strata.url}/api/v2/receivers`)).json()) as { name: string }[];
+      expect(receivers.map((x) => x.name)).toEqual(['default', 'from-prometheus', 'db']);
+    });
+
+    it('adds, queries and expires silences; a silenced alert is left out of notifications until expired', async () => {
+      const add = await amtool(['silence', 'add', url(), 'alertname=Maintenance', 'instance=a', '--author=ops', '--comment=reboot of a', '--duration=1h']);
+      expect(add.code, add.stderr).toBe(0);
+      const id = add.stdout.trim();
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+      const query = await amtool(['silence', 'query', url(), '-o', 'json', 'alertname=Maintenance']);
+      expect(query.code, query.stderr).toBe(0);
+      const listed = JSON.parse(query.stdout) as any[];
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ id, createdBy: 'ops', comment: 'reboot of a', status: { state: 'active' } });
+      expect(listed[0].matchers).toEqual(expect.arrayContaining([
+        { name: 'alertname', value: 'Maintenance', isRegex: false, isEqual: true },
+        { name: 'instance', value: 'a', isRegex: false, isEqual: true },
+      ]));
+      const quiet = await amtool(['silence', 'query', url(), '-q', 'instance=a']);
+      expect(quiet.stdout.trim()).toBe(id);
+
+      const now = Date.now();
+      const alert = (instance: string) => ({ labels: { alertname: 'Maintenance', instance }, annotations: { summary: instance }, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3600_000).toISOString() });
+      await postAlerts(strata.url, [alert('a'), alert('b')]);
+      const first = await until('the Maintenance notification', () => hooksOf('Maintenance')[0]);
+      expect(first.body.alerts.map((a: any) => a.labels.instance)).toEqual(['b']);
+
+      const active = await amtool(['alert', 'query', url(), '-o', 'json', 'alertname=Maintenance']);
+      expect(active.code, active.stderr).toBe(0);
+      expect((JSON.parse(active.stdout) as any[]).map((a) => a.labels.instance)).toEqual(['b']);
+      const withSilenced = await amtool(['alert', 'query', url(), '-o', 'json', '--silenced', 'alertname=Maintenance']);
+      const silenced = (JSON.parse(withSilenced.stdout) as any[]).find((a) => a.labels.instance === 'a');
+      expect(silenced?.status).toEqual({ state: 'suppressed', silencedBy: [id], inhibitedBy: [] });
+      const simple = await amtool(['alert', 'query', url(), 'alertname=Maintenance']);
+      expect(simple.stdout).toMatch(/^Alertname\s+Starts At\s+Summary\s+State\s*\n/);
+      expect(simple.stdout).toMatch(/\nMaintenance\s+[-0-9]+ [:0-9]+ UTC\s+b\s+active\s*\n$/);
+
+      const expire = await amtool(['silence', 'expire', url(), id]);
+      expect(expire.code, expire.stderr).toBe(0);
+      const afterExpire = await amtool(['silence', 'query', url(), '-q']);
+      expect(afterExpire.stdout.split('\n')).not.toContain(id);
+      const expired = await amtool(['silence', 'query', url(), '--expired', '-o', 'json']);
+      expect((JSON.parse(expired.stdout) as any[]).find((s) => s.id === id)?.status.state).toBe('expired');
+      // No longer muted, alert a is new to the group's notification log: the next flush sends it.
+      const second = await until('the notification after the silence expired', () => hooksOf('Maintenance')[1]);
+      expect(second.body.alerts.map((a: any) => a.labels.instance).sort()).toEqual(['a', 'b']);
+    }, 60_000);
+
+    it('reports errors as amtool shows them', async () => {
+      const r = await amtool(['silence', 'expire', url(), '00000000-0000-0000-0000-000000000000']);
+      expect(r.code).not.toBe(0);
+      // As Alertmanager 0.25 answers (HTTP 500 with the reason), so amtool prints the reason.
+      expect(r.stderr).toMatch(/\[DELETE \/silence\/\{silenceID\}\]\[500\] .*not found/);
+    });
+  });
+
+  describe('side by side with Alertmanager', () => {
+    let am: AlertmanagerProcess;
+    let amHooks: WebhookReceiver;
+
+    beforeAll(async () => {
+      amHooks = await startWebhookReceiver();
+      am = await startAlertmanager(path.join(dir, 'alertmanager'), amConfig(amHooks.url), EXTERNAL_URL);
+    }, 60_000);
+    afterAll(async () => {
+      await am?.stop();
+      await amHooks?.close();
+    });
+
+    it('sends the same notifications for the same alert stream', async () => {
+      const names = new Set(['Latency', 'DiskFull']);
+      const ours = () => strataHooks.delivered.filter((h) => names.has(h.body.groupLabels?.alertname));
+      const theirs = () => amHooks.delivered;
+      const both = async (alerts: unknown[]) => {
+        await Promise.all([postAlerts(strata.url, alerts), postAlerts(am.url, alerts)]);
+      };
+      // Every side has sent `n` notifications: wait for them (the order of arrival within a tick may differ).
+      const reach = (n: number) => until(`${n} notifications from each side`, () => (ours().length >= n && theirs().length >= n ? true : undefined));
+      const t0 = Date.now();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const firing = (labels: Record<string, string>, startsAt = t0) => ({ labels, annotations: { summary: `${labels.alertname} on ${labels.instance}` }, startsAt: iso(startsAt), endsAt: iso(t0 + 3600_000), generatorURL: 'http://prometheus.example/graph?g0.expr=up' });
+      const resolved = (a: ReturnType<typeof firing>) => ({ ...a, endsAt: iso(Date.now() - 1) });
+      const la = firing({ alertname: 'Latency', instance: 'a', severity: 'warning' });
+      const lb = firing({ alertname: 'Latency', instance: 'b', severity: 'warning' });
+      const dx = firing({ alertname: 'DiskFull', team: 'db', cluster: 'c1', instance: 'x' });
+      const dy = firing({ alertname: 'DiskFull', team: 'db', cluster: 'c2', instance: 'y' });
+
+      // Latency: one group of `default`; DiskFull: a group per cluster for `db`, whose two integrations
+      // (one without send_resolved) each send: 5 notifications.
+      await both([la, lb, dx, dy]);
+      await reach(5);
+      // One of two resolved, a new one firing; then everything resolved.
+      const lc = firing({ alertname: 'Latency', instance: 'c', severity: 'warning' }, Date.now());
+      await both([resolved(lb), lc, resolved(dy)]);
+      await reach(7);
+      await both([resolved(la), resolved(lc), resolved(dx)]);
+      await reach(9);
+      // A notification the integration without send_resolved (or a repeat) would wrongly send
+      // comes at the same tick as the ones awaited: give it a group interval to show.
+      await sleep(GROUP_INTERVAL_MS);
+
+      const normalise = (hooks: Hook[]) => {
+        const byStream = new Map<string, unknown[]>();
+        for (const h of hooks) {
+          const key = `${h.path} ${h.body.groupKey}`;
+          const body = { ...h.body, alerts: [...h.body.alerts].sort((x: any, y: any) => x.fingerprint.localeCompare(y.fingerprint)) };
+          byStream.set(key, [...(byStream.get(key) ?? []), body]);
+        }
+        return Object.fromEntries([...byStream].sort(([a], [b]) => a.localeCompare(b)));
+      };
+      expect(normalise(ours())).toEqual(normalise(theirs()));
+      // And what that is, so that an agreement on something wrong shows too.
+      const summary = Object.entries(normalise(ours())).map(([k, list]) => [k, (list as any[]).map((b) => `${b.status}:${b.alerts.map((a: any) => `${a.labels.instance}=${a.status}`).sort().join(',')}`)]);
+      expect(Object.fromEntries(summary)).toEqual({
+        '/db {}/{team="db"}:{alertname="DiskFull", cluster="c1"}': ['firing:x=firing', 'resolved:x=resolved'],
+        '/db {}/{team="db"}:{alertname="DiskFull", cluster="c2"}': ['firing:y=firing', 'resolved:y=resolved'],
+        '/db-quiet {}/{team="db"}:{alertname="DiskFull", cluster="c1"}': ['firing:x=firing'],
+        '/db-quiet {}/{team="db"}:{alertname="DiskFull", cluster="c2"}': ['firing:y=firing'],
+        '/default {}:{alertname="Latency"}': expect.any(Array),
+      });
+      const latency = summary.find(([k]) => String(k).startsWith('/default'))![1] as string[];
+      expect(latency).toEqual(['firing:a=firing,b=firing', 'firing:a=firing,b=resolved,c=firing', 'resolved:a=resolved,c=resolved']);
+
+      // Timing: each side's first notification of a group comes group_wait after the alerts did;
+      // the two sides within a group interval of each other (their ticks are not in phase).
+      const firstAt = (hooks: Hook[], key: string) => hooks.find((h) => h.body.groupKey === key)!.at;
+      for (const key of ['{}:{alertname="Latency"}', '{}/{team="db"}:{alertname="DiskFull", cluster="c1"}']) {
+        const a = firstAt(ours(), key);
+        const b = firstAt(theirs(), key);
+        expect(a - t0).toBeGreaterThanOrEqual(GROUP_WAIT_MS - 50);
+        expect(Math.abs(a - b)).toBeLessThan(GROUP_WAIT_MS + GROUP_INTERVAL_MS);
+      }
+    }, 90_000);
+  });
+});
