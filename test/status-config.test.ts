@@ -17,6 +17,22 @@ global:
   external_labels:
     region: eu
     flag: "y"
+rule_files:
+  - /nonexistent/rules/*.yml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['127.0.0.1:1', '127.0.0.1:2']
+    - scheme: https
+      path_prefix: /am
+      timeout: 5s
+      basic_auth: {username: u, password: p}
+      tls_config: {insecure_skip_verify: true}
+      static_configs:
+        - targets: ['127.0.0.1:3']
+    - authorization: {credentials: tok}
+      static_configs:
+        - targets: ['127.0.0.1:4']
 scrape_configs:
   - job_name: plain
     static_configs:
@@ -158,21 +174,23 @@ describe('the query section and the status pages through the server process', ()
     expect(small.status).toBe(200);
   });
 
-  it('shows global and scrape_configs as Prometheus does, secrets hidden, Strata\'s sections after', async (ctx) => {
+  it('shows global, alerting, rule_files and scrape_configs as Prometheus does, secrets hidden, Strata\'s sections after', async (ctx) => {
     const r = await getJson(`${s.url}/api/v1/status/config`);
     expect(r.status).toBe(200);
     const yaml: string = r.body.data.yaml;
     expect(yaml).not.toMatch(/\btok\b|password: p\b/);
     const ours = parseYaml(yaml);
-    expect(Object.keys(ours)).toEqual(['global', 'scrape_configs', 'server', 'query', 'storage', 'limits', 'self_monitoring', 'log']);
+    expect(Object.keys(ours)).toEqual(['global', 'alerting', 'rule_files', 'scrape_configs', 'server', 'query', 'storage', 'limits', 'self_monitoring', 'log', 'rules', 'notifier']);
     expect(ours.query).toEqual({ lookback_delta: '1m', timeout: '0', max_samples: 100, max_concurrency: 3 });
     expect(ours.scrape_configs[1].basic_auth).toEqual({ username: 'u', password: '<secret>' });
     expect(ours.scrape_configs[1].scrape_protocols).toEqual(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText0.0.4']);
 
     if (promSkip) ctx.skip();
     const theirs = parseYaml((await getJson(`${prom!.url}/api/v1/status/config`)).body.data.yaml);
-    const comparable = without({ global: ours.global, scrape_configs: ours.scrape_configs }, (k) => NEWER_THAN_242.has(k));
-    expect(comparable).toEqual(without({ global: theirs.global, scrape_configs: theirs.scrape_configs }, (k, parent) => parent === 'http_sd_configs' && HTTP_SD_CLIENT.has(k)));
+    const sections = (c: Record<string, unknown>) => ({ global: c.global, alerting: c.alerting, rule_files: c.rule_files, scrape_configs: c.scrape_configs });
+    const comparable = without(sections(ours), (k) => NEWER_THAN_242.has(k));
+    expect(comparable).toEqual(without(sections(theirs), (k, parent) => parent === 'http_sd_configs' && HTTP_SD_CLIENT.has(k)));
+    expect(Object.keys(theirs).filter((k) => k in ours)).toEqual(['global', 'alerting', 'rule_files', 'scrape_configs']);
     // Field order too, job by job.
     for (const [i, job] of (comparable as { scrape_configs: object[] }).scrape_configs.entries()) {
       expect(Object.keys(job)).toEqual(Object.keys(theirs.scrape_configs[i]));

@@ -10,6 +10,7 @@ const FILE = `
 global:
   scrape_interval: 20s
   evaluation_interval: 30s
+  rule_query_offset: 15s
   external_labels: {dc: "on"}
   body_size_limit: 1536
 scrape_configs:
@@ -33,6 +34,12 @@ query:
   timeout: 0
 server:
   write_queue_length: 0
+  external_url: https://strata.example/
+rule_files: [rules/*.yml]
+rules:
+  resend_delay: 2m
+notifier:
+  peers: [http://peer:9190]
 `;
 
 describe('configToYaml', () => {

@@ -1,9 +1,10 @@
-// The effective configuration as YAML, for /api/v1/status/config. `global` and `scrape_configs`
-// come out as Prometheus prints its own (every field it prints, in its order, defaults filled in,
+// The effective configuration as YAML, for /api/v1/status/config. `global`, `alerting`,
+// `rule_files` and `scrape_configs` come out as Prometheus prints its own (every field it prints, in its order, defaults filled in,
 // secrets as <secret>), so tools and people reading that page see what they know; Strata's own
 // sections follow with their units as text. What is printed loads back to the same configuration
 // (except for the secrets).
 import { Document, isScalar, isSeq, visit } from 'yaml';
+import type { AlertingConfig, AlertmanagerTarget } from './alerting.ts';
 import type { RelabelRule } from './relabel.ts';
 import type { Config } from './schema.ts';
 import type { GlobalConfig, ScrapeConfig } from './scrape.ts';
@@ -15,6 +16,8 @@ export const SECRET = '<secret>';
 export function configToYaml(c: Config): string {
   const doc = new Document({
     global: printGlobal(c.global),
+    alerting: c.alerting.alertmanagers.length > 0 ? { alertmanagers: c.alerting.alertmanagers.map(printAlertmanager) } : undefined,
+    rule_files: c.alerting.ruleFiles.length > 0 ? c.alerting.ruleFiles : undefined,
     scrape_configs: c.scrapeConfigs.length > 0 ? c.scrapeConfigs.map(printScrapeConfig) : undefined,
     server: {
       listen: c.server.listen,
@@ -22,6 +25,7 @@ export function configToYaml(c: Config): string {
       max_decoded_bytes: formatSize(c.server.maxDecodedBytes),
       read_timeout: formatDuration(c.server.readTimeoutMs),
       shutdown_timeout: formatDuration(c.server.shutdownTimeoutMs),
+      external_url: c.server.externalUrl,
       max_concurrent_writes: c.server.maxConcurrentWrites,
       write_queue_length: c.server.writeQueueLength,
       write_queue_timeout: formatDuration(c.server.writeQueueTimeoutMs),
@@ -49,6 +53,7 @@ export function configToYaml(c: Config): string {
     },
     self_monitoring: { enabled: c.selfMonitoring.enabled, interval: formatDuration(c.selfMonitoring.intervalMs) },
     log: { level: c.log.level, format: c.log.format },
+    ...printRulesAndNotifier(c.alerting),
     // `agent` is left out: the server ignores it.
   }, { aliasDuplicateObjects: false, version: '1.1' });
   // Prometheus writes relabelling source labels inline (`source_labels: [a, b]`).
@@ -67,6 +72,7 @@ function printGlobal(g: GlobalConfig): Record<string, unknown> {
     scrape_interval: promDuration(g.scrapeIntervalMs),
     scrape_timeout: promDuration(g.scrapeTimeoutMs),
     evaluation_interval: promDuration(g.evaluationIntervalMs),
+    rule_query_offset: g.ruleQueryOffsetMs > 0 ? promDuration(g.ruleQueryOffsetMs) : undefined,
     external_labels: omitEmpty(g.externalLabels),
   };
 }
@@ -127,6 +133,43 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     static_configs: j.staticConfigs.length > 0
       ? j.staticConfigs.map((s) => ({ targets: s.targets, labels: omitEmpty(s.labels) }))
       : undefined,
+  };
+}
+
+// Strata keeps an Alertmanager's targets as one list and its authorization as one header value;
+// they come out as one static config and as Prometheus' type and credentials.
+function printAlertmanager(a: AlertmanagerTarget): Record<string, unknown> {
+  const space = a.authorization?.indexOf(' ') ?? -1;
+  return {
+    basic_auth: a.basicAuth === null ? undefined : { username: a.basicAuth.username, password: secret(a.basicAuth.password) },
+    authorization: a.authorization === null ? undefined : {
+      type: space > 0 ? a.authorization.slice(0, space) : 'Bearer',
+      credentials: SECRET,
+    },
+    tls_config: a.tlsInsecureSkipVerify ? { insecure_skip_verify: true } : undefined,
+    follow_redirects: true,
+    enable_http2: true,
+    scheme: a.scheme,
+    path_prefix: a.pathPrefix === '' || a.pathPrefix === '/' ? undefined : a.pathPrefix,
+    timeout: promDuration(a.timeoutMs),
+    api_version: 'v2',
+    static_configs: a.targets.length > 0 ? [{ targets: a.targets }] : undefined,
+  };
+}
+
+function printRulesAndNotifier(a: AlertingConfig): Record<string, unknown> {
+  return {
+    rules: {
+      for_outage_tolerance: formatDuration(a.rules.forOutageToleranceMs),
+      for_grace_period: formatDuration(a.rules.forGracePeriodMs),
+      resend_delay: formatDuration(a.rules.resendDelayMs),
+    },
+    notifier: {
+      enabled: a.notifier.enabled,
+      config_file: a.notifier.configFile,
+      peers: a.notifier.peers,
+      peer_timeout: formatDuration(a.notifier.peerTimeoutMs),
+    },
   };
 }
 
