@@ -46,8 +46,15 @@ for (const n of counts) {
   let ok = 0;
   let failed = 0;
   let samples = 0;
+  // Failed scrapes before the measurement: first scrapes that timed out while the round created its series.
+  let warmupFailed = 0;
   const appendable = {
     append(b: SampleBatch) {
+      if (!measuring) {
+        for (let i = b.series.length - 1; i >= 0 && i >= b.series.length - 5; i--) {
+          if (getLabel(b.series[i], '__name__') === 'up' && b.values[b.offsets[i]] === 0) warmupFailed++;
+        }
+      }
       if (measuring) {
         samples += b.offsets[b.series.length];
         for (let i = b.series.length - 1; i >= 0 && i >= b.series.length - 5; i--) {
@@ -121,6 +128,7 @@ for (const n of counts) {
     appendMsP99: Math.round(pct(appendMs, 0.99) * 10) / 10,
     heapMB: Math.round(process.memoryUsage().heapUsed / 1048576),
     warmupS,
+    warmupFailed,
   };
   process.stderr.write(`${JSON.stringify(row)}\n`);
   rows.push(`| ${n} | ${row.scrapes} | ${row.failed} | ${row.samplesPerSec} | ${row.cpuPctOfOneCore}% | ${row.cpuMsPerScrape} | ${row.scrapeMsP50} / ${row.scrapeMsP99} | ${row.eventLoopDelayP99Ms} |`);

@@ -137,7 +137,14 @@ function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult
       }
     }
     const req = proxied ? httpRequest(options) : (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, options);
-    const timer = setTimeout(() => finish(new ScrapeHttpError(`context deadline exceeded (timeout ${totalMs / 1000}s)`)), o.timeoutMs);
+    // When the deadline passes while this process was busy (a first round creating a million series
+    // keeps the event loop occupied for seconds), the answer may be waiting in the socket already:
+    // timers run before I/O in an event-loop turn, so the timeout gives that I/O one turn (an
+    // immediate runs after it) before it counts. A target that has really not answered still fails
+    // in the same turn.
+    const timer = setTimeout(() => {
+      setImmediate(() => finish(new ScrapeHttpError(`context deadline exceeded (timeout ${totalMs / 1000}s)`)));
+    }, o.timeoutMs);
     req.on('error', (e) => finish(e));
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];

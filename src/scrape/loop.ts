@@ -272,19 +272,21 @@ export class ScrapeLoop {
       }
     }
     this.touched.length = 0;
-    // Series that were there last time and are not now: stale. Entries not seen now are dropped,
-    // so the cache holds one scrape's worth of series.
+    // Series that were there last time and are not now: stale. After a good scrape, entries not
+    // seen in it are dropped, so the cache holds one scrape's worth of series. A failed scrape
+    // keeps them all: the next good one then finds its series' labels worked out instead of
+    // redoing a first round's work, which under load made the next scrape time out in turn.
     for (const [h, c] of this.cache) {
       if (c.seen === n) continue;
       if (c.seen === n - 1 && c.stale && c.ls !== null) {
         out.startSeries(c.ls);
         out.add(start, STALE_NAN);
       }
-      this.cache.delete(h);
+      if (error === '') this.cache.delete(h);
     }
     if (this.inherited.length > 0) {
       const now = new Set<string>();
-      for (const c of this.cache.values()) if (c.ls !== null) now.add(c.ls.join('\xff'));
+      for (const c of this.cache.values()) if (c.seen === n && c.ls !== null) now.add(c.ls.join('\xff'));
       for (const ls of this.inherited) {
         if (!now.has(ls.join('\xff'))) {
           out.startSeries(ls);

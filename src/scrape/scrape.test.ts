@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mutateLabels } from './loop.ts';
-import { Recorder, cleanups, jobs, manager, runCleanups, serve, text, until } from './testing.ts';
+import { Recorder, cleanups, jobs, manager, runCleanups, serve, steppedLoop, text, until } from './testing.ts';
 
 afterEach(runCleanups);
 
@@ -69,6 +69,24 @@ describe('scraping', () => {
     // Recovery.
     body = 'a 5\n';
     await until('up again', () => rec.values(`a${l}`).at(-1) === 5);
+  });
+
+  it('writes staleness markers once over failed scrapes, and a recovery finds its series known', async () => {
+    let body = 'a 1\nb 2\n';
+    const { rec, scrape, labels: l } = await steppedLoop('15s', () => body);
+    const T = 1_767_225_600_000;
+    await scrape(T, 0);
+    body = 'garbage {\n';
+    await scrape(T + 15_000, 0);
+    await scrape(T + 30_000, 0);
+    body = 'a 3\n';
+    await scrape(T + 45_000, 0);
+    await scrape(T + 60_000, 0);
+    expect(rec.values(`a${l}`)).toEqual([1, 'stale', 3, 3]);
+    expect(rec.values(`b${l}`)).toEqual([2, 'stale']);
+    expect(rec.values(`up${l}`)).toEqual([1, 0, 0, 1, 1]);
+    // The label work of a series survives failed scrapes: not added again on recovery.
+    expect(rec.values(`scrape_series_added${l}`)).toEqual([2, 0, 0, 0, 0]);
   });
 
   it('honours the timeout', async () => {

@@ -1,10 +1,14 @@
 // Helpers shared by the scrape tests: a recording Appendable, local HTTP targets, config snippets.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, globalAgent as httpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { globalAgent as httpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, type ScrapeConfig } from '../config/index.ts';
 import { isStaleNaN, labelsToString, type SampleBatch } from '../model/index.ts';
 import type { AppendResult, Appendable } from '../tsdb/index.ts';
+import { staticGroups } from './discovery.ts';
 import { ScrapeManager, type ScrapeManagerOptions } from './index.ts';
+import { ScrapeLoop, acceptHeader } from './loop.ts';
+import { targetsFromGroups } from './targets.ts';
 
 export interface Sample {
   series: string;
@@ -80,3 +84,24 @@ export const text = (body: string, type = 'text/plain; version=0.0.4'): Handler 
   res.writeHead(200, { 'Content-Type': type });
   res.end(body);
 };
+
+/**
+ * A loop over one local target serving `body()`, stepped by the test: each scrape is for a slot,
+ * starting `late` ms after it by the loop's clock (no timers involved).
+ */
+export async function steppedLoop(interval: string, body: () => string = () => 'a 1\n', toleranceMs = 2) {
+  const addr = await serve((req, res) => text(body())(req, res));
+  const [cfg] = jobs(`scrape_configs: [{ job_name: j, scrape_interval: ${interval}, static_configs: [{ targets: ["${addr}"] }] }]`);
+  const [target] = targetsFromGroups(cfg, staticGroups(cfg.staticConfigs), []).active;
+  const rec = new Recorder();
+  const clock = { now: 0 };
+  const loop = new ScrapeLoop(target, {
+    cfg, metricRelabel: [], appendable: rec, agents: { http: httpAgent, https: httpsAgent }, headers: async () => ({}),
+    userAgent: 'test', accept: acceptHeader(cfg.scrapeProtocols), now: () => clock.now, timestampToleranceMs: toleranceMs,
+  });
+  const scrape = async (slot: number, late: number) => {
+    clock.now = slot + late;
+    await loop.scrapeOnce(slot);
+  };
+  return { rec, loop, scrape, labels: `{instance="${addr}", job="j"}`, series: `a{instance="${addr}", job="j"}` };
+}

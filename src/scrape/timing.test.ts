@@ -1,34 +1,11 @@
 // Scrape timestamps: aligned to the loop's slots within the tolerance, so storage sees exactly
 // periodic timestamps (delta-of-delta zero) despite timer jitter; later scrapes keep their own time.
-import { globalAgent as httpAgent } from 'node:http';
-import { globalAgent as httpsAgent } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
-import { staticGroups } from './discovery.ts';
-import { ScrapeLoop, acceptHeader, scrapeTimestamp } from './loop.ts';
+import { scrapeTimestamp } from './loop.ts';
 import { goDuration } from './metrics.ts';
-import { targetsFromGroups } from './targets.ts';
-import { Recorder, jobs, runCleanups, serve, text } from './testing.ts';
+import { runCleanups, steppedLoop } from './testing.ts';
 
 afterEach(runCleanups);
-
-/** A loop over one local target whose clock the test sets before each scrape. */
-async function steppedLoop(interval: string, toleranceMs = 2) {
-  const addr = await serve(text('a 1\n'));
-  const [cfg] = jobs(`scrape_configs: [{ job_name: j, scrape_interval: ${interval}, static_configs: [{ targets: ["${addr}"] }] }]`);
-  const [target] = targetsFromGroups(cfg, staticGroups(cfg.staticConfigs), []).active;
-  const rec = new Recorder();
-  const clock = { now: 0 };
-  const loop = new ScrapeLoop(target, {
-    cfg, metricRelabel: [], appendable: rec, agents: { http: httpAgent, https: httpsAgent }, headers: async () => ({}),
-    userAgent: 'test', accept: acceptHeader(cfg.scrapeProtocols), now: () => clock.now, timestampToleranceMs: toleranceMs,
-  });
-  /** Scrapes for `slot`, starting `late` ms after it. */
-  const scrape = async (slot: number, late: number) => {
-    clock.now = slot + late;
-    await loop.scrapeOnce(slot);
-  };
-  return { rec, scrape, series: `a{instance="${addr}", job="j"}` };
-}
 
 const T0 = 1_767_225_600_000;
 
