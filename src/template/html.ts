@@ -4,11 +4,12 @@
 // answer for the contexts Alertmanager's e-mail templates use, in far less code:
 //   - text and RCDATA: &, <, >, ", ', + and NUL are escaped (as html/template does);
 //   - quoted and unquoted attribute values (unquoted ones also escape spaces, =, `);
-//   - URL attributes (href, src, ...): a value that starts the attribute and carries a scheme other
+//   - URL attributes (href, src, data-src, anything naming src/url/uri, ...): a value that starts the attribute and carries a scheme other
 //     than http, https or mailto becomes "#ZgotmplZ"; the URL is then normalised (percent-encoding
 //     what may not appear), or fully query-escaped after a `?` or `#` in the template text; then
 //     attribute-escaped;
-//   - event-handler attributes (on*) and <script> bodies: the value as a quoted JS string;
+//   - event-handler attributes (on*) and <script> bodies: the value as JSON (a string quoted, with
+//     <, > and & as \u escapes);
 //   - style attributes and <style> bodies: only plain words, numbers and colours pass, else "ZgotmplZ";
 //   - tag and attribute-name positions: only an attribute-name-like value passes, else "ZgotmplZ";
 //   - HTML comments in the template text are dropped from the output, as html/template does.
@@ -18,7 +19,6 @@
 // Not modelled: JS and CSS sub-contexts beyond "a value", srcset, templates that change context
 // inside a branch (we follow what was executed, Go would reject such a template at parse time).
 
-import { jsEscape } from './builtins.ts';
 import type { Output } from './exec.ts';
 import { formatValue } from './fmt.ts';
 import { SafeHTML, SafeURL } from './values.ts';
@@ -35,13 +35,19 @@ type State =
 
 type AttrKind = 'normal' | 'url' | 'js' | 'css';
 
-const URL_ATTRS = new Set(['href', 'src', 'action', 'cite', 'data', 'formaction', 'poster', 'background', 'codebase', 'longdesc', 'usemap', 'icon', 'manifest', 'profile', 'classid', 'archive']);
+const URL_ATTRS = new Set(['href', 'src', 'action', 'cite', 'data', 'formaction', 'poster', 'background', 'codebase', 'longdesc', 'usemap', 'icon', 'manifest', 'profile', 'classid', 'archive', 'xmlns']);
 
+/** What an attribute's value is, by its name, as html/template judges it ("data-" and namespace prefixes dropped). */
 function attrKind(name: string): AttrKind {
-  const n = name.toLowerCase().replace(/^[a-z]+:/, '');
+  let n = name.toLowerCase();
+  if (n.startsWith('data-')) n = n.slice(5);
+  else if (n.includes(':')) {
+    if (n.startsWith('xmlns:')) return 'url';
+    n = n.slice(n.indexOf(':') + 1);
+  }
   if (n.startsWith('on')) return 'js';
   if (n === 'style') return 'css';
-  if (URL_ATTRS.has(n) || n.includes('url') || n.includes('uri')) return 'url';
+  if (URL_ATTRS.has(n) || n.includes('src') || n.includes('url') || n.includes('uri')) return 'url';
   return 'normal';
 }
 
@@ -76,9 +82,21 @@ function stripTags(s: string): string {
   return s.replace(/<[^>]*>/g, '');
 }
 
+/** A value in JavaScript: its JSON, with <, >, & and line separators escaped, spaced off when it starts or ends like an identifier. */
 function jsValue(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return ` ${formatValue(v)} `;
-  return `"${jsEscape(formatValue(v))}"`;
+  const json = JSON.stringify(toJSON(v)) ?? 'null';
+  const safe = json.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return /^[\w$]|[\w$]$/.test(safe) ? ` ${safe} ` : safe;
+}
+
+function toJSON(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof SafeHTML || v instanceof SafeURL) return v.value;
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, e]) => [String(k), toJSON(e)]));
+  if (Array.isArray(v)) return v.map(toJSON);
+  if (typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, toJSON(e)]));
+  return v;
 }
 
 const SAFE_CSS = /^[\w\s#%.,-]*$/;
