@@ -4,18 +4,18 @@
 // answer for the contexts Alertmanager's e-mail templates use, in far less code:
 //   - text and RCDATA: &, <, >, ", ', + and NUL are escaped (as html/template does);
 //   - quoted and unquoted attribute values (unquoted ones also escape spaces, =, `);
-//   - URL attributes (href, src, data-src, anything naming src/url/uri, ...): a value that starts the attribute and carries a scheme other
-//     than http, https or mailto becomes "#ZgotmplZ"; the URL is then normalised (percent-encoding
-//     what may not appear), or fully query-escaped after a `?` or `#` in the template text; then
-//     attribute-escaped;
+//   - URL attributes (href, src, data-src, any name with src/url/uri): a value that starts the
+//     attribute and carries a scheme other than http, https or mailto becomes "#ZgotmplZ"; the URL
+//     is then normalised (percent-encoding what may not appear), or fully query-escaped after a `?`
+//     or `#` in the template text; then attribute-escaped;
 //   - event-handler attributes (on*) and <script> bodies: the value as JSON (a string quoted, with
 //     <, > and & as \u escapes);
 //   - style attributes and <style> bodies: only plain words, numbers and colours pass, else "ZgotmplZ";
 //   - tag and attribute-name positions: only an attribute-name-like value passes, else "ZgotmplZ";
 //   - HTML comments in the template text are dropped from the output, as html/template does.
 // safeHtml's value passes unescaped in text; safeUrl's skips the scheme filter. A pipeline ending
-// in the html or urlquery builtin is not escaped again. A missing value
-// prints as the empty string (html/template's rule), not "<no value>".
+// in the html or urlquery builtin is not escaped again. A missing value prints as the empty
+// string (html/template's rule), not "<no value>".
 // Not modelled: JS and CSS sub-contexts beyond "a value", srcset, templates that change context
 // inside a branch (we follow what was executed, Go would reject such a template at parse time).
 
