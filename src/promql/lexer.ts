@@ -86,7 +86,6 @@ export function lexPromQL(input: string): LexResult {
       start = pos;
       continue;
     }
-    const tokenStart = start;
     current = start;
     const r = next();
     if (r === '') {
@@ -137,8 +136,8 @@ export function lexPromQL(input: string): LexResult {
         durationExpr = false;
       } else if (r === ':') {
         emit('punctuation');
-        if (!gotDuration) return failAt(tokenStart + 1, 'unexpected colon before duration in duration expression');
-        if (gotColon) return failAt(tokenStart + 1, 'unexpected repeated colon in duration expression');
+        if (!gotDuration) return failAt(current + 1, 'unexpected colon before duration in duration expression');
+        if (gotColon) return failAt(current + 1, 'unexpected repeated colon in duration expression');
         gotColon = true;
       } else if (r === '(' || r === ')') {
         emit('punctuation');
@@ -147,14 +146,14 @@ export function lexPromQL(input: string): LexResult {
       } else if ('+-*/%^'.includes(r)) emit('operator');
       else if (r === ',') emit('punctuation');
       else if ('sSmMrR'.includes(r)) {
-        if (!scanDurationWord()) return failAt(tokenStart, `unexpected character in duration expression: ${quoteRune(r)}`);
+        if (!scanDurationWord()) return failAt(current, `unexpected character in duration expression: ${quoteRune(r)}`);
       } else if (isDigit(r) || (r === '.' && isDigit(peek()))) {
         pos--;
         gotDuration = true;
         durationExpr = false;
         const problem = scanNumberOrDuration();
         if (problem !== null) return fail(problem);
-      } else return failAt(tokenStart, `unexpected character in duration expression: ${quoteRune(r)}`);
+      } else return failAt(current, `unexpected character in duration expression: ${quoteRune(r)}`);
       continue;
     }
 
