@@ -17,13 +17,20 @@ export interface Inhibitor {
 }
 
 export function createInhibitor(rules: readonly InhibitRule[]): Inhibitor {
-  // Per rule, the alerts matching its source side, by fingerprint.
-  const sources = rules.map(() => new Map<string, Alert>());
+  // Per rule, the alerts matching its source side, indexed by their values of the `equal` labels,
+  // so a target looks only at sources that can inhibit it (not at every source: with thousands of
+  // alerts the plain scan made every flush quadratic).
+  const sources = rules.map(() => new Map<string, Map<string, Alert>>());
+  const keyOf = (r: InhibitRule, labels: LabelSet) => r.equal.map((l) => labels[l] ?? '').join('\xff');
   return {
     observe(alerts) {
       for (const a of alerts) {
         rules.forEach((r, i) => {
-          if (matchesLabelSet(r.sourceMatchers, a.labels)) sources[i].set(alertFingerprint(a), a);
+          if (!matchesLabelSet(r.sourceMatchers, a.labels)) return;
+          const key = keyOf(r, a.labels);
+          let bucket = sources[i].get(key);
+          if (!bucket) sources[i].set(key, (bucket = new Map()));
+          bucket.set(alertFingerprint(a), a);
         });
       }
     },
@@ -31,10 +38,11 @@ export function createInhibitor(rules: readonly InhibitRule[]): Inhibitor {
       for (let i = 0; i < rules.length; i++) {
         const r = rules[i];
         if (!matchesLabelSet(r.targetMatchers, labels)) continue;
+        const bucket = sources[i].get(keyOf(r, labels));
+        if (!bucket) continue;
         const excludeTwoSided = matchesLabelSet(r.sourceMatchers, labels);
-        outer: for (const [fp, s] of sources[i]) {
+        for (const [fp, s] of bucket) {
           if (isResolved(s, now)) continue;
-          for (const l of r.equal) if ((s.labels[l] ?? '') !== (labels[l] ?? '')) continue outer;
           if (excludeTwoSided && matchesLabelSet(r.targetMatchers, s.labels)) continue;
           return fp;
         }
@@ -42,7 +50,12 @@ export function createInhibitor(rules: readonly InhibitRule[]): Inhibitor {
       return undefined;
     },
     forget(fps) {
-      for (const m of sources) for (const fp of fps) m.delete(fp);
+      for (const byKey of sources) {
+        for (const [key, bucket] of byKey) {
+          for (const fp of fps) bucket.delete(fp);
+          if (bucket.size === 0) byKey.delete(key);
+        }
+      }
     },
   };
 }

@@ -17,42 +17,32 @@ export function fingerprint(ls: LabelSet): string {
   const hit = cache.get(ls);
   if (hit !== undefined) return hit;
   // 0xcbf29ce484222325, the FNV-1a 64 offset basis.
-  hi = 0xcbf29ce4;
-  lo = 0x84222325;
-  for (const name of Object.keys(ls).sort(byCodeUnit)) {
-    addString(name);
-    addByte(SEPARATOR);
-    addString(ls[name]);
-    addByte(SEPARATOR);
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  const names = Object.keys(ls).sort(byCodeUnit);
+  for (let n = 0; n < names.length * 2; n++) {
+    const text = n % 2 === 0 ? names[n >> 1] : ls[names[n >> 1]];
+    // UTF-8 bytes of the text (ASCII, nearly all label text, without encoding), then the separator.
+    const bytes = isAscii(text) ? null : utf8.encode(text);
+    const len = bytes ? bytes.length : text.length;
+    for (let i = 0; i <= len; i++) {
+      const byte = i === len ? SEPARATOR : bytes ? bytes[i] : text.charCodeAt(i);
+      // h = (h ^ byte) * 0x100000001b3 mod 2^64, the prime split as 2^40 + 0x1b3: the low word
+      // times 0x1b3 carries into the high word; the 2^40 term moves the low word 8 bits up into it.
+      const x = (lo ^ byte) >>> 0;
+      const product = x * 0x1b3;
+      lo = product >>> 0;
+      hi = (hi * 0x1b3 + Math.floor(product / 0x100000000) + (x & 0xffffff) * 0x100) >>> 0;
+    }
   }
-  const fp = hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  const fp = (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
   cache.set(ls, fp);
   return fp;
 }
 
-// The hash state while fingerprint() runs (module-level: no allocation per byte or call).
-let hi = 0;
-let lo = 0;
-
-// h = (h ^ b) * 0x100000001b3 mod 2^64, with the prime split as 2^40 + 0x1b3: the low word times
-// 0x1b3 carries into the high word, and the 2^40 term moves the low word 8 bits into the high word.
-function addByte(b: number): void {
-  const x = (lo ^ b) >>> 0;
-  const product = x * 0x1b3;
-  lo = product >>> 0;
-  hi = (hi * 0x1b3 + Math.floor(product / 0x100000000) + (x & 0xffffff) * 0x100) >>> 0;
-}
-
-// UTF-8 bytes of the string; ASCII (nearly all label text) without encoding.
-function addString(s: string): void {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 0x80) {
-      const bytes = utf8.encode(s.slice(i));
-      for (let j = 0; j < bytes.length; j++) addByte(bytes[j]);
-      return;
-    }
-    addByte(s.charCodeAt(i));
-  }
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 // Go sorts strings by bytes; for the label names Alertmanager accepts (ASCII) that is code-unit order.
