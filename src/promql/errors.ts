@@ -37,5 +37,20 @@ function lineAndColumn(input: string, position: number): { line: number; column:
       lineStart = i + 1;
     }
   }
-  return { line, column: position - lineStart + 1 };
+  // Prometheus counts columns in bytes of UTF-8 (Go strings), so "é" takes two.
+  return { line, column: utf8Length(input.slice(lineStart, end)) + 1 + Math.max(0, position - end) };
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }

@@ -230,6 +230,8 @@ describe('parse errors', () => {
     ['"\\q"', "1:1: unknown escape sequence U+0071 'q'"],
     ['"\\x."', "1:1: illegal character U+002E '.' in escape sequence"],
     ['"\\', '1:1: escape sequence not terminated'],
+    // Columns count bytes of UTF-8, as Go does.
+    ['foo{a="é"} +', '1:14: unexpected end of input'],
   ];
 
   it.each(MISTAKES)('words %j as Prometheus 3 does', (q, want) => {
