@@ -20,7 +20,9 @@
 //     JST) prints Go's numeric fallback ("+09") instead.
 //   - HTML mode tracks the context at run time over the produced output (see html.ts) instead of
 //     Go's static rewriting; JS and CSS contexts are reduced to "a value".
-//   - printf: the `#` flag of %v (Go syntax) and of floats is not supported.
+//   - A function-valued property is always a method, in argument position too (as `len
+//     .Alerts.Firing` needs), so `call .F` calls F first; Go would pass a func-typed field as is.
+//   - printf: %#v (Go syntax) is not supported.
 
 export type { TemplateFunc, MissingKey } from './exec.ts';
 export { TemplateError } from './errors.ts';
