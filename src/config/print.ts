@@ -7,7 +7,7 @@ import { Document, isScalar, isSeq, visit } from 'yaml';
 import type { AlertingConfig, AlertmanagerTarget } from './alerting.ts';
 import type { RelabelRule } from './relabel.ts';
 import type { Config } from './schema.ts';
-import type { GlobalConfig, ScrapeConfig } from './scrape.ts';
+import type { GlobalConfig, ScrapeConfig, TLSConfig } from './scrape.ts';
 import { formatDuration, formatSize } from './units.ts';
 
 /** What Prometheus prints in place of a password or a token. */
@@ -81,7 +81,6 @@ function printGlobal(g: GlobalConfig): Record<string, unknown> {
 // out here too (undefined values are not printed).
 function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
   const tls = j.tlsConfig;
-  const tlsSet = tls.caFile !== '' || tls.certFile !== '' || tls.keyFile !== '' || tls.serverName !== '' || tls.insecureSkipVerify;
   return {
     job_name: j.jobName,
     honor_labels: j.honorLabels || undefined,
@@ -112,18 +111,31 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
       credentials: secret(j.authorization.credentials),
       credentials_file: j.authorization.credentialsFile || undefined,
     },
-    tls_config: !tlsSet ? undefined : {
-      ca_file: tls.caFile || undefined,
-      cert_file: tls.certFile || undefined,
-      key_file: tls.keyFile || undefined,
-      server_name: tls.serverName || undefined,
-      insecure_skip_verify: tls.insecureSkipVerify,
+    oauth2: j.oauth2 === null ? undefined : {
+      client_id: j.oauth2.clientId,
+      client_secret: secret(j.oauth2.clientSecret),
+      client_secret_file: j.oauth2.clientSecretFile || undefined,
+      scopes: j.oauth2.scopes.length > 0 ? j.oauth2.scopes : undefined,
+      token_url: j.oauth2.tokenUrl,
+      endpoint_params: omitEmpty(j.oauth2.endpointParams),
+      tls_config: printTls(j.oauth2.tlsConfig),
     },
+    tls_config: printTls(tls),
     follow_redirects: j.followRedirects,
     enable_http2: j.enableHttp2,
+    proxy_url: j.proxyUrl || undefined,
+    no_proxy: j.noProxy || undefined,
+    http_headers: omitEmpty(Object.fromEntries(Object.entries(j.httpHeaders).map(([name, h]) => [name, {
+      values: h.values.length > 0 ? h.values : undefined,
+      secrets: h.secrets.length > 0 ? h.secrets.map(() => SECRET) : undefined,
+      files: h.files.length > 0 ? h.files : undefined,
+    }]))),
     relabel_configs: j.relabelConfigs.length > 0 ? j.relabelConfigs.map(printRelabelRule) : undefined,
     metric_relabel_configs: j.metricRelabelConfigs.length > 0 ? j.metricRelabelConfigs.map(printRelabelRule) : undefined,
     // Prometheus prints service discovery last, by the name of the mechanism.
+    dns_sd_configs: j.dnsSdConfigs.length > 0
+      ? j.dnsSdConfigs.map((d) => ({ names: d.names, refresh_interval: promDuration(d.refreshIntervalMs), type: d.type, port: d.port || undefined }))
+      : undefined,
     file_sd_configs: j.fileSdConfigs.length > 0
       ? j.fileSdConfigs.map((f) => ({ files: f.files, refresh_interval: promDuration(f.refreshIntervalMs) }))
       : undefined,
@@ -133,6 +145,17 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     static_configs: j.staticConfigs.length > 0
       ? j.staticConfigs.map((s) => ({ targets: s.targets, labels: omitEmpty(s.labels) }))
       : undefined,
+  };
+}
+
+function printTls(t: TLSConfig): Record<string, unknown> | undefined {
+  if (t.caFile === '' && t.certFile === '' && t.keyFile === '' && t.serverName === '' && !t.insecureSkipVerify) return undefined;
+  return {
+    ca_file: t.caFile || undefined,
+    cert_file: t.certFile || undefined,
+    key_file: t.keyFile || undefined,
+    server_name: t.serverName || undefined,
+    insecure_skip_verify: t.insecureSkipVerify,
   };
 }
 

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, loadConfigFile, parseConfig } from './index.ts';
+import { configToYaml, SECRET } from './print.ts';
 
 function problems(text: string): string[] {
   try {
@@ -196,6 +197,29 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       { names: ['_metrics._tcp.example.com'], type: 'SRV', port: 0, refreshIntervalMs: 30_000 },
       { names: ['a.example', 'b.example'], type: 'A', port: 9100, refreshIntervalMs: 60_000 },
     ]);
+  });
+});
+
+describe('printing the HTTP client settings and DNS discovery (/api/v1/status/config)', () => {
+  it('loads back to the same jobs, secrets hidden', () => {
+    const c = parseConfig([
+      'scrape_configs:',
+      '  - job_name: a',
+      '    http_headers: { X-Tenant: { values: [one], secrets: [hush], files: [/t] } }',
+      '    oauth2: { client_id: id, client_secret: hunter2, scopes: [r], token_url: "https://auth/t", endpoint_params: { aud: m }, tls_config: { ca_file: /ca } }',
+      '    proxy_url: http://proxy:3128',
+      '    no_proxy: localhost',
+      '    dns_sd_configs: [{ names: [_m._tcp.example] }, { names: [h.example], type: A, port: 9100 }]',
+    ].join('\n'), '/etc/prometheus.yml').config;
+    const yaml = configToYaml(c);
+    expect(yaml).not.toMatch(/hunter2|hush/);
+    expect(yaml).toMatch(/\n {2}proxy_url: http:\/\/proxy:3128\n {2}no_proxy: localhost\n {2}http_headers:\n/);
+    const back = parseConfig(yaml, '/etc/printed.yml').config;
+    expect(back.scrapeConfigs[0].oauth2?.clientSecret).toBe(SECRET);
+    expect(back.scrapeConfigs[0].httpHeaders['X-Tenant'].secrets).toEqual([SECRET]);
+    back.scrapeConfigs[0].oauth2!.clientSecret = 'hunter2';
+    back.scrapeConfigs[0].httpHeaders['X-Tenant'].secrets = ['hush'];
+    expect(back.scrapeConfigs).toEqual(c.scrapeConfigs);
   });
 });
 
