@@ -63,10 +63,12 @@ export class AlertingRule {
     const result = await ctx.query(this.def.expr, queryTs);
     const fresh = new Map<number, ActiveAlert[]>();
     for (const s of result) {
+      // Templates see the sample's labels as the query returned them, metric name included (as
+      // Prometheus: `{{ $labels.__name__ }}` works); the alert itself drops the name.
       const metric = labelsToRecord(s.labels);
-      delete metric.__name__;
       const data = { labels: metric, value: s.value };
       const rec: Record<string, string> = { ...metric };
+      delete rec.__name__;
       for (const [k, v] of Object.entries({ ...ctx.groupLabels, ...this.def.labels })) rec[k] = await ctx.expand(v, data, ts, this.name);
       rec.alertname = this.name;
       const annotations: Record<string, string> = {};
