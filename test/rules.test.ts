@@ -131,7 +131,7 @@ describe('rules in the server', () => {
     fs.writeFileSync(path.join(dir, 'rules.yml'), 'groups:\n  - name: demo\n    rules:\n      - alert: Broken\n        expr: temp >\n');
     const bad = await fetch(`${strata.url}/-/reload`, { method: 'POST' });
     expect(bad.status).toBe(500);
-    expect((await bad.json()).error).toMatch(/rules\.yml:5:15: group "demo", rule 1 \(alert "Broken"\): expr: /);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/rules\.yml:5:15: group "demo", rule 1 \(alert "Broken"\): expr: /);
     expect((await get('/api/v1/rules')).data.groups[0].rules).toHaveLength(3);
 
     fs.writeFileSync(path.join(dir, 'rules.yml'), 'groups:\n  - name: other\n    interval: 1s\n    rules:\n      - record: two\n        expr: vector(2)\n');
