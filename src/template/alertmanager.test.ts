@@ -132,6 +132,16 @@ describe('alertmanagerFuncs and Alertmanager data idioms', () => {
     await expect(render('{{ tz "Nowhere/City" .StartsAt }}', exampleData().Alerts[0])).rejects.toThrow('unknown time zone Nowhere/City');
   });
 
+  it("writes toJson as Go's json.Marshal does (expected output from Go)", async () => {
+    const data = { m: { b: '<x>', a: 1e21, c: [true, null] }, s: 'a&b\u2028', l: [0.000001, 1e-7, 123456789] };
+    expect(await render('{{ toJson . }}|{{ toJson .m }}|{{ toJson .s }}|{{ toJson 3 }}|{{ toJson 1.5 }}|{{ toJson nil }}|{{ toJson .l }}', data)).toBe(
+      '{"l":[0.000001,1e-7,123456789],"m":{"a":1e+21,"b":"\\u003cx\\u003e","c":[true,null]},"s":"a\\u0026b\\u2028"}|{"a":1e+21,"b":"\\u003cx\\u003e","c":[true,null]}|"a\\u0026b\\u2028"|3|1.5|null|[0.000001,1e-7,123456789]',
+    );
+    expect(await render('{{ toJson .CommonLabels.SortedPairs }}')).toBe(
+      '[{"Name":"commonlabelkey1","Value":"commonlabelvalue1"},{"Name":"commonlabelkey2","Value":"commonlabelvalue2"}]',
+    );
+  });
+
   it('escapes for HTML e-mails, trusting safeHtml', async () => {
     const data = { ...exampleData(), CommonAnnotations: new KV([['summary', '<script>x</script> & more']]) };
     expect(await render('<p>{{ .CommonAnnotations.summary }}</p><a href="{{ .ExternalURL }}/#/alerts?receiver={{ .Receiver | urlquery }}">{{ safeHtml "<b>go</b>" }}</a>', data, true)).toBe(

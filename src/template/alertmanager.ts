@@ -6,7 +6,7 @@
 import type { TemplateFunc } from './exec.ts';
 import { casesTitle, humanizeDuration, reMatch, reReplaceAll } from './funcs-common.ts';
 import { GoDuration, GoTime, formatTime, inZone } from './gotime.ts';
-import { SafeHTML, SafeURL } from './values.ts';
+import { SafeHTML, SafeURL, marshalJSON } from './values.ts';
 
 function stringList(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
@@ -49,4 +49,5 @@ export const alertmanagerFuncs: Record<string, TemplateFunc> = {
     return new GoDuration(BigInt(Math.trunc(ms)) * 1000000n);
   },
   humanizeDuration,
+  toJson: (v: unknown) => marshalJSON(v),
 };

@@ -21,7 +21,7 @@
 
 import type { Output } from './exec.ts';
 import { formatValue } from './fmt.ts';
-import { SafeHTML, SafeURL } from './values.ts';
+import { SafeHTML, SafeURL, marshalJSON } from './values.ts';
 
 type State =
   | { s: 'text' }
@@ -82,21 +82,15 @@ function stripTags(s: string): string {
   return s.replace(/<[^>]*>/g, '');
 }
 
-/** A value in JavaScript: its JSON, with <, >, & and line separators escaped, spaced off when it starts or ends like an identifier. */
+/** A value in JavaScript: its JSON, spaced off when it starts or ends like an identifier. */
 function jsValue(v: unknown): string {
-  const json = JSON.stringify(toJSON(v)) ?? 'null';
-  const safe = json.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-  return /^[\w$]|[\w$]$/.test(safe) ? ` ${safe} ` : safe;
-}
-
-function toJSON(v: unknown): unknown {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof SafeHTML || v instanceof SafeURL) return v.value;
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, e]) => [String(k), toJSON(e)]));
-  if (Array.isArray(v)) return v.map(toJSON);
-  if (typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, toJSON(e)]));
-  return v;
+  let json: string;
+  try {
+    json = marshalJSON(v);
+  } catch {
+    json = 'null';
+  }
+  return /^[\w$]|[\w$]$/.test(json) ? ` ${json} ` : json;
 }
 
 const SAFE_CSS = /^[\w\s#%.,-]*$/;

@@ -11,6 +11,8 @@
 //   Date             time.Time (see gotime.ts)
 // Typed strings from safeHtml/safeUrl keep their type so the HTML escaper can trust them.
 
+import { GoTime } from './gotime.ts';
+
 /** html/template's HTML type: trusted markup that the HTML escaper leaves alone. */
 export class SafeHTML {
   readonly value: string;
@@ -158,4 +160,34 @@ export function toJS(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof SafeHTML || v instanceof SafeURL) return v.value;
   return v;
+}
+
+/**
+ * Go's json.Marshal as templates meet it: maps with sorted keys, structs with their fields in
+ * order, times as RFC 3339, and <, >, & and the line separators \u-escaped. NaN and infinities
+ * are refused, as Go refuses them.
+ */
+export function marshalJSON(v: unknown): string {
+  const json = JSON.stringify(toJSONValue(v)) ?? 'null';
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+function toJSONValue(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`json: unsupported value: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}`);
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'function') throw new Error('json: unsupported type: func');
+  if (v instanceof SafeHTML || v instanceof SafeURL) return v.value;
+  if (v instanceof Date) return rfc3339(v.getTime());
+  if (v instanceof GoTime) return rfc3339(v.ms);
+  if (Array.isArray(v)) return v.map(toJSONValue);
+  if (typeof v === 'object') {
+    const entries = kindOf(v) === 'map' ? sortedEntries(v) : Object.entries(v);
+    return Object.fromEntries(entries.map(([k, e]) => [String(k), toJSONValue(e)]));
+  }
+  return v;
+}
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z').replace(/(\.\d*?)0+Z$/, '$1Z');
 }
