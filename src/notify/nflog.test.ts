@@ -148,6 +148,38 @@ describe('two replicas sharing the notification log', () => {
     await nodes.get('http://b:9093')!.stop();
   });
 
+  it('a replica starting with an empty log learns from its peer before it sends', async () => {
+    const clock = fakeClock();
+    const nodes = new Map<string, Notifier>();
+    const rec = recorder(clock);
+    // Messages take a second to arrive.
+    const transport: GossipTransport = (peer, msg) => new Promise((resolve, reject) => {
+      clock.after(1000, () => {
+        const n = nodes.get(peer);
+        if (n) resolve(n.gossip(structuredClone(msg)));
+        else reject(new Error(`${peer} is down`));
+      });
+    });
+    const start = (self: string, peer: string) => {
+      const n = testNotifier(CONFIG, { dataDir: tmp(), clock, rec, cluster: { self, peers: [peer], transport } }).notifier;
+      nodes.set(self, n);
+      return n;
+    };
+    const t0 = clock.now();
+    const alert = firing({ alertname: 'Down' }, t0, t0 + 24 * HOUR);
+    const b = start('http://b:9093', 'http://a:9093');
+    b.receive([alert]);
+    await clock.advance(HOUR);
+    expect(rec.deliveries).toHaveLength(1); // b alone (a is down) sent it
+    // a comes back with a new disk; the alert is older than group_wait, so a flushes at once.
+    const a = start('http://a:9093', 'http://b:9093');
+    a.receive([alert]);
+    await clock.advance(HOUR);
+    expect(rec.deliveries).toHaveLength(1);
+    await a.stop();
+    await b.stop();
+  });
+
   it('exchange silences over HTTP (log entries travel in the same messages), with a full exchange at start', async () => {
     const servers: Server[] = [];
     const handlers = new Map<number, (m: GossipMessage) => GossipMessage>();

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { createAlertStore, fromPostable, isResolved, type PostableAlert } from './alerts.ts';
 import { gettableAlert, gettableSilence, type AlertGroupV2, type AlertStatusV2, type GettableAlert, type GettableSilence } from './apiv2.ts';
 import { systemClock, type Clock, type Timer } from './clock.ts';
-import { createCluster, type Cluster, type ClusterOptions, type GossipMessage } from './cluster.ts';
+import { createCluster, DEFAULT_PEER_TIMEOUT_MS, type Cluster, type ClusterOptions, type GossipMessage } from './cluster.ts';
 import type { NotifierConfig, ReceiverConfig } from './config.ts';
 import { createDeliveryMetrics, initIntegrationMetrics, type RetryPolicy } from './delivery.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher.ts';
@@ -71,6 +71,20 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const cluster = o.cluster && o.cluster.peers.length > 0 ? createCluster(o.cluster, nflog, silences, clock, logger) : undefined;
   const abort = new AbortController();
 
+  // Like Alertmanager's gossip settling: no notification goes out before the first exchange with
+  // the peers finished (or a peer timeout passed), so a replica starting with an empty log learns
+  // what the others sent before it could send it again.
+  let settled: Promise<void> = Promise.resolve();
+  if (cluster) {
+    settled = new Promise<void>((resolve) => {
+      const t = clock.after(o.cluster?.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, resolve);
+      void cluster.sync().finally(() => {
+        t.cancel();
+        resolve();
+      });
+    });
+  }
+
   let config: NotifierConfig;
   let inhibitor: Inhibitor;
   let dispatcher: Dispatcher | undefined;
@@ -93,7 +107,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     inhibitor = nextInhibitor;
     const deps = {
       config: c, channels, inhibitor: nextInhibitor, silences, nflog, clock, metrics, logger,
-      waitMs: cluster?.waitMs ?? 0, externalURL: o.externalURL, signal: AbortSignal.any([abort.signal, generation.signal]), retry: o.retry, random: o.random,
+      settled: () => settled, waitMs: cluster?.waitMs ?? 0, externalURL: o.externalURL, signal: AbortSignal.any([abort.signal, generation.signal]), retry: o.retry, random: o.random,
     };
     dispatcher = createDispatcher(c.route, clock, (g, alerts, now) => flushGroup(deps, g, alerts, now), (e) => logger.error({ err: (e as Error).message }, 'notifier: flush failed'));
     dispatcher.process(store.list());
@@ -118,7 +132,6 @@ export function createNotifier(o: NotifierOptions): Notifier {
     silences.gc();
     nflog.maintain();
   });
-  if (cluster) void cluster.sync();
 
   const stateMetrics = createStateMetrics(registry, () => ({
     alertStates() {

@@ -24,6 +24,8 @@ export interface PipelineDeps {
   metrics: DeliveryMetrics;
   /** The cluster wait of this replica (position × peer timeout); 0 alone. */
   waitMs: number;
+  /** Resolves once the start-up exchange with the peers is over. */
+  settled: () => Promise<void>;
   externalURL: string;
   logger: Logger;
   signal: AbortSignal;
@@ -46,6 +48,7 @@ export function unmutedAlerts(d: PipelineDeps, group: AggregationGroup, alerts: 
 }
 
 export async function flushGroup(d: PipelineDeps, group: AggregationGroup, all: Alert[], now: number): Promise<boolean> {
+  await d.settled();
   const alerts = unmutedAlerts(d, group, all, now);
   if (alerts.length === 0) return true;
   const receiver = group.route.receiver;
