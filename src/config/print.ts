@@ -97,6 +97,7 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     enable_compression: j.enableCompression,
     body_size_limit: j.bodySizeLimit > 0 ? base2Bytes(j.bodySizeLimit) : undefined,
     sample_limit: j.sampleLimit || undefined,
+    target_limit: j.targetLimit || undefined,
     label_limit: j.labelLimit || undefined,
     label_name_length_limit: j.labelNameLengthLimit || undefined,
     label_value_length_limit: j.labelValueLengthLimit || undefined,

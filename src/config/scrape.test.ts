@@ -92,6 +92,11 @@ describe('global and scrape_configs', () => {
     expect(fast).toMatchObject({ scrapeIntervalMs: 2_000, scrapeTimeoutMs: 2_000, authorization: { type: 'Bearer', credentials: 'secret', credentialsFile: '' } });
   });
 
+  it('takes target_limit from the job or else from global', () => {
+    const { config } = parseConfig('global: { target_limit: 50 }\nscrape_configs: [{ job_name: a }, { job_name: b, target_limit: 3 }]', 'prometheus.yml');
+    expect(config.scrapeConfigs.map((j) => j.targetLimit)).toEqual([50, 3]);
+  });
+
   it('resolves file names relative to the config file', () => {
     const { config } = parseConfig([
       'scrape_configs:',
@@ -150,6 +155,8 @@ describe('global and scrape_configs', () => {
     ['kubernetes_sd_configs', ['scrape_configs:', '  - job_name: a', '    kubernetes_sd_configs:', '      - role: pod'],
       /^prometheus\.yml:4:7: scrape_configs\[0\]\.kubernetes_sd_configs: kubernetes_sd_configs is not supported yet \(Strata discovers targets with static_configs, file_sd_configs, http_sd_configs and dns_sd_configs/],
     ['consul_sd_configs', ['scrape_configs:', '  - job_name: a', '    consul_sd_configs: [{ server: "localhost:8500" }]'], /consul_sd_configs: consul_sd_configs is not supported yet/],
+    ['classic to native histograms', ['scrape_configs:', '  - job_name: a', '    convert_classic_histograms_to_nhcb: true'], /convert_classic_histograms_to_nhcb: converting classic histograms to native histograms is not supported/],
+    ['scrape_failure_log_file', ['scrape_configs:', '  - job_name: a', '    scrape_failure_log_file: /var/log/f.log'], /scrape_failure_log_file: scrape_failure_log_file is not supported yet/],
     ['ec2_sd_configs', ['scrape_configs:', '  - job_name: a', '    ec2_sd_configs: [{ region: eu-west-1 }]'], /ec2_sd_configs: ec2_sd_configs is not supported yet/],
     ['negative sample_limit', ['scrape_configs:', '  - job_name: a', '    sample_limit: -1'], /sample_limit: expected a non-negative integer/],
     ['bad body size', ['scrape_configs:', '  - job_name: a', '    body_size_limit: lots'], /body_size_limit: invalid size "lots"/],
@@ -182,6 +189,9 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       '    no_proxy: localhost,.internal',
       '    enable_http2: false',
       '    kubernetes_sd_configs: []',
+      '    scrape_classic_histograms: true',
+      '    native_histogram_bucket_limit: 160',
+      '    convert_classic_histograms_to_nhcb: false',
       '    dns_sd_configs:',
       '      - names: [_metrics._tcp.example.com]',
       '      - { names: [a.example, b.example], type: a, port: 9100, refresh_interval: 1m }',
@@ -193,6 +203,7 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '/etc/strata/auth-ca.pem', certFile: '', keyFile: '', serverName: '', insecureSkipVerify: false },
     });
     expect(j).toMatchObject({ proxyUrl: 'http://user:pw@proxy.example:3128', noProxy: 'localhost,.internal', enableHttp2: false, authorization: null, basicAuth: null });
+    expect(j.targetLimit).toBe(0);
     expect(j.dnsSdConfigs).toEqual([
       { names: ['_metrics._tcp.example.com'], type: 'SRV', port: 0, refreshIntervalMs: 30_000 },
       { names: ['a.example', 'b.example'], type: 'A', port: 9100, refreshIntervalMs: 60_000 },

@@ -81,6 +81,8 @@ export interface ScrapeConfig {
   noProxy: string;
   /** 0: no limit (likewise for the other limits). */
   sampleLimit: number;
+  /** More targets than this after relabelling: every target of the job fails without a scrape. */
+  targetLimit: number;
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
@@ -471,8 +473,25 @@ const scrapeSchema = section({
   fallback_scrape_protocol: z.unknown().optional().transform((v, ctx) => (v === undefined || v === null ? undefined : protocol(v, ctx, []) ?? z.NEVER)),
   enable_compression: bool(true),
   track_timestamps_staleness: bool(false),
+  // Native histograms: Strata asks for the text formats only, which carry classic histograms, so
+  // these settings change nothing and are accepted as they are; a conversion it cannot do is refused.
+  scrape_classic_histograms: bool(false),
+  always_scrape_classic_histograms: bool(false),
+  native_histogram_bucket_limit: limit(),
+  native_histogram_min_bucket_factor: z.unknown().optional(),
+  convert_classic_histograms_to_nhcb: z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null || v === false) return false;
+    ctx.addIssue({ code: 'custom', message: 'converting classic histograms to native histograms is not supported (Strata stores classic histograms)' });
+    return z.NEVER;
+  }),
+  scrape_failure_log_file: z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null || v === '') return undefined;
+    ctx.addIssue({ code: 'custom', message: 'scrape_failure_log_file is not supported yet (a target\'s last error is in /api/v1/targets, failed scrapes in the debug log)' });
+    return z.NEVER;
+  }),
   keep_dropped_targets: limit(),
   sample_limit: limit(),
+  target_limit: limit(),
   label_limit: limit(),
   label_name_length_limit: limit(),
   label_value_length_limit: limit(),
@@ -495,6 +514,7 @@ export const globalSchema = section({
   scrape_protocols: protocolList(),
   // Since Prometheus 2.45 these limits may be set globally as defaults for every job.
   sample_limit: limit(),
+  target_limit: limit(),
   label_limit: limit(),
   label_name_length_limit: limit(),
   label_value_length_limit: limit(),
@@ -582,6 +602,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       proxyUrl: j.proxy_url !== '' ? j.proxy_url : envProxy,
       noProxy: j.proxy_url !== '' ? j.no_proxy : envNoProxy,
       sampleLimit: j.sample_limit ?? g.sample_limit ?? 0,
+      targetLimit: j.target_limit ?? g.target_limit ?? 0,
       labelLimit: j.label_limit ?? g.label_limit ?? 0,
       labelNameLengthLimit: j.label_name_length_limit ?? g.label_name_length_limit ?? 0,
       labelValueLengthLimit: j.label_value_length_limit ?? g.label_value_length_limit ?? 0,

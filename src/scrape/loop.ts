@@ -113,6 +113,8 @@ const REPORT_NAMES = ['scrape_duration_seconds', 'scrape_samples_post_metric_rel
 export class ScrapeLoop {
   /** Replaced by the pool when a rediscovery yields the same target (e.g. new __meta_ labels). */
   target: Target;
+  /** Set by the pool while it is over target_limit: every scrape fails with it, without a request. */
+  forcedError = '';
   private ctx: PoolContext;
   readonly status: LoopStatus = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationMs: 0 };
   private timer: NodeJS.Timeout | undefined;
@@ -235,6 +237,7 @@ export class ScrapeLoop {
     this.touched.length = 0;
     let out = new SampleBatchBuilder(Math.max(64, this.cache.size + 8));
     try {
+      if (this.forcedError !== '') throw new Error(this.forcedError);
       const headers = await this.ctx.headers();
       const res = await httpGet(this.target.url, {
         timeoutMs: this.target.timeoutMs,

@@ -188,6 +188,10 @@ class ScrapePool {
     this.droppedCount = dropped.length;
     this.dropped = this.cfg.keepDroppedTargets > 0 ? dropped.slice(0, this.cfg.keepDroppedTargets) : dropped;
     const wanted = new Map(active.map((t) => [t.key, t]));
+    // As Prometheus: over target_limit, the targets stay listed but none is scraped.
+    const over = this.cfg.targetLimit > 0 && wanted.size > this.cfg.targetLimit;
+    const forced = over ? `target_limit exceeded (number of targets: ${wanted.size}, limit: ${this.cfg.targetLimit})` : '';
+    if (over) this.opts.metrics?.targetLimitExceeded();
     const gone: Promise<unknown>[] = [];
     for (const [key, loop] of this.loops) {
       if (!wanted.has(key)) {
@@ -199,11 +203,13 @@ class ScrapePool {
       const old = this.loops.get(t.key);
       if (old !== undefined && old.target.intervalMs === t.intervalMs && old.target.timeoutMs === t.timeoutMs) {
         old.target = t;
+        old.forcedError = forced;
         old.setContext(this.ctx);
         continue;
       }
       const memory = old !== undefined ? await old.stop(false) : undefined;
       const loop = new ScrapeLoop(t, this.ctx, memory);
+      loop.forcedError = forced;
       this.loops.set(t.key, loop);
       loop.start();
     }

@@ -8,6 +8,7 @@ export interface ScrapeMetrics {
   /** The time between the starts of two scrapes of a target whose interval is `intervalMs`. */
   observeInterval(intervalMs: number, seconds: number): void;
   sampleLimitExceeded(): void;
+  targetLimitExceeded(): void;
   bodySizeLimitExceeded(): void;
   /** Samples of a scrape that storage refused, by its reasons (out_of_order, duplicate_timestamp). */
   rejectedSamples(byReason: Readonly<Record<string, number>>): void;
@@ -44,6 +45,11 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
   const sampleLimit = new Counter({
     name: 'prometheus_target_scrapes_exceeded_sample_limit_total',
     help: 'Total number of scrapes that hit the sample limit and were rejected.',
+    registers,
+  });
+  const targetLimit = new Counter({
+    name: 'prometheus_target_scrape_pool_exceeded_target_limit_total',
+    help: 'Total number of times scrape pools hit the target limit, during sync or config reload.',
     registers,
   });
   const bodySize = new Counter({
@@ -118,6 +124,7 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
   return {
     observeInterval: (ms, s) => interval.observe({ interval: goDuration(ms) }, s),
     sampleLimitExceeded: () => sampleLimit.inc(),
+    targetLimitExceeded: () => targetLimit.inc(),
     bodySizeLimitExceeded: () => bodySize.inc(),
     rejectedSamples(byReason) {
       if (byReason.out_of_order) outOfOrder.inc(byReason.out_of_order);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mutateLabels } from './loop.ts';
 import { Recorder, cleanups, jobs, manager, runCleanups, serve, steppedLoop, text, until } from './testing.ts';
@@ -207,6 +208,33 @@ describe('scraping', () => {
     expect(rec.values(`scrape_samples_scraped${rel}`)[i]).toBe(4);
     expect(rec.values(`scrape_samples_post_metric_relabeling${rel}`)[i]).toBe(3);
     expect(rec.values(`go_x${rel}`)).toEqual([]);
+  });
+
+  it('over target_limit, lists the targets and fails them without scraping; under it, scrapes again', async () => {
+    let requests = 0;
+    const addr = await serve((req, res) => {
+      requests++;
+      text('t 1\n')(req, res);
+    });
+    const registry = new Registry();
+    const rec = new Recorder();
+    const m = manager(rec, { registry });
+    const job = (limit: number) => jobs([
+      'scrape_configs:',
+      `  - job_name: lim`,
+      '    scrape_interval: 100ms',
+      `    target_limit: ${limit}`,
+      `    static_configs: [{ targets: ["${addr}"], labels: { n: "1" } }, { targets: ["${addr}"], labels: { n: "2" } }]`,
+    ].join('\n'));
+    await m.applyConfig(job(1));
+    await until('both failed', () => m.targets().active.length === 2 && m.targets().active.every((t) => t.status.health === 'down'));
+    expect(m.targets().active[0].status.lastError).toBe('target_limit exceeded (number of targets: 2, limit: 1)');
+    expect(requests).toBe(0);
+    expect(rec.values(`up{instance="${addr}", job="lim", n="1"}`)[0]).toBe(0);
+    expect(await registry.metrics()).toMatch(/^prometheus_target_scrape_pool_exceeded_target_limit_total [1-9]/m);
+    await m.applyConfig(job(2));
+    await until('both up', () => m.targets().active.every((t) => t.status.health === 'up'));
+    expect(requests).toBeGreaterThanOrEqual(2);
   });
 
   it('picks up file_sd changes, marks removed targets stale, and lists dropped targets', async () => {
