@@ -2,8 +2,7 @@
 // fire (every evaluation of the sending rule); each receipt is merged with what is known, as
 // Alertmanager merges: the earliest start wins, and an explicit end time beats one that only came
 // from resolve_timeout. Resolved alerts are dropped by gc() after a while.
-import { LABEL_NAME_RE } from './config.ts';
-import { fingerprint } from './labels.ts';
+import { fingerprint, LABEL_NAME_RE } from './labels.ts';
 import type { Alert, LabelSet } from './types.ts';
 
 /** An alert as posted to API v2 (`POST /api/v2/alerts`); times are RFC 3339 strings. */

@@ -9,6 +9,7 @@ import { ConfigError, parseDuration, validateYaml } from '../config/index.ts';
 import { globalChannelFields, receiverChannelFields, type GlobalChannelSettings, type ReceiverChannelSettings } from './channels/config.ts';
 import { bool, describe, duration, list, section, str } from './channels/fields.ts';
 import { checkReceiverChannels } from './channels/receiver.ts';
+import { LABEL_NAME_RE } from './labels.ts';
 import { parseMatchers, type Matcher } from './matchers.ts';
 import { buildRoute, type RawRoute, type Route } from './route.ts';
 import { parseTimeInterval, type TimeInterval } from './timeinterval.ts';
@@ -44,8 +45,6 @@ export interface NotifierConfig {
   /** The file's text, as Alertmanager's status API shows it. */
   original: string;
 }
-
-export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // --- field types -------------------------------------------------------------------------------
 

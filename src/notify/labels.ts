@@ -3,6 +3,9 @@
 // Alertmanager byte for byte: group keys end up in webhook payloads and PagerDuty dedup keys.
 import type { Alert, LabelSet } from './types.ts';
 
+/** A valid label (and annotation) name, as Alertmanager 0.25 checks it. */
+export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 const SEPARATOR = 0xff;
 const utf8 = new TextEncoder();
 const cache = new WeakMap<LabelSet, string>();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { newMatcher, type Matcher } from '../model/index.ts';
-import { LABEL_NAME_RE } from './config.ts';
+import { LABEL_NAME_RE } from './labels.ts';
 import { matchesLabelSet } from './matchers.ts';
 import { ensureDir, readSnapshot, writeSnapshot } from './persist.ts';
 import type { LabelSet } from './types.ts';
