@@ -84,7 +84,8 @@ function checkTemplates(nc: NotifierConfig, templatesOf: (nc: NotifierConfig) =>
 }
 
 function templateSet(nc: NotifierConfig, html: boolean): TemplateSet {
-  const set = createTemplateSet({ funcs: alertmanagerFuncs, html });
+  // Alertmanager executes templates with missingkey=zero, as Prometheus does: a missing key is "".
+  const set = createTemplateSet({ funcs: alertmanagerFuncs, html, missingKey: 'zero' });
   addDefaultTemplates(set);
   for (const f of nc.templateFiles) set.parse(basename(f), readFileSync(f, 'utf8'));
   return set;

@@ -232,3 +232,15 @@ describe('rule files', () => {
     expect(problems).toHaveLength(6);
   });
 });
+
+describe('alert templates', () => {
+  it('expand with $labels, $value and $externalLabels, a missing label as "" and an error in place of a failing text', async () => {
+    const { ruleTemplates } = await import('./templates.ts');
+    const t = ruleTemplates({ query: async () => [], externalURL: 'http://s:9190', externalLabels: { dc: 'eu1' } });
+    const data = { labels: { instance: 'a:9100' }, value: 0.123456 };
+    expect(await t.expand('{{ $labels.instance }} {{ $value | humanizePercentage }} in {{ $externalLabels.dc }}', data, 0, 'R')).toBe('a:9100 12.35% in eu1');
+    expect(await t.expand('[{{ $labels.nope }}]', data, 0, 'R')).toBe('[]');
+    expect(await t.expand('{{ template "nope" }}', data, 0, 'R')).toMatch(/^<error expanding template: /);
+    expect(() => t.check('{{ if }}', 'annotations.x')).toThrow(/^invalid template: /);
+  });
+});

@@ -2,7 +2,7 @@
 // with $labels, $value, $externalLabels and $externalURL defined up front, Prometheus' template
 // functions, and `query` answering at the evaluation's timestamp.
 import { labelsToRecord } from '../model/index.ts';
-import { createTemplateSet, prometheusFuncs, TemplateError } from '../template/index.ts';
+import { createTemplateSet, prometheusFuncs, TemplateError, type TemplateSet } from '../template/index.ts';
 import type { TemplateCheck } from './file.ts';
 import type { ExpandFunc, QueryFunc } from './types.ts';
 
@@ -18,22 +18,33 @@ export interface RuleTemplateOptions {
 export function ruleTemplates(o: RuleTemplateOptions): { expand: ExpandFunc; check: TemplateCheck } {
   const url = o.externalURL;
   const pathPrefix = URL.canParse(url) ? new URL(url).pathname.replace(/\/$/, '') : '';
+  // One template set per evaluation timestamp (its `query` answers at that instant); render()
+  // keeps parsed texts, so the alerts of one evaluation parse each annotation text once.
+  const sets = new Map<number, TemplateSet>();
+  const setAt = (ts: number): TemplateSet => {
+    let set = sets.get(ts);
+    if (!set) {
+      const funcs = prometheusFuncs({
+        externalURL: url,
+        pathPrefix,
+        query: async (q: string) => (await o.query(q, ts)).map((s) => ({ labels: labelsToRecord(s.labels), value: s.value })),
+      });
+      // Prometheus executes alert templates with missingkey=zero: a missing label is "".
+      set = createTemplateSet({ funcs, missingKey: 'zero' });
+      sets.set(ts, set);
+      if (sets.size > 4) sets.delete(sets.keys().next().value as number);
+    }
+    return set;
+  };
   const expand: ExpandFunc = async (text, data, ts, ruleName) => {
     if (!text.includes('{{')) return text;
-    const funcs = prometheusFuncs({
-      externalURL: url,
-      pathPrefix,
-      query: async (q: string) => (await o.query(q, ts)).map((s) => ({ labels: labelsToRecord(s.labels), value: s.value })),
-    });
     try {
-      const set = createTemplateSet({ funcs });
-      set.parse(`__alert_${ruleName}`, DEFS + text);
-      return await set.execute(`__alert_${ruleName}`, {
+      return await setAt(ts).render(DEFS + text, {
         Labels: data.labels,
         ExternalLabels: o.externalLabels,
         ExternalURL: url,
         Value: data.value,
-      });
+      }, `__alert_${ruleName}`);
     } catch (e) {
       // As Prometheus: the alert still fires, with the error in place of the text.
       return `<error expanding template: ${(e as Error).message}>`;
