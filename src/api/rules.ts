@@ -24,7 +24,7 @@ export function registerRuleRoutes(router: Router, deps: RulesDeps): void {
     const files = new Set(p.getAll('file[]'));
     const excludeAlerts = p.get('exclude_alerts') === 'true';
     const groups = [];
-    for (const g of deps.groups()) {
+    for (const g of byFileAndName(deps.groups())) {
       if (groupNames.size > 0 && !groupNames.has(g.def.name)) continue;
       if (files.size > 0 && !files.has(g.def.file)) continue;
       const rules = [];
@@ -55,7 +55,9 @@ export function registerRuleRoutes(router: Router, deps: RulesDeps): void {
           });
         } else {
           if (type === 'alert') continue;
-          rules.push({ name: r.name, query: canonical(r.def.expr), labels: { ...g.def.labels, ...r.def.labels }, ...common, type: 'recording' });
+          // Prometheus leaves out a recording rule's empty labels (an alerting rule's are always there).
+          const labels = { ...g.def.labels, ...r.def.labels };
+          rules.push({ name: r.name, query: canonical(r.def.expr), labels: Object.keys(labels).length > 0 ? labels : undefined, ...common, type: 'recording' });
         }
       }
       // A filter by rule name drops groups left without rules, as Prometheus does.
@@ -83,6 +85,12 @@ export function registerRuleRoutes(router: Router, deps: RulesDeps): void {
     }
     sendSuccess(res, { alerts });
   });
+}
+
+// Prometheus lists groups by file, then by name, whatever their order in the configuration.
+function byFileAndName(groups: readonly Group[]): Group[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...groups].sort((a, b) => cmp(a.def.file, b.def.file) || cmp(a.def.name, b.def.name));
 }
 
 function alertJSON(a: ActiveAlert) {
