@@ -158,3 +158,163 @@ describe('rule evaluation side by side with Prometheus', () => {
     expect(stale.map((d) => String(d.match))).toEqual([]);
   });
 });
+
+// Part 4: the rules and alerts endpoints of running servers with the same rule file and data.
+const EXTERNAL_URL = 'http://monitor.example:9090/prefix';
+const API_RULES = `
+groups:
+  - name: api-recording
+    interval: 1s
+    rules:
+      - record: job:temp:max
+        expr: max by (job) (temp)
+        labels: { source: rule }
+      - record: broken
+        expr: temp * on () temp
+  - name: api-alerting
+    interval: 1s
+    rules:
+      - alert: Hot
+        expr: temp > 30
+        labels: { severity: page, room: '{{ $labels.room | toUpper }}' }
+        annotations:
+          summary: '{{ $labels.room }} is at {{ $value }} degrees'
+          link: '{{ externalURL }}/graph?g0.expr={{ "temp" | urlquery }}'
+          prefix: '{{ pathPrefix }}'
+          vars: '{{ $externalURL }} {{ $externalLabels.cluster }}'
+      - alert: SlowBurn
+        expr: temp > 0
+        for: 1h
+        keep_firing_for: 5m
+        annotations: { v: '{{ $value | humanize }}' }
+      - alert: Never
+        expr: temp > 1000
+        for: 10m
+      - alert: Scalar
+        expr: vector(1.5e-7) > 0
+`;
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Field names and JSON types, recursively (array elements merged), for a shape comparison. */
+function shape(v: Json, at = '$', out = new Map<string, string>()): Map<string, string> {
+  const t = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+  out.set(at, out.has(at) && out.get(at) !== t ? `${out.get(at)}|${t}` : t);
+  if (Array.isArray(v)) for (const x of v) shape(x, `${at}[]`, out);
+  else if (v !== null && typeof v === 'object') {
+    // Label and annotation maps hold data, not fields: their keys are compared as values.
+    const dataMap = /\.(labels|annotations)$/.test(at);
+    for (const [k, x] of Object.entries(v)) shape(x, dataMap ? `${at}.*` : `${at}.${k}`, out);
+  }
+  return out;
+}
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
+
+/** The deterministic part of a rule, and its timestamps' formats. */
+function ruleFacts(r: Record<string, Json>): Record<string, Json> {
+  const alerts = (r.alerts as Record<string, Json>[] | undefined)?.map(alertFacts).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return {
+    name: r.name, query: r.query, duration: r.duration ?? null, labels: r.labels ?? null, annotations: r.annotations ?? null,
+    health: r.health, type: r.type, state: r.state ?? null, lastError: typeof r.lastError === 'string' && r.lastError !== '',
+    evaluationTime: typeof r.evaluationTime, lastEvaluation: RFC3339.test(String(r.lastEvaluation)), alerts: alerts ?? null,
+  };
+}
+
+function alertFacts(a: Record<string, Json>): Record<string, Json> {
+  return { labels: a.labels, annotations: a.annotations, state: a.state, value: a.value, activeAt: RFC3339.test(String(a.activeAt)) };
+}
+
+describe('/api/v1/rules and /api/v1/alerts side by side with Prometheus', () => {
+  let skipReason: string | null = null;
+  let dir = '';
+  let prom: PrometheusProcess | undefined;
+  let strata: StrataProcess | undefined;
+  const bodies: Record<string, [Json, Json]> = {};
+
+  beforeAll(async () => {
+    skipReason = await ensurePrometheus();
+    if (skipReason) {
+      if (process.env.CI) throw new Error(skipReason);
+      return;
+    }
+    dir = tempDir('strata-compat-rules-api-');
+    const rules = path.join(dir, 'rules.yml');
+    fs.writeFileSync(rules, API_RULES);
+    const global = 'global: { evaluation_interval: 1s, scrape_interval: 1h, external_labels: { cluster: eu-1 } }';
+    fs.writeFileSync(path.join(dir, 'strata.yml'), [global, `rule_files: [${JSON.stringify(rules)}]`, `server: { external_url: ${JSON.stringify(EXTERNAL_URL)} }`, 'self_monitoring: { enabled: false }'].join('\n'));
+    [prom, strata] = await Promise.all([
+      // The route prefix stays / (it defaults to the external URL's path) so both answer at the same paths.
+      startPrometheus(path.join(dir, 'prometheus'), 30_000, `${global}\nrule_files: [${JSON.stringify(rules)}]\n`, [`--web.external-url=${EXTERNAL_URL}`, '--web.route-prefix=/']),
+      startStrata({ dataDir: path.join(dir, 'strata'), args: ['--config', path.join(dir, 'strata.yml')] }),
+    ]);
+    // A minute of samples up to now, then one more every second until both servers show every
+    // alert in its expected state (rules are evaluated at "now": the data must stay fresh).
+    const series = (t0: number, t1: number) => [['kitchen', 35], ['cellar', 12.5], ['attic', 31.25]].map(([room, v]) => ({
+      labels: { __name__: 'temp', job: 'sensors', room: String(room) },
+      samples: Array.from({ length: Math.floor((t1 - t0) / 1000) + 1 }, (_, i): [number, number] => [t0 + i * 1000, Number(v)]),
+    }));
+    const now = Date.now();
+    for (const url of [prom.url, strata.url]) await writeSeries(url, series(now - 60_000, now));
+    const ready = (b: Json) => {
+      const alerts = ((b as { data?: { alerts?: { labels: { alertname: string }; state: string }[] } }).data?.alerts ?? []);
+      return alerts.filter((a) => a.labels.alertname === 'Hot' && a.state === 'firing').length === 2 && alerts.some((a) => a.labels.alertname === 'SlowBurn') && alerts.some((a) => a.labels.alertname === 'Scalar');
+    };
+    let last = now;
+    for (let i = 0; ; i++) {
+      const [a, b] = await Promise.all([prom.url, strata.url].map(async (u) => (await fetch(`${u}/api/v1/alerts`)).json() as Promise<Json>));
+      // Both evaluated at least twice since the data (every rule has a last evaluation).
+      if (ready(a) && ready(b) && i >= 3) break;
+      if (i > 40) throw new Error(`alerts not in their expected states:\nprometheus ${JSON.stringify(a)}\nstrata ${JSON.stringify(b)}`);
+      await new Promise((r) => setTimeout(r, 500));
+      const t = Date.now();
+      for (const url of [prom.url, strata.url]) await writeSeries(url, series(last + 1000, t));
+      last += Math.floor((t - last) / 1000) * 1000;
+    }
+    for (const p of ['/api/v1/rules', '/api/v1/alerts', '/api/v1/rules?type=alert', '/api/v1/rules?type=record']) {
+      const [a, b] = await Promise.all([prom.url, strata.url].map(async (u) => (await fetch(`${u}${p}`)).json() as Promise<Json>));
+      bodies[p] = [a, b];
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([prom?.stop(), strata?.stop()]);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const p of ['/api/v1/rules', '/api/v1/alerts', '/api/v1/rules?type=alert', '/api/v1/rules?type=record']) {
+    it(`${p} has Prometheus' fields with the same JSON types`, (ctx) => {
+      if (skipReason) ctx.skip();
+      const [a, b] = bodies[p];
+      const [sa, sb] = [shape(a), shape(b)];
+      const missing = [...sa].filter(([k, t]) => sb.get(k) !== t).map(([k, t]) => `${k}: prometheus ${t}, strata ${sb.get(k) ?? 'absent'}`);
+      expect(missing).toEqual([]);
+    });
+  }
+
+  it('describes every group and rule as Prometheus does', (ctx) => {
+    if (skipReason) ctx.skip();
+    type Groups = { data: { groups: { name: string; file: string; interval: number; limit?: number; rules: Record<string, Json>[]; lastEvaluation: string }[] } };
+    const [a, b] = bodies['/api/v1/rules'] as unknown as [Groups, Groups];
+    const facts = (g: Groups) => g.data.groups.map((x) => ({
+      name: x.name, file: x.file, interval: x.interval, limit: x.limit ?? 0, lastEvaluation: RFC3339.test(x.lastEvaluation), rules: x.rules.map(ruleFacts),
+    }));
+    const expected = facts(a);
+    // Prometheus 2 prints number literals with Go's %v (1.5e-07), Prometheus 3 with
+    // FormatFloat(v, 'f', -1) (0.00000015), which Strata follows.
+    const scalar = expected.flatMap((g) => g.rules).find((r) => r.name === 'Scalar')!;
+    expect(scalar.query).toBe('vector(1.5e-07) > 0');
+    scalar.query = 'vector(0.00000015) > 0';
+    expect(facts(b)).toEqual(expected);
+    expect(expected.map((g) => g.name)).toEqual(['api-alerting', 'api-recording']);
+  });
+
+  it('lists the same active alerts as Prometheus', (ctx) => {
+    if (skipReason) ctx.skip();
+    type Alerts = { data: { alerts: Record<string, Json>[] } };
+    const [a, b] = bodies['/api/v1/alerts'] as unknown as [Alerts, Alerts];
+    const facts = (x: Alerts) => x.data.alerts.map(alertFacts).sort((p, q) => (JSON.stringify(p) < JSON.stringify(q) ? -1 : 1));
+    expect(facts(b)).toEqual(facts(a));
+    expect(a.data.alerts.length).toBe(6);
+  });
+});
