@@ -404,3 +404,41 @@ function goRuneU(c: string): string {
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return code >= 0x20 && code !== 0x7f ? `${hex} '${c}'` : hex;
 }
+
+const GROUPING_OPENERS = new Set(['on', 'ignoring', 'group_left', 'group_right']);
+
+/**
+ * Prometheus lets a metric be called `offset` (its grammar takes the keyword as a name where an
+ * operand belongs: `offset`, `x + offset{a="b"}`); the grammar we parse with does not. Returns
+ * `input` with each such `offset` replaced by a placeholder identifier of the same length, so the
+ * tree's positions still fit `input` (names are read from `input`), or null when there is none.
+ */
+export function offsetNamesAsIdentifiers(input: string): string | null {
+  const { tokens } = lexPromQL(input);
+  let out: string | null = null;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind !== 'keyword' || t.text.toLowerCase() !== 'offset' || !operandPosition(tokens, i)) continue;
+    out = (out ?? input).slice(0, t.from) + 'o'.repeat(t.to - t.from) + (out ?? input).slice(t.to);
+  }
+  return out;
+}
+
+function operandPosition(tokens: readonly Token[], i: number): boolean {
+  const prev = tokens[i - 1];
+  if (prev === undefined) return true;
+  if (prev.kind === 'operator') return prev.text !== '@';
+  if (prev.kind === 'keyword') return ['bool', ...GROUPING_OPENERS].includes(prev.text.toLowerCase());
+  if (prev.text === '(' || prev.text === ',') return !prev.inBraces;
+  if (prev.text !== ')') return false;
+  // After on(...), ignoring(...), group_left(...) or group_right(...) comes the right operand.
+  let depth = 0;
+  for (let j = i - 1; j >= 0; j--) {
+    if (tokens[j].text === ')') depth++;
+    else if (tokens[j].text === '(' && --depth === 0) {
+      const k = tokens[j - 1];
+      return k !== undefined && k.kind === 'keyword' && GROUPING_OPENERS.has(k.text.toLowerCase());
+    }
+  }
+  return false;
+}

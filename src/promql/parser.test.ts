@@ -3,6 +3,7 @@ import type { AggregateExpr, BinaryExpr, Call, Expr, MatrixSelector, NumberLiter
 import { ParseError } from './errors.ts';
 import { exprToJSON, formatDuration, formatExpr } from './format.ts';
 import { exprType, parseDurationMs, parseExpr } from './parser.ts';
+import { parseSeriesSelector } from './selector.ts';
 
 function errorOf(q: string): string {
   try {
@@ -233,6 +234,17 @@ describe('parse errors', () => {
     // Columns count bytes of UTF-8, as Go does.
     ['foo{a="é"} +', '1:14: unexpected end of input'],
   ];
+
+  it('takes offset as a metric name where an operand belongs, as Prometheus', () => {
+    const vs = parseExpr('offset{step="1s"}[5m]') as MatrixSelector;
+    expect(vs.vector.name).toBe('offset');
+    expect(vs.vector.matchers.map((m) => [m.name, m.value])).toEqual([['__name__', 'offset'], ['step', '1s']]);
+    const b = parseExpr('offset offset 5m + on(a) group_left OFFSET') as BinaryExpr;
+    expect(b.lhs).toMatchObject({ type: 'VectorSelector', name: 'offset', offsetMs: 300_000 });
+    expect(b.rhs).toMatchObject({ type: 'VectorSelector', name: 'OFFSET', offsetMs: 0 });
+    expect(parseSeriesSelector('offset{a="b"}').map((m) => [m.name, m.value])).toEqual([['__name__', 'offset'], ['a', 'b']]);
+    expect(errorOf('x @ offset')).toBe('1:5: parse error: unexpected <offset> in @, expected timestamp');
+  });
 
   it.each(MISTAKES)('words %j as Prometheus 3 does', (q, want) => {
     const [, at, rest] = /^(\d+:\d+): (.*)$/.exec(want)!;

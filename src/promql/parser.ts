@@ -3,7 +3,7 @@
 // ("1:5: parse error: ..."). The grammar decides syntax; this file decides meaning.
 import { parser } from '@prometheus-io/lezer-promql';
 import { firstError, type SyntaxNode } from './tree.ts';
-import { describeToken, lexPromQL, type LexResult, type Token } from './lexer.ts';
+import { describeToken, lexPromQL, offsetNamesAsIdentifiers, type LexResult, type Token } from './lexer.ts';
 import { ParseError } from './errors.ts';
 import { parseSeriesSelector } from './selector.ts';
 import { unquoteString } from './strings.ts';
@@ -31,8 +31,15 @@ const BINARY_OPS: Record<string, BinaryOp> = {
 /** Parses a PromQL expression into the typed AST. Throws ParseError ("1:5: parse error: ..."). */
 export function parseExpr(input: string): Expr {
   if (/^(?:\s|#[^\n]*)*$/.test(input)) throw new ParseError(input, 0, 'no expression found in input');
-  const tree = parser.parse(input);
-  const err = firstError(tree);
+  let tree = parser.parse(input);
+  let err = firstError(tree);
+  if (err !== null) {
+    // A metric named `offset` (the grammar knows the word only as a keyword).
+    const alt = offsetNamesAsIdentifiers(input);
+    const altTree = alt === null ? null : parser.parse(alt);
+    const altErr = altTree === null ? null : firstError(altTree);
+    if (altTree !== null && (altErr === null || altErr.from > err.from)) [tree, err] = [altTree, altErr];
+  }
   // Prometheus' lexer runs a token ahead of its parser: its complaints (bad strings, numbers,
   // characters) stand unless the grammar failed on an earlier token.
   const lexed = lexPromQL(input);

@@ -6,6 +6,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { firstError, hasAncestor, type SyntaxNode, type Tree } from './tree.ts';
 import { METRIC_NAME, newMatcher, type Matcher, type MatchType } from '../model/index.ts';
 import { ParseError } from './errors.ts';
+import { offsetNamesAsIdentifiers } from './lexer.ts';
 import { unquoteString } from './strings.ts';
 
 
@@ -16,10 +17,16 @@ import { unquoteString } from './strings.ts';
  * every series).
  */
 export function parseSeriesSelector(input: string): Matcher[] {
-  const tree = parser.parse(input);
-  const top = tree.topNode;
-  const err = firstError(tree);
+  let tree = parser.parse(input);
+  let err = firstError(tree);
+  if (err !== null) {
+    // A metric named `offset` (the grammar knows the word only as a keyword).
+    const alt = offsetNamesAsIdentifiers(input);
+    const altTree = alt === null ? null : parser.parse(alt);
+    if (altTree !== null && firstError(altTree) === null) [tree, err] = [altTree, null];
+  }
   if (err !== null) throw syntaxError(input, tree, err);
+  const top = tree.topNode;
 
   let selector: SyntaxNode | null = null;
   for (let n = top.firstChild; n !== null; n = n.nextSibling) {
