@@ -424,7 +424,8 @@ export function offsetNamesAsIdentifiers(input: string): string | null {
   return out;
 }
 
-function operandPosition(tokens: readonly Token[], i: number): boolean {
+/** Whether token i stands where an operand belongs (so a keyword there is a metric's name). */
+export function operandPosition(tokens: readonly Token[], i: number): boolean {
   const prev = tokens[i - 1];
   if (prev === undefined) return true;
   if (prev.kind === 'operator') return prev.text !== '@';

@@ -188,6 +188,8 @@ describe('parse errors', () => {
     ['foo(x,)', '1:6: trailing commas not allowed in function call args'],
     ['foo(x', '1:6: unclosed left parenthesis'],
     ['x * by (a)', '1:8: unexpected "("'],
+    ['a(,x)', '1:3: unexpected ","'],
+    ['offset foo', '1:8: unexpected identifier "foo"'],
     ['rate(x)', '1:6: expected type range vector in call to function "rate", got instant vector'],
     ['histogram_quantile(x)', '1:1: expected 2 argument(s) in call to "histogram_quantile", got 1'],
     ['round(x, "a")', '1:10: expected type scalar in call to function "round", got string'],

@@ -3,7 +3,7 @@
 // ("1:5: parse error: ..."). The grammar decides syntax; this file decides meaning.
 import { parser } from '@prometheus-io/lezer-promql';
 import { firstError, type SyntaxNode } from './tree.ts';
-import { describeToken, lexPromQL, offsetNamesAsIdentifiers, type LexResult, type Token } from './lexer.ts';
+import { describeToken, lexPromQL, offsetNamesAsIdentifiers, operandPosition, type LexResult, type Token } from './lexer.ts';
 import { ParseError } from './errors.ts';
 import { parseSeriesSelector } from './selector.ts';
 import { unquoteString } from './strings.ts';
@@ -553,6 +553,7 @@ function callArgumentError(input: string, tokens: readonly Token[], open: number
     if (/^\s*$/.test(text)) {
       if (i > 0 && closed && i === seps.length - 2) return new ParseError(input, a, 'trailing commas not allowed in function call args');
       if (i === 0 && seps.length === 2 && closed) return null;
+      if (input[b] === ',') return new ParseError(input, b, 'unexpected ","');
     }
     const end = b < input.length && (closed || i < seps.length - 2) ? ')' : '';
     const padded = `${' '.repeat(a)}(${text}${end}${' '.repeat(Math.max(0, input.length - b - end.length))}`;
@@ -624,7 +625,7 @@ function grammarContext(tokens: readonly Token[], k: number): string {
   // After `offset` or `@`, and what of their argument was written (a sign, `start`, `(`).
   let m = k - 1;
   while (m > 0 && (['-', '+', '('].includes(tokens[m].text) || ['start', 'end'].includes(keywordAt(tokens, m)))) m--;
-  if (keywordAt(tokens, m) === 'offset') return ' in offset, expected number, duration, step(), or range()';
+  if (keywordAt(tokens, m) === 'offset' && !operandPosition(tokens, m)) return ' in offset, expected number, duration, step(), or range()';
   if (tokens[m].text === '@') return ' in @, expected timestamp';
   // Inside [...]: what the range, the colon and the step leave to expect.
   for (let i = k - 1; i >= 0; i--) {
