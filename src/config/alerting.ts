@@ -67,6 +67,10 @@ const alertmanagerSchema = section({
   basic_auth: section({ username: z.string().prefault(''), password: z.string().prefault('') }).optional(),
   authorization: section({ type: z.string().prefault('Bearer'), credentials: z.string().prefault('') }).optional(),
   tls_config: section({ insecure_skip_verify: bool(false) }).optional(),
+  // Accepted (and printed by /api/v1/status/config as Prometheus does); redirects are followed and
+  // HTTP/1.1 is used regardless.
+  follow_redirects: bool(true),
+  enable_http2: bool(true),
 });
 
 export const ruleFilesSchema = stringList();
