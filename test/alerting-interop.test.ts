@@ -31,6 +31,15 @@ route:
     - matchers: [team="db"]
       receiver: db
       group_by: [alertname, cluster]
+    - matchers: [team="web"]
+      receiver: web
+      group_by: ['...']
+      continue: true
+    - matchers: [severity="critical"]
+      receiver: pager
+    - matchers: [alertname="Repeated"]
+      receiver: default
+      repeat_interval: 3s
 receivers:
   - name: default
     webhook_configs: [{ url: "${hook}/default", send_resolved: true }]
@@ -42,6 +51,10 @@ receivers:
         send_resolved: true
       - url: "${hook}/db-quiet"
         send_resolved: false
+  - name: web
+    webhook_configs: [{ url: "${hook}/web", send_resolved: true }]
+  - name: pager
+    webhook_configs: [{ url: "${hook}/pager" }]
 inhibit_rules:
   - source_matchers: [severity="critical"]
     target_matchers: [severity="warning"]
@@ -139,9 +152,10 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
       const r = await amtool(['check-config', amFile]);
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect(r.stdout).toContain('SUCCESS');
-      expect(r.stdout).toContain(' - 3 receivers');
+      expect(r.stdout).toContain(' - 5 receivers');
+      expect(r.stdout).toContain(' - 1 inhibit rules');
       const receivers = (await (await fetch(`${strata.url}/api/v2/receivers`)).json()) as { name: string }[];
-      expect(receivers.map((x) => x.name)).toEqual(['default', 'from-prometheus', 'db']);
+      expect(receivers.map((x) => x.name)).toEqual(['default', 'from-prometheus', 'db', 'web', 'pager']);
     });
 
     it('adds, queries and expires silences; a silenced alert is left out of notifications until expired', async () => {
@@ -200,6 +214,35 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
   describe('side by side with Alertmanager', () => {
     let am: AlertmanagerProcess;
     let amHooks: WebhookReceiver;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const firing = (labels: Record<string, string>, startsAt: number, endsAt: number | undefined = startsAt + 3600_000) => ({
+      labels, annotations: { summary: `${labels.alertname} on ${labels.instance}` }, startsAt: iso(startsAt), ...(endsAt === undefined ? {} : { endsAt: iso(endsAt) }), generatorURL: 'http://prometheus.example/graph?g0.expr=up',
+    });
+    const resolved = (a: ReturnType<typeof firing>) => ({ ...a, endsAt: iso(Date.now() - 1) });
+    const both = async (alerts: unknown[]) => {
+      await Promise.all([postAlerts(strata.url, alerts), postAlerts(am.url, alerts)]);
+    };
+    // Strata's notifications of these alert names; Alertmanager gets only this test's alerts.
+    const sides = (names: string[]) => ({
+      ours: () => strataHooks.delivered.filter((h) => names.includes(h.body.groupLabels?.alertname)),
+      theirs: () => amHooks.delivered.filter((h) => names.includes(h.body.groupLabels?.alertname)),
+    });
+    // Each side has sent `n` notifications: wait for them (the order of arrival within a tick may differ).
+    const reach = (s: ReturnType<typeof sides>, n: number) =>
+      until(`${n} notifications from each side`, () => (s.ours().length >= n && s.theirs().length >= n ? true : undefined)).catch((e: Error) => {
+        throw new Error(`${e.message}\nStrata: ${JSON.stringify(summary(s.ours()))}\nAlertmanager: ${JSON.stringify(summary(s.theirs()))}`);
+      });
+    // Notifications per webhook path and group, in order; payloads whole (alerts in the order sent).
+    const streams = (hooks: Hook[]) => {
+      const byStream = new Map<string, unknown[]>();
+      for (const h of hooks) {
+        const key = `${h.path} ${h.body.groupKey}`;
+        byStream.set(key, [...(byStream.get(key) ?? []), h.body]);
+      }
+      return Object.fromEntries([...byStream].sort(([a], [b]) => a.localeCompare(b)));
+    };
+    // What the streams say, in short, so that an agreement on something wrong shows too.
+    const summary = (hooks: Hook[]) => Object.fromEntries(Object.entries(streams(hooks)).map(([k, list]) => [k, (list as any[]).map((b) => `${b.status}:${b.alerts.map((a: any) => `${a.labels.instance}=${a.status}`).join(',')}`)]));
 
     beforeAll(async () => {
       amHooks = await startWebhookReceiver();
@@ -211,68 +254,112 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
     });
 
     it('sends the same notifications for the same alert stream', async () => {
-      const names = new Set(['Latency', 'DiskFull']);
-      const ours = () => strataHooks.delivered.filter((h) => names.has(h.body.groupLabels?.alertname));
-      const theirs = () => amHooks.delivered;
-      const both = async (alerts: unknown[]) => {
-        await Promise.all([postAlerts(strata.url, alerts), postAlerts(am.url, alerts)]);
-      };
-      // Every side has sent `n` notifications: wait for them (the order of arrival within a tick may differ).
-      const reach = (n: number) => until(`${n} notifications from each side`, () => (ours().length >= n && theirs().length >= n ? true : undefined));
+      const s = sides(['Latency', 'DiskFull']);
       const t0 = Date.now();
-      const iso = (ms: number) => new Date(ms).toISOString();
-      const firing = (labels: Record<string, string>, startsAt = t0) => ({ labels, annotations: { summary: `${labels.alertname} on ${labels.instance}` }, startsAt: iso(startsAt), endsAt: iso(t0 + 3600_000), generatorURL: 'http://prometheus.example/graph?g0.expr=up' });
-      const resolved = (a: ReturnType<typeof firing>) => ({ ...a, endsAt: iso(Date.now() - 1) });
-      const la = firing({ alertname: 'Latency', instance: 'a', severity: 'warning' });
-      const lb = firing({ alertname: 'Latency', instance: 'b', severity: 'warning' });
-      const dx = firing({ alertname: 'DiskFull', team: 'db', cluster: 'c1', instance: 'x' });
-      const dy = firing({ alertname: 'DiskFull', team: 'db', cluster: 'c2', instance: 'y' });
+      const la = firing({ alertname: 'Latency', instance: 'a', severity: 'warning' }, t0);
+      const lb = firing({ alertname: 'Latency', instance: 'b', severity: 'warning' }, t0);
+      const dx = firing({ alertname: 'DiskFull', team: 'db', cluster: 'c1', instance: 'x' }, t0);
+      const dy = firing({ alertname: 'DiskFull', team: 'db', cluster: 'c2', instance: 'y' }, t0);
 
       // Latency: one group of `default`; DiskFull: a group per cluster for `db`, whose two integrations
       // (one without send_resolved) each send: 5 notifications.
       await both([la, lb, dx, dy]);
-      await reach(5);
+      await reach(s, 5);
       // One of two resolved, a new one firing; then everything resolved.
       const lc = firing({ alertname: 'Latency', instance: 'c', severity: 'warning' }, Date.now());
       await both([resolved(lb), lc, resolved(dy)]);
-      await reach(7);
+      await reach(s, 7);
       await both([resolved(la), resolved(lc), resolved(dx)]);
-      await reach(9);
+      await reach(s, 9);
       // A notification the integration without send_resolved (or a repeat) would wrongly send
       // comes at the same tick as the ones awaited: give it a group interval to show.
       await sleep(GROUP_INTERVAL_MS);
 
-      const normalise = (hooks: Hook[]) => {
-        const byStream = new Map<string, unknown[]>();
-        for (const h of hooks) {
-          const key = `${h.path} ${h.body.groupKey}`;
-          const body = { ...h.body, alerts: [...h.body.alerts].sort((x: any, y: any) => x.fingerprint.localeCompare(y.fingerprint)) };
-          byStream.set(key, [...(byStream.get(key) ?? []), body]);
-        }
-        return Object.fromEntries([...byStream].sort(([a], [b]) => a.localeCompare(b)));
-      };
-      expect(normalise(ours())).toEqual(normalise(theirs()));
-      // And what that is, so that an agreement on something wrong shows too.
-      const summary = Object.entries(normalise(ours())).map(([k, list]) => [k, (list as any[]).map((b) => `${b.status}:${b.alerts.map((a: any) => `${a.labels.instance}=${a.status}`).sort().join(',')}`)]);
-      expect(Object.fromEntries(summary)).toEqual({
+      expect(streams(s.ours())).toEqual(streams(s.theirs()));
+      expect(summary(s.ours())).toEqual({
         '/db {}/{team="db"}:{alertname="DiskFull", cluster="c1"}': ['firing:x=firing', 'resolved:x=resolved'],
         '/db {}/{team="db"}:{alertname="DiskFull", cluster="c2"}': ['firing:y=firing', 'resolved:y=resolved'],
         '/db-quiet {}/{team="db"}:{alertname="DiskFull", cluster="c1"}': ['firing:x=firing'],
         '/db-quiet {}/{team="db"}:{alertname="DiskFull", cluster="c2"}': ['firing:y=firing'],
-        '/default {}:{alertname="Latency"}': expect.any(Array),
+        '/default {}:{alertname="Latency"}': ['firing:a=firing,b=firing', 'firing:a=firing,b=resolved,c=firing', 'resolved:a=resolved,c=resolved'],
       });
-      const latency = summary.find(([k]) => String(k).startsWith('/default'))![1] as string[];
-      expect(latency).toEqual(['firing:a=firing,b=firing', 'firing:a=firing,b=resolved,c=firing', 'resolved:a=resolved,c=resolved']);
 
       // Timing: each side's first notification of a group comes group_wait after the alerts did;
       // the two sides within a group interval of each other (their ticks are not in phase).
       const firstAt = (hooks: Hook[], key: string) => hooks.find((h) => h.body.groupKey === key)!.at;
       for (const key of ['{}:{alertname="Latency"}', '{}/{team="db"}:{alertname="DiskFull", cluster="c1"}']) {
-        const a = firstAt(ours(), key);
-        const b = firstAt(theirs(), key);
+        const a = firstAt(s.ours(), key);
+        const b = firstAt(s.theirs(), key);
         expect(a - t0).toBeGreaterThanOrEqual(GROUP_WAIT_MS - 50);
         expect(Math.abs(a - b)).toBeLessThan(GROUP_WAIT_MS + GROUP_INTERVAL_MS);
       }
     }, 90_000);
+
+    it('mutes, inhibits and routes alike: silences, inhibition (a silenced alert still inhibits) ended by resolves, group_by ..., continue, an old alert, an alert without an end', async () => {
+      const s = sides(['WebDown', 'ApiSlow']);
+      const silence = {
+        matchers: [{ name: 'instance', value: 'silenced', isRegex: false, isEqual: true }],
+        startsAt: iso(Date.now()), endsAt: iso(Date.now() + 3600_000), createdBy: 'test', comment: 'side by side',
+      };
+      const ids = await Promise.all([strata.url, am.url].map(async (u) => {
+        const r = await fetch(`${u}/api/v2/silences`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(silence) });
+        expect(r.status).toBe(200);
+        return ((await r.json()) as { silenceID: string }).silenceID;
+      }));
+      const t0 = Date.now();
+      const w1 = firing({ alertname: 'WebDown', team: 'web', instance: 'w1', severity: 'critical' }, t0);
+      const w2 = firing({ alertname: 'WebDown', team: 'web', instance: 'w2', severity: 'warning' }, t0);
+      const ws = firing({ alertname: 'WebDown', team: 'web', instance: 'silenced', severity: 'critical' }, t0);
+      // a2 without an end (it resolves after resolve_timeout unless re-sent) makes the group; a1,
+      // older than group_wait, has it flush at once.
+      const a2 = firing({ alertname: 'ApiSlow', instance: 'a2' }, t0, undefined);
+      const a1 = firing({ alertname: 'ApiSlow', instance: 'a1' }, t0 - 600_000);
+      await both([w1, w2, ws, a2, a1]);
+      await reach(s, 3);
+
+      // The API's view: the same alerts, states, inhibiting fingerprints and receivers; the same groups.
+      const view = async (u: string, id: string) => {
+        const alerts = (await (await fetch(`${u}/api/v2/alerts?filter=alertname%3D~%22WebDown%7CApiSlow%22&silenced=true&inhibited=true`)).json()) as any[];
+        const groups = (await (await fetch(`${u}/api/v2/alerts/groups?filter=alertname%3D~%22WebDown%7CApiSlow%22`)).json()) as any[];
+        return {
+          alerts: alerts.map((a) => ({ fingerprint: a.fingerprint, labels: a.labels, startsAt: a.startsAt, receivers: a.receivers, status: { ...a.status, silencedBy: a.status.silencedBy.map((x: string) => (x === id ? 'the silence' : x)) } }))
+            .sort((x, y) => x.fingerprint.localeCompare(y.fingerprint)),
+          groups: groups.map((g) => ({ labels: g.labels, receiver: g.receiver, alerts: g.alerts.map((a: any) => a.fingerprint) })),
+        };
+      };
+      const [ourView, theirView] = await Promise.all([view(strata.url, ids[0]), view(am.url, ids[1])]);
+      expect(ourView).toEqual(theirView);
+      expect(ourView.alerts.map((a) => [a.labels.instance, a.status.state, a.status.silencedBy.length, a.status.inhibitedBy.length])).toEqual(expect.arrayContaining([
+        ['w1', 'active', 0, 0], ['w2', 'suppressed', 0, 1], ['silenced', 'suppressed', 1, 0], ['a1', 'active', 0, 0], ['a2', 'active', 0, 0],
+      ]));
+
+      // The critical alert w1 resolves, but w2 stays inhibited: the silenced critical alert
+      // inhibits it too (silenced alerts still inhibit, in Alertmanager as here).
+      await both([resolved(w1)]);
+      await reach(s, 5);
+      await sleep(GROUP_INTERVAL_MS);
+      expect(s.ours().filter((h) => h.body.groupLabels.instance === 'w2')).toEqual([]);
+      // Once that one resolves, w2 is sent (and nothing about the silenced one, never notified).
+      await both([resolved(ws)]);
+      await reach(s, 6);
+      await sleep(GROUP_INTERVAL_MS);
+      expect(streams(s.ours())).toEqual(streams(s.theirs()));
+      expect(summary(s.ours())).toEqual({
+        '/default {}:{alertname="ApiSlow"}': ['firing:a1=firing,a2=firing'],
+        '/pager {}/{severity="critical"}:{alertname="WebDown"}': ['firing:w1=firing', 'resolved:w1=resolved'],
+        '/web {}/{team="web"}:{alertname="WebDown", instance="w1", severity="critical", team="web"}': ['firing:w1=firing', 'resolved:w1=resolved'],
+        '/web {}/{team="web"}:{alertname="WebDown", instance="w2", severity="warning", team="web"}': ['firing:w2=firing'],
+      });
+    }, 90_000);
+
+    it('repeats an unchanged group after repeat_interval', async () => {
+      const s = sides(['Repeated']);
+      const t0 = Date.now();
+      await both([firing({ alertname: 'Repeated', instance: 'r' }, t0)]);
+      await reach(s, 2);
+      expect(streams(s.ours().slice(0, 2))).toEqual(streams(s.theirs().slice(0, 2)));
+      // The repeat comes at the first group_interval tick more than repeat_interval (3s) later.
+      for (const hooks of [s.ours(), s.theirs()]) expect(hooks[1].at - hooks[0].at).toBeGreaterThanOrEqual(3000);
+    }, 60_000);
   });
 });
