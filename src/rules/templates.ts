@@ -46,8 +46,10 @@ export function ruleTemplates(o: RuleTemplateOptions): { expand: ExpandFunc; che
         Value: data.value,
       }, `__alert_${ruleName}`);
     } catch (e) {
-      // As Prometheus: the alert still fires, with the error in place of the text.
-      return `<error expanding template: ${(e as Error).message}>`;
+      // As Prometheus: the alert still fires, with the error in place of the text, worded as
+      // Prometheus' expander words it (texts were parsed when the rule file loaded: only
+      // executing fails here).
+      return `<error expanding template: error executing template __alert_${ruleName}: ${(e as Error).message}>`;
     }
   };
   const check: TemplateCheck = (text) => {

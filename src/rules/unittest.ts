@@ -8,7 +8,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { parseDocument } from 'yaml';
 import { parseDuration } from '../config/index.ts';
-import { compareLabels, labelsEqual, labelsFromRecord, labelsToString, SampleBatchBuilder, STALE_NAN, type Labels } from '../model/index.ts';
+import { compareLabels, compareStrings, labelsEqual, labelsFromRecord, labelsToString, SampleBatchBuilder, STALE_NAN, type Labels } from '../model/index.ts';
 import { Engine, parseSeriesSelector } from '../promql/index.ts';
 import { expandValues, MISSING, STALE } from '../promql/promqltest/index.ts';
 import { openDB } from '../tsdb/index.ts';
@@ -177,12 +177,12 @@ function checkAlerts(groups: Group[], t: { alertname: string; eval_time: string;
   for (const g of groups) {
     for (const r of g.rules) {
       if (!(r instanceof AlertingRule) || r.name !== t.alertname) continue;
-      for (const a of r.alerts()) if (a.state === 'firing') got.push({ labels: a.labels, annotations: labelsFromRecord(a.annotations) });
+      for (const a of r.alerts()) if (a.state === 'firing') got.push({ labels: a.labels, annotations: annotationLabels(a.annotations) });
     }
   }
   const exp: AlertView[] = (t.exp_alerts ?? []).map((e) => ({
     labels: labelsFromRecord({ ...(e.exp_labels ?? {}), alertname: t.alertname }),
-    annotations: labelsFromRecord(e.exp_annotations ?? {}),
+    annotations: annotationLabels(e.exp_annotations ?? {}),
   }));
   const byLabels = (a: AlertView, b: AlertView) => compareLabels(a.labels, b.labels) || compareLabels(a.annotations, b.annotations);
   got.sort(byLabels);
@@ -191,6 +191,12 @@ function checkAlerts(groups: Group[], t: { alertname: string; eval_time: string;
   if (same) return [];
   const show = (xs: AlertView[]) => (xs.length === 0 ? '[]' : `[\n${xs.map((x, i) => `            ${i}:\n              Labels:${labelsToString(x.labels)}\n              Annotations:${labelsToString(x.annotations)}`).join('\n')}\n        ]`);
   return [`alertname: ${t.alertname}, time: ${t.eval_time},\n        exp:${show(exp)},\n        got:${show(got)}`];
+}
+
+// Annotations compare as promtool compares them: one that expanded to "" is still there (and must
+// be expected as ""), unlike a label.
+function annotationLabels(rec: Record<string, string>): Labels {
+  return Object.keys(rec).sort(compareStrings).flatMap((k) => [k, String(rec[k])]);
 }
 
 async function checkExpr(engine: Engine, querier: () => ReturnType<Awaited<ReturnType<typeof openDB>>['querier']>, t: { expr: string; eval_time: string; at: number; exp_samples?: { labels: string; value: number | string }[] }, start: number, fuzzy: boolean): Promise<string[]> {
