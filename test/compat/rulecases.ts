@@ -144,6 +144,24 @@ export const TEMPLATE_ANNOTATIONS: Record<string, string> = {
   pipelines: '{{ $labels.instance | stripPort | toUpper | printf "<%s>" }} {{ $x := 5 }}{{ $x }}',
 };
 
+// Values at the edges (negative, NaN, infinities, beyond int64 nanoseconds, tiny), Go's own
+// formatting of a wrong verb, escaping functions, and the errors templates report.
+export const EDGE_ANNOTATIONS: Record<string, string> = {
+  humanizers: '{{ humanize $value }} {{ humanize1024 $value }} {{ humanizePercentage $value }} {{ if ge $value 9.3e18 }}beyond int64{{ else }}{{ humanizeDuration $value }}{{ end }}',
+  durationBeyondInt64: '{{ if ge $value 9.3e18 }}{{ humanizeDuration $value }}{{ end }}',
+  humanizeTimestamp: '{{ humanizeTimestamp $value }}',
+  wrongVerb: '{{ printf "%d" $value }} {{ printf "%s" $value }} {{ printf "%.3e|%G|%8.2f" $value $value $value }}',
+  missing: '[{{ $labels.missing }}] [{{ $labels.__name__ }}] [{{ .Labels.job }}]',
+  escaping: '{{ $value | urlquery }} {{ "a<b&c" | html }} {{ js "x\\\"y<" }} {{ slice "abcdef" 1 3 }} {{ index (args 1 2) "arg1" }}',
+  links: '{{ graphLink "rate(x[5m])" }} {{ tableLink "up{a=\\\"b\\\"}" }}',
+  toTime: '{{ toTime 1435065584.5 }} {{ with $value | toTime }}{{ . }}{{ end }}',
+  badNumber: '{{ humanizeTimestamp "x" }}',
+  badQuery: '{{ with query "sum(" }}{{ . }}{{ end }}',
+  badIndex: '{{ index $labels "job" "x" }}',
+};
+
+export const EDGE_VALUES = ['-5.5', 'NaN', 'Inf', '-Inf', '2.5e21', '1e-9', '0', '-0.25', '1e300', '86399.999', '3600', '59.9999'];
+
 export const TEMPLATE_RULES = `
 groups:
   - name: templates
@@ -155,6 +173,10 @@ groups:
           host: '{{ $labels.instance | stripPort }}'
         annotations:
 ${Object.entries(TEMPLATE_ANNOTATIONS).map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`).join('\n')}
+      - alert: TemplateEdges
+        expr: tmpl_edge
+        annotations:
+${Object.entries(EDGE_ANNOTATIONS).map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`).join('\n')}
 `;
 
 export const RULE_FILES: Record<string, string> = {
@@ -257,6 +279,7 @@ export function generateCases(seed: number, count: number): RuleCase[] {
     // The template alert: one series, one value (different each case), and data for `query`.
     const tmplValues = [0, 0.5, 3, 7.25, 1234.5678, 1435065584.128, 86461.25, 0.000123, 1048576, 12];
     input.push(seriesLine({ __name__: 'tmpl', instance: `host-${c}.example.com:9100`, job: 'node', path: '/a/b' }, Array<Token>(TICKS).fill(tmplValues[c % tmplValues.length])));
+    input.push({ series: 'tmpl_edge{job="edge"}', values: Array.from({ length: TICKS }, (_, i) => EDGE_VALUES[(i + c) % EDGE_VALUES.length]).join(' ') });
     for (const [name, v] of [['b', 2], ['a', 1.5], ['c', -3]] as const) input.push(seriesLine({ __name__: 'info_value', name }, Array<Token>(TICKS).fill(v + c)));
 
     const keys: string[] = [];
@@ -287,6 +310,10 @@ export function generateCases(seed: number, count: number): RuleCase[] {
     for (const at of [tick(1), tick(TICKS - 1)]) {
       alertTests.push({ alertname: 'Templates', eval_time: formatDuration(at) });
       keys.push(alertKey('Templates', at));
+    }
+    for (let k = 0; k < EDGE_VALUES.length; k++) {
+      alertTests.push({ alertname: 'TemplateEdges', eval_time: formatDuration(tick(k)) });
+      keys.push(alertKey('TemplateEdges', tick(k)));
     }
     const name = `case${c}`;
     for (const k of keys) what.set(k, `${name} ${k}`);
