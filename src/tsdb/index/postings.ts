@@ -1,6 +1,6 @@
 // Postings lists (sorted series ids) and selecting series for label matchers on the index,
 // the way Prometheus does it: never by scanning every series' labels.
-import { matcherSetValues, type Matcher } from '../../model/index.ts';
+import { matcherSetValues, matchesLabels, type Matcher } from '../../model/index.ts';
 
 /** What matcher evaluation needs from an index. */
 export interface PostingsIndex {
@@ -10,7 +10,17 @@ export interface PostingsIndex {
   postings(name: string, value: string): Uint32Array;
   /** Postings of every value of `name` satisfying `pred` (one list per value). */
   postingsWhere(name: string, pred: (value: string) => boolean): Uint32Array[];
+  /** A series' labels, where the index reads them cheaply: few candidates are then checked directly. */
+  seriesLabels?(id: number): readonly string[];
 }
+
+/**
+ * Up to this many candidate series (from the matchers with literal values) are checked label by
+ * label against the other matchers, instead of intersecting with the union of the postings of
+ * every value those match: `instance=~"host-.*"` over all hosts decodes every host's list to keep
+ * a few dozen series that the metric name already picked out.
+ */
+const CHECK_LABELS_MAX = 256;
 
 export function intersectPostings(a: Uint32Array, b: Uint32Array): Uint32Array {
   if (a.length > b.length) [a, b] = [b, a];
@@ -101,27 +111,43 @@ export function unionPostings(lists: readonly Uint32Array[], numSeries: number):
  * against the label's values in the postings table, once per distinct value.
  */
 export function postingsForMatchers(ix: PostingsIndex, matchers: readonly Matcher[]): Uint32Array {
-  const include: Uint32Array[] = [];
-  const exclude: Uint32Array[] = [];
+  let include: Uint32Array[] = [];
+  const others: Matcher[] = [];
   for (const m of matchers) {
-    if (m.matches('')) {
-      exclude.push(valuesPostings(ix, m, false));
-    } else {
-      include.push(valuesPostings(ix, m, true));
+    if (!m.matches('') && matcherSetValues(m) !== null) include.push(valuesPostings(ix, m, true));
+    else others.push(m);
+  }
+  if (include.length > 0 && others.length > 0 && ix.seriesLabels !== undefined) {
+    const candidates = intersectAll(include);
+    if (candidates.length <= CHECK_LABELS_MAX) {
+      // A missing label reads as "", which is how the postings path below treats it too.
+      const out = new Uint32Array(candidates.length);
+      let n = 0;
+      for (let i = 0; i < candidates.length; i++) {
+        if (matchesLabels(others, ix.seriesLabels(candidates[i]) as string[])) out[n++] = candidates[i];
+      }
+      return out.subarray(0, n);
     }
+    include = [candidates];
   }
-  // Intersect smallest first: the result can only shrink.
-  include.sort((a, b) => a.length - b.length);
-  let result: Uint32Array;
-  if (include.length === 0) result = ix.allPostings();
-  else {
-    result = include[0];
-    for (let i = 1; i < include.length && result.length > 0; i++) result = intersectPostings(result, include[i]);
+  const exclude: Uint32Array[] = [];
+  for (const m of others) {
+    if (m.matches('')) exclude.push(valuesPostings(ix, m, false));
+    else include.push(valuesPostings(ix, m, true));
   }
+  let result = include.length === 0 ? ix.allPostings() : intersectAll(include);
   for (const ex of exclude) {
     if (result.length === 0) break;
     result = subtractPostings(result, ex);
   }
+  return result;
+}
+
+/** Intersection of non-empty `lists`, smallest first: the result can only shrink. */
+function intersectAll(lists: Uint32Array[]): Uint32Array {
+  lists.sort((a, b) => a.length - b.length);
+  let result = lists[0];
+  for (let i = 1; i < lists.length && result.length > 0; i++) result = intersectPostings(result, lists[i]);
   return result;
 }
 
