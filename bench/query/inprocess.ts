@@ -1,7 +1,9 @@
 // In-process query profile: the query benchmark's data (20 node_exporter-shaped hosts plus a
-// request-duration histogram each, 24 h at 60 s) appended straight into a DB, flushed to blocks, then
-// each benchmark query timed through the engine alone (no HTTP, no peers). For profiling query
-// paths: `node --cpu-prof bench/query/inprocess.ts`. The side-by-side numbers come from run.ts.
+// request-duration histogram each, 24 h at 60 s) appended straight into a DB, flushed to blocks and
+// compacted as a server does it in the minute after the flush (by default: `--layout flushed` keeps
+// the 2 h blocks), then each benchmark query timed through the engine alone (no HTTP, no peers).
+// The layout matters: compaction re-encodes a series' day into one long chunk, which the 2 h blocks
+// do not show. For profiling query paths: `--profile FILE`. The side-by-side numbers come from run.ts.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +21,8 @@ const { values: args } = parseArgs({
     hours: { type: 'string', default: '24' },
     runs: { type: 'string', default: '15' },
     only: { type: 'string', default: '' },
+    /** `compacted` (what run.ts queries, once the server has compacted) or `flushed` (2 h blocks). */
+    layout: { type: 'string', default: 'compacted' },
     /** Write a CPU profile of the query phase only (not the load) to this file. */
     profile: { type: 'string', default: '' },
   },
@@ -53,7 +57,7 @@ let seed = 1;
 const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-qprof-'));
-const db = await openDB({ dir, walFsync: 'never', retentionMs: 0, logger: pino({ level: 'warn' }) });
+let db = await openDB({ dir, walFsync: 'never', retentionMs: 0, logger: pino({ level: 'warn' }) });
 try {
   const offsets = Uint32Array.from({ length: series.length + 1 }, (_, i) => i);
   let endMs = 0;
@@ -73,7 +77,21 @@ try {
     endMs = g.timestampMs;
   }
   await db.flush();
-  process.stderr.write(`${series.length} series, ${rounds} rounds loaded and flushed\n`);
+  if (args.layout === 'compacted') {
+    // A DB compacts (on its compactor thread) at open and then every maintenance interval: reopen
+    // with a short one and wait until the process has been idle for 2 s (as run.ts waits for the
+    // servers).
+    await db.close();
+    db = await openDB({ dir, walFsync: 'never', retentionMs: 0, maintenanceIntervalMs: 500, logger: pino({ level: 'warn' }) });
+    let last = process.cpuUsage();
+    for (let quiet = 0; quiet < 4; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      const used = process.cpuUsage(last);
+      last = process.cpuUsage();
+      quiet = used.user + used.system < 25_000 ? quiet + 1 : 0;
+    }
+  }
+  process.stderr.write(`${series.length} series, ${rounds} rounds loaded, flushed${args.layout === 'compacted' ? ', compacted' : ''}: ${db.stats().blocks.reduce((n, b) => n + b.count, 0)} blocks\n`);
   const session = new Session();
   if (args.profile) {
     session.connect();
