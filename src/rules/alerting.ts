@@ -123,8 +123,8 @@ export class AlertingRule {
           a.firedAt = ts;
         }
         if (this.restored) {
-          out.push({ labels: alertSeriesLabels(a), value: 1 });
-          out.push({ labels: withLabel(a.labels, '__name__', ALERTS_FOR_STATE_METRIC), value: Math.floor(a.activeAt / 1000) });
+          out.push({ labels: withLabel(this.seriesLabels(a, ctx.groupLabels, ALERTS_METRIC), 'alertstate', a.state), value: 1 });
+          out.push({ labels: this.seriesLabels(a, ctx.groupLabels, ALERTS_FOR_STATE_METRIC), value: Math.floor(a.activeAt / 1000) });
         }
       }
     }
@@ -177,6 +177,15 @@ export class AlertingRule {
   }
 
   /** Restores `activeAt` of a pending or firing instance (see Group.restoreForState). */
+  /**
+   * The labels of an instance's ALERTS or ALERTS_FOR_STATE series. As in Prometheus, they start
+   * from the rule's labels as written (templates unexpanded) with the instance's labels over them:
+   * a templated label that expanded to "" (so the alert has none) keeps its template text there.
+   */
+  seriesLabels(a: ActiveAlert, groupLabels: Record<string, string>, metric: string): Labels {
+    return labelsFromRecord({ ...groupLabels, ...this.def.labels, ...labelsToRecord(a.labels), __name__: metric, alertname: this.name });
+  }
+
   setActiveAt(labels: Labels, activeAt: number): void {
     const a = this.find(labelsHash(labels), labels);
     if (a) a.activeAt = activeAt;
@@ -193,8 +202,4 @@ export class AlertingRule {
     if (rest.length === 0) this.active.delete(h);
     else this.active.set(h, rest);
   }
-}
-
-function alertSeriesLabels(a: ActiveAlert): Labels {
-  return withLabel(withLabel(a.labels, '__name__', ALERTS_METRIC), 'alertstate', a.state);
 }

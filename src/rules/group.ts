@@ -228,7 +228,8 @@ export class Group {
         const matchers: Matcher[] = [newMatcher('=', '__name__', ALERTS_FOR_STATE_METRIC), newMatcher('=', 'alertname', rule.name)];
         const series = await q.select(matchers, mint, now);
         for (const a of active) {
-          const s = series.find((x) => labelsEqual(withoutName(x.labels), a.labels));
+          const want = rule.seriesLabels(a, this.def.labels, ALERTS_FOR_STATE_METRIC);
+          const s = series.find((x) => labelsEqual(x.labels, want));
           if (!s || s.timestamps.length === 0) continue;
           const last = s.timestamps.length - 1;
           const downAt = Math.floor(s.timestamps[last] / 1000) * 1000;
@@ -287,11 +288,6 @@ function toOutgoing(a: ActiveAlert, generatorURL: string): OutgoingAlert {
 // Go's url.QueryEscape, which Prometheus uses for generator links: space as '+', and !'()* escaped.
 function queryEscape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
-}
-
-function withoutName(ls: Labels): Labels {
-  const i = ls.indexOf('__name__');
-  return i >= 0 && i % 2 === 0 ? [...ls.slice(0, i), ...ls.slice(i + 2)] : ls;
 }
 
 function seriesKey(ls: Labels): string {
