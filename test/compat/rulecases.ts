@@ -50,6 +50,38 @@ groups:
       # Reads the later group's output of the previous evaluation (order matters).
       - record: job:http_requests:rate150s:x100:previous
         expr: job:http_requests:rate150s:x100
+      - record: instance:gauge:p90_4m
+        expr: quantile_over_time(0.9, gauge[4m])
+      - record: instance:gauge:changes5m
+        expr: changes(gauge[5m])
+      - record: job:http_requests:resets5m
+        expr: sum by (job) (resets(http_requests_total[5m]))
+      - record: instance:gauge:age_seconds
+        expr: time() - timestamp(gauge)
+      - record: instance:gauge:predict10m
+        expr: predict_linear(gauge[5m], 600)
+      - record: gauge:avg150s:max4m
+        expr: max_over_time(avg_over_time(gauge[150s])[4m:1m])
+      - record: gauge:sum:offset90s
+        expr: sum(gauge offset 90s)
+      - record: missing:absent
+        expr: absent(nonexistent_metric{job="x", instance=~"a.*"})
+      - record: gauge:sum:x2
+        expr: scalar(sum(gauge)) * 2
+      - record: gauge:count_values
+        expr: count_values("level", round(gauge))
+      - record: job:http_requests:busy
+        expr: sum by (job) (rate(http_requests_total[150s])) > bool 3
+      - record: instance:gauge:clamped
+        expr: clamp(gauge, 2, 8)
+      - record: job:http_requests:sum_without
+        expr: sum without (code, instance) (http_requests_total)
+      - record: gauge:stddev
+        expr: stddev(gauge)
+      - record: instance:gauge:last2m
+        expr: last_over_time(gauge[2m])
+      - record: gauge:i0:absent3m
+        expr: absent_over_time(gauge{instance="i0"}[3m])
   - name: derived
     rules:
       - record: job:http_requests:rate150s:x100
@@ -61,13 +93,18 @@ groups:
       - record: gauge:high
         expr: max(instance:gauge:avg4m) > 5
         labels: { instance: all }
+      - record: job:http_requests:busy_or_erroring
+        expr: job:http_requests:rate150s > 4 or job:http_errors:ratio150s
 `;
 
 export const RECORDED = [
   'job:http_requests:rate150s', 'job_code:http_requests:increase4m', 'job:http_errors:ratio150s', 'job:latency_seconds:p90',
   'instance:latency_seconds:p50', 'service:http_requests:sum', 'http_requests:id', 'instance:gauge:deriv5m', 'instance:gauge:avg4m',
   'gauge:count', 'gauge:max_without', 'job:http_requests:rate150s:x100:previous', 'job:http_requests:rate150s:x100',
-  'http_errors:ratio150s:max', 'job:http_requests:rate150s:avg5m', 'gauge:high',
+  'http_errors:ratio150s:max', 'job:http_requests:rate150s:avg5m', 'gauge:high', 'instance:gauge:p90_4m', 'instance:gauge:changes5m',
+  'job:http_requests:resets5m', 'instance:gauge:age_seconds', 'instance:gauge:predict10m', 'gauge:avg150s:max4m', 'gauge:sum:offset90s',
+  'missing:absent', 'gauge:sum:x2', 'gauge:count_values', 'job:http_requests:busy', 'instance:gauge:clamped', 'job:http_requests:sum_without',
+  'gauge:stddev', 'instance:gauge:last2m', 'gauge:i0:absent3m', 'job:http_requests:busy_or_erroring',
 ];
 
 export const ALERTING_RULES = `
@@ -110,7 +147,8 @@ groups:
       - alert: LoadLevel
         expr: load > 3
         for: 1m
-        labels: { level: '{{ if gt $value 8.0 }}high{{ else }}mid{{ end }}', copy: '{{ $labels.instance }}' }
+        # A label that expands to "" is left out.
+        labels: { level: '{{ if gt $value 8.0 }}high{{ else }}mid{{ end }}', copy: '{{ $labels.instance }}', odd: '{{ if eq $labels.instance "i1" }}yes{{ end }}' }
 `;
 
 export const ALERT_NAMES = ['LoadFor0', 'LoadFor2m', 'LoadFor59s', 'LoadFor1m', 'LoadKeep2m30s', 'LoadFor3m30sKeep1m', 'LoadSum', 'LoadAbsent', 'LoadLevel'];
