@@ -96,10 +96,19 @@ describe('a single notifier', () => {
       // disk (a crash in between re-sends once, by design: at least once, never lost).
       const logFile = path.join(r.dataDir, 'notifier', 'nflog.log');
       await until('the notification log entry', () => (fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes(alertname) ? true : undefined));
+      // A silence made before the restart is kept too (written before the API answered).
+      const silence = await fetch(`${strata.url}/api/v2/silences`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ matchers: [{ name: 'alertname', value: alertname, isRegex: false }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), createdBy: 'test', comment: 'c' }),
+      });
+      const { silenceID } = (await silence.json()) as { silenceID: string };
       const exit = await strata.stop(signal);
       expect(exit.signal ?? 'exit').toBe(signal === 'SIGKILL' ? 'SIGKILL' : 'exit');
 
       strata = await r.start();
+      const kept = (await (await fetch(`${strata.url}/api/v2/silence/${silenceID}`)).json()) as { status: { state: string } };
+      expect(kept.status.state).toBe('active');
+      await fetch(`${strata.url}/api/v2/silence/${silenceID}`, { method: 'DELETE' });
       // The sender re-sends the still firing alert (as Prometheus does); its group is new to the
       // restarted process and flushes at once (the alert is older than group_wait), finding it
       // notified. A new alert in another group, posted after it, shows the flush has happened.
@@ -166,8 +175,29 @@ describe('two replicas', () => {
     await sleep(PEER_TIMEOUT_MS + 2 * GROUP_INTERVAL_MS);
     expect(named('Replicated')).toHaveLength(1);
     // The second replica knows of the notification (the gossip endpoint's full exchange shows its log).
-    const state = await (await fetch(`${second}/api/strata/notify/gossip`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ from: 'test', nflog: [], silences: [], full: true }) })).json();
-    expect(state.nflog.map((e: any) => e.groupKey)).toContain('{}:{alertname="Replicated"}');
+    const state = (await (await fetch(`${second}/api/strata/notify/gossip`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ from: 'test', nflog: [], silences: [], full: true }) })).json()) as { nflog: { groupKey: string }[] };
+    expect(state.nflog.map((e) => e.groupKey)).toContain('{}:{alertname="Replicated"}');
+  }, 60_000);
+
+  it('share silences: one made on the second replica mutes on the first', async () => {
+    const silence = {
+      matchers: [{ name: 'alertname', value: 'Muted', isRegex: false, isEqual: true }, { name: 'instance', value: 'muted', isRegex: false, isEqual: true }],
+      startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), createdBy: 'test', comment: 'replicated',
+    };
+    const created = await fetch(`${second}/api/v2/silences`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(silence) });
+    expect(created.status).toBe(200);
+    const { silenceID } = (await created.json()) as { silenceID: string };
+    const onFirst = await until('the silence on the first replica', async () => {
+      const list = (await (await fetch(`${first}/api/v2/silences`)).json()) as { id: string; status: { state: string } }[];
+      return list.find((x) => x.id === silenceID);
+    });
+    expect(onFirst.status.state).toBe('active');
+    // The first replica, the one that sends, leaves the silenced alert out of the group's notification.
+    const alerts = [firing({ alertname: 'Muted', instance: 'muted' }), firing({ alertname: 'Muted', instance: 'shown' })];
+    await Promise.all([...running.values()].map((p) => postAlerts(p.url, alerts)));
+    const n = await until('the notification', () => named('Muted')[0]);
+    expect(n.body.externalURL).toBe(first);
+    expect(n.body.alerts.map((a: any) => a.labels.instance)).toEqual(['shown']);
   }, 60_000);
 
   it('the second sends when the first is down', async () => {
