@@ -14,6 +14,8 @@ export interface PostableAlert {
   generatorURL?: string;
 }
 
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
 export function isResolved(a: Alert, now: number): boolean {
   return a.endsAt <= now;
 }
@@ -44,9 +46,11 @@ export function fromPostable(p: PostableAlert, now: number, resolveTimeoutMs: nu
     annotations[k] = v;
   }
   const time = (s: string | undefined, field: string): number | string | undefined => {
-    if (s === undefined || s === '' || s === '0001-01-01T00:00:00Z') return undefined;
+    if (s === undefined || s === '') return undefined;
     const ms = typeof s === 'string' && /^\d{4}-\d\d-\d\dT/.test(s) ? Date.parse(s) : NaN;
-    return Number.isNaN(ms) ? `${field}: invalid RFC 3339 time ${JSON.stringify(s)}` : ms;
+    if (Number.isNaN(ms)) return `${field}: invalid RFC 3339 time ${JSON.stringify(s)}`;
+    // Go's zero time means "not set", however it is spelt: amtool sends "0001-01-01T00:00:00.000Z".
+    return ms === GO_ZERO_TIME_MS ? undefined : ms;
   };
   const starts = time(p.startsAt, 'startsAt');
   const ends = time(p.endsAt, 'endsAt');
