@@ -203,6 +203,25 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
       expect(second.body.alerts.map((a: any) => a.labels.instance).sort()).toEqual(['a', 'b']);
     }, 60_000);
 
+    it('takes alerts from amtool alert add, reading its zero times as not set (as Alertmanager)', async () => {
+      const before = Date.now();
+      const add = await amtool(['alert', 'add', url(), 'AmtoolAdded', 'team=db', 'instance=i1', '--annotation=summary=hello']);
+      expect(add.code, add.stderr).toBe(0);
+      const withEnd = await amtool(['alert', 'add', url(), 'AmtoolAdded', 'instance=i2', '--end=2030-01-01T00:00:00Z']);
+      expect(withEnd.code, withEnd.stderr).toBe(0);
+      const q = await amtool(['alert', 'query', url(), '-o', 'json', 'alertname=AmtoolAdded']);
+      const alerts = (JSON.parse(q.stdout) as any[]).sort((x, y) => x.labels.instance.localeCompare(y.labels.instance));
+      expect(alerts.map((a) => a.labels.instance)).toEqual(['i1', 'i2']);
+      // No start: now; no end: resolve_timeout (5m) later.
+      expect(alerts[0]).toMatchObject({ annotations: { summary: 'hello' }, receivers: [{ name: 'db' }], status: { state: 'active' } });
+      expect(Date.parse(alerts[0].startsAt)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Date.parse(alerts[0].endsAt) - Date.parse(alerts[0].startsAt)).toBe(300_000);
+      // No start but an end: it starts at its end.
+      expect(alerts[1]).toMatchObject({ startsAt: '2030-01-01T00:00:00.000Z', endsAt: '2030-01-01T00:00:00.000Z', receivers: [{ name: 'default' }] });
+      const db = await amtool(['alert', 'query', url(), '-o', 'json', '--receiver=db', 'alertname=AmtoolAdded']);
+      expect((JSON.parse(db.stdout) as any[]).map((a) => a.labels.instance)).toEqual(['i1']);
+    });
+
     it('reports errors as amtool shows them', async () => {
       const r = await amtool(['silence', 'expire', url(), '00000000-0000-0000-0000-000000000000']);
       expect(r.code).not.toBe(0);
