@@ -306,18 +306,21 @@ describe('/api/v1/rules and /api/v1/alerts side by side with Prometheus', () => 
       const alerts = ((b as { data?: { alerts?: { labels: { alertname: string }; state: string }[] } }).data?.alerts ?? []);
       return alerts.filter((a) => a.labels.alertname === 'Hot' && a.state === 'firing').length === 2 && alerts.some((a) => a.labels.alertname === 'SlowBurn') && alerts.some((a) => a.labels.alertname === 'Scalar');
     };
+    // ALERTS are stored from the evaluation after `for` state was restored (the third).
+    const stored = async (u: string) => ((await (await fetch(`${u}/api/v1/query?query=count(ALERTS)`)).json()) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] === '6';
     let last = now;
     for (let i = 0; ; i++) {
       const [a, b] = await Promise.all([prom.url, strata.url].map(async (u) => (await fetch(`${u}/api/v1/alerts`)).json() as Promise<Json>));
-      // Both evaluated at least twice since the data (every rule has a last evaluation).
-      if (ready(a) && ready(b) && i >= 3) break;
+      if (ready(a) && ready(b) && (await stored(prom.url)) && (await stored(strata.url))) break;
       if (i > 40) throw new Error(`alerts not in their expected states:\nprometheus ${JSON.stringify(a)}\nstrata ${JSON.stringify(b)}`);
       await new Promise((r) => setTimeout(r, 500));
       const t = Date.now();
       for (const url of [prom.url, strata.url]) await writeSeries(url, series(last + 1000, t));
       last += Math.floor((t - last) / 1000) * 1000;
     }
-    for (const p of ['/api/v1/rules', '/api/v1/alerts', '/api/v1/rules?type=alert', '/api/v1/rules?type=record']) {
+    const t = String(Date.now() / 1000);
+    for (const p of ['/api/v1/rules', '/api/v1/alerts', '/api/v1/rules?type=alert', '/api/v1/rules?type=record',
+      ...['job:temp:max', 'ALERTS', 'ALERTS_FOR_STATE'].map((q) => `/api/v1/query?${new URLSearchParams({ query: q, time: t })}`)]) {
       const [a, b] = await Promise.all([prom.url, strata.url].map(async (u) => (await fetch(`${u}${p}`)).json() as Promise<Json>));
       bodies[p] = [a, b];
     }
@@ -353,6 +356,19 @@ describe('/api/v1/rules and /api/v1/alerts side by side with Prometheus', () => 
     scalar.query = 'vector(0.00000015) > 0';
     expect(facts(b)).toEqual(expected);
     expect(expected.map((g) => g.name)).toEqual(['api-alerting', 'api-recording']);
+  });
+
+  it('stores the same recorded series, ALERTS and ALERTS_FOR_STATE as Prometheus', (ctx) => {
+    if (skipReason) ctx.skip();
+    type Vector = { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    // Values compared where both processes agree by construction; ALERTS_FOR_STATE holds each
+    // process' own activation time, so there only the series are compared.
+    const series = (r: Vector, values: boolean) => r.data.result.map((x) => `${sortKey(x.metric)}${values ? ` ${x.value[1]}` : ''}`).sort();
+    for (const [q, values, count] of [['job:temp:max', true, 1], ['ALERTS', true, 6], ['ALERTS_FOR_STATE', false, 6]] as const) {
+      const [a, b] = Object.entries(bodies).find(([p]) => p.includes(`query=${encodeURIComponent(q)}&`))![1] as unknown as [Vector, Vector];
+      expect(series(a, values).length, q).toBe(count);
+      expect(series(b, values), q).toEqual(series(a, values));
+    }
   });
 
   it('lists the same active alerts as Prometheus', (ctx) => {
