@@ -88,4 +88,13 @@ describe.skipIf(!fs.existsSync(AMTOOL_BIN))('Alertmanager config: deliberately s
     expect((await amtool(['check-config', file])).code).toBe(0);
     expect(() => parseNotifierConfig(text, file)).toThrow(/time_intervals\[0\]\.time_intervals\[0\]: months\[0\]: invalid month "13"/);
   });
+
+  it('refuses year 0', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-amcfg-'));
+    const text = `route: {receiver: r}\n${R}\ntime_intervals: [{name: t, time_intervals: [{years: ['0']}]}]`;
+    const file = path.join(dir, 'year0.yml');
+    fs.writeFileSync(file, text);
+    expect((await amtool(['check-config', file])).code).toBe(0);
+    expect(() => parseNotifierConfig(text, file)).toThrow(/years\[0\]: invalid year "0"/);
+  });
 });
