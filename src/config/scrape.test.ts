@@ -146,9 +146,8 @@ describe('global and scrape_configs', () => {
     ['reserved header', ['scrape_configs:', '  - job_name: a', '    http_headers: { Authorization: { values: [x] } }'],
       /^prometheus\.yml:3:36: scrape_configs\[0\]\.http_headers\.Authorization: header Authorization is set by the scraper itself/],
     ['unknown field of a header', ['scrape_configs:', '  - job_name: a', '    http_headers: { X-A: { value: [x] } }'], /http_headers\.X-A: unknown field value/],
+    ['proxy_connect_header without a proxy', ['scrape_configs:', '  - job_name: a', '    proxy_connect_header: { X: [y] }'], /proxy_connect_header: proxy_connect_header needs proxy_url/],
     ['https proxy', ['scrape_configs:', '  - job_name: a', '    proxy_url: https://proxy:3128'], /proxy_url: expected an http:\/\/ proxy URL/],
-    ['proxy for an https job', ['scrape_configs:', '  - job_name: a', '    scheme: https', '    proxy_url: http://proxy:3128'], /proxy_url: a proxy is supported for http targets only/],
-    ['proxy_connect_header', ['scrape_configs:', '  - job_name: a', '    proxy_connect_header: { X: [y] }'], /proxy_connect_header: proxy_connect_header is not supported/],
     ['dns_sd A without a port', ['scrape_configs:', '  - job_name: a', '    dns_sd_configs: [{ names: [x.example], type: A }]'],
       /dns_sd_configs\[0\]\.port: a port is required for DNS-SD records of type A/],
     ['dns_sd bad type', ['scrape_configs:', '  - job_name: a', '    dns_sd_configs: [{ names: [x.example], type: TXT }]'], /dns_sd_configs\[0\]\.type: invalid DNS-SD record type "TXT"/],
@@ -187,6 +186,7 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       '      tls_config: { ca_file: auth-ca.pem }',
       '    proxy_url: http://user:pw@proxy.example:3128',
       '    no_proxy: localhost,.internal',
+      '    proxy_connect_header: { X-Auth: [a, b] }',
       '    enable_http2: false',
       '    kubernetes_sd_configs: []',
       '    scrape_classic_histograms: true',
@@ -202,7 +202,7 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       clientId: 'id', clientSecret: '', clientSecretFile: '/etc/strata/secrets/oauth', scopes: ['read', 'write'], tokenUrl: 'https://auth.example/token',
       endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '/etc/strata/auth-ca.pem', certFile: '', keyFile: '', serverName: '', insecureSkipVerify: false },
     });
-    expect(j).toMatchObject({ proxyUrl: 'http://user:pw@proxy.example:3128', noProxy: 'localhost,.internal', enableHttp2: false, authorization: null, basicAuth: null });
+    expect(j).toMatchObject({ proxyUrl: 'http://user:pw@proxy.example:3128', noProxy: 'localhost,.internal', proxyConnectHeaders: { 'X-Auth': ['a', 'b'] }, enableHttp2: false, authorization: null, basicAuth: null });
     expect(j.targetLimit).toBe(0);
     expect(j.dnsSdConfigs).toEqual([
       { names: ['_metrics._tcp.example.com'], type: 'SRV', port: 0, refreshIntervalMs: 30_000 },

@@ -75,10 +75,12 @@ export interface ScrapeConfig {
   tlsConfig: TLSConfig;
   /** Extra request headers (Prometheus 3's http_headers), by name. */
   httpHeaders: Record<string, HttpHeader>;
-  /** An http:// forward proxy for http:// targets ('' for none). */
+  /** An http:// proxy: a forward proxy for http targets, a CONNECT tunnel for https ones ('' for none). */
   proxyUrl: string;
   /** Hosts, domains (.example.com) and IPs/CIDRs that bypass the proxy, comma-separated. */
   noProxy: string;
+  /** Headers sent to the proxy with CONNECT (https targets). */
+  proxyConnectHeaders: Record<string, string[]>;
   /** 0: no limit (likewise for the other limits). */
   sampleLimit: number;
   /** More targets than this after relabelling: every target of the job fails without a scrape. */
@@ -462,10 +464,16 @@ const scrapeSchema = section({
   proxy_url: str(''),
   no_proxy: str(''),
   proxy_from_environment: bool(false),
+  // Headers for the proxy's CONNECT (https targets): a list of values per name.
   proxy_connect_header: z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null || (typeof v === 'object' && Object.keys(v).length === 0)) return undefined;
-    ctx.addIssue({ code: 'custom', message: 'proxy_connect_header is not supported (Strata proxies http:// targets only, without CONNECT)' });
-    return z.NEVER;
+    if (v === undefined || v === null) return {} as Record<string, string[]>;
+    const ok = typeof v === 'object' && !Array.isArray(v)
+      && Object.values(v as object).every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string'));
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to lists of values, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    return v as Record<string, string[]>;
   }),
   follow_redirects: bool(true),
   enable_http2: bool(true),
@@ -544,10 +552,10 @@ export function checkScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[], iss
     if (auths > 1) issue(['scrape_configs', i], 'at most one of basic_auth, authorization, bearer_token and oauth2 may be set');
     if (j.proxy_url !== '') {
       if (!/^http:\/\/[^/]/.test(j.proxy_url)) issue(at('proxy_url'), `expected an http:// proxy URL, got ${JSON.stringify(j.proxy_url)}`);
-      else if (j.scheme === 'https') issue(at('proxy_url'), 'a proxy is supported for http targets only (https through a proxy needs CONNECT, which Strata does not do yet)');
       if (j.proxy_from_environment) issue(at('proxy_from_environment'), 'at most one of proxy_url and proxy_from_environment may be set');
     }
     if (j.no_proxy !== '' && j.proxy_url === '') issue(at('no_proxy'), 'no_proxy needs proxy_url');
+    if (Object.keys(j.proxy_connect_header).length > 0 && j.proxy_url === '' && !j.proxy_from_environment) issue(at('proxy_connect_header'), 'proxy_connect_header needs proxy_url');
     if (j.basic_auth && j.basic_auth.password !== '' && j.basic_auth.password_file !== '') issue(at('basic_auth'), 'at most one of password and password_file may be set');
     if (j.authorization && j.authorization.credentials !== '' && j.authorization.credentials_file !== '') issue(at('authorization'), 'at most one of credentials and credentials_file may be set');
     if (j.authorization && j.authorization.type.toLowerCase() === 'basic') issue(at('authorization', 'type'), 'authorization type cannot be Basic; use basic_auth');
@@ -601,6 +609,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       httpHeaders: j.http_headers,
       proxyUrl: j.proxy_url !== '' ? j.proxy_url : envProxy,
       noProxy: j.proxy_url !== '' ? j.no_proxy : envNoProxy,
+      proxyConnectHeaders: j.proxy_connect_header,
       sampleLimit: j.sample_limit ?? g.sample_limit ?? 0,
       targetLimit: j.target_limit ?? g.target_limit ?? 0,
       labelLimit: j.label_limit ?? g.label_limit ?? 0,

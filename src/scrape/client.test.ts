@@ -1,10 +1,12 @@
 // The scrape's HTTP client settings from prometheus.yml, checked by local servers field by field:
 // http_headers, oauth2 (client credentials against a token server), proxy_url and no_proxy.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer, globalAgent } from 'node:https';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { globalAgent } from 'node:https';
-import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OAuth2Config } from '../config/index.ts';
 import { makeProxy } from './http.ts';
@@ -166,6 +168,60 @@ describe('http_headers, proxy_url and no_proxy', () => {
       && rec.values(`direct{instance="${direct}", job="p"}`).length > 0);
     expect(proxied[0]).toEqual({ url: 'http://behind-proxy.invalid:9100/metrics?module=x', host: 'behind-proxy.invalid:9100', auth: `Basic ${Buffer.from('user:p@ss').toString('base64')}` });
     expect(proxied.every((p) => p.host === 'behind-proxy.invalid:9100')).toBe(true);
+  });
+
+  it('tunnels https targets through the proxy with CONNECT, TLS checked end to end', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tunnel-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=exporter.test', '-addext', 'subjectAltName=DNS:exporter.test'], { stdio: 'ignore' });
+    const target = createHttpsServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, text('tunnelled 1\n'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const targetPort = (target.address() as AddressInfo).port;
+    // A CONNECT proxy that knows exporter.test as this machine.
+    const tunnels: { path: string; auth: string; extra: string }[] = [];
+    const proxy = createServer();
+    const open = new Set<Socket>();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      open.add(client);
+      tunnels.push({ path: req.url!, auth: String(req.headers['proxy-authorization'] ?? ''), extra: String(req.headers['x-proxy-tenant'] ?? '') });
+      const upstream = netConnect(targetPort, '127.0.0.1', () => {
+        open.add(upstream);
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => {
+      // Tunnels are no HTTP connections the servers know of: end them here.
+      for (const sock of open) sock.destroy();
+      target.closeAllConnections();
+      proxy.closeAllConnections();
+      target.close(() => proxy.close(() => r()));
+    }));
+    const rec = new Recorder();
+    const m = manager(rec);
+    const job = (name: string, tls: string) => [
+      `  - job_name: ${name}`,
+      '    scheme: https',
+      '    scrape_interval: 100ms',
+      `    tls_config: ${tls}`,
+      `    static_configs: [{ targets: ["exporter.test:${targetPort}"] }]`,
+      `    proxy_url: http://u:p@127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      '    proxy_connect_header: { X-Proxy-Tenant: [t1] }',
+    ];
+    await m.applyConfig(jobs(['scrape_configs:', ...job('trusted', `{ ca_file: "${cert}" }`), ...job('untrusted', '{}')].join('\n')));
+    await until('scraped through the tunnel', () => rec.values(`tunnelled{instance="exporter.test:${targetPort}", job="trusted"}`).length > 0)
+      .catch((e: Error) => { throw new Error(`${e.message}: ${m.targets().active.map((t) => t.status.lastError).join(' | ')}`); });
+    expect(tunnels[0]).toEqual({ path: `exporter.test:${targetPort}`, auth: `Basic ${Buffer.from('u:p').toString('base64')}`, extra: 't1' });
+    // The proxy does not stand in for the target's certificate.
+    await until('untrusted refused', () => /self[- ]signed certificate/.test(m.targets().active.find((t) => t.scrapePool === 'untrusted')?.status.lastError ?? ''));
   });
 
   it('reads no_proxy as Go does: *, IPs and CIDRs, domains with their subdomains, .domains, ports', () => {

@@ -1,11 +1,12 @@
 // One HTTP(S) GET with what scraping needs and fetch() does not give: a deadline covering the
 // whole exchange (connect, headers, body), a cap on the decompressed body that aborts the transfer
 // as soon as it is crossed (a 50 MB answer never sits in memory when the limit is 1 MB), gzip,
-// TLS options per scrape pool through the agent, and an HTTP forward proxy for http:// targets
-// (the request goes to the proxy with the target's absolute URL, as proxies expect without CONNECT).
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
+// TLS options per scrape pool through the agent, and an HTTP proxy: http:// targets through it as a
+// forward proxy (the request carries the absolute URL), https:// ones through a CONNECT tunnel.
+import { request as httpRequest, type Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 
 export interface GetOptions {
@@ -26,6 +27,8 @@ export interface GetOptions {
 
 export interface Proxy {
   readonly url: URL;
+  /** Sent with CONNECT (proxy_connect_header). */
+  readonly connectHeaders: Record<string, string[]>;
   /** Whether a host (name or IP, without port) and port go direct (no_proxy). */
   readonly bypass: (host: string, port: string) => boolean;
 }
@@ -35,7 +38,7 @@ export interface Proxy {
  * every host; IPs and CIDRs; "example.com" for it and its subdomains, ".example.com" for the
  * subdomains only; each optionally with :port.
  */
-export function makeProxy(proxyUrl: string, noProxy: string): Proxy {
+export function makeProxy(proxyUrl: string, noProxy: string, connectHeaders: Record<string, string[]> = {}): Proxy {
   const url = new URL(proxyUrl);
   const all = noProxy.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '');
   const cidrs = new BlockList();
@@ -62,6 +65,7 @@ export function makeProxy(proxyUrl: string, noProxy: string): Proxy {
   }
   return {
     url,
+    connectHeaders,
     bypass(hostIn: string, port: string): boolean {
       if (everything) return true;
       const host = hostIn.toLowerCase().replace(/^\[|\]$/g, '');
@@ -103,40 +107,18 @@ export async function httpGet(url: string, o: GetOptions): Promise<GetResult> {
 function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult & { location: string }> {
   return new Promise<GetResult & { location: string }>((resolve, reject) => {
     let settled = false;
+    let req: ClientRequest | undefined;
     const finish = (err: Error | null, r?: GetResult & { location: string }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (err) {
-        req.destroy();
+        req?.destroy();
         reject(err);
       } else {
         resolve(r!);
       }
     };
-    const u = new URL(url);
-    const headers: Record<string, string | string[]> = { Accept: o.accept, 'Accept-Encoding': o.gzip === false ? 'identity' : 'gzip', ...o.headers };
-    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-    const proxied = o.proxy !== undefined && !o.proxy.bypass(u.hostname, port);
-    if (proxied && u.protocol === 'https:') {
-      return reject(new ScrapeHttpError('cannot scrape an https target through proxy_url (CONNECT is not supported yet); exempt it with no_proxy'));
-    }
-    const options: RequestOptions = {
-      method: 'GET',
-      agent: o.agents ? (u.protocol === 'https:' ? o.agents.https : o.agents.http) : undefined,
-      headers,
-    };
-    if (proxied) {
-      const p = o.proxy!.url;
-      // A forward proxy gets the absolute URL as the request target and the target's Host.
-      Object.assign(options, { protocol: 'http:', hostname: p.hostname.replace(/^\[|\]$/g, ''), port: p.port || '80', path: u.toString() });
-      headers.Host = u.host;
-      if (p.username !== '') {
-        const cred = `${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`;
-        headers['Proxy-Authorization'] = `Basic ${Buffer.from(cred).toString('base64')}`;
-      }
-    }
-    const req = proxied ? httpRequest(options) : (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, options);
     // When the deadline passes while this process was busy (a first round creating a million series
     // keeps the event loop occupied for seconds), the answer may be waiting in the socket already:
     // timers run before I/O in an event-loop turn, so the timeout gives that I/O one turn (an
@@ -145,8 +127,8 @@ function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult
     const timer = setTimeout(() => {
       setImmediate(() => finish(new ScrapeHttpError(`context deadline exceeded (timeout ${totalMs / 1000}s)`)));
     }, o.timeoutMs);
-    req.on('error', (e) => finish(e));
-    req.on('response', (res: IncomingMessage) => {
+
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const gz = /^\s*gzip\s*$/i.test(String(res.headers['content-encoding'] ?? ''));
@@ -169,7 +151,60 @@ function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult
         location: String(res.headers.location ?? ''),
         body: Buffer.concat(chunks, size),
       }));
+    };
+    const send = (r: ClientRequest) => {
+      req = r;
+      r.on('error', (e) => finish(e));
+      r.on('response', onResponse);
+      r.end();
+    };
+
+    const u = new URL(url);
+    const headers: Record<string, string | string[]> = { Accept: o.accept, 'Accept-Encoding': o.gzip === false ? 'identity' : 'gzip', ...o.headers };
+    const https = u.protocol === 'https:';
+    const port = u.port || (https ? '443' : '80');
+    const proxy = o.proxy !== undefined && !o.proxy.bypass(u.hostname, port) ? o.proxy : undefined;
+    if (proxy === undefined) {
+      send((https ? httpsRequest : httpRequest)(u, { method: 'GET', agent: o.agents ? (https ? o.agents.https : o.agents.http) : undefined, headers }));
+      return;
+    }
+    const p = proxy.url;
+    const proxyAt = { hostname: p.hostname.replace(/^\[|\]$/g, ''), port: p.port || '80' };
+    const proxyAuth: Record<string, string> = p.username === ''
+      ? {}
+      : { 'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}` };
+    if (!https) {
+      // A forward proxy gets the absolute URL as the request target and the target's Host.
+      send(httpRequest({
+        ...proxyAt, method: 'GET', path: u.toString(), agent: o.agents?.http, headers: { ...headers, Host: u.host, ...proxyAuth },
+      }));
+      return;
+    }
+    // https: a CONNECT tunnel through the proxy, then TLS with the pool's settings end to end. A
+    // tunnel per scrape (no keep-alive through the proxy), which is what a proxy expects anyway.
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const connect = httpRequest({
+      ...proxyAt, method: 'CONNECT', path: `${u.hostname}:${port}`, agent: false,
+      headers: { Host: `${u.hostname}:${port}`, ...proxyAuth, ...proxy.connectHeaders },
     });
-    req.end();
+    req = connect;
+    connect.on('error', (e) => finish(e));
+    connect.on('connect', (res: IncomingMessage, socket: Socket) => {
+      if (settled) return void socket.destroy();
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        return finish(new ScrapeHttpError(`proxy ${p.host} refused the tunnel to ${u.host}: HTTP ${res.statusCode}`));
+      }
+      const t = o.agents?.https.options ?? {};
+      const secure = tlsConnect({
+        socket, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized,
+        servername: t.servername ?? (isIP(host) === 0 ? host : undefined),
+      });
+      // Handshake failures (an untrusted certificate) come before the request owns the socket.
+      secure.on('error', (e) => finish(e));
+      // No agent: with createConnection and no agent, the request runs over this very socket.
+      send(httpsRequest(u, { method: 'GET', headers, createConnection: () => secure }));
+    });
+    connect.end();
   });
 }

@@ -292,7 +292,7 @@ class ScrapePool {
       appendable: this.opts.appendable,
       agents,
       headers,
-      proxy: cfg.proxyUrl !== '' ? makeProxy(cfg.proxyUrl, cfg.noProxy) : undefined,
+      proxy: cfg.proxyUrl !== '' ? makeProxy(cfg.proxyUrl, cfg.noProxy, cfg.proxyConnectHeaders) : undefined,
       logger: log,
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',
