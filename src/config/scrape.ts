@@ -2,10 +2,16 @@
 // field names and defaults, a job's unset fields inherited from `global`, unknown fields refused.
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
-import { isValidLabelName } from '../model/index.ts';
 import { bool, describe, oneOf, section } from './fields.ts';
 import { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, type RelabelRule } from './relabel.ts';
-import { parseDuration } from './units.ts';
+import { httpHeaders, oauth2Schema, tlsFrom, tlsSchema, type HttpHeader, type OAuth2Config, type TLSConfig } from './scrape-client.ts';
+import { bodySize, labelMap, limit, list, promDuration, str, stringList } from './scrape-fields.ts';
+import {
+  UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type StaticConfig,
+} from './scrape-sd.ts';
+
+export type { HttpHeader, OAuth2Config, TLSConfig } from './scrape-client.ts';
+export { DNS_SD_TYPES, type DnsSdConfig, type DnsSdType, type StaticConfig } from './scrape-sd.ts';
 
 export interface GlobalConfig {
   scrapeIntervalMs: number;
@@ -15,48 +21,6 @@ export interface GlobalConfig {
   ruleQueryOffsetMs: number;
   /** Added to series and alerts leaving this server (remote write, federation, alerts). */
   externalLabels: Record<string, string>;
-}
-
-export interface TLSConfig {
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-  serverName: string;
-  insecureSkipVerify: boolean;
-}
-
-export interface StaticConfig {
-  targets: string[];
-  labels: Record<string, string>;
-}
-
-/** Record types dns_sd_configs can ask for. */
-export const DNS_SD_TYPES = ['SRV', 'A', 'AAAA', 'MX', 'NS'] as const;
-export type DnsSdType = (typeof DNS_SD_TYPES)[number];
-
-export interface DnsSdConfig {
-  names: string[];
-  type: DnsSdType;
-  /** Port of the targets for every type but SRV (whose records carry their own). */
-  port: number;
-  refreshIntervalMs: number;
-}
-
-/** One header of http_headers: its values, and values read from secrets and files at each request. */
-export interface HttpHeader {
-  values: string[];
-  secrets: string[];
-  files: string[];
-}
-
-export interface OAuth2Config {
-  clientId: string;
-  clientSecret: string;
-  clientSecretFile: string;
-  scopes: string[];
-  tokenUrl: string;
-  endpointParams: Record<string, string>;
-  tlsConfig: TLSConfig;
 }
 
 export interface ScrapeConfig {
@@ -149,127 +113,6 @@ export const DEFAULT_GLOBAL: Readonly<GlobalConfig> = Object.freeze({
   externalLabels: {},
 });
 
-// Prometheus durations: "15s", "1m30s", "500ms". Left undefined when absent, so a job can tell
-// "not set" (inherit from global) from a value.
-function promDuration(opts: { positive?: boolean } = {}) {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return undefined;
-    const ms = v === 0 ? 0 : typeof v === 'string' ? parseDuration(v.trim()) : null;
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration ${describe(v)} (use e.g. 15s, 1m, 1m30s)` });
-      return z.NEVER;
-    }
-    if (opts.positive && ms === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
-
-function str(def: string) {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return def;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    if (typeof v !== 'string') {
-      ctx.addIssue({ code: 'custom', message: `expected a string, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    return v;
-  });
-}
-
-function stringList() {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return [] as string[];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' && typeof x !== 'number')) {
-      ctx.addIssue({ code: 'custom', message: `expected a list of strings, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    return v.map(String);
-  });
-}
-
-function list<T extends z.ZodType>(item: T) {
-  return z.preprocess((v) => v ?? [], z.array(item, { error: (iss) => (iss.code === 'invalid_type' ? `expected a list, got ${describe(iss.input)}` : undefined) }));
-}
-
-function labelMap() {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return {} as Record<string, string>;
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: `expected a mapping of label names to values, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    const out: Record<string, string> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (!isValidLabelName(k)) {
-        ctx.addIssue({ code: 'custom', message: `invalid label name ${JSON.stringify(k)}`, path: [k] });
-        continue;
-      }
-      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
-        ctx.addIssue({ code: 'custom', message: `expected a string value, got ${describe(x)}`, path: [k] });
-        continue;
-      }
-      out[k] = String(x);
-    }
-    return out;
-  });
-}
-
-/** A mapping of names to string values (e.g. oauth2's endpoint_params). */
-function stringMap() {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return {} as Record<string, string>;
-    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')) {
-      ctx.addIssue({ code: 'custom', message: `expected a mapping of names to string values, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
-  });
-}
-
-/** A limit: a non-negative integer, 0 for none; undefined when absent (inherit from global). */
-function limit() {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      ctx.addIssue({ code: 'custom', message: `expected a non-negative integer (0 for no limit), got ${describe(v)}` });
-      return z.NEVER;
-    }
-    return v;
-  });
-}
-
-// Prometheus reads body_size_limit as base-2 bytes: "10MB" is 10 MiB there, and so here.
-const BASE2: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
-function bodySize() {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-    // Also a sum of parts, largest first, as Prometheus prints a size ("1KiB512B").
-    const text = typeof v === 'string' ? v.trim() : '';
-    const parts = [...text.matchAll(/(\d+)\s*([a-zA-Z]*)/g)];
-    let bytes = 0;
-    let end = 0;
-    for (const m of parts) {
-      const unit = BASE2[m[2] === '' ? 'b' : m[2].toLowerCase()];
-      const contiguous = m.index === end;
-      end = m.index + m[0].length;
-      if (!contiguous || unit === undefined || (m[2] === '' && parts.length > 1)) {
-        bytes = -1;
-        break;
-      }
-      bytes += Number(m[1]) * unit;
-    }
-    if (parts.length === 0 || end !== text.length || bytes < 0 || !Number.isSafeInteger(bytes)) {
-      ctx.addIssue({ code: 'custom', message: `invalid size ${describe(v)} (use e.g. 10MB, 512KB, 0 for no limit)` });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-}
-
 const relabelSchema = section({
   source_labels: stringList(),
   separator: str(DEFAULT_RELABEL_RULE.separator),
@@ -301,139 +144,6 @@ const relabelSchema = section({
   const problem = checkRelabelRule(rule);
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   return rule;
-});
-
-const tlsSchema = section({
-  ca_file: str(''),
-  cert_file: str(''),
-  key_file: str(''),
-  server_name: str(''),
-  insecure_skip_verify: bool(false),
-}).superRefine((t, ctx) => {
-  if ((t.cert_file === '') !== (t.key_file === '')) {
-    ctx.addIssue({ code: 'custom', message: 'cert_file and key_file must be given together' });
-  }
-});
-
-const staticSchema = section({
-  targets: stringList(),
-  labels: labelMap(),
-});
-
-const fileSdSchema = section({
-  files: stringList(),
-  refresh_interval: promDuration({ positive: true }),
-}).superRefine((f, ctx) => {
-  if (f.files.length === 0) ctx.addIssue({ code: 'custom', message: 'file_sd_configs needs at least one file in files' });
-  for (const [i, p] of f.files.entries()) {
-    if (!/\.(json|ya?ml)$/.test(p)) ctx.addIssue({ code: 'custom', path: ['files', i], message: `${JSON.stringify(p)}: file_sd files must end in .json, .yml or .yaml` });
-  }
-});
-
-const httpSdSchema = section({
-  url: str(''),
-  refresh_interval: promDuration({ positive: true }),
-}).superRefine((h, ctx) => {
-  if (!/^https?:\/\/[^/]/.test(h.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: `expected an http:// or https:// URL, got ${describe(h.url)}` });
-});
-
-// dns_sd_configs: names resolved every refresh_interval; A, AAAA, MX and NS need a port.
-const dnsSdSchema = section({
-  names: stringList(),
-  type: z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return 'SRV' as DnsSdType;
-    const t = typeof v === 'string' ? v.toUpperCase() : '';
-    if (!(DNS_SD_TYPES as readonly string[]).includes(t)) {
-      ctx.addIssue({ code: 'custom', message: `invalid DNS-SD record type ${describe(v)} (expected one of ${DNS_SD_TYPES.join(', ')})` });
-      return z.NEVER;
-    }
-    return t as DnsSdType;
-  }),
-  port: z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-      ctx.addIssue({ code: 'custom', message: `expected a port number (1-65535), got ${describe(v)}` });
-      return z.NEVER;
-    }
-    return v;
-  }),
-  refresh_interval: promDuration({ positive: true }),
-}).superRefine((d, ctx) => {
-  if (d.names.length === 0) ctx.addIssue({ code: 'custom', path: ['names'], message: 'dns_sd_configs needs at least one name in names' });
-  if (d.type !== 'SRV' && d.port === 0) ctx.addIssue({ code: 'custom', path: ['port'], message: `a port is required for DNS-SD records of type ${d.type}` });
-});
-
-// Prometheus' other service discoveries: named in the error so a prometheus.yml that uses one fails
-// with what to do instead of a bare "unknown field".
-const UNSUPPORTED_SD = [
-  'azure', 'consul', 'digitalocean', 'docker', 'dockerswarm', 'ec2', 'eureka', 'gce', 'hetzner', 'ionos', 'kubernetes',
-  'kuma', 'lightsail', 'linode', 'marathon', 'nerve', 'nomad', 'openstack', 'ovhcloud', 'puppetdb', 'scaleway',
-  'serverset', 'stackit', 'triton', 'uyuni', 'vultr',
-].map((k) => `${k}_sd_configs`);
-
-function unsupportedSd(field: string) {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined;
-    ctx.addIssue({
-      code: 'custom',
-      message: `${field} is not supported yet (Strata discovers targets with static_configs, file_sd_configs, http_sd_configs and dns_sd_configs; a file_sd or http_sd bridge can feed it others)`,
-    });
-    return z.NEVER;
-  });
-}
-
-// Headers the scraper sets itself or that belong to the connection: refused in http_headers, as
-// Prometheus refuses them.
-const RESERVED_HEADERS = new Set([
-  'authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
-  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept', 'accept-encoding', 'transfer-encoding',
-  'upgrade', 'via', 'te', 'trailer', 'x-prometheus-scrape-timeout-seconds', 'x-prometheus-remote-write-version',
-  'x-prometheus-remote-read-version',
-]);
-
-const httpHeaderSchema = section({ values: stringList(), secrets: stringList(), files: stringList() });
-
-function httpHeaders() {
-  return z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return {} as Record<string, HttpHeader>;
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to { values, secrets, files }, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    const out: Record<string, HttpHeader> = {};
-    for (const [name, h] of Object.entries(v as Record<string, unknown>)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `invalid header name ${JSON.stringify(name)}` });
-        continue;
-      }
-      if (RESERVED_HEADERS.has(name.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by the scraper itself and cannot be configured here` });
-        continue;
-      }
-      const r = httpHeaderSchema.safeParse(h);
-      if (!r.success) {
-        for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...i.path.map(String)], message: i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (known fields: values, secrets, files)` : i.message });
-        continue;
-      }
-      out[name] = { values: r.data.values, secrets: r.data.secrets, files: r.data.files };
-    }
-    return out;
-  });
-}
-
-const oauth2Schema = section({
-  client_id: str(''),
-  client_secret: str(''),
-  client_secret_file: str(''),
-  scopes: stringList(),
-  token_url: str(''),
-  endpoint_params: stringMap(),
-  tls_config: tlsSchema,
-  proxy_url: str(''),
-}).superRefine((o, ctx) => {
-  if (!/^https?:\/\/[^/]/.test(o.token_url)) ctx.addIssue({ code: 'custom', path: ['token_url'], message: `expected an http:// or https:// URL, got ${describe(o.token_url)}` });
-  if (o.client_secret !== '' && o.client_secret_file !== '') ctx.addIssue({ code: 'custom', message: 'at most one of client_secret and client_secret_file may be set' });
-  if (o.proxy_url !== '') ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: 'a proxy for the token endpoint is not supported yet' });
 });
 
 const scrapeSchema = section({
@@ -631,10 +341,6 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       keepDroppedTargets: j.keep_dropped_targets ?? 0,
     };
   });
-}
-
-function tlsFrom(t: RawScrape['tls_config']): TLSConfig {
-  return { caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, serverName: t.server_name, insecureSkipVerify: t.insecure_skip_verify };
 }
 
 /**

@@ -1,0 +1,100 @@
+// The HTTP client settings of a scrape job, as Prometheus' common HTTP client config has them:
+// tls_config, http_headers (Prometheus 3) and oauth2 (client credentials).
+import * as z from 'zod';
+import { bool, describe, section } from './fields.ts';
+import { str, stringList, stringMap } from './scrape-fields.ts';
+
+export interface TLSConfig {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  serverName: string;
+  insecureSkipVerify: boolean;
+}
+
+/** One header of http_headers: its values, and values read from secrets and files at each request. */
+export interface HttpHeader {
+  values: string[];
+  secrets: string[];
+  files: string[];
+}
+
+export interface OAuth2Config {
+  clientId: string;
+  clientSecret: string;
+  clientSecretFile: string;
+  scopes: string[];
+  tokenUrl: string;
+  endpointParams: Record<string, string>;
+  tlsConfig: TLSConfig;
+}
+
+export const tlsSchema = section({
+  ca_file: str(''),
+  cert_file: str(''),
+  key_file: str(''),
+  server_name: str(''),
+  insecure_skip_verify: bool(false),
+}).superRefine((t, ctx) => {
+  if ((t.cert_file === '') !== (t.key_file === '')) {
+    ctx.addIssue({ code: 'custom', message: 'cert_file and key_file must be given together' });
+  }
+});
+
+// Headers the scraper sets itself or that belong to the connection: refused in http_headers, as
+// Prometheus refuses them.
+const RESERVED_HEADERS = new Set([
+  'authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
+  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept', 'accept-encoding', 'transfer-encoding',
+  'upgrade', 'via', 'te', 'trailer', 'x-prometheus-scrape-timeout-seconds', 'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version',
+]);
+
+const httpHeaderSchema = section({ values: stringList(), secrets: stringList(), files: stringList() });
+
+export function httpHeaders() {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return {} as Record<string, HttpHeader>;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to { values, secrets, files }, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    const out: Record<string, HttpHeader> = {};
+    for (const [name, h] of Object.entries(v as Record<string, unknown>)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `invalid header name ${JSON.stringify(name)}` });
+        continue;
+      }
+      if (RESERVED_HEADERS.has(name.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by the scraper itself and cannot be configured here` });
+        continue;
+      }
+      const r = httpHeaderSchema.safeParse(h);
+      if (!r.success) {
+        for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...i.path.map(String)], message: i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (known fields: values, secrets, files)` : i.message });
+        continue;
+      }
+      out[name] = { values: r.data.values, secrets: r.data.secrets, files: r.data.files };
+    }
+    return out;
+  });
+}
+
+export const oauth2Schema = section({
+  client_id: str(''),
+  client_secret: str(''),
+  client_secret_file: str(''),
+  scopes: stringList(),
+  token_url: str(''),
+  endpoint_params: stringMap(),
+  tls_config: tlsSchema,
+  proxy_url: str(''),
+}).superRefine((o, ctx) => {
+  if (!/^https?:\/\/[^/]/.test(o.token_url)) ctx.addIssue({ code: 'custom', path: ['token_url'], message: `expected an http:// or https:// URL, got ${describe(o.token_url)}` });
+  if (o.client_secret !== '' && o.client_secret_file !== '') ctx.addIssue({ code: 'custom', message: 'at most one of client_secret and client_secret_file may be set' });
+  if (o.proxy_url !== '') ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: 'a proxy for the token endpoint is not supported yet' });
+});
+
+export function tlsFrom(t: z.output<typeof tlsSchema>): TLSConfig {
+  return { caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, serverName: t.server_name, insecureSkipVerify: t.insecure_skip_verify };
+}
