@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mutateLabels } from './loop.ts';
+import { mutateLabels } from './labels.ts';
 import { Recorder, cleanups, jobs, manager, runCleanups, serve, steppedLoop, text, until } from './testing.ts';
 
 afterEach(runCleanups);
