@@ -2,8 +2,8 @@
 // templates, the route tree, inhibit_rules, time_intervals (and the older mute_time_intervals) and
 // receivers. Errors name the file, line:column and field path; unknown fields are refused, as
 // Alertmanager refuses them. The channel fields of receivers and global belong to channels/config.ts.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { globSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigError, parseDuration, validateYaml } from '../config/index.ts';
 import { globalChannelFields, receiverChannelFields, type GlobalChannelSettings, type ReceiverChannelSettings } from './channels/config.ts';
@@ -253,7 +253,8 @@ export function parseNotifierConfig(text: string, name: string): NotifierConfig 
   const templateFiles: string[] = [];
   for (const pattern of data.templates) {
     const abs = isAbsolute(pattern) ? pattern : resolve(dir, pattern);
-    templateFiles.push(...glob(abs));
+    // As Go's filepath.Glob: sorted matches, and a pattern without wildcards only if the file exists.
+    templateFiles.push(...globSync(abs).sort());
   }
   return {
     global: { ...channelGlobals, resolveTimeoutMs: resolve_timeout },
@@ -266,35 +267,3 @@ export function parseNotifierConfig(text: string, name: string): NotifierConfig 
   };
 }
 
-/** Go's filepath.Glob: `*`, `?` and `[...]` within path segments; matches sorted; no `**`. */
-export function glob(pattern: string): string[] {
-  const parts = pattern.split(sep);
-  let paths = [parts[0] === '' ? sep : parts[0]];
-  for (const part of parts.slice(1)) {
-    if (part === '') continue;
-    if (!/[*?[]/.test(part)) {
-      paths = paths.map((p) => join(p, part));
-      continue;
-    }
-    const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\[!/g, '[^')}$`);
-    const next: string[] = [];
-    for (const p of paths) {
-      let names: string[];
-      try {
-        names = readdirSync(p);
-      } catch {
-        continue;
-      }
-      for (const n of names.sort()) if (re.test(n)) next.push(join(p, n));
-    }
-    paths = next;
-  }
-  return paths.filter((p) => {
-    try {
-      statSync(p);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
