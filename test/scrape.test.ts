@@ -115,6 +115,56 @@ describe('scraping in the server', () => {
   });
 });
 
+describe('scrape_config_files in the server', () => {
+  let dir: string;
+  let s: StrataProcess;
+  let target: Server;
+  let targetAddr: string;
+
+  beforeAll(async () => {
+    dir = tempDir('strata-scrape-files-');
+    target = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      res.end('included_things 7\n');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    targetAddr = `127.0.0.1:${(target.address() as AddressInfo).port}`;
+    fs.mkdirSync(path.join(dir, 'conf.d'));
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'global: { scrape_interval: 200ms }\nscrape_config_files: [conf.d/*.yml]\n');
+    fs.writeFileSync(path.join(dir, 'conf.d', 'one.yml'), `scrape_configs:\n  - { job_name: one, static_configs: [{ targets: ["${targetAddr}"] }] }\n`);
+    s = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'prometheus.yml')] });
+  });
+
+  afterAll(async () => {
+    await s?.stop('SIGKILL');
+    await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scrapes the jobs of the included files, picks up a new file on reload and names a bad one\'s line', async () => {
+    await until('included job stored', async () => {
+      const r = await getJson(`${s.url}/api/v1/query?${query({ query: 'included_things{job="one"}' })}`);
+      return r.body.data.result.length > 0;
+    });
+    fs.writeFileSync(path.join(dir, 'conf.d', 'two.yml'), `scrape_configs:\n  - job_name: two\n    static_configs: [{ targets: ["${targetAddr}"] }]\n`);
+    expect((await fetch(`${s.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    const pools = (await getJson(`${s.url}/api/v1/targets`)).body.data.activeTargets.map((x: any) => x.scrapePool).sort();
+    expect(pools).toEqual(['one', 'strata', 'two']);
+    // The scrape manager's own metrics, under Prometheus' names, in the server's /metrics.
+    const metrics = await until('a second scrape of a target', async () => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      return /^prometheus_target_interval_length_seconds_count\{interval="200ms"\} [1-9]/m.test(text) ? text : null;
+    });
+    expect(metrics).toMatch(/^prometheus_target_scrape_pool_targets\{scrape_job="two"\} 1$/m);
+
+    fs.writeFileSync(path.join(dir, 'conf.d', 'two.yml'), 'scrape_configs:\n  - job_name: two\n    scrape_interval: often\n');
+    const bad = await fetch(`${s.url}/-/reload`, { method: 'POST' });
+    expect(bad.status).toBe(500);
+    const err = ((await bad.json()) as { error: string }).error;
+    expect(err).toContain(`${path.join(dir, 'conf.d', 'two.yml')}:3:22: scrape_configs[0].scrape_interval: invalid duration "often"`);
+  });
+});
+
 describe('a real node_exporter scraped by Strata', () => {
   let skip: string | null = null;
   let ne: NodeExporterProcess | undefined;
