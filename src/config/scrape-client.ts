@@ -41,13 +41,13 @@ export const tlsSchema = section({
   }
 });
 
-// Headers the scraper sets itself or that belong to the connection: refused in http_headers, as
-// Prometheus refuses them.
+// Headers the scraper sets itself, that belong to the connection or to request signing: refused in
+// http_headers, the same list as Prometheus' (Accept may be set: the answer is parsed by its
+// Content-Type whatever was asked for).
 const RESERVED_HEADERS = new Set([
   'authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
-  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept', 'accept-encoding', 'transfer-encoding',
-  'upgrade', 'via', 'te', 'trailer', 'x-prometheus-scrape-timeout-seconds', 'x-prometheus-remote-write-version',
-  'x-prometheus-remote-read-version',
+  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept-encoding', 'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version', 'x-prometheus-scrape-timeout-seconds', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256',
 ]);
 
 const httpHeaderSchema = section({ values: stringList(), secrets: stringList(), files: stringList() });
@@ -66,7 +66,7 @@ export function httpHeaders() {
         continue;
       }
       if (RESERVED_HEADERS.has(name.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by the scraper itself and cannot be configured here` });
+        ctx.addIssue({ code: 'custom', path: [name], message: `setting header ${name} is not allowed (the scraper sets it, or it belongs to the connection)` });
         continue;
       }
       const r = httpHeaderSchema.safeParse(h);

@@ -144,7 +144,7 @@ describe('global and scrape_configs', () => {
       /^prometheus\.yml:2:5: scrape_configs\[0\]: at most one of basic_auth, authorization, bearer_token and oauth2 may be set$/],
     ['oauth2 without token_url', ['scrape_configs:', '  - job_name: a', '    oauth2: { client_id: c }'], /oauth2\.token_url: expected an http:\/\/ or https:\/\/ URL/],
     ['reserved header', ['scrape_configs:', '  - job_name: a', '    http_headers: { Authorization: { values: [x] } }'],
-      /^prometheus\.yml:3:36: scrape_configs\[0\]\.http_headers\.Authorization: header Authorization is set by the scraper itself/],
+      /^prometheus\.yml:3:36: scrape_configs\[0\]\.http_headers\.Authorization: setting header Authorization is not allowed/],
     ['unknown field of a header', ['scrape_configs:', '  - job_name: a', '    http_headers: { X-A: { value: [x] } }'], /http_headers\.X-A: unknown field value/],
     ['proxy_connect_header without a proxy', ['scrape_configs:', '  - job_name: a', '    proxy_connect_header: { X: [y] }'], /proxy_connect_header: proxy_connect_header needs proxy_url/],
     ['https proxy', ['scrape_configs:', '  - job_name: a', '    proxy_url: https://proxy:3128'], /proxy_url: expected an http:\/\/ proxy URL/],

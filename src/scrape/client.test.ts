@@ -138,10 +138,13 @@ describe('http_headers, proxy_url and no_proxy', () => {
       '    http_headers:',
       `      X-Tenant: { values: [one, two], secrets: [s3cret], files: ["${dir}/tenant"] }`,
       '      X-Single: { values: [x] }',
+      // Allowed, as in Prometheus: the answer is still parsed by its Content-Type.
+      '      Accept: { values: [text/plain] }',
     ].join('\n')));
     await until('scraped', () => rec.values(`h{instance="${target}", job="h"}`).length > 0);
     expect(headers['x-tenant']).toBe('one, two, s3cret, from-file');
     expect(headers['x-single']).toBe('x');
+    expect(headers.accept).toBe('text/plain');
     expect(headers.authorization).toBe('Bearer t0k');
   });
 
