@@ -216,4 +216,17 @@ describe('two replicas', () => {
     await sleep(PEER_TIMEOUT_MS + GROUP_INTERVAL_MS);
     expect(named('FirstDown')).toHaveLength(1);
   }, 60_000);
+
+  it('the first, back, does not repeat what the second sent while it was down', async () => {
+    const back = first === a.url ? a : b;
+    running.set(first, await back.start());
+    // Senders post to both again (the alert is still firing); the first replica's group is new and
+    // flushes at once, consulting a log that must already hold the second replica's entry.
+    const alert = named('FirstDown')[0].body.alerts[0];
+    await Promise.all([...running.values()].map((p) => postAlerts(p.url, [{ labels: alert.labels, annotations: {}, startsAt: alert.startsAt, endsAt: new Date(Date.now() + 3600_000).toISOString() }])));
+    await Promise.all([...running.values()].map((p) => postAlerts(p.url, [firing({ alertname: 'BackControl' })])));
+    await until('the control notification', () => named('BackControl')[0]);
+    await sleep(PEER_TIMEOUT_MS + GROUP_INTERVAL_MS);
+    expect(named('FirstDown')).toHaveLength(1);
+  }, 60_000);
 });
