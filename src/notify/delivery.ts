@@ -1,6 +1,7 @@
 // Delivering one notification through one channel: attempts with exponential backoff until it
 // succeeds, fails for good (a non-retryable ChannelError) or the flush's deadline passes (the next
-// group_interval tick, at least 10 s, as in Alertmanager), and the per-integration metrics.
+// group_interval tick, at least 10 s, as in Alertmanager; a channel's own maxSendMs may extend an
+// attempt beyond it), and the per-integration metrics.
 //
 // Metric names: Strata's own prefix, one-to-one with Alertmanager's (alertmanager_notifications_total
 // -> strata_notifications_total, ...), same labels and buckets, so dashboards port by a rename.
@@ -92,9 +93,14 @@ async function attempts(ch: Channel, n: Notification, o: DeliverOptions): Promis
     const start = o.clock.now();
     const t0 = performance.now();
     o.metrics.requests.inc({ integration });
-    // The attempt is also cut off at the flush deadline (its own timeout is the channel's business).
+    // The attempt is also cut off at the flush deadline (its own timeout is the channel's business),
+    // unless the channel needs longer by design: a phone escalation that rings several numbers in
+    // turn must not be cut by a short group_interval. Alertmanager has no such channel and cuts at
+    // the deadline. The dispatcher's next tick waits for this flush, and the notification log
+    // records only after success, so a long attempt neither overlaps the next flush nor pages twice.
+    const cutoff = Math.max(o.deadline, start + (ch.maxSendMs ?? 0));
     const ac = new AbortController();
-    const deadlineTimer = o.clock.after(o.deadline - start, () => ac.abort(new Error('notification deadline passed')));
+    const deadlineTimer = o.clock.after(cutoff - start, () => ac.abort(new Error('notification deadline passed')));
     try {
       await ch.send(toSend, AbortSignal.any([o.signal, ac.signal]));
       o.metrics.latency.observe({ integration }, (performance.now() - t0) / 1000);

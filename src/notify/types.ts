@@ -50,6 +50,11 @@ export interface Channel {
   /** Whether resolved notifications are sent (send_resolved). */
   readonly sendResolved: boolean;
   /**
+   * How long one send may take by design (the phone channel's escalation through its numbers), in
+   * ms. Delivery cuts an attempt at the later of the flush deadline and this; absent: the deadline.
+   */
+  readonly maxSendMs?: number;
+  /**
    * Delivers the notification or throws a ChannelError. `signal` aborts at the channel's timeout
    * or shutdown. Must be safe to call again with the same notification after a failure.
    */

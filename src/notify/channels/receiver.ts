@@ -76,6 +76,7 @@ function guarded(ch: Channel, timeoutMs: number, externalURL: string): Channel {
     integration: ch.integration,
     index: ch.index,
     sendResolved: ch.sendResolved,
+    maxSendMs: ch.maxSendMs,
     async send(n: Notification, signal: AbortSignal) {
       let toSend = n.externalURL === '' ? { ...n, externalURL } : n;
       if (!ch.sendResolved) {

@@ -1,6 +1,12 @@
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../clock.ts';
+import { parseNotifierConfig } from '../config.ts';
+import { createNotifier } from '../notifier.ts';
+import { firing, silentLogger } from '../testing.ts';
 import { ChannelError } from '../types.ts';
-import { channelsFrom, json, notification, realTemplates, resolvedNotification, startReceiver, type Receiver, type Recorded } from './test-helpers.ts';
+import { createReceiverChannels } from './receiver.ts';
+import { channelsFrom, json, noTemplates, notification, realTemplates, resolvedNotification, startReceiver, type Receiver, type Recorded } from './test-helpers.ts';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const TOKEN = 'token-of-the-test';
@@ -140,6 +146,52 @@ describe('twilio phone channel', () => {
     expect(form(calls(rx)[0]).Twiml).toBe('<Response><Say language="en-US">This is Strata. 2 alerts are firing for HighLatency. p99 latency above 1s on a:9100. p99 latency above 1s on c:9100.</Say></Response>');
     const sms = rx.requests.find((r) => r.url.endsWith('/Messages.json'))!;
     expect(form(sms).Body).toMatch(/^\[FIRING 2\] HighLatency\n- p99 latency above 1s on a:9100\n/);
+  });
+
+  it('keeps escalating past the group\'s next tick when group_interval is shorter than the escalation', async () => {
+    // The first number rings until the notifier's clock is past the flush deadline (the next
+    // group_interval tick, at least 10 s), then Twilio reports no-answer; the second answers.
+    let past = false;
+    let firstPolled!: () => void;
+    const polled = new Promise<void>((resolve) => (firstPolled = resolve));
+    rx = await startReceiver((r, res) => {
+      const to = new URLSearchParams(r.body).get('To');
+      if (r.method === 'POST' && r.url.endsWith('/Calls.json')) json(res, 201, { sid: to === '+15550000001' ? 'CA1' : 'CA2', status: 'queued' });
+      else if (r.url.endsWith('/Calls/CA1.json')) {
+        firstPolled();
+        json(res, 200, { sid: 'CA1', status: past ? 'no-answer' : 'ringing' });
+      } else if (r.url.endsWith('/Calls/CA2.json')) json(res, 200, { sid: 'CA2', status: 'in-progress' });
+      else json(res, 404, { message: 'not found' });
+    });
+    const clock = fakeClock();
+    const registry = new Registry();
+    const config = parseNotifierConfig(`
+route: {receiver: oncall, group_wait: 1s, group_interval: 2s}
+receivers:
+  - name: oncall
+    twilio_configs:
+      - {api_url: "${rx.url}", account_sid: ${ACCOUNT}, auth_token: ${TOKEN}, from: "+15550000000", to: ["+15550000001", "+15550000002"], message: page, ring_timeout: 5s, poll_interval: 5ms}
+`, 'am.yml');
+    const notifier = createNotifier({
+      config, logger: silentLogger, registry, externalURL: 'http://strata.test', clock, random: () => 0.5,
+      createChannels: (receiver, c) => createReceiverChannels(receiver, c.global, { templates: noTemplates, logger: silentLogger, externalURL: 'http://strata.test' }),
+    });
+    notifier.receive([firing({ alertname: 'Down' }, clock.now())]);
+    await clock.advance(1000);
+    await polled;
+    // 60 s: well past the deadline (10 s), within the escalation's 2 × (5 s + 30 s + poll).
+    await clock.advance(60_000);
+    past = true;
+    await notifier.idle();
+    expect(calls(rx).map((r) => form(r).To)).toEqual(['+15550000001', '+15550000002']);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('strata_notifications_failed_total{integration="twilio"} 0\n');
+    expect(metrics).toContain('strata_notification_requests_total{integration="twilio"} 1\n');
+    // Recorded in the notification log once delivered: the following ticks do not call again.
+    await clock.advance(10_000);
+    await notifier.idle();
+    expect(calls(rx)).toHaveLength(2);
+    await notifier.stop();
   });
 
   it('needs an account, a token and a from number, from the entry or global', () => {

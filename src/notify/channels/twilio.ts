@@ -18,6 +18,8 @@ const MAX_SAY_CHARS = 4000;
 const MAX_SMS_CHARS = 1600;
 /** How long past its ring timeout a call may stay queued or ringing before we give up on it. */
 const CALL_GRACE_MS = 30_000;
+/** Time allowed for sending the texts of one notification (a few API requests). */
+const SMS_ALLOWANCE_MS = 10_000;
 
 export interface ResolvedTwilio extends TwilioSettings {
   apiURL: string;
@@ -49,8 +51,20 @@ export function twilioChannel(c: ResolvedTwilio, index: number, deps: Deps): Cha
     integration: 'twilio',
     index,
     sendResolved: c.sendResolved,
+    maxSendMs: escalationMs(c),
     send: (n, signal) => sendPhone(c, deps, n, signal),
   };
+}
+
+/**
+ * How long a send may take: every number rung for ring_timeout plus the grace (and a poll) before
+ * the next is tried, and time for the texts. Delivery lets an attempt run this long even when the
+ * group's next tick (group_interval) comes sooner, so escalation is not cut off half-way.
+ */
+function escalationMs(c: ResolvedTwilio): number {
+  const sms = c.sms ? SMS_ALLOWANCE_MS : 0;
+  if (!c.voice || c.pollIntervalMs === 0) return sms;
+  return sms + c.to.length * (c.ringTimeoutMs + CALL_GRACE_MS + c.pollIntervalMs);
 }
 
 interface CallResource {
