@@ -151,13 +151,20 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
 }
 
 function printTls(t: TLSConfig): Record<string, unknown> | undefined {
-  if (t.caFile === '' && t.certFile === '' && t.keyFile === '' && t.serverName === '' && !t.insecureSkipVerify) return undefined;
+  const set = t.caFile !== '' || t.certFile !== '' || t.keyFile !== '' || t.ca !== '' || t.cert !== '' || t.key !== ''
+    || t.serverName !== '' || t.insecureSkipVerify || t.minVersion !== '' || t.maxVersion !== '';
+  if (!set) return undefined;
   return {
+    ca: t.ca || undefined,
     ca_file: t.caFile || undefined,
+    cert: t.cert || undefined,
     cert_file: t.certFile || undefined,
+    key: secret(t.key),
     key_file: t.keyFile || undefined,
     server_name: t.serverName || undefined,
     insecure_skip_verify: t.insecureSkipVerify,
+    min_version: t.minVersion || undefined,
+    max_version: t.maxVersion || undefined,
   };
 }
 

@@ -8,8 +8,29 @@ export interface TLSConfig {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /** PEM text given inline (ca, cert, key), each instead of its file. */
+  ca: string;
+  cert: string;
+  key: string;
   serverName: string;
   insecureSkipVerify: boolean;
+  /** TLS versions as Prometheus names them (TLS10 ... TLS13); '' for Node's default. */
+  minVersion: TLSVersion | '';
+  maxVersion: TLSVersion | '';
+}
+
+export const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
+export type TLSVersion = (typeof TLS_VERSIONS)[number];
+
+function tlsVersion() {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null || v === '') return '' as const;
+    if (typeof v !== 'string' || !(TLS_VERSIONS as readonly string[]).includes(v)) {
+      ctx.addIssue({ code: 'custom', message: `unknown TLS version ${describe(v)} (expected one of ${TLS_VERSIONS.join(', ')})` });
+      return z.NEVER;
+    }
+    return v as TLSVersion;
+  });
 }
 
 /** One header of http_headers: its values, and values read from secrets and files at each request. */
@@ -30,14 +51,25 @@ export interface OAuth2Config {
 }
 
 export const tlsSchema = section({
+  ca: str(''),
   ca_file: str(''),
+  cert: str(''),
   cert_file: str(''),
+  key: str(''),
   key_file: str(''),
   server_name: str(''),
   insecure_skip_verify: bool(false),
+  min_version: tlsVersion(),
+  max_version: tlsVersion(),
 }).superRefine((t, ctx) => {
-  if ((t.cert_file === '') !== (t.key_file === '')) {
-    ctx.addIssue({ code: 'custom', message: 'cert_file and key_file must be given together' });
+  for (const [inline, file] of [['ca', 'ca_file'], ['cert', 'cert_file'], ['key', 'key_file']] as const) {
+    if (t[inline] !== '' && t[file] !== '') ctx.addIssue({ code: 'custom', message: `at most one of ${inline} and ${file} may be set` });
+  }
+  if ((t.cert === '' && t.cert_file === '') !== (t.key === '' && t.key_file === '')) {
+    ctx.addIssue({ code: 'custom', message: 'a client certificate (cert or cert_file) and its key (key or key_file) must be given together' });
+  }
+  if (t.min_version !== '' && t.max_version !== '' && t.min_version > t.max_version) {
+    ctx.addIssue({ code: 'custom', path: ['max_version'], message: `max_version ${t.max_version} is below min_version ${t.min_version}` });
   }
 });
 
@@ -96,5 +128,8 @@ export const oauth2Schema = section({
 });
 
 export function tlsFrom(t: z.output<typeof tlsSchema>): TLSConfig {
-  return { caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, serverName: t.server_name, insecureSkipVerify: t.insecure_skip_verify };
+  return {
+    caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, ca: t.ca, cert: t.cert, key: t.key,
+    serverName: t.server_name, insecureSkipVerify: t.insecure_skip_verify, minVersion: t.min_version, maxVersion: t.max_version,
+  };
 }

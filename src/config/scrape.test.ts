@@ -81,7 +81,7 @@ describe('global and scrape_configs', () => {
     expect(bb).toMatchObject({
       scrapeIntervalMs: 90_000, scrapeTimeoutMs: 5_000, metricsPath: '/probe', scheme: 'https', params: { module: ['http_2xx'] },
       honorLabels: true, honorTimestamps: false, basicAuth: { username: 'u', password: 'p', passwordFile: '' },
-      tlsConfig: { insecureSkipVerify: true, serverName: 'x', caFile: '', certFile: '', keyFile: '' },
+      tlsConfig: { insecureSkipVerify: true, serverName: 'x', caFile: '', certFile: '', keyFile: '', ca: '', cert: '', key: '', minVersion: '', maxVersion: '' },
       bodySizeLimit: 10 * 1024 * 1024, sampleLimit: 0, labelLimit: 30, labelNameLengthLimit: 100, labelValueLengthLimit: 200,
     });
     expect(node).toMatchObject({
@@ -156,6 +156,10 @@ describe('global and scrape_configs', () => {
     ['consul_sd_configs', ['scrape_configs:', '  - job_name: a', '    consul_sd_configs: [{ server: "localhost:8500" }]'], /consul_sd_configs: consul_sd_configs is not supported yet/],
     ['classic to native histograms', ['scrape_configs:', '  - job_name: a', '    convert_classic_histograms_to_nhcb: true'], /convert_classic_histograms_to_nhcb: converting classic histograms to native histograms is not supported/],
     ['scrape_failure_log_file', ['scrape_configs:', '  - job_name: a', '    scrape_failure_log_file: /var/log/f.log'], /scrape_failure_log_file: scrape_failure_log_file is not supported yet/],
+    ['ca and ca_file', ['scrape_configs:', '  - job_name: a', '    tls_config: { ca: "PEM", ca_file: /ca.pem }'], /tls_config: at most one of ca and ca_file may be set/],
+    ['cert without key', ['scrape_configs:', '  - job_name: a', '    tls_config: { cert: "PEM" }'], /tls_config: a client certificate \(cert or cert_file\) and its key \(key or key_file\) must be given together/],
+    ['unknown TLS version', ['scrape_configs:', '  - job_name: a', '    tls_config: { min_version: TLS1.2 }'], /tls_config\.min_version: unknown TLS version "TLS1\.2" \(expected one of TLS10, TLS11, TLS12, TLS13\)/],
+    ['TLS versions reversed', ['scrape_configs:', '  - job_name: a', '    tls_config: { min_version: TLS13, max_version: TLS12 }'], /tls_config\.max_version: max_version TLS12 is below min_version TLS13/],
     ['ec2_sd_configs', ['scrape_configs:', '  - job_name: a', '    ec2_sd_configs: [{ region: eu-west-1 }]'], /ec2_sd_configs: ec2_sd_configs is not supported yet/],
     ['negative sample_limit', ['scrape_configs:', '  - job_name: a', '    sample_limit: -1'], /sample_limit: expected a non-negative integer/],
     ['bad body size', ['scrape_configs:', '  - job_name: a', '    body_size_limit: lots'], /body_size_limit: invalid size "lots"/],
@@ -183,7 +187,7 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       '      scopes: [read, write]',
       '      token_url: https://auth.example/token',
       '      endpoint_params: { audience: metrics }',
-      '      tls_config: { ca_file: auth-ca.pem }',
+      '      tls_config: { ca_file: auth-ca.pem, min_version: TLS12 }',
       '    proxy_url: http://user:pw@proxy.example:3128',
       '    no_proxy: localhost,.internal',
       '    proxy_connect_header: { X-Auth: [a, b] }',
@@ -200,7 +204,7 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
     expect(j.httpHeaders).toEqual({ 'X-Tenant': { values: ['one', 'two'], secrets: ['s3cret'], files: ['/etc/strata/tenant.txt'] } });
     expect(j.oauth2).toEqual({
       clientId: 'id', clientSecret: '', clientSecretFile: '/etc/strata/secrets/oauth', scopes: ['read', 'write'], tokenUrl: 'https://auth.example/token',
-      endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '/etc/strata/auth-ca.pem', certFile: '', keyFile: '', serverName: '', insecureSkipVerify: false },
+      endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '/etc/strata/auth-ca.pem', certFile: '', keyFile: '', ca: '', cert: '', key: '', serverName: '', insecureSkipVerify: false, minVersion: 'TLS12', maxVersion: '' },
     });
     expect(j).toMatchObject({ proxyUrl: 'http://user:pw@proxy.example:3128', noProxy: 'localhost,.internal', proxyConnectHeaders: { 'X-Auth': ['a', 'b'] }, enableHttp2: false, authorization: null, basicAuth: null });
     expect(j.targetLimit).toBe(0);

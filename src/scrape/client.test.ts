@@ -50,7 +50,7 @@ async function tokenServer(opts: { expiresIn?: number; basicRefused?: boolean } 
 function oauthConfig(tokenUrl: string, over: Partial<OAuth2Config> = {}): OAuth2Config {
   return {
     clientId: 'my client', clientSecret: 's3cr:t', clientSecretFile: '', scopes: ['read', 'write'], tokenUrl,
-    endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '', certFile: '', keyFile: '', serverName: '', insecureSkipVerify: false },
+    endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '', certFile: '', keyFile: '', ca: '', cert: '', key: '', serverName: '', insecureSkipVerify: false, minVersion: '', maxVersion: '' },
     ...over,
   };
 }

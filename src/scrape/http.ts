@@ -197,7 +197,7 @@ function getOnce(url: string, o: GetOptions, totalMs: number): Promise<GetResult
       }
       const t = o.agents?.https.options ?? {};
       const secure = tlsConnect({
-        socket, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized,
+        socket, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized, minVersion: t.minVersion, maxVersion: t.maxVersion,
         servername: t.servername ?? (isIP(host) === 0 ? host : undefined),
       });
       // Handshake failures (an untrusted certificate) come before the request owns the socket.

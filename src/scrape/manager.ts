@@ -130,6 +130,8 @@ export class ScrapeManager {
   }
 }
 
+const NODE_TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
+
 class ScrapePool {
   private cfg: ScrapeConfig;
   private readonly opts: ManagerEnv;
@@ -254,13 +256,15 @@ class ScrapePool {
     const tls = (t: TLSConfig, what: string): HttpsAgentOptions => {
       const o: HttpsAgentOptions = { keepAlive: true, rejectUnauthorized: !t.insecureSkipVerify };
       try {
-        if (t.caFile !== '') o.ca = readFileSync(t.caFile);
-        if (t.certFile !== '') o.cert = readFileSync(t.certFile);
-        if (t.keyFile !== '') o.key = readFileSync(t.keyFile);
+        if (t.ca !== '' || t.caFile !== '') o.ca = t.ca !== '' ? t.ca : readFileSync(t.caFile);
+        if (t.cert !== '' || t.certFile !== '') o.cert = t.cert !== '' ? t.cert : readFileSync(t.certFile);
+        if (t.key !== '' || t.keyFile !== '') o.key = t.key !== '' ? t.key : readFileSync(t.keyFile);
       } catch (e) {
         setupErrors.push(`${what}: ${(e as Error).message}`);
       }
       if (t.serverName !== '') o.servername = t.serverName;
+      if (t.minVersion !== '') o.minVersion = NODE_TLS_VERSIONS[t.minVersion];
+      if (t.maxVersion !== '') o.maxVersion = NODE_TLS_VERSIONS[t.maxVersion];
       return o;
     };
     // Relabelling may set __scheme__ per target, so both protocols get an agent.

@@ -312,7 +312,7 @@ describe('scraping', () => {
     expect(auth).toContain('Bearer from-file');
   });
 
-  it('scrapes over TLS with a CA file, server_name and insecure_skip_verify', async () => {
+  it('scrapes over TLS with a CA file or inline CA, server_name, insecure_skip_verify and min/max_version', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tls-'));
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const key = path.join(dir, 'key.pem');
@@ -334,9 +334,15 @@ describe('scraping', () => {
       job('ca', `{ ca_file: "${cert}", server_name: exporter.test }`),
       job('insecure', '{ insecure_skip_verify: true }'),
       job('untrusted', '{ server_name: exporter.test }'),
+      job('inline', `{ ca: ${JSON.stringify(fs.readFileSync(cert, 'utf8'))}, server_name: exporter.test, min_version: TLS12 }`),
+      job('old', `{ ca_file: "${cert}", server_name: exporter.test, max_version: TLS11 }`),
     ].join('\n')));
     await until('ca and insecure scraped', () => rec.values(`secure{instance="${addr}", job="ca"}`).length > 0 && rec.values(`secure{instance="${addr}", job="insecure"}`).length > 0);
     await until('untrusted refused', () => /self[- ]signed certificate/.test(m.targets().active.find((t) => t.scrapePool === 'untrusted')?.status.lastError ?? ''));
+    await until('inline CA trusted', () => rec.values(`secure{instance="${addr}", job="inline"}`).length > 0);
+    // TLS 1.1 at most is refused by a server that speaks 1.2 and 1.3.
+    await until('old TLS refused', () => m.targets().active.find((t) => t.scrapePool === 'old')?.status.health === 'down');
+    expect(m.targets().active.find((t) => t.scrapePool === 'old')!.status.lastError).toMatch(/protocol|version/i);
     expect(m.targets().active.find((t) => t.scrapePool === 'ca')!.target.url).toBe(`https://${addr}/metrics`);
   });
 
