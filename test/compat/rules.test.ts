@@ -5,11 +5,14 @@
 //      ALERTS_FOR_STATE at every evaluation (pending, firing, keep_firing_for, resolution over data
 //      with gaps and staleness markers), and firing alerts with templated labels and annotations.
 //      The tests expect nothing, so both tools' failure reports say what they computed; the two
-//      answers must agree test by test (values within a relative 1e-9, text exactly). promtool's
-//      evaluation is deterministic, which running servers' schedules are not.
+//      answers must agree test by test (values within a relative 1e-9, text exactly). promtool
+//      evaluates at fixed times, which running servers' schedules do not. Files whose expectations
+//      are promtool's answers must then pass `strata test rules` as they pass promtool.
 // 4.   /api/v1/rules and /api/v1/alerts of a running Strata and a running Prometheus with the same
-//      rule file and data: the same fields with the same JSON types, the same values where they
-//      are deterministic (external URL templates included), timestamps in the same format.
+//      rule file and data (firing, pending, kept-firing and never-evaluated rules, a failing one):
+//      the same fields with the same JSON types, the same values where they are deterministic
+//      (external URL templates included), timestamps in the same format; and the same recorded
+//      series and ALERTS at one instant.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
