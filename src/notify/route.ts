@@ -47,7 +47,8 @@ export const DEFAULT_REPEAT_INTERVAL_MS = 4 * 3600_000;
 
 /** Builds the tree with inherited settings. The root's settings default to Alertmanager's. */
 export function buildRoute(raw: RawRoute, parent?: Route): Route {
-  const groupBy = raw.group_by ?? (parent ? (parent.groupByAll ? ['...'] : parent.groupBy) : []);
+  // An empty group_by is inherited like a missing one (as in Alertmanager, which cannot tell them apart).
+  const groupBy = raw.group_by !== undefined && raw.group_by.length > 0 ? raw.group_by : parent ? (parent.groupByAll ? ['...'] : parent.groupBy) : [];
   const matchers = sortMatchers([...raw.match, ...raw.match_re, ...raw.matchers]);
   const key = (parent ? `${parent.key}/` : '') + matchersString(matchers);
   const r: Route = {
