@@ -99,7 +99,9 @@ function labelMap(type: '=' | '=~') {
         continue;
       }
       try {
-        out.push(newMatcher(type, name, String(value)));
+        // Alertmanager anchors match_re values in the matcher itself, so its route keys (and with
+        // them group keys and PagerDuty dedup keys) show them as ^(?:value)$.
+        out.push(newMatcher(type, name, type === '=~' ? `^(?:${String(value)})$` : String(value)));
       } catch (e) {
         ctx.addIssue({ code: 'custom', path: [name], message: (e as Error).message });
       }

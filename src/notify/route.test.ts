@@ -89,6 +89,30 @@ receivers: [{name: hook}]
       .toBe('{}/{severity="critical",team=~"a|b"}:{alertname="HighLatency", instance="h1:9100", severity="critical", team="a", weird="é\\"x\\\\n"}');
     expect(`${c.route.key}:${labelSetString({ alertname: 'Disk' })}`).toBe('{}:{alertname="Disk"}');
   });
+
+  it('inherits an empty group_by and keys match_re routes with the anchored regex, as Alertmanager 0.25', () => {
+    // Group keys read from Alertmanager 0.25's webhook payloads for this config.
+    const c = parseNotifierConfig(`
+route:
+  receiver: hook
+  group_by: [alertname]
+  routes:
+    - match_re: { service: "^(foo1|foo2)$" }
+      group_by: []
+    - match_re: { service: "a.b" }
+      group_by: ['...']
+      routes:
+        - matchers: [x="1"]
+          group_by: []
+receivers: [{name: hook}]
+`, 'am.yml');
+    const key = (ls: Record<string, string>) => {
+      const [r] = matchRoutes(c.route, ls);
+      return `${r.key}:${labelSetString(groupLabels(r, ls))}`;
+    };
+    expect(key({ alertname: 'A', service: 'foo1' })).toBe('{}/{service=~"^(?:^(foo1|foo2)$)$"}:{alertname="A"}');
+    expect(key({ alertname: 'C', service: 'aXb', x: '1' })).toBe('{}/{service=~"^(?:a.b)$"}/{x="1"}:{alertname="C", service="aXb", x="1"}');
+  });
 });
 
 describe('fingerprint arithmetic', () => {
