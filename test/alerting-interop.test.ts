@@ -40,6 +40,16 @@ route:
     - matchers: [alertname="Repeated"]
       receiver: default
       repeat_interval: 3s
+    - match: { alertname: MutedAlways }
+      receiver: default
+      mute_time_intervals: [always]
+    - match_re: { alertname: "Active(Never|Always)" }
+      receiver: truncating
+      group_by: []
+      active_time_intervals: [always]
+      routes:
+        - match: { alertname: ActiveNever }
+          active_time_intervals: [never]
 receivers:
   - name: default
     webhook_configs: [{ url: "${hook}/default", send_resolved: true }]
@@ -55,6 +65,13 @@ receivers:
     webhook_configs: [{ url: "${hook}/web", send_resolved: true }]
   - name: pager
     webhook_configs: [{ url: "${hook}/pager" }]
+  - name: truncating
+    webhook_configs: [{ url: "${hook}/truncating", max_alerts: 2 }]
+time_intervals:
+  - name: always
+    time_intervals: [{ times: [{ start_time: "00:00", end_time: "24:00" }] }]
+  - name: never
+    time_intervals: [{ months: [february], days_of_month: [31] }]
 inhibit_rules:
   - source_matchers: [severity="critical"]
     target_matchers: [severity="warning"]
@@ -152,10 +169,10 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
       const r = await amtool(['check-config', amFile]);
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect(r.stdout).toContain('SUCCESS');
-      expect(r.stdout).toContain(' - 5 receivers');
+      expect(r.stdout).toContain(' - 6 receivers');
       expect(r.stdout).toContain(' - 1 inhibit rules');
       const receivers = (await (await fetch(`${strata.url}/api/v2/receivers`)).json()) as { name: string }[];
-      expect(receivers.map((x) => x.name)).toEqual(['default', 'from-prometheus', 'db', 'web', 'pager']);
+      expect(receivers.map((x) => x.name)).toEqual(['default', 'from-prometheus', 'db', 'web', 'pager', 'truncating']);
     });
 
     it('adds, queries and expires silences; a silenced alert is left out of notifications until expired', async () => {
@@ -370,6 +387,23 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
         '/web {}/{team="web"}:{alertname="WebDown", instance="w2", severity="warning", team="web"}': ['firing:w2=firing'],
       });
     }, 90_000);
+
+    it('applies time intervals, the older match/match_re, an empty group_by and max_alerts alike', async () => {
+      const s = sides(['MutedAlways', 'ActiveNever', 'ActiveAlways']);
+      const t0 = Date.now();
+      await both([
+        firing({ alertname: 'MutedAlways', instance: 'm' }, t0),
+        firing({ alertname: 'ActiveNever', instance: 'n' }, t0),
+        ...['a', 'b', 'c'].map((i) => firing({ alertname: 'ActiveAlways', instance: i }, t0)),
+      ]);
+      await reach(s, 1);
+      // The muted groups flush at the same tick as the one awaited: give them a group interval more.
+      await sleep(GROUP_INTERVAL_MS);
+      expect(streams(s.ours())).toEqual(streams(s.theirs()));
+      // group_by: [] inherits the parent's; match_re shows anchored in the route key.
+      expect(summary(s.ours())).toEqual({ '/truncating {}/{alertname=~"^(?:Active(Never|Always))$"}:{alertname="ActiveAlways"}': ['firing:a=firing,b=firing'] });
+      expect(s.ours()[0].body.truncatedAlerts).toBe(1);
+    }, 60_000);
 
     it('repeats an unchanged group after repeat_interval', async () => {
       const s = sides(['Repeated']);
