@@ -124,6 +124,26 @@ describe('a single notifier', () => {
     }, 60_000);
   }
 
+  it('notifies a resolve that arrives after a restart, once', async () => {
+    const r = await replica('restart-resolve');
+    strata = await r.start();
+    const alert = firing({ alertname: 'ResolvedLater', instance: 'a' });
+    await postAlerts(strata.url, [alert]);
+    await until('the firing notification', () => named('ResolvedLater')[0]);
+    const logFile = path.join(r.dataDir, 'notifier', 'nflog.log');
+    await until('the notification log entry', () => (fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('ResolvedLater') ? true : undefined));
+    await strata.stop();
+    strata = await r.start();
+    // The restarted notifier knows the alert only from its log: the resolve is news to tell.
+    await postAlerts(strata.url, [{ ...alert, endsAt: new Date().toISOString() }]);
+    const resolved = await until('the resolved notification', () => named('ResolvedLater')[1]);
+    expect(resolved.body).toMatchObject({ status: 'resolved', alerts: [{ status: 'resolved', labels: { alertname: 'ResolvedLater', instance: 'a' } }] });
+    await sleep(2 * GROUP_INTERVAL_MS);
+    expect(named('ResolvedLater')).toHaveLength(2);
+    await strata.stop();
+    strata = undefined;
+  }, 60_000);
+
   it('retries a webhook that fails five times and delivers the notification exactly once', async () => {
     const r = await replica('flaky');
     strata = await r.start();
