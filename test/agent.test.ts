@@ -14,6 +14,7 @@ import { decodeWriteRequest } from '../src/ingest/index.ts';
 import { SampleBatchBuilder, getLabel, labelsFromRecord } from '../src/model/index.ts';
 import { NODE_EXPORTER_BIN, ensureNodeExporter, startNodeExporter } from './helpers/nodeexporter.ts';
 import { metricValue, parseExport, query, runStrata, startStrata, tempDir } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -52,14 +53,6 @@ async function startServer(dataDir: string, port: number) {
   };
   cleanup.push(stop);
   return { stop, url: `http://127.0.0.1:${port}` };
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('agent forwarding', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSeries } from './helpers/remotewrite.ts';
 import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
 
 const dir = tempDir('strata-notifier-');
 let strata: StrataProcess;
@@ -17,15 +18,6 @@ async function api(method: string, p: string, body?: unknown): Promise<{ status:
   const r = await fetch(`${strata.url}${p}`, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
   const text = await r.text();
   return { status: r.status, json: text === '' ? null : JSON.parse(text) };
-}
-
-async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 beforeAll(async () => {
@@ -74,7 +66,7 @@ describe('built-in notifier', () => {
   it('delivers a rule alert to the routed webhook with the Alertmanager payload', async () => {
     const now = Date.now();
     await writeSeries(strata.url, [{ labels: { __name__: 'temp', room: 'kitchen' }, samples: [[now - 1000, 35], [now, 35]] }]);
-    await until(() => hooks, (h) => h.length > 0);
+    await until('a webhook notification', () => hooks.length > 0);
     expect(hooks[0]).toMatchObject({
       version: '4',
       status: 'firing',
@@ -117,7 +109,10 @@ describe('built-in notifier', () => {
     expect(one.json).toMatchObject({ id, createdBy: 'me', comment: 'maintenance', status: { state: 'active' } });
     const list = await api('GET', '/api/v2/silences?filter=alertname%3D%22DiskFull%22');
     expect(list.json.map((s: any) => s.id)).toEqual([id]);
-    const muted = await until(() => api('GET', '/api/v2/alerts?filter=alertname%3D%22DiskFull%22'), (r) => r.json[0]?.status.silencedBy.length === 1);
+    const muted = await until('the alert silenced', async () => {
+      const r = await api('GET', '/api/v2/alerts?filter=alertname%3D%22DiskFull%22');
+      return r.json[0]?.status.silencedBy.length === 1 ? r : undefined;
+    });
     expect(muted.json[0].status).toEqual({ state: 'suppressed', silencedBy: [id], inhibitedBy: [] });
     expect((await api('GET', '/api/v2/alerts?filter=alertname%3D%22DiskFull%22&silenced=false')).json).toEqual([]);
     expect((await api('DELETE', `/api/v2/silence/${id}`)).status).toBe(200);

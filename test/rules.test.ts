@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSeries } from './helpers/remotewrite.ts';
 import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
 
 const dir = tempDir('strata-rules-');
 let strata: StrataProcess;
@@ -33,15 +34,6 @@ groups:
 async function get(p: string): Promise<any> {
   const r = await fetch(`${strata.url}${p}`);
   return r.json();
-}
-
-async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 beforeAll(async () => {
@@ -80,7 +72,10 @@ afterAll(async () => {
 
 describe('rules in the server', () => {
   it('evaluates the groups and answers /api/v1/rules in Prometheus shape', async () => {
-    const body = await until(() => get('/api/v1/rules'), (b) => b.data.groups[0]?.rules.every((r: any) => r.health === 'ok'));
+    const body = await until('every rule evaluated', async () => {
+      const b = await get('/api/v1/rules');
+      return b.data.groups[0]?.rules.every((r: any) => r.health === 'ok') ? b : undefined;
+    });
     expect(body.status).toBe('success');
     const [g] = body.data.groups;
     expect(g).toMatchObject({ name: 'demo', file: path.join(dir, 'rules.yml'), interval: 1, limit: 0 });
@@ -105,11 +100,17 @@ describe('rules in the server', () => {
 
   it('stores recording results and ALERTS series', async () => {
     const q = (e: string) => get(`/api/v1/query?query=${encodeURIComponent(e)}`);
-    const rec = await until(() => q('job:temp:max'), (b) => b.data.result.length === 1);
+    const rec = await until('the recording rule result', async () => {
+      const b = await q('job:temp:max');
+      return b.data.result.length === 1 ? b : undefined;
+    });
     expect(rec.data.result[0].metric).toEqual({ __name__: 'job:temp:max', job: 'sensors' });
     expect(rec.data.result[0].value[1]).toBe('35');
     // ALERTS are written once `for` state was restored, after the second evaluation.
-    const alerts = await until(() => q('ALERTS'), (b) => b.data.result.length === 3);
+    const alerts = await until('three ALERTS series', async () => {
+      const b = await q('ALERTS');
+      return b.data.result.length === 3 ? b : undefined;
+    });
     expect(alerts.data.result.map((r: any) => `${r.metric.alertname}/${r.metric.alertstate}/${r.metric.room}`).sort())
       .toEqual(['SlowBurn/pending/cellar', 'SlowBurn/pending/kitchen', 'TooHot/firing/kitchen']);
   });
@@ -117,7 +118,7 @@ describe('rules in the server', () => {
   it('lists active alerts at /api/v1/alerts and posts firing ones to the Alertmanager', async () => {
     const body = await get('/api/v1/alerts');
     expect(body.data.alerts.map((a: any) => `${a.labels.alertname}/${a.state}`).sort()).toEqual(['SlowBurn/pending', 'SlowBurn/pending', 'TooHot/firing']);
-    await until(async () => received, (r) => r.length > 0);
+    await until('an alert at the Alertmanager', () => received.length > 0);
     expect(received[0]).toEqual({
       labels: { alertname: 'TooHot', job: 'sensors', room: 'kitchen', severity: 'page', dc: 'eu1' },
       annotations: { summary: 'kitchen is at 35 degrees' },

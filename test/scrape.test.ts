@@ -7,16 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNodeExporter, startNodeExporter, type NodeExporterProcess } from './helpers/nodeexporter.ts';
 import { getJson, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
-
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './helpers/until.ts';
 
 describe('scraping in the server', () => {
   let dir: string;

@@ -6,6 +6,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { freePort } from './prometheus.ts';
+import { until as untilShared } from './until.ts';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 export const AMTOOL_BIN = '/usr/bin/amtool';
@@ -129,15 +130,9 @@ export async function startWebhookReceiver(fail: (h: Hook) => number | undefined
   };
 }
 
-/** Polls `f` until it returns something other than undefined; throws naming `what` on timeout. */
-export async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** until() with the 30 s these multi-process tests need. */
+export function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  return untilShared(what, f, timeoutMs);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
