@@ -4,7 +4,7 @@
 // methods, with arguments when the command has them.
 
 import type { TemplateFunc } from './exec.ts';
-import { casesTitle, humanizeDuration, reMatch, reReplaceAll } from './funcs-common.ts';
+import { casesTitle, goToLower, goToUpper, humanizeDuration, reMatch, reReplaceAll } from './funcs-common.ts';
 import { GoDuration, GoTime, formatTime, inZone } from './gotime.ts';
 import { SafeHTML, SafeURL, marshalJSON } from './values.ts';
 
@@ -31,8 +31,8 @@ function queryUnescape(s: string): string {
 }
 
 export const alertmanagerFuncs: Record<string, TemplateFunc> = {
-  toUpper: (s: string) => String(s).toUpperCase(),
-  toLower: (s: string) => String(s).toLowerCase(),
+  toUpper: (s: string) => goToUpper(String(s)),
+  toLower: (s: string) => goToLower(String(s)),
   title: (s: string) => casesTitle(String(s)),
   trimSpace: (s: string) => String(s).trim(),
   join: (sep: string, list: unknown) => stringList(list).join(String(sep)),

@@ -101,7 +101,59 @@ export function humanizeDuration(i: unknown): string {
 
 export { SMALL_PREFIXES };
 
-/** Go's strings.Title: upper-cases the first letter of each word, leaving the rest. */
+// Go maps case one code point to one (Unicode's simple case mapping: unicode.ToUpper, ToLower,
+// ToTitle). JS's toUpperCase() is the full mapping: the same wherever that gives one code point,
+// but "ß" becomes "SS" where Go keeps "ß", and "Σ" at a word's end becomes "ς". Mapped one code
+// point at a time, a result of several code points means "no simple mapping" (keep the code point)
+// except for the few below, whose simple mapping differs from the first letters of the full one.
+const SIMPLE_UPPER = new Map<number, number>([
+  ...[0x1f80, 0x1f90, 0x1fa0].flatMap((base) => Array.from({ length: 8 }, (_, i): [number, number] => [base + i, base + i + 8])),
+  [0x1fb3, 0x1fbc], [0x1fc3, 0x1fcc], [0x1ff3, 0x1ffc],
+]);
+const SIMPLE_LOWER = new Map<number, number>([[0x130, 0x69]]);
+// Title case differs from upper case for the digraphs (dž → ǅ) and Georgian (no title case).
+const TITLE = new Map<number, number>([
+  [0x1c4, 0x1c5], [0x1c5, 0x1c5], [0x1c6, 0x1c5], [0x1c7, 0x1c8], [0x1c8, 0x1c8], [0x1c9, 0x1c8],
+  [0x1ca, 0x1cb], [0x1cb, 0x1cb], [0x1cc, 0x1cb], [0x1f1, 0x1f2], [0x1f2, 0x1f2], [0x1f3, 0x1f2],
+]);
+
+function simpleCase(s: string, full: (ch: string) => string, table: Map<number, number>): string {
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x80) {
+      out += full(ch);
+      continue;
+    }
+    const mapped = table.get(cp);
+    if (mapped !== undefined) {
+      out += String.fromCodePoint(mapped);
+      continue;
+    }
+    const r = full(ch);
+    out += [...r].length === 1 ? r : ch;
+  }
+  return out;
+}
+
+/** Go's strings.ToUpper. */
+export function goToUpper(s: string): string {
+  return simpleCase(s, (c) => c.toUpperCase(), SIMPLE_UPPER);
+}
+
+/** Go's strings.ToLower. */
+export function goToLower(s: string): string {
+  return simpleCase(s, (c) => c.toLowerCase(), SIMPLE_LOWER);
+}
+
+function goToTitleRune(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  if (TITLE.has(cp)) return String.fromCodePoint(TITLE.get(cp)!);
+  if ((cp >= 0x10d0 && cp <= 0x10fa) || (cp >= 0x10fd && cp <= 0x10ff)) return ch;
+  return goToUpper(ch);
+}
+
+/** Go's strings.Title: title-cases the first letter of each word, leaving the rest. */
 export function stringsTitle(s: string): string {
   let prevLetter = false;
   let out = '';
@@ -109,7 +161,7 @@ export function stringsTitle(s: string): string {
     // Go's separators: ASCII other than letters, digits and '_', and Unicode spaces.
     const cp = ch.codePointAt(0)!;
     const isWordChar = cp < 0x80 ? /[A-Za-z0-9_]/.test(ch) : !/\s/u.test(ch);
-    out += isWordChar && !prevLetter ? ch.toUpperCase() : ch;
+    out += isWordChar && !prevLetter ? goToTitleRune(ch) : ch;
     prevLetter = isWordChar;
   }
   return out;

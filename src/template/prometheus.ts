@@ -3,7 +3,7 @@
 // the outputs Prometheus' template package produces.
 
 import { sprintf } from './fmt.ts';
-import { convertToFloat, humanizeDuration, reMatch, reReplaceAll, stringsTitle, SMALL_PREFIXES } from './funcs-common.ts';
+import { convertToFloat, goToLower, goToUpper, humanizeDuration, reMatch, reReplaceAll, stringsTitle, SMALL_PREFIXES } from './funcs-common.ts';
 import { GoDuration, GoTime } from './gotime.ts';
 import { queryEscape } from './builtins.ts';
 import type { TemplateFunc } from './exec.ts';
@@ -157,8 +157,8 @@ export function prometheusFuncs(opts: PrometheusFuncOptions): Record<string, Tem
       return new GoDuration(BigInt(Math.trunc(v * 1e9)));
     },
     parseDuration: (d: string) => parsePromDuration(String(d)),
-    toUpper: (s: string) => String(s).toUpperCase(),
-    toLower: (s: string) => String(s).toLowerCase(),
+    toUpper: (s: string) => goToUpper(String(s)),
+    toLower: (s: string) => goToLower(String(s)),
     title: (s: string) => stringsTitle(String(s)),
     match: (pattern: string, text: string) => reMatch(pattern, text),
     reReplaceAll: (pattern: string, repl: string, text: string) => reReplaceAll(pattern, repl, text),
