@@ -199,6 +199,11 @@ export const EDGE_ANNOTATIONS: Record<string, string> = {
   escaping: '{{ $value | urlquery }} {{ "a<b&c" | html }} {{ js "x\\\"y<" }} {{ slice "abcdef" 1 3 }} {{ index (args 1 2) "arg1" }}',
   links: '{{ graphLink "rate(x[5m])" }} {{ tableLink "up{a=\\\"b\\\"}" }}',
   toTime: '{{ toTime 1435065584.5 }} {{ with $value | toTime }}{{ . }}{{ end }}',
+  // Go maps case rune by rune (ß stays, no final sigma, ǆ titles to ǅ, Georgian has no title case).
+  unicode: '{{ toUpper "straße ǆ ﬁ ᾳ ı" }} {{ toLower "ΑΣ İ ǅ" }} {{ title "ǆa éb ﬁc o\'neil ᾳx ანა" }}',
+  strings: '{{ "1234.5" | humanize }} {{ humanizeTimestamp "1435065584.5" }} {{ humanizeDuration "90" }} {{ "0x10" | humanize }}',
+  regexps: '{{ reReplaceAll "(?i)EDGE" "${0}-x" $labels.job }} {{ reReplaceAll "e(d*)" "[$1]" "edge eddy" }} {{ match "^\\\\w+$" $labels.job }}',
+  goValues: '{{ $labels }} {{ printf "%v|%q" $labels $labels.job }} {{ args 1 "a" }} {{ query "info_value" | len }}',
   badNumber: '{{ humanizeTimestamp "x" }}',
   badQuery: '{{ with query "sum(" }}{{ . }}{{ end }}',
   badIndex: '{{ index $labels "job" "x" }}',
