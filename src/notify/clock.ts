@@ -67,3 +67,17 @@ export function fakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
     },
   };
 }
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts (never rejects). */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = clock.after(ms, done);
+    function done() {
+      t.cancel();
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -7,7 +7,7 @@
 // -> strata_notifications_total, ...), same labels and buckets, so dashboards port by a rename.
 // We do not export both names: a second copy of every series would only double the cardinality.
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { Clock } from './clock.ts';
+import { sleep, type Clock } from './clock.ts';
 import { ChannelError, type Channel, type Notification } from './types.ts';
 
 export interface DeliveryMetrics {
@@ -119,17 +119,4 @@ async function attempts(ch: Channel, n: Notification, o: DeliverOptions): Promis
       deadlineTimer.cancel();
     }
   }
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = clock.after(ms, done);
-    function done() {
-      t.cancel();
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

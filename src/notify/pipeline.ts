@@ -4,7 +4,7 @@
 // the delivered notification in the log.
 import type { Logger } from 'pino';
 import { alertFingerprint, isResolved } from './alerts.ts';
-import type { Clock } from './clock.ts';
+import { sleep, type Clock } from './clock.ts';
 import type { NotifierConfig } from './config.ts';
 import { deliver, type DeliveryMetrics, type RetryPolicy } from './delivery.ts';
 import { MIN_FLUSH_TIMEOUT_MS, type AggregationGroup } from './dispatcher.ts';
@@ -61,7 +61,7 @@ export async function flushGroup(d: PipelineDeps, group: AggregationGroup, all: 
 
   const results = await Promise.all(channels.map(async (ch) => {
     const ri = { receiver, integration: ch.integration, index: ch.index };
-    if (d.waitMs > 0) await wait(d.clock, d.waitMs, d.signal);
+    if (d.waitMs > 0) await sleep(d.clock, d.waitMs, d.signal);
     if (d.signal.aborted) return false;
     const entry = d.nflog.query(group.groupKey, ri);
     // Repeats are judged at the flush time, not after the cluster wait (Alertmanager uses the
@@ -80,17 +80,4 @@ export async function flushGroup(d: PipelineDeps, group: AggregationGroup, all: 
     return true;
   }));
   return results.every(Boolean);
-}
-
-function wait(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = clock.after(ms, done);
-    function done() {
-      t.cancel();
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
