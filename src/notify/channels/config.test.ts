@@ -44,6 +44,20 @@ receivers:
     http_config:
       authorization:
         credentials: token
+  - url: http://127.0.0.1:5001/other
+    http_config:
+      follow_redirects: false
+      enable_http2: false
+      proxy_url: http://proxy.example.org:3128
+      proxy_connect_header:
+        X-Team: [alerting]
+      oauth2:
+        client_id: strata
+        client_secret: s3cret
+        token_url: https://auth.example.org/token
+        scopes: [notify]
+        endpoint_params:
+          audience: alerts
   slack_configs:
   - channel: '#alerts'
     fields:
@@ -91,6 +105,15 @@ describe('channel configuration', () => {
       sendResolved: false, color: '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}', mrkdwnIn: ['fallback', 'pretext', 'text'],
       fields: [{ title: 'Severity', short: true }], actions: [{ type: 'button', url: 'https://runbooks.example.org', name: '' }],
     });
+    expect(r.webhook_configs[0].httpConfig).toMatchObject({ followRedirects: true, proxy: undefined, oauth2: undefined });
+    expect(r.webhook_configs[1].httpConfig).toEqual({
+      basicAuth: undefined, authorization: undefined, tlsConfig: undefined, followRedirects: false,
+      proxy: { url: 'http://proxy.example.org:3128', noProxy: '', connectHeaders: { 'X-Team': ['alerting'] } },
+      oauth2: {
+        clientID: 'strata', clientSecret: 's3cret', clientSecretFile: '', scopes: ['notify'], tokenURL: 'https://auth.example.org/token',
+        endpointParams: { audience: 'alerts' }, tlsConfig: undefined, proxy: undefined,
+      },
+    });
   });
 
   it('says what is wrong, where', () => {
@@ -104,7 +127,14 @@ describe('channel configuration', () => {
     expect(problems({ slack_configs: [{ api_url: 'hooks.slack.com/x' }] })).toEqual(['slack_configs.0.api_url: expected an http:// or https:// URL, got "<not a URL>"']);
     expect(problems({ email_configs: [{ to: 'a@b', send_resolved: 'yes' }] })).toEqual(['email_configs.0.send_resolved: expected true or false, got "yes"']);
     expect(problems({ opsgenie_configs: [{ api_key: 'k' }] })).toEqual([': unknown field "opsgenie_configs"']);
-    expect(problems({ webhook_configs: [{ url: 'http://x/', http_config: { proxy_url: 'http://p/' } }] })).toEqual(['webhook_configs.0.http_config: unknown field "proxy_url"']);
+    const http = (h: object) => problems({ webhook_configs: [{ url: 'http://x/', http_config: h }] });
+    expect(http({ proxy_url: 'socks5://p:1080' })).toEqual(['webhook_configs.0.http_config.proxy_url: only http:// proxies are supported (https targets go through them by CONNECT), got "socks5://p:1080"']);
+    expect(http({ proxy_url: 'proxy:3128' })).toEqual(['webhook_configs.0.http_config.proxy_url: expected an http:// proxy URL such as http://proxy.example.org:3128']);
+    expect(http({ proxy_url: 'http://p/', proxy_from_environment: true })).toEqual(['webhook_configs.0.http_config: if proxy_from_environment is configured, proxy_url must not be configured']);
+    expect(http({ no_proxy: 'localhost' })).toEqual(['webhook_configs.0.http_config: if no_proxy is configured, proxy_url must also be configured']);
+    expect(http({ oauth2: { client_id: 'a', token_url: 'http://t/' }, basic_auth: { username: 'u' } })).toEqual(['webhook_configs.0.http_config: at most one of basic_auth, authorization, bearer_token and oauth2 may be set']);
+    expect(http({ oauth2: { client_secret: 's' } })).toEqual(['webhook_configs.0.http_config.oauth2.client_id: oauth2 client_id must be configured', 'webhook_configs.0.http_config.oauth2.token_url: oauth2 token_url must be configured']);
+    expect(http({ proxy_url: 'http://p/', http2: true })).toEqual(['webhook_configs.0.http_config: unknown field "http2"']);
     expect(problems({ twilio_configs: [{ to: '+1555', voice: false }] })).toEqual(['twilio_configs.0: at least one of voice and sms must be true']);
   });
 });

@@ -5,7 +5,7 @@
 // Keys are snake_case in the file and camelCase after parsing. Settings that fall back on a
 // global value stay undefined here and are resolved in resolve.ts, where the global section is known.
 import * as z from 'zod';
-import { bool, duration, list, nonNegativeInt, optBool, optStr, optURL, section, str, stringMap } from './fields.ts';
+import { bool, describe, duration, isHttpURL, list, nonNegativeInt, optBool, optStr, optURL, redactURL, section, str, stringMap } from './fields.ts';
 
 const tlsConfig = section({
   ca_file: str(),
@@ -22,35 +22,132 @@ const tlsConfig = section({
 }));
 export type TLSSettings = z.output<typeof tlsConfig>;
 
-// The part of Prometheus' HTTP client settings the channels honour; the other fields
-// (proxy_url, oauth2, follow_redirects...) are refused rather than silently ignored.
+// Prometheus' HTTP client settings (prometheus/common), as Alertmanager reads them (no_proxy and
+// proxy_from_environment as in versions after 0.25). enable_http2 is accepted and has no effect:
+// the channels speak HTTP/1.1, which every vendor API accepts.
+const oauth2Config = section({
+  client_id: str(),
+  client_secret: str(),
+  client_secret_file: str(),
+  scopes: list(z.string()),
+  token_url: str(),
+  endpoint_params: stringMap(),
+  tls_config: tlsConfig.optional(),
+  proxy_url: optStr(),
+}).superRefine((o, ctx) => {
+  if (o.client_id === '') ctx.addIssue({ code: 'custom', path: ['client_id'], message: 'oauth2 client_id must be configured' });
+  if (o.token_url === '') ctx.addIssue({ code: 'custom', path: ['token_url'], message: 'oauth2 token_url must be configured' });
+  else if (!isHttpURL(o.token_url)) ctx.addIssue({ code: 'custom', path: ['token_url'], message: `expected an http:// or https:// URL, got ${JSON.stringify(redactURL(o.token_url))}` });
+  if (o.client_secret !== '' && o.client_secret_file !== '') ctx.addIssue({ code: 'custom', message: 'at most one of oauth2 client_secret and client_secret_file must be configured' });
+  if (o.proxy_url !== undefined) checkProxyURL(o.proxy_url, ctx);
+}).transform((o): OAuth2Settings => ({
+  clientID: o.client_id, clientSecret: o.client_secret, clientSecretFile: o.client_secret_file, scopes: o.scopes,
+  tokenURL: o.token_url, endpointParams: o.endpoint_params ?? {}, tlsConfig: o.tls_config,
+  proxy: o.proxy_url === undefined ? undefined : { url: o.proxy_url, noProxy: '', connectHeaders: {} },
+}));
+
+/** An http:// proxy; https:// targets go through it by CONNECT. Other kinds (https://, socks5://) are not supported. */
+function checkProxyURL(url: string, ctx: z.RefinementCtx): void {
+  let protocol = '';
+  try {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error('no scheme');
+    protocol = new URL(url).protocol;
+  } catch {
+    ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: 'expected an http:// proxy URL such as http://proxy.example.org:3128' });
+    return;
+  }
+  if (protocol !== 'http:') ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: `only http:// proxies are supported (https targets go through them by CONNECT), got ${JSON.stringify(redactURL(url))}` });
+}
+
+/** proxy_connect_header: header names to a value or a list of values. */
+const headerLists = z.unknown().optional().transform((v, ctx): Record<string, string[]> => {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to lists of values, got ${describe(v)}` });
+    return z.NEVER;
+  }
+  const out: Record<string, string[]> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const xs = Array.isArray(x) ? x : [x];
+    if (!xs.every((e) => typeof e === 'string')) {
+      ctx.addIssue({ code: 'custom', path: [k], message: `expected a list of strings, got ${describe(x)}` });
+      return z.NEVER;
+    }
+    out[k] = xs as string[];
+  }
+  return out;
+});
+
 const httpConfig = section({
   basic_auth: section({ username: str(), password: str(), password_file: str() }).optional(),
   authorization: section({ type: str('Bearer'), credentials: str(), credentials_file: str() }).optional(),
   bearer_token: str(),
   bearer_token_file: str(),
+  oauth2: oauth2Config.optional(),
   tls_config: tlsConfig.optional(),
+  proxy_url: optStr(),
+  no_proxy: str(),
+  proxy_from_environment: bool(false),
+  proxy_connect_header: headerLists,
+  follow_redirects: bool(true),
+  enable_http2: bool(true),
 }).superRefine((h, ctx) => {
-  const auths = [h.basic_auth !== undefined, h.authorization !== undefined, h.bearer_token !== '' || h.bearer_token_file !== ''].filter(Boolean).length;
-  if (auths > 1) ctx.addIssue({ code: 'custom', message: 'at most one of basic_auth, authorization and bearer_token may be set' });
+  const auths = [h.basic_auth !== undefined, h.authorization !== undefined, h.bearer_token !== '' || h.bearer_token_file !== '', h.oauth2 !== undefined].filter(Boolean).length;
+  if (auths > 1) ctx.addIssue({ code: 'custom', message: 'at most one of basic_auth, authorization, bearer_token and oauth2 may be set' });
   if (h.basic_auth && h.basic_auth.password !== '' && h.basic_auth.password_file !== '') ctx.addIssue({ code: 'custom', path: ['basic_auth'], message: 'at most one of password and password_file may be set' });
   if (h.authorization && h.authorization.credentials !== '' && h.authorization.credentials_file !== '') ctx.addIssue({ code: 'custom', path: ['authorization'], message: 'at most one of credentials and credentials_file may be set' });
   if (h.authorization && h.authorization.type.toLowerCase() === 'basic') ctx.addIssue({ code: 'custom', path: ['authorization', 'type'], message: 'authorization type cannot be Basic; use basic_auth' });
+  if (h.proxy_url !== undefined) checkProxyURL(h.proxy_url, ctx);
+  if (h.proxy_from_environment && h.proxy_url !== undefined) ctx.addIssue({ code: 'custom', message: 'if proxy_from_environment is configured, proxy_url must not be configured' });
+  if (h.proxy_from_environment && h.no_proxy !== '') ctx.addIssue({ code: 'custom', message: 'if proxy_from_environment is configured, no_proxy must not be configured' });
+  if (h.proxy_url === undefined && !h.proxy_from_environment && h.no_proxy !== '') ctx.addIssue({ code: 'custom', message: 'if no_proxy is configured, proxy_url must also be configured' });
+  if (h.proxy_url === undefined && !h.proxy_from_environment && Object.keys(h.proxy_connect_header).length > 0) ctx.addIssue({ code: 'custom', message: 'if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured' });
 }).transform((h): HTTPSettings => {
   let authorization: HTTPSettings['authorization'];
   if (h.authorization) authorization = { type: h.authorization.type, credentials: h.authorization.credentials, credentialsFile: h.authorization.credentials_file };
   else if (h.bearer_token !== '' || h.bearer_token_file !== '') authorization = { type: 'Bearer', credentials: h.bearer_token, credentialsFile: h.bearer_token_file };
+  let proxy: HTTPSettings['proxy'];
+  if (h.proxy_from_environment) proxy = 'environment';
+  else if (h.proxy_url !== undefined) proxy = { url: h.proxy_url, noProxy: h.no_proxy, connectHeaders: h.proxy_connect_header };
   return {
     basicAuth: h.basic_auth && { username: h.basic_auth.username, password: h.basic_auth.password, passwordFile: h.basic_auth.password_file },
     authorization,
+    oauth2: h.oauth2,
     tlsConfig: h.tls_config,
+    proxy,
+    followRedirects: h.follow_redirects,
   };
 });
+
+export interface ProxySettings {
+  /** An http:// proxy: a forward proxy for http:// URLs, a CONNECT tunnel for https:// ones. */
+  url: string;
+  /** Hosts that go direct, as Go reads NO_PROXY. */
+  noProxy: string;
+  /** Sent with CONNECT. */
+  connectHeaders: Record<string, string[]>;
+}
+
+export interface OAuth2Settings {
+  clientID: string;
+  clientSecret: string;
+  clientSecretFile: string;
+  scopes: string[];
+  tokenURL: string;
+  endpointParams: Record<string, string>;
+  tlsConfig?: TLSSettings;
+  proxy?: ProxySettings;
+}
 
 export interface HTTPSettings {
   basicAuth?: { username: string; password: string; passwordFile: string };
   authorization?: { type: string; credentials: string; credentialsFile: string };
+  oauth2?: OAuth2Settings;
   tlsConfig?: TLSSettings;
+  /** 'environment': HTTP_PROXY, HTTPS_PROXY and NO_PROXY as Go reads them. */
+  proxy?: ProxySettings | 'environment';
+  /** Follow 3xx answers (up to 10), as Go's client does; default true. */
+  followRedirects?: boolean;
 }
 
 const emailConfig = section({

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { EmailSettings, GlobalChannelSettings } from './config.ts';
 import { templateData } from './data.ts';
-import { readSecret, tlsOptions } from './http.ts';
+import { readSecret, tlsOptions } from './files.ts';
 import { expander, type TemplateSet } from './templates.ts';
 
 /** An email entry with the global smtp_* settings filled in. */

@@ -96,7 +96,9 @@ export function isHttpURL(s: string): boolean {
 export function redactURL(s: string): string {
   try {
     const u = new URL(s);
-    return u.pathname === '/' && u.search === '' ? u.origin : `${u.origin}/<secret>`;
+    // Only http(s) URLs have an origin; others (socks5://) show their scheme and host.
+    const origin = u.origin !== 'null' ? u.origin : `${u.protocol}//${u.host}`;
+    return (u.pathname === '/' || u.pathname === '') && u.search === '' ? origin : `${origin}/<secret>`;
   } catch {
     return '<not a URL>';
   }

@@ -4,7 +4,8 @@
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { GlobalChannelSettings, PagerDutySettings } from './config.ts';
 import { groupKeyHash, templateData } from './data.ts';
-import { readSecret, request, statusError } from './http.ts';
+import { readSecret } from './files.ts';
+import { request, statusError } from './http.ts';
 import { expander, type TemplateSet } from './templates.ts';
 
 /** PagerDuty refuses longer summaries; Alertmanager truncates them too. */

@@ -1,7 +1,7 @@
 // Shared by the channel tests: a notification to send, channels built from config as a user
 // writes it, and a local HTTP server that records what a vendor API would receive.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -147,4 +147,39 @@ export function realTemplates(): { templates: TemplateSet; htmlTemplates: Templa
   addDefaultTemplates(templates);
   addDefaultTemplates(htmlTemplates);
   return { templates, htmlTemplates };
+}
+
+export interface TestPKI {
+  dir: string;
+  /** The CA that signed both certificates. */
+  caFile: string;
+  ca: string;
+  /** A server certificate for localhost and 127.0.0.1. */
+  server: { certFile: string; keyFile: string; cert: string; key: string };
+  /** A client certificate (CN=strata-notifier), for servers that require one. */
+  client: { certFile: string; keyFile: string };
+  remove(): void;
+}
+
+/** A throwaway CA with a server and a client certificate it signed (openssl on the test machine). */
+export function testPKI(): TestPKI {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-pki-'));
+  const f = (name: string) => join(dir, name);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=Strata test CA');
+  const issue = (name: string, subject: string, ext: string) => {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', subject);
+    writeFileSync(f(`${name}.ext`), ext);
+    ssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${name}.pem`), '-days', '1', '-extfile', f(`${name}.ext`));
+  };
+  issue('server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  issue('client', '/CN=strata-notifier', 'extendedKeyUsage=clientAuth\n');
+  return {
+    dir,
+    caFile: f('ca.pem'),
+    ca: readFileSync(f('ca.pem'), 'utf8'),
+    server: { certFile: f('server.pem'), keyFile: f('server.key'), cert: readFileSync(f('server.pem'), 'utf8'), key: readFileSync(f('server.key'), 'utf8') },
+    client: { certFile: f('client.pem'), keyFile: f('client.key') },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

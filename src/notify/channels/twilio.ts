@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { GlobalChannelSettings, TwilioSettings } from './config.ts';
 import { templateData } from './data.ts';
-import { readSecret, request, statusError } from './http.ts';
+import { readSecret } from './files.ts';
+import { request, statusError } from './http.ts';
 import { expander, type TemplateSet } from './templates.ts';
 
 /** Twilio reads at most this much of a <Say>; an SMS body is at most 1600 characters. */
