@@ -17,6 +17,8 @@ const dir = tempDir('strata-notifier-ha-');
 let hooks: WebhookReceiver;
 // The first five requests to /flaky fail with HTTP 500.
 let flakyFailures = 0;
+// Every server started, stopped at the end even when a test failed half-way.
+const started: StrataProcess[] = [];
 
 function amConfig(hook: string): string {
   return `
@@ -58,7 +60,9 @@ async function replica(name: string, peers: () => string[] = () => []): Promise<
         `server: { external_url: ${JSON.stringify(r.url)} }`,
         'self_monitoring: { enabled: false }',
       ].join('\n'));
-      return startStrata({ dataDir: r.dataDir, listen: r.listen, args: ['--config', r.configFile] });
+      const p = await startStrata({ dataDir: r.dataDir, listen: r.listen, args: ['--config', r.configFile] });
+      started.push(p);
+      return p;
     },
   };
 }
@@ -74,15 +78,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
   await hooks?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a single notifier', () => {
   let strata: StrataProcess | undefined;
-  afterAll(async () => {
-    await strata?.stop();
-  });
 
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     it(`sends no second notification after a restart (${signal}) within repeat_interval`, async () => {
