@@ -138,8 +138,16 @@ async function runTestGroup(file: string, spec: TestFile, tg: TestGroup, evalInt
     const problems: string[] = [];
     for (let t = 0; t <= maxT; t += evalInterval) {
       clock = start + t;
-      // As promtool: every group is evaluated at every evaluation_interval tick.
-      for (const g of groups) await g.evaluate(start + t);
+      // As promtool: every group is evaluated at every evaluation_interval tick, and a rule that
+      // fails to evaluate fails the test there.
+      const failed: string[] = [];
+      for (const g of groups) {
+        await g.evaluate(start + t);
+        g.rules.forEach((r, i) => {
+          if (g.status[i].lastError !== '') failed.push(`rule: ${r.name}, time: ${goDuration(t)}, err: ${g.status[i].lastError}`);
+        });
+      }
+      if (failed.length > 0) return failed;
       // Alerts are checked at the last evaluation at or before each test's eval_time.
       for (const at of alertTests.filter((x) => x.at >= t && x.at < t + evalInterval)) {
         problems.push(...checkAlerts(groups, at));
@@ -153,6 +161,16 @@ async function runTestGroup(file: string, spec: TestFile, tg: TestGroup, evalInt
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Go's time.Duration String() for whole milliseconds ("0s", "59s", "2m0s", "1h0m0.5s"), as promtool prints times. */
+function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = String((ms % 60_000) / 1000);
+  if (ms < 1000) return `${ms}ms`;
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${sec}s`;
 }
 
 function rank(order: string[], name: string): number {
