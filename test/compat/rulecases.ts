@@ -384,3 +384,31 @@ export function generateCases(seed: number, count: number): RuleCase[] {
   }
   return cases;
 }
+
+// Rules that fail to evaluate at 2 minutes, when a second `up` series appears: promtool fails the
+// test there with each failing rule's error.
+export const FAILING_RULES = `
+groups:
+  - name: failing
+    rules:
+      - record: dup
+        expr: up * 0
+        labels: { instance: x }
+      - alert: DupAlert
+        expr: up > 0
+        labels: { instance: x }
+      - record: fine
+        expr: sum(up)
+      - record: many
+        expr: up * on () group_left up
+`;
+
+export const FAILING_TEST = stringify({
+  rule_files: ['failing.yml'],
+  tests: [{
+    name: 'failing',
+    interval: '1m',
+    input_series: [{ series: 'up{instance="a"}', values: '1 1 1 1 1' }, { series: 'up{instance="b"}', values: '_ _ 1 1 1' }],
+    alert_rule_test: [{ eval_time: '4m', alertname: 'DupAlert' }],
+  }],
+});

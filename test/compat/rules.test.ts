@@ -25,7 +25,7 @@ import { ensurePrometheus, startPrometheus, type PrometheusProcess } from '../he
 import { writeSeries } from '../helpers/remotewrite.ts';
 import { runStrataCommand, startStrata, tempDir, type StrataProcess } from '../helpers/server.ts';
 import { valuesClose } from './compare.ts';
-import { generateCases, RULE_FILES, type RuleCase } from './rulecases.ts';
+import { FAILING_RULES, FAILING_TEST, generateCases, RULE_FILES, type RuleCase } from './rulecases.ts';
 import { alertKey, durationMs, exprKey, readPromtoolReport, readStrataFailures, type TestAnswer } from './ruletest-output.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
@@ -244,6 +244,25 @@ describe('rule evaluation side by side with Prometheus', () => {
       expect(r.stdout.slice(0, 3000)).toBe(`Unit Testing:  ${file}\n  SUCCESS\n\n`);
       expect(r.code).toBe(0);
     }
+  });
+
+  it('fails a test where a rule fails to evaluate, with the same errors as promtool', async (ctx) => {
+    if (skipReason) ctx.skip();
+    fs.writeFileSync(path.join(dir, 'failing.yml'), FAILING_RULES);
+    const file = path.join(dir, 'failing-test.yml');
+    fs.writeFileSync(file, FAILING_TEST);
+    const p = await promtoolAnswers(file);
+    const s = readStrataFailures((await runRuleTestFile(file)).failures, 'failing');
+    // The duplicate series of a many-to-many error are listed in no particular order.
+    const sortList = (msg: string) => msg.replace(/\[(\{.*\})\];/, (_, list: string) => `[${list.split('}, {').map((x) => x.replace(/^\{|\}$/g, '')).sort().join(' | ')}];`);
+    const show = (m: Map<string, TestAnswer>) => [...m].map(([k, a]) => `${k} ${a.kind === 'error' ? sortList(a.message) : a.kind}`).sort();
+    expect(show(p)).toEqual([
+      'rule DupAlert @120000 vector contains metrics with the same labelset after applying alert labels',
+      'rule dup @120000 vector contains metrics with the same labelset after applying rule labels',
+      'rule many @120000 found duplicate series for the match group {} on the right hand-side of the operation: '
+        + '[__name__="up", instance="a" | __name__="up", instance="b"];many-to-many matching not allowed: matching labels must be unique on one side',
+    ]);
+    expect(show(s)).toEqual(show(p));
   });
 
   it('lists only differences that still occur', (ctx) => {

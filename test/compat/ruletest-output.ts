@@ -90,7 +90,14 @@ export function readStrataFailures(failures: string[], groupName: string): Map<s
   return out;
 }
 
+/** The key of a rule that failed to evaluate: `rule NAME @ms`. */
+export function ruleKey(name: string, ms: number): string {
+  return `rule ${name} @${ms}`;
+}
+
 function readFailure(text: string): [string, TestAnswer] {
+  const failed = /^rule: (\S+), time: (\S+), err: ([\s\S]*)$/.exec(text);
+  if (failed) return [ruleKey(failed[1], durationMs(failed[2])), { kind: 'error', message: failed[3].trim() }];
   let m = /^alertname: (\S+), time: (\S+),/.exec(text);
   if (m) {
     const key = alertKey(m[1], durationMs(m[2]));
