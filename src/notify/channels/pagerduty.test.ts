@@ -47,8 +47,10 @@ describe('pagerduty channel (Events API v2)', () => {
       images: [{ src: 'https://graphs.example/p99.png', alt: 'p99' }],
       links: [{ href: 'http://strata.example:9093/silences', text: 'Silence' }],
     });
-    expect(Object.keys(trigger.payload).sort()).toEqual(['class', 'component', 'custom_details', 'group', 'severity', 'source', 'summary']);
+    expect(Object.keys(trigger.payload).sort()).toEqual(['class', 'component', 'custom_details', 'group', 'severity', 'source', 'summary', 'timestamp']);
     expect(trigger.payload).toMatchObject({
+      // The earliest start of the firing alerts (a:9100; b:9100 began earlier but is resolved).
+      timestamp: '2026-01-02T02:54:05Z',
       summary: '[FIRING 2] HighLatency',
       source: 'Strata',
       severity: 'error',
@@ -65,6 +67,31 @@ describe('pagerduty channel (Events API v2)', () => {
     expect(resolve.dedup_key).toBe(dedupKey);
     expect(resolve.routing_key).toBe(trigger.routing_key);
     expect(resolve.payload.summary).toBe('[RESOLVED] HighLatency');
+    expect(resolve.payload).not.toHaveProperty('timestamp');
+  });
+
+  it('replaces custom details by a note when the event would exceed 512 KB, as Alertmanager', async () => {
+    rx = await startReceiver(accepted);
+    const note = { error: 'Custom details have been removed because the original event exceeds the maximum size of 512KB' };
+    const send = async (over: Record<string, unknown>) => {
+      const [ch] = channelsFrom({ pagerduty_configs: [{ url: rx.url, ...over }] }, {}, templates);
+      await ch.send(notification(), signal());
+      return JSON.parse(rx.requests.at(-1)!.body);
+    };
+    const big = await send({ routing_key: 'k', details: { dump: 'x'.repeat(600_000) } });
+    expect(big.payload.custom_details).toEqual(note);
+    expect(big.payload.summary).toBe('[FIRING 2] HighLatency');
+    expect(big.dedup_key).toMatch(/^[0-9a-f]{64}$/);
+
+    // Measured as Go encodes it: each < > & counts 6 bytes (\u003c), so 90,000 of them are too many.
+    const escaped = await send({ routing_key: 'k', details: { html: '<&>'.repeat(30_000) } });
+    expect(escaped.payload.custom_details).toEqual(note);
+    const fits = await send({ routing_key: 'k', details: { html: '<&>'.repeat(20_000) } });
+    expect(fits.payload.custom_details.html).toHaveLength(60_000);
+
+    const v1 = await send({ service_key: 'svc', details: { dump: 'x'.repeat(600_000) } });
+    expect(v1.details).toEqual(note);
+    expect(v1.event_type).toBe('trigger');
   });
 
   it('truncates the summary to 1024 characters and keeps custom details the user set', async () => {

@@ -1,9 +1,10 @@
 // pagerduty_configs: PagerDuty Events API v2 (routing_key) or the older v1 (service_key). One
 // incident per aggregation group: the dedup key is the SHA-256 of the group key, so the resolve
 // event closes the incident the trigger opened, across restarts and HA peers.
+import type { Logger } from 'pino';
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { GlobalChannelSettings, PagerDutySettings } from './config.ts';
-import { groupKeyHash, templateData } from './data.ts';
+import { alertStatus, groupKeyHash, rfc3339, templateData } from './data.ts';
 import { readSecret } from './files.ts';
 import { request, statusError } from './http.ts';
 import { expander, type TemplateSet } from './templates.ts';
@@ -11,6 +12,12 @@ import { expander, type TemplateSet } from './templates.ts';
 /** PagerDuty refuses longer summaries; Alertmanager truncates them too. */
 const MAX_SUMMARY_CHARS = 1024;
 const EVENTS_V1_URL = 'https://events.pagerduty.com/generic/2010-04-15/create_event.json';
+/**
+ * PagerDuty refuses events over 512 KB. As Alertmanager, an event that would be larger (measured as
+ * Go encodes it) is sent with its details replaced by this one note, so the page still goes out.
+ */
+const MAX_EVENT_BYTES = 512_000;
+const DETAILS_REMOVED = 'Custom details have been removed because the original event exceeds the maximum size of 512KB';
 
 export interface ResolvedPagerDuty extends PagerDutySettings {
   url: string;
@@ -21,15 +28,23 @@ export function resolvePagerDuty(c: PagerDutySettings, g: GlobalChannelSettings)
   return { ...c, httpConfig: c.httpConfig ?? g.http_config, url: c.url ?? (v1 ? EVENTS_V1_URL : g.pagerduty_url) };
 }
 
-export function pagerdutyChannel(c: ResolvedPagerDuty, index: number, deps: { templates: TemplateSet }): Channel {
+export function pagerdutyChannel(c: ResolvedPagerDuty, index: number, deps: { templates: TemplateSet; logger: Logger }): Channel {
   return {
     integration: 'pagerduty',
     index,
     sendResolved: c.sendResolved,
     async send(n, signal) {
-      const body = await pagerdutyEvent(c, n, deps.templates);
-      const v1 = 'service_key' in body;
-      const res = await request({ url: c.url, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), httpConfig: c.httpConfig, signal });
+      const event = await pagerdutyEvent(c, n, deps.templates);
+      const v1 = 'service_key' in event;
+      let body = JSON.stringify(event);
+      const size = goJSONSize(body);
+      if (size > MAX_EVENT_BYTES) {
+        if (v1) event.details = { error: DETAILS_REMOVED };
+        else (event.payload as Record<string, unknown>).custom_details = { error: DETAILS_REMOVED };
+        body = JSON.stringify(event);
+        deps.logger.warn({ bytes: size, limit: MAX_EVENT_BYTES, groupKey: n.groupKey }, 'pagerduty: event too large, custom details removed');
+      }
+      const res = await request({ url: c.url, headers: { 'Content-Type': 'application/json' }, body, httpConfig: c.httpConfig, signal });
       // v1 answers 403 when rate limiting; v2 uses 429 (statusError's default).
       if (v1 && res.status === 403) throw new ChannelError(statusError('pagerduty', res).message, true, 403);
       if (res.status < 200 || res.status >= 300) throw statusError('pagerduty', res);
@@ -67,6 +82,12 @@ export async function pagerdutyEvent(c: ResolvedPagerDuty, n: Notification, temp
     severity: await x.text('severity', c.severity),
     custom_details: details,
   };
+  // When the trouble began: the earliest start of the firing alerts (Strata's addition; Alertmanager
+  // 0.25 leaves the field out, and PagerDuty then uses the time it received the event).
+  if (!resolve) {
+    const starts = n.alerts.filter((a) => alertStatus(a, n.now) === 'firing').map((a) => a.startsAt);
+    if (starts.length > 0) payload.timestamp = rfc3339(new Date(Math.min(...starts)));
+  }
   // Optional fields are left out when empty, as PagerDuty documents them.
   for (const [field, tmpl] of [['component', c.component], ['group', c.group], ['class', c.class]] as const) {
     const v = await x.text(field, tmpl);
@@ -99,4 +120,17 @@ export async function pagerdutyEvent(c: ResolvedPagerDuty, n: Notification, temp
 export function truncate(s: string, max: number): string {
   const cps = Array.from(s);
   return cps.length <= max ? s : cps.slice(0, max - 1).join('') + '…';
+}
+
+/**
+ * The size of the event as Go's json.Encoder writes it, which Alertmanager's limit measures: `<`,
+ * `>`, `&`, U+2028 and U+2029 escaped as \u003c..., and a final newline.
+ */
+function goJSONSize(json: string): number {
+  let extra = 0;
+  for (const ch of json) {
+    if (ch === '<' || ch === '>' || ch === '&') extra += 5;
+    else if (ch === '\u2028' || ch === '\u2029') extra += 3;
+  }
+  return Buffer.byteLength(json) + extra + 1;
 }
