@@ -176,6 +176,39 @@ groups:
     // Fires 15 minutes after the restored activeAt, not 15 minutes after the restart.
     expect(rule.alerts()[0]).toMatchObject({ state: 'firing', firedAt: 21 * MIN });
   });
+
+  it('keeps a label that expanded to "" as written in ALERTS_FOR_STATE, and restores from it', async () => {
+    const a: [number, number][] = [];
+    for (let m = 0; m <= 10; m++) a.push([m * 60, 20]);
+    store = await loadTestDB({ 'metric{instance="a"}': a });
+    const rules = `
+groups:
+  - name: g
+    rules:
+      - alert: Slow
+        expr: metric > 10
+        for: 15m
+        labels: { owner: "{{ $labels.owner }}" }
+`;
+    const clock = { now: 0 };
+    const first = groupOf(rules, store, [], clock);
+    for (const m of [0, 1, 2, 3]) {
+      clock.now = m * MIN;
+      await first.evaluate(m * MIN);
+    }
+    // The alert has no owner label; its series keep the rule's text, as Prometheus writes them.
+    expect((first.rules[0] as AlertingRule).alerts()[0].labels).toEqual(['alertname', 'Slow', 'instance', 'a']);
+    const forState = await series(store, 'ALERTS_FOR_STATE', 0, 10 * MIN);
+    expect(forState.map((x) => x.labels)).toEqual(['ALERTS_FOR_STATE{alertname="Slow", instance="a", owner="{{ $labels.owner }}"}']);
+    const second = groupOf(rules, store, [], clock, true);
+    for (const m of [8, 9]) {
+      clock.now = m * MIN;
+      await second.evaluate(m * MIN);
+    }
+    // Pending since 0, down from 3m until the restore at 9m: activeAt moves forward by 6 minutes
+    // (unrestored it would be 8m, the restarted process' first evaluation).
+    expect((second.rules[0] as AlertingRule).alerts()[0].activeAt).toBe(6 * MIN);
+  });
 });
 
 describe('recording rule', () => {
