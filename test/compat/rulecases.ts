@@ -204,12 +204,14 @@ export const EDGE_ANNOTATIONS: Record<string, string> = {
   strings: '{{ "1234.5" | humanize }} {{ humanizeTimestamp "1435065584.5" }} {{ humanizeDuration "90" }} {{ "0x10" | humanize }}',
   regexps: '{{ reReplaceAll "(?i)EDGE" "${0}-x" $labels.job }} {{ reReplaceAll "e(d*)" "[$1]" "edge eddy" }} {{ match "^\\\\w+$" $labels.job }}',
   goValues: '{{ $labels }} {{ printf "%v|%q" $labels $labels.job }} {{ args 1 "a" }} {{ query "info_value" | len }}',
+  value: '{{ $value }} {{ .Value }} {{ printf "%v %.1f" $value $value }}',
+  oddLabel: '{{ $labels.odd }}|{{ printf "%q" $labels.odd }}|{{ $labels.odd | toUpper }}|{{ len $labels.odd }}',
   badNumber: '{{ humanizeTimestamp "x" }}',
   badQuery: '{{ with query "sum(" }}{{ . }}{{ end }}',
   badIndex: '{{ index $labels "job" "x" }}',
 };
 
-export const EDGE_VALUES = ['-5.5', 'NaN', 'Inf', '-Inf', '2.5e21', '1e-9', '0', '-0.25', '1e300', '86399.999', '3600', '59.9999'];
+export const EDGE_VALUES = ['-5.5', 'NaN', 'Inf', '-Inf', '2.5e21', '1e-9', '0', '-0.25', '1e300', '86399.999', '3600', '59.9999', '123456789', '1e21'];
 
 export const TEMPLATE_RULES = `
 groups:
@@ -328,7 +330,7 @@ export function generateCases(seed: number, count: number): RuleCase[] {
     // The template alert: one series, one value (different each case), and data for `query`.
     const tmplValues = [0, 0.5, 3, 7.25, 1234.5678, 1435065584.128, 86461.25, 0.000123, 1048576, 12];
     input.push(seriesLine({ __name__: 'tmpl', instance: `host-${c}.example.com:9100`, job: 'node', path: '/a/b' }, Array<Token>(TICKS).fill(tmplValues[c % tmplValues.length])));
-    input.push({ series: 'tmpl_edge{job="edge"}', values: Array.from({ length: TICKS }, (_, i) => EDGE_VALUES[(i + c) % EDGE_VALUES.length]).join(' ') });
+    input.push({ series: 'tmpl_edge{job="edge", odd="quote\\" back\\\\ nl\\n tab\\t é ∑ 😀"}', values: Array.from({ length: TICKS }, (_, i) => EDGE_VALUES[(i + c) % EDGE_VALUES.length]).join(' ') });
     for (const [name, v] of [['b', 2], ['a', 1.5], ['c', -3]] as const) input.push(seriesLine({ __name__: 'info_value', name }, Array<Token>(TICKS).fill(v + c)));
 
     const keys: string[] = [];
