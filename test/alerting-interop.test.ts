@@ -123,6 +123,10 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
         '        expr: vector(1)',
         '        labels: { source: prometheus, severity: page }',
         '        annotations: { summary: "value {{ $value }}" }',
+        // Fires four seconds in eight: Prometheus sends it resolved in between.
+        '      - alert: PrometheusFlapping',
+        '        expr: vector(time() % 8) < 4',
+        '        labels: { source: prometheus }',
       ].join('\n'));
       prometheus = await startPrometheus(pdir, 30_000, [
         'global:',
@@ -161,6 +165,18 @@ describe.skipIf(missing.length > 0)('the notifier among Prometheus, Alertmanager
       const r = await fetch(`${strata.url}/api/v2/alerts?filter=alertname%3D%22PrometheusAlwaysFiring%22`);
       const alerts = (await r.json()) as any[];
       expect(alerts.map((x) => [x.labels.replica, x.receivers.map((y: any) => y.name)])).toEqual([['prom-a', ['from-prometheus']]]);
+    }, 90_000);
+
+    it('notifies the resolve when Prometheus sends the alert resolved', async () => {
+      const resolved = await until('a resolved notification', () => hooksOf('PrometheusFlapping').find((h) => h.body.status === 'resolved'), 60_000);
+      expect(resolved.body.alerts).toHaveLength(1);
+      const [a] = resolved.body.alerts;
+      expect(a).toMatchObject({ status: 'resolved', labels: { alertname: 'PrometheusFlapping', source: 'prometheus', replica: 'prom-a' } });
+      // Prometheus' own end time, a second or so after the alert's last firing evaluation.
+      expect(Date.parse(a.endsAt)).toBeGreaterThan(Date.parse(a.startsAt));
+      const firing = hooksOf('PrometheusFlapping').filter((h) => h.body.status === 'firing' && h.at < resolved.at);
+      expect(firing.length).toBeGreaterThan(0);
+      expect(firing.at(-1)!.body.alerts[0].fingerprint).toBe(a.fingerprint);
     }, 90_000);
   });
 
