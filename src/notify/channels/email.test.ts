@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelError } from '../types.ts';
-import { channelsFrom, notification, realTemplates, resolvedNotification, selfSignedCert, type TestCert } from './test-helpers.ts';
+import { channelsFrom, notification, realTemplates, resolvedNotification, selfSignedCert, testPKI, type TestCert } from './test-helpers.ts';
 
 interface Delivery {
   from: string;
@@ -17,20 +18,32 @@ interface MailServer {
   port: number;
   deliveries: Delivery[];
   authMethodsUsed: string[];
+  /** The authorization identity of each AUTH PLAIN ('' when none was sent). */
+  authIdentities: string[];
+  /** The subject CN of the client certificate of each TLS session ('' without one). */
+  clientCerts: string[];
   close(): Promise<void>;
 }
 
 /** A real SMTP server (smtp-server) on loopback; accepts the user "alerts" with password "hunter2". */
-async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}, port = 0): Promise<MailServer> {
+async function startSMTP(cert: { key: string; cert: string }, opts: Partial<SMTPServerOptions> = {}, port = 0): Promise<MailServer> {
   const deliveries: Delivery[] = [];
   const authMethodsUsed: string[] = [];
+  const authIdentities: string[] = [];
+  const clientCerts: string[] = [];
   const server = new SMTPServer({
     key: cert.key,
     cert: cert.cert,
     logger: false,
     authMethods: ['PLAIN', 'LOGIN'],
+    onSecure(socket, _session, cb) {
+      const peer = (socket as TLSSocket).getPeerCertificate();
+      clientCerts.push(typeof peer.subject?.CN === 'string' ? peer.subject.CN : '');
+      cb();
+    },
     onAuth(auth, _session, cb) {
       authMethodsUsed.push(auth.method);
+      if (auth.method === 'PLAIN') authIdentities.push((auth as { authzid?: string }).authzid ?? '');
       const ok = auth.method === 'CRAM-MD5' ? auth.validatePassword('hunter2') : auth.password === 'hunter2';
       if (auth.username === 'alerts' && ok) cb(null, { user: auth.username });
       else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
@@ -49,6 +62,9 @@ async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}, 
     },
     ...opts,
   });
+  // A TLS handshake the server refuses (no client certificate) is reported here too: the tests
+  // check what the client got.
+  server.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
@@ -57,6 +73,8 @@ async function startSMTP(cert: TestCert, opts: Partial<SMTPServerOptions> = {}, 
     port: (server.server.address() as AddressInfo).port,
     deliveries,
     authMethodsUsed,
+    authIdentities,
+    clientCerts,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -102,6 +120,7 @@ describe('email channel', () => {
     expect(d.secure).toBe(true);
     expect(d.user).toBe('alerts');
     expect(smtp.authMethodsUsed).toEqual(['PLAIN']);
+    expect(smtp.authIdentities).toEqual(['']);
     expect(d.from).toBe('strata@example.org');
     expect(d.to).toEqual(['oncall@example.org', 'team-api@example.org']);
     expect(d.mail.subject).toBe('HighLatency on api');
@@ -130,6 +149,43 @@ describe('email channel', () => {
     await ch.send(notification(), signal());
     expect(smtp.authMethodsUsed).toEqual(['LOGIN']);
     expect(smtp.deliveries[0].mail.subject).toBe('lower-case header name');
+  });
+
+  it('sends auth_identity as the authorization identity of AUTH PLAIN, as Go\'s smtp.PlainAuth', async () => {
+    smtp = await startSMTP(cert);
+    const base = { to: 'oncall@example.org', from: 'strata@example.org', smarthost: `127.0.0.1:${smtp.port}`, auth_username: 'alerts', auth_identity: 'team-api', tls_config: { ca_file: cert.certFile }, headers: { Subject: 's' }, ...plainBodies };
+    const [ch] = channelsFrom({ email_configs: [{ ...base, auth_password: 'hunter2' }] });
+    await ch.send(notification(), signal());
+    expect(smtp.authIdentities).toEqual(['team-api']);
+    expect(smtp.deliveries[0].user).toBe('alerts');
+
+    // A refusal of that AUTH PLAIN is final, as any refused login.
+    const [wrong] = channelsFrom({ email_configs: [{ ...base, auth_password: 'nope' }] });
+    const err = await wrong.send(notification(), signal()).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelError);
+    expect((err as ChannelError).retryable).toBe(false);
+    expect((err as ChannelError).status).toBe(535);
+    expect(smtp.deliveries).toHaveLength(1);
+  });
+
+  it('presents the client certificate of tls_config to a server that requires one', async () => {
+    const pki = testPKI();
+    try {
+      smtp = await startSMTP(pki.server, { ca: pki.ca, requestCert: true, rejectUnauthorized: true, authOptional: true });
+      const base = { to: 'oncall@example.org', from: 'strata@example.org', smarthost: `localhost:${smtp.port}`, headers: { Subject: 's' }, ...plainBodies };
+      const [ch] = channelsFrom({ email_configs: [{ ...base, tls_config: { ca_file: pki.caFile, cert_file: pki.client.certFile, key_file: pki.client.keyFile } }] });
+      await ch.send(notification(), signal());
+      expect(smtp.clientCerts).toEqual(['strata-notifier']);
+      expect(smtp.deliveries).toHaveLength(1);
+      expect(smtp.deliveries[0].secure).toBe(true);
+
+      const [without] = channelsFrom({ email_configs: [{ ...base, tls_config: { ca_file: pki.caFile } }] });
+      const err = await without.send(notification(), signal()).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ChannelError);
+      expect(smtp.deliveries).toHaveLength(1);
+    } finally {
+      pki.remove();
+    }
   });
 
   it('uses CRAM-MD5 with auth_secret', async () => {

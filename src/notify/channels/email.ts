@@ -1,10 +1,12 @@
 // email_configs: one message per notification over SMTP, as Alertmanager sends it. Port 465 is
 // implicit TLS; elsewhere require_tls demands STARTTLS (and false means plain SMTP, no STARTTLS).
 // AUTH is used when a username is configured: CRAM-MD5 with auth_secret, else PLAIN or LOGIN as
-// the server offers. The message has an HTML part and, when `text` is set, a plain-text part.
+// the server offers; PLAIN carries auth_identity as the authorization identity, as Go's
+// smtp.PlainAuth does. The message has an HTML part and, when `text` is set, a plain-text part.
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import type { SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection';
 import type { Logger } from 'pino';
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { EmailSettings, GlobalChannelSettings } from './config.ts';
@@ -95,6 +97,8 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
     ignoreTLS: !implicitTLS && !c.requireTLS,
     name: c.hello,
     auth,
+    // nodemailer's own PLAIN leaves the authorization identity empty; a handler of ours sends it.
+    customAuth: auth !== undefined && c.authIdentity !== undefined && c.authIdentity !== '' ? { PLAIN: plainWithIdentity(c.authIdentity) } : undefined,
     // TLS checks the certificate against the smarthost's name unless server_name says otherwise
     // (SNI carries names only, not IP addresses).
     tls: { servername: isIP(host) === 0 ? host : undefined, ...tlsOptions(c.tlsConfig) },
@@ -132,6 +136,15 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
   } finally {
     transport.close();
   }
+}
+
+/** AUTH PLAIN with an authorization identity (RFC 4616: authzid NUL authcid NUL password). */
+function plainWithIdentity(identity: string): SMTPConnectionCustomAuthHandler {
+  return async (ctx) => {
+    const { user, pass } = ctx.auth.credentials;
+    const r = await ctx.sendCommand(`AUTH PLAIN ${Buffer.from(`${identity}\0${user}\0${pass}`).toString('base64')}`);
+    if (r.status !== 235) throw Object.assign(new Error(`Invalid login: ${r.response}`), { responseCode: r.status });
+  };
 }
 
 /** SMTP 5xx replies are permanent (bad address, refused auth); 4xx and connection trouble may pass. */
