@@ -22,7 +22,7 @@ const PAGERDUTY_YAML = {
   client_url: '{{ .ExternalURL }}',
   severity: '{{ .CommonLabels.severity }}',
   component: '{{ .CommonLabels.job }}',
-  details: { receiver: '{{ .Receiver }}' },
+  details: { receiver: '{{ .Receiver }}', dump: '{{ .CommonAnnotations.dump }}' },
   links: [{ href: '{{ .ExternalURL }}/#/alerts', text: 'alerts' }],
 };
 const PAGERDUTY_ENTRY = Object.entries(PAGERDUTY_YAML).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
@@ -63,6 +63,17 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
     { labels: { alertname: 'HighLatency', job: 'api', instance: 'b:9100', severity: 'page' }, annotations: { summary: 'slow b', runbook: 'r' }, startsAt: now - 1_200_000, endsAt: now - 1000, generatorURL: 'http://prometheus.example/graph?g0.expr=up', updatedAt: now, timeout: false },
     { labels: { alertname: 'HighLatency', job: 'api', instance: 'c:9100', severity: 'page', region: 'zürich' }, annotations: { summary: 'slow c', runbook: 'r' }, startsAt: now - 60_000, endsAt: now + 300_000, generatorURL: '', updatedAt: now, timeout: false },
   ];
+  // A group of its own whose PagerDuty event is over PagerDuty's 512 KB: the details go.
+  const huge: Alert = {
+    labels: { alertname: 'HugeDetails', job: 'api', severity: 'page' }, annotations: { dump: '<x>'.repeat(200_000) },
+    startsAt: now - 60_000, endsAt: now + 300_000, generatorURL: '', updatedAt: now, timeout: false,
+  };
+  /** What Alertmanager sent to `path` for the group of alertname `name`. */
+  const sentFor = (path: string, name: string) => until(`the ${path} request for ${name} from alertmanager`, () => hook.requests.find((r) => {
+    if (r.url !== path) return false;
+    const body = JSON.parse(r.body);
+    return path === '/hook' ? body.groupLabels.alertname === name : body.payload.summary.startsWith(`${name} `);
+  }));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'strata-am-'));
@@ -109,7 +120,7 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
     const res = await fetch(`${amURL}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(alerts.map((a) => ({
+      body: JSON.stringify([...alerts, huge].map((a) => ({
         labels: a.labels,
         annotations: a.annotations,
         startsAt: new Date(a.startsAt).toISOString(),
@@ -131,7 +142,7 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
   });
 
   it('sends the same webhook payload as Alertmanager', async () => {
-    const req = await until('the webhook from alertmanager', () => hook.requests.find((r) => r.url === '/hook'));
+    const req = await sentFor('/hook', 'HighLatency');
     const theirs = JSON.parse(req.body) as WebhookPayload;
     const n: Notification = {
       receiver,
@@ -147,7 +158,7 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
   });
 
   it('sends the same PagerDuty event as Alertmanager, dedup_key included', async () => {
-    const req = await until('the pagerduty event from alertmanager', () => hook.requests.find((r) => r.url === '/pagerduty'));
+    const req = await sentFor('/pagerduty', 'HighLatency');
     const theirs = JSON.parse(req.body);
     const mine = await startReceiver();
     try {
@@ -165,6 +176,22 @@ describe.skipIf(!existsSync(AM_BIN))('channels side by side with Alertmanager', 
       delete ours.payload.timestamp;
       expect(ours).toEqual(theirs);
       expect(ours.dedup_key).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await mine.close();
+    }
+  });
+
+  it('replaces the details of an event over 512 KB with the same note as Alertmanager', async () => {
+    const theirs = JSON.parse((await sentFor('/pagerduty', 'HugeDetails')).body);
+    const mine = await startReceiver();
+    try {
+      const [ch] = channelsFrom({ pagerduty_configs: [{ ...PAGERDUTY_YAML, url: mine.url }] }, {}, realTemplates().templates);
+      await ch.send({ receiver, groupKey: '{}:{alertname="HugeDetails"}', groupLabels: { alertname: 'HugeDetails' }, alerts: [huge], externalURL, now: Date.now() }, AbortSignal.timeout(10_000));
+      const ours = JSON.parse(mine.requests[0].body);
+      expect(Object.keys(theirs.payload.custom_details)).toEqual(['error']);
+      expect(ours.payload.custom_details).toEqual(theirs.payload.custom_details);
+      delete ours.payload.timestamp;
+      expect(ours).toEqual(theirs);
     } finally {
       await mine.close();
     }

@@ -142,8 +142,9 @@ export function selfSignedCert(): TestCert {
 /** The template engine with the default templates parsed, as the notifier sets it up: text and HTML. */
 export function realTemplates(): { templates: TemplateSet; htmlTemplates: TemplateSet } {
   const funcs = alertmanagerFuncs;
-  const templates = createTemplateSet({ funcs });
-  const htmlTemplates = createTemplateSet({ funcs, html: true });
+  // missingkey=zero, as the notifier (src/roles/notifier.ts) and Alertmanager execute them.
+  const templates = createTemplateSet({ funcs, missingKey: 'zero' });
+  const htmlTemplates = createTemplateSet({ funcs, html: true, missingKey: 'zero' });
   addDefaultTemplates(templates);
   addDefaultTemplates(htmlTemplates);
   return { templates, htmlTemplates };
