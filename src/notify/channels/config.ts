@@ -3,7 +3,8 @@
 // alertmanager.yml works unchanged; `twilio_configs` (voice calls and SMS) is Strata's own.
 //
 // Keys are snake_case in the file and camelCase after parsing. Settings that fall back on a
-// global value stay undefined here and are resolved in resolve.ts, where the global section is known.
+// global value stay undefined here and are resolved by each channel's resolve* function
+// (email.ts, slack.ts...), where the global section is known.
 import * as z from 'zod';
 import { bool, describe, duration, isHttpURL, list, nonNegativeInt, optBool, optStr, optURL, redactURL, section, str, stringMap } from './fields.ts';
 
