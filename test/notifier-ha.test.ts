@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postAlerts, sleep, startWebhookReceiver, until, type Hook, type WebhookReceiver } from './helpers/alertmanager.ts';
-import { freePort } from './helpers/prometheus.ts';
+import { freePort, PROMETHEUS_BIN, startPrometheus } from './helpers/prometheus.ts';
 import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
 
 const GROUP_INTERVAL_MS = 2000;
@@ -224,6 +224,27 @@ describe('two replicas', () => {
     const n = await until('the notification', () => named('Muted')[0]);
     expect(n.body.externalURL).toBe(first);
     expect(n.body.alerts.map((a: any) => a.labels.instance)).toEqual(['shown']);
+  }, 60_000);
+
+  it.skipIf(!fs.existsSync(PROMETHEUS_BIN))('send one notification for a Prometheus posting to both', async () => {
+    const pdir = path.join(dir, 'prometheus');
+    fs.mkdirSync(pdir, { recursive: true });
+    fs.writeFileSync(path.join(pdir, 'rules.yml'), 'groups:\n  - name: g\n    interval: 1s\n    rules:\n      - alert: FromPrometheus\n        expr: vector(1)\n');
+    const prometheus = await startPrometheus(pdir, 30_000, [
+      'global: { scrape_interval: 1h, evaluation_interval: 1s }',
+      `rule_files: [${JSON.stringify(path.join(pdir, 'rules.yml'))}]`,
+      'alerting:',
+      '  alertmanagers:',
+      `    - static_configs: [{ targets: [${[a.listen, b.listen].map((x) => JSON.stringify(x)).join(', ')}] }]`,
+    ].join('\n'), ['--rules.alert.resend-delay=1s']);
+    try {
+      const n = await until('the notification', () => named('FromPrometheus')[0]);
+      expect(n.body.externalURL).toBe(first);
+      await sleep(PEER_TIMEOUT_MS + 2 * GROUP_INTERVAL_MS);
+      expect(named('FromPrometheus')).toHaveLength(1);
+    } finally {
+      await prometheus.stop();
+    }
   }, 60_000);
 
   it('the second sends when the first is down', async () => {
