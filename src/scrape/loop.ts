@@ -17,12 +17,13 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeProtocol } from '../config/index.ts';
+import type { Proxy } from '../httpclient/index.ts';
 import { parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
 import {
   SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
 } from '../model/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
-import { BodySizeLimitError, httpGet, type Proxy } from './http.ts';
+import { BodySizeLimitError, httpGet } from './http.ts';
 import { checkLabelLimits, insertName, mutateLabels } from './labels.ts';
 import type { ScrapeMetrics } from './metrics.ts';
 import type { Target } from './targets.ts';

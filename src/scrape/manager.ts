@@ -10,12 +10,11 @@ import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'nod
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ScrapeConfig, TLSConfig } from '../config/index.ts';
+import { clientCredentialsToken } from '../httpclient/index.ts';
 import { compileRelabelRules, type MetricMetadata } from '../ingest/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { startDiscovery, type Discoverer, type TargetGroup } from './discovery.ts';
 import type { DnsResolver } from './dns.ts';
-import { makeProxy } from './http.ts';
-import { oauth2Authorization } from './oauth2.ts';
 import { ScrapeLoop, acceptHeader, type LoopStatus, type PoolContext } from './loop.ts';
 import { createScrapeMetrics, type PoolGauges, type ScrapeMetrics } from './metrics.ts';
 import { targetsFromGroups, type DroppedTarget, type Target } from './targets.ts';
@@ -269,7 +268,15 @@ class ScrapePool {
     };
     // Relabelling may set __scheme__ per target, so both protocols get an agent.
     const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(tls(cfg.tlsConfig, 'tls_config')) };
-    const oauth2 = cfg.oauth2 ? oauth2Authorization(cfg.oauth2, new HttpsAgent(tls(cfg.oauth2.tlsConfig, 'oauth2.tls_config')), this.opts.clock) : null;
+    const o = cfg.oauth2;
+    const oauth2 = o === null ? null : clientCredentialsToken({
+      clientId: o.clientId,
+      clientSecret: async () => (o.clientSecretFile !== '' ? (await readFile(o.clientSecretFile, 'utf8')).trim() : o.clientSecret),
+      scopes: o.scopes,
+      tokenUrl: o.tokenUrl,
+      endpointParams: o.endpointParams,
+      httpsAgent: new HttpsAgent(tls(o.tlsConfig, 'oauth2.tls_config')),
+    }, this.opts.clock);
     if (setupErrors.length > 0) log?.error({ err: setupErrors.join('; ') }, 'cannot load TLS files; scrapes of this job will fail');
 
     const headers = async (): Promise<Record<string, string | string[]>> => {
@@ -296,7 +303,7 @@ class ScrapePool {
       appendable: this.opts.appendable,
       agents,
       headers,
-      proxy: cfg.proxyUrl !== '' ? makeProxy(cfg.proxyUrl, cfg.noProxy, cfg.proxyConnectHeaders) : undefined,
+      proxy: cfg.proxyUrl !== '' ? { url: cfg.proxyUrl, noProxy: cfg.noProxy, connectHeaders: cfg.proxyConnectHeaders } : undefined,
       logger: log,
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',

@@ -6,6 +6,7 @@
 // global value stay undefined here and are resolved by each channel's resolve* function
 // (email.ts, slack.ts...), where the global section is known.
 import * as z from 'zod';
+import type { Proxy, ProxySettings } from '../../httpclient/index.ts';
 import { bool, describe, duration, isHttpURL, list, nonNegativeInt, optBool, optStr, optURL, redactURL, section, str, stringMap } from './fields.ts';
 
 const tlsConfig = section({
@@ -120,15 +121,6 @@ const httpConfig = section({
   };
 });
 
-export interface ProxySettings {
-  /** An http:// proxy: a forward proxy for http:// URLs, a CONNECT tunnel for https:// ones. */
-  url: string;
-  /** Hosts that go direct, as Go reads NO_PROXY. */
-  noProxy: string;
-  /** Sent with CONNECT. */
-  connectHeaders: Record<string, string[]>;
-}
-
 export interface OAuth2Settings {
   clientID: string;
   clientSecret: string;
@@ -146,7 +138,7 @@ export interface HTTPSettings {
   oauth2?: OAuth2Settings;
   tlsConfig?: TLSSettings;
   /** 'environment': HTTP_PROXY, HTTPS_PROXY and NO_PROXY as Go reads them. */
-  proxy?: ProxySettings | 'environment';
+  proxy?: Proxy;
   /** Follow 3xx answers (up to 10), as Go's client does; default true. */
   followRedirects?: boolean;
 }

@@ -1,12 +1,13 @@
 // HTTP requests of the channels with the http_config settings (basic auth, authorization header,
 // oauth2 client credentials, TLS, proxies, redirects) and the retry decision Alertmanager makes:
 // 5xx, 429 and network failures may pass, other 4xx will not.
+import type { IncomingMessage } from 'node:http';
+import { MAX_REDIRECTS, redirectFrom, send, type Hop } from '../../httpclient/index.ts';
 import { ChannelError } from '../types.ts';
 import type { HTTPSettings } from './config.ts';
 import { redactURL } from './fields.ts';
 import { readSecret, tlsOptions } from './files.ts';
 import { oauth2Authorization } from './oauth2.ts';
-import { exchange } from './transport.ts';
 
 export interface HTTPRequest {
   method?: 'GET' | 'POST';
@@ -27,8 +28,8 @@ export interface HTTPResponse {
 export const USER_AGENT = 'Strata-Notifier/0.1';
 /** How much of a failed response's body goes into the error message. */
 const ERROR_BODY_CHARS = 512;
-/** Go's client gives up after 10 redirects. */
-const MAX_REDIRECTS = 10;
+/** How much of an answer is kept; the rest is read and dropped (an error message shows 512 characters). */
+const MAX_RESPONSE_BYTES = 1 << 20;
 
 /**
  * Sends a request, following redirects unless follow_redirects is false (as Go's client: 307 and
@@ -37,35 +38,39 @@ const MAX_REDIRECTS = 10;
  * to every hop, as Prometheus' HTTP client adds them.
  */
 export async function request(r: HTTPRequest): Promise<HTTPResponse> {
-  let url = new URL(r.url);
-  let method: string = r.method ?? 'POST';
-  let body = r.body;
-  for (let hop = 0; ; hop++) {
+  let hop: Hop | undefined = { url: new URL(r.url), method: r.method ?? 'POST', body: r.body };
+  for (let n = 0; ; n++) {
     if (r.signal.aborted) throw abortError(r.signal, r.url);
+    const { url, method, body } = hop;
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...r.headers };
     if (body === undefined) delete headers['Content-Type'];
     else headers['Content-Length'] = String(Buffer.byteLength(body));
     const auth = await authorizationHeader(r.httpConfig, r.basicAuth, r.signal);
     if (auth !== undefined) headers.Authorization = auth;
-    let res;
+    let res: HTTPResponse & { location: string };
     try {
-      res = await exchange({
-        url, method, headers, body, signal: r.signal, proxy: r.httpConfig?.proxy,
+      res = await readResponse(await send(url, {
+        method, headers, body, signal: r.signal, proxy: r.httpConfig?.proxy,
         tls: url.protocol === 'https:' ? tlsOptions(r.httpConfig?.tlsConfig) : {},
-      });
+      }));
     } catch (e) {
       if (e instanceof ChannelError) throw e;
       throw r.signal.aborted ? abortError(r.signal, r.url) : new ChannelError(`request to ${redactURL(r.url)} failed: ${(e as Error).message}`, true);
     }
-    const redirect = res.status >= 300 && res.status < 400 && res.status !== 304 && res.location !== '';
-    if (!redirect || r.httpConfig?.followRedirects === false) return { status: res.status, body: res.body };
-    if (hop + 1 >= MAX_REDIRECTS) throw new ChannelError(`request to ${redactURL(r.url)}: stopped after ${MAX_REDIRECTS} redirects`, false, res.status);
-    url = new URL(res.location, url);
-    if (res.status !== 307 && res.status !== 308 && method !== 'GET') {
-      method = 'GET';
-      body = undefined;
-    }
+    hop = r.httpConfig?.followRedirects === false ? undefined : redirectFrom(hop, res.status, res.location);
+    if (hop === undefined) return { status: res.status, body: res.body };
+    if (n + 1 >= MAX_REDIRECTS) throw new ChannelError(`request to ${redactURL(r.url)}: stopped after ${MAX_REDIRECTS} redirects`, false, res.status);
   }
+}
+
+async function readResponse(res: IncomingMessage): Promise<HTTPResponse & { location: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
+  }
+  return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location: String(res.headers.location ?? '') };
 }
 
 /** Sends a request and throws a ChannelError unless the status is 2xx. */
