@@ -126,6 +126,7 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     enable_http2: j.enableHttp2,
     proxy_url: j.proxyUrl || undefined,
     no_proxy: j.noProxy || undefined,
+    proxy_from_environment: j.proxyFromEnvironment || undefined,
     proxy_connect_header: omitEmpty(Object.fromEntries(Object.entries(j.proxyConnectHeaders).map(([k, vs]) => [k, vs.map(() => SECRET)]))),
     http_headers: omitEmpty(Object.fromEntries(Object.entries(j.httpHeaders).map(([name, h]) => [name, {
       values: h.values.length > 0 ? h.values : undefined,

@@ -43,6 +43,8 @@ export interface ScrapeConfig {
   proxyUrl: string;
   /** Hosts, domains (.example.com) and IPs/CIDRs that bypass the proxy, comma-separated. */
   noProxy: string;
+  /** HTTP_PROXY or HTTPS_PROXY (by the target's scheme) and NO_PROXY instead of proxyUrl and noProxy. */
+  proxyFromEnvironment: boolean;
   /** Headers sent to the proxy with CONNECT (https targets). */
   proxyConnectHeaders: Record<string, string[]>;
   /** 0: no limit (likewise for the other limits). */
@@ -297,9 +299,6 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
     if (j.authorization) authorization = { type: j.authorization.type, credentials: j.authorization.credentials, credentialsFile: j.authorization.credentials_file };
     else if (j.bearer_token !== '' || j.bearer_token_file !== '') authorization = { type: 'Bearer', credentials: j.bearer_token, credentialsFile: j.bearer_token_file };
     const o = j.oauth2;
-    // proxy_from_environment reads the environment once, when the config is read, as Prometheus does.
-    const envProxy = j.proxy_from_environment ? (process.env.HTTP_PROXY ?? process.env.http_proxy ?? '') : '';
-    const envNoProxy = j.proxy_from_environment ? (process.env.NO_PROXY ?? process.env.no_proxy ?? '') : '';
     return {
       jobName: j.job_name,
       scrapeIntervalMs: interval,
@@ -317,8 +316,9 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       },
       tlsConfig: tlsFrom(j.tls_config),
       httpHeaders: j.http_headers,
-      proxyUrl: j.proxy_url !== '' ? j.proxy_url : envProxy,
-      noProxy: j.proxy_url !== '' ? j.no_proxy : envNoProxy,
+      proxyUrl: j.proxy_url,
+      noProxy: j.no_proxy,
+      proxyFromEnvironment: j.proxy_from_environment,
       proxyConnectHeaders: j.proxy_connect_header,
       sampleLimit: j.sample_limit ?? g.sample_limit ?? 0,
       targetLimit: j.target_limit ?? g.target_limit ?? 0,

@@ -1,7 +1,8 @@
 // The proxy decision as Go's HTTP client makes it (prometheus/common's proxy_url, no_proxy and
 // proxy_from_environment), for scrapes and notifications alike.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { bypassed, proxyFor } from './proxy.ts';
+import { setProxyEnv } from './testing.ts';
 
 describe('no_proxy', () => {
   it('reads it as Go does: *, IPs and CIDRs, domains with their subdomains, .domains, ports', () => {
@@ -30,14 +31,7 @@ describe('no_proxy', () => {
 });
 
 describe('proxyFor', () => {
-  const settings = (noProxy: string) => ({ url: 'http://proxy.test:3128', noProxy, connectHeaders: {} });
-  const saved = { ...process.env };
-  afterEach(() => {
-    for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  });
+  const settings = (noProxy: string) => ({ url: 'http://proxy.test:3128', noProxy });
 
   it('proxies everything with a bare proxy_url; with no_proxy, loopback targets go direct too, as in Go', () => {
     const via = (noProxy: string, url: string) => proxyFor(settings(noProxy), new URL(url))?.host;
@@ -54,11 +48,12 @@ describe('proxyFor', () => {
   });
 
   it('refuses proxies other than http://', () => {
-    expect(() => proxyFor({ url: 'socks5://p:1080', noProxy: '', connectHeaders: {} }, new URL('http://x/'))).toThrow(/only http:\/\/ proxies are supported, got socks5:/);
+    expect(() => proxyFor({ url: 'socks5://p:1080', noProxy: '' }, new URL('http://x/'))).toThrow(/only http:\/\/ proxies are supported, got socks5:/);
   });
 
   it('from the environment: HTTP_PROXY or HTTPS_PROXY by the target\'s scheme, upper case first, NO_PROXY, loopback direct', () => {
-    for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) delete process.env[k];
+    const restoreEnv = setProxyEnv({});
+    onTestFinished(restoreEnv);
     const via = (url: string) => proxyFor('environment', new URL(url))?.href;
     expect(via('http://a.test/')).toBeUndefined();
     process.env.http_proxy = 'http://lower:1';

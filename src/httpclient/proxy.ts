@@ -8,8 +8,6 @@ export interface ProxySettings {
   readonly url: string;
   /** Hosts that go direct, as Go reads NO_PROXY ('' for none). */
   readonly noProxy: string;
-  /** Sent with CONNECT (proxy_connect_header). */
-  readonly connectHeaders: Record<string, string[]>;
 }
 
 /** A proxy: its settings, or 'environment' for HTTP_PROXY, HTTPS_PROXY and NO_PROXY read at each request. */

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { send } from './send.ts';
-import { startProxy, type TestProxy } from './testing.ts';
+import { setProxyEnv, startProxy, type TestProxy } from './testing.ts';
 
 interface Recorded {
   method: string;
@@ -61,7 +61,7 @@ describe('send through a proxy', () => {
     const proxy = await proxyAnswering();
     const res = await send(new URL('http://hooks.example.test:8080/alerts?team=api'), {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}',
-      proxy: { url: proxy.url.replace('//', '//alice:pa%3Ass@'), noProxy: '', connectHeaders: { 'X-Tenant': ['t1'] } },
+      proxy: { url: proxy.url.replace('//', '//alice:pa%3Ass@'), noProxy: '' }, proxyConnectHeaders: { 'X-Tenant': ['t1'] },
     });
     expect(res.statusCode).toBe(200);
     expect(await text(res)).toBe('from the proxy');
@@ -98,7 +98,7 @@ describe('send through a proxy', () => {
       const proxy = await proxyAnswering({ route: () => `127.0.0.1:${target.port}` });
       const res = await send(new URL('https://target.test/hook'), {
         method: 'POST', headers: { Authorization: 'Bearer t' }, body: 'payload', tls: { ca: cert },
-        proxy: { url: proxy.url.replace('//', '//bob:secret@'), noProxy: '', connectHeaders: { 'X-Tenant': ['team-api'] } },
+        proxy: { url: proxy.url.replace('//', '//bob:secret@'), noProxy: '' }, proxyConnectHeaders: { 'X-Tenant': ['team-api'] },
       });
       expect(await text(res)).toBe('tunnelled');
       expect(proxy.tunnels).toEqual([{ method: 'CONNECT', target: 'target.test:443', body: '', headers: expect.objectContaining({ 'proxy-authorization': `Basic ${Buffer.from('bob:secret').toString('base64')}`, 'x-tenant': 'team-api' }) }]);
@@ -107,10 +107,19 @@ describe('send through a proxy', () => {
       expect(target.requests.map((r) => [r.method, r.target, r.headers.host, r.headers.authorization, r.body])).toEqual([['POST', '/hook', 'target.test', 'Bearer t', 'payload']]);
     });
 
+    it('sends proxy_connect_header to the proxy the environment names (HTTPS_PROXY for https://)', async () => {
+      const target = await startTarget();
+      const proxy = await proxyAnswering({ route: () => `127.0.0.1:${target.port}` });
+      cleanups.push(setProxyEnv({ HTTPS_PROXY: proxy.url }));
+      const res = await send(new URL('https://target.test/'), { method: 'GET', headers: {}, tls: { ca: cert }, proxy: 'environment', proxyConnectHeaders: { 'X-Tenant': ['env'] } });
+      expect(await text(res)).toBe('tunnelled');
+      expect(proxy.tunnels.map((t) => [t.target, t.headers['x-tenant']])).toEqual([['target.test:443', 'env']]);
+    });
+
     it('refuses a target certificate the TLS settings do not trust: the proxy cannot stand in for it', async () => {
       const target = await startTarget();
       const proxy = await proxyAnswering({ route: () => `127.0.0.1:${target.port}` });
-      const err = await send(new URL('https://target.test/'), { method: 'GET', headers: {}, proxy: { url: proxy.url, noProxy: '', connectHeaders: {} } })
+      const err = await send(new URL('https://target.test/'), { method: 'GET', headers: {}, proxy: { url: proxy.url, noProxy: '' } })
         .then(() => null, (e: Error) => e);
       expect(err?.message).toMatch(/self[- ]signed certificate/);
       expect(target.requests).toHaveLength(0);
@@ -118,7 +127,7 @@ describe('send through a proxy', () => {
 
     it('fails with the proxy\'s status when it refuses the tunnel', async () => {
       const proxy = await proxyAnswering({ refuseTunnels: 403 });
-      const err = await send(new URL('https://target.test:8443/'), { method: 'GET', headers: {}, proxy: { url: proxy.url, noProxy: '', connectHeaders: {} } })
+      const err = await send(new URL('https://target.test:8443/'), { method: 'GET', headers: {}, proxy: { url: proxy.url, noProxy: '' } })
         .then(() => null, (e: Error) => e);
       expect(err?.message).toBe(`proxy ${new URL(proxy.url).host} refused the tunnel to target.test:8443: HTTP 403`);
     });

@@ -17,6 +17,8 @@ export interface SendOptions {
   /** Agents for direct and forward-proxied requests (keep-alive); default: Node's global ones. */
   agents?: { readonly http?: http.Agent; readonly https?: https.Agent };
   proxy?: Proxy;
+  /** Sent with CONNECT (proxy_connect_header), whichever way the proxy was chosen. */
+  proxyConnectHeaders?: Record<string, string[]>;
   /** Aborts the request, the CONNECT included. */
   signal?: AbortSignal;
 }
@@ -53,10 +55,9 @@ export function send(url: URL, o: SendOptions): Promise<http.IncomingMessage> {
     }
     // A tunnel per request (no keep-alive through the proxy), which is what a proxy expects anyway.
     const port = url.port || '443';
-    const connectHeaders = typeof o.proxy === 'object' ? o.proxy.connectHeaders : {};
     const connect = http.request({
       ...proxyAt, method: 'CONNECT', path: `${url.hostname}:${port}`, agent: false, signal: o.signal,
-      headers: { Host: `${url.hostname}:${port}`, ...proxyAuth, ...connectHeaders },
+      headers: { Host: `${url.hostname}:${port}`, ...proxyAuth, ...o.proxyConnectHeaders },
     });
     connect.on('error', reject);
     connect.on('connect', (res: http.IncomingMessage, socket: Socket) => {

@@ -1,5 +1,6 @@
-// A small HTTP proxy for tests of the callers of send(): it records forwarded requests and CONNECT
-// tunnels, answers forwarded requests itself or passes them on, and tunnels to where `route` says.
+// Test helpers for send() and its callers: a small HTTP proxy that records forwarded requests and
+// CONNECT tunnels, answers forwarded requests itself or passes them on, and tunnels to where
+// `route` says; and the proxy environment set for one test.
 import * as http from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 
@@ -80,5 +81,20 @@ export async function startProxy(o: TestProxyOptions = {}): Promise<TestProxy> {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     }),
+  };
+}
+
+const PROXY_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+/** Clears the proxy variables (both cases), sets `vars`, and returns a function that puts them back. */
+export function setProxyEnv(vars: Record<string, string>): () => void {
+  const saved = PROXY_ENV.map((k) => [k, process.env[k]] as const);
+  for (const k of PROXY_ENV) delete process.env[k];
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   };
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy } from '../httpclient/testing.ts';
+import { setProxyEnv, startProxy } from '../httpclient/testing.ts';
 import { Recorder, cleanups, jobs, manager, runCleanups, serve, text, until } from './testing.ts';
 
 afterEach(runCleanups);
@@ -82,27 +82,32 @@ describe('http_headers, proxy_url and no_proxy', () => {
     expect(headers.authorization).toBe('Bearer t0k');
   });
 
-  it('sends http targets through the proxy with their absolute URL, except those no_proxy exempts', async () => {
+  it('sends http targets through proxy_url with their absolute URL, except those no_proxy exempts; likewise through HTTP_PROXY with proxy_from_environment', async () => {
     const proxy = await startProxy({ answer: (_, res) => res.end('via_proxy 1\n') });
     cleanups.push(() => proxy.close());
+    // The environment is read at each scrape; loopback targets go direct under its rules, as in Go.
+    cleanups.push(setProxyEnv({ HTTP_PROXY: proxy.url }));
     const direct = await serve(text('direct 1\n'));
     const rec = new Recorder();
     const m = manager(rec);
-    await m.applyConfig(jobs([
-      'scrape_configs:',
-      '  - job_name: p',
+    // The name behind-proxy.invalid does not resolve: only the proxy can answer for it.
+    const job = (name: string, ...proxySettings: string[]) => [
+      `  - job_name: ${name}`,
       '    scrape_interval: 100ms',
       '    params: { module: [x] }',
-      // The name does not resolve: only the proxy can answer for it.
-      '    static_configs: [{ targets: ["behind-proxy.invalid:9100", "' + direct + '"] }]',
-      `    proxy_url: ${proxy.url.replace('//', '//user:p%40ss@')}`,
-      '    no_proxy: 127.0.0.0/8',
+      `    static_configs: [{ targets: ["behind-proxy.invalid:9100", "${direct}"] }]`,
+      ...proxySettings,
+    ];
+    await m.applyConfig(jobs([
+      'scrape_configs:',
+      ...job('p', `    proxy_url: ${proxy.url.replace('//', '//user:p%40ss@')}`, '    no_proxy: 127.0.0.0/8'),
+      ...job('e', '    proxy_from_environment: true'),
     ].join('\n')));
-    await until('both scraped', () => rec.values('via_proxy{instance="behind-proxy.invalid:9100", job="p"}').length > 0
-      && rec.values(`direct{instance="${direct}", job="p"}`).length > 0);
-    const f = proxy.forwarded[0];
-    expect([f.target, f.headers.host, f.headers['proxy-authorization']]).toEqual(['http://behind-proxy.invalid:9100/metrics?module=x', 'behind-proxy.invalid:9100', `Basic ${Buffer.from('user:p@ss').toString('base64')}`]);
-    expect(proxy.forwarded.every((p) => p.headers.host === 'behind-proxy.invalid:9100')).toBe(true);
+    const scraped = (job: string) => rec.values(`via_proxy{instance="behind-proxy.invalid:9100", job="${job}"}`).length > 0
+      && rec.values(`direct{instance="${direct}", job="${job}"}`).length > 0;
+    await until('all scraped', () => scraped('p') && scraped('e'));
+    expect(proxy.forwarded.every((f) => f.target === 'http://behind-proxy.invalid:9100/metrics?module=x' && f.headers.host === 'behind-proxy.invalid:9100')).toBe(true);
+    expect(new Set(proxy.forwarded.map((f) => f.headers['proxy-authorization'] ?? ''))).toEqual(new Set([`Basic ${Buffer.from('user:p@ss').toString('base64')}`, '']));
   });
 
   it('tunnels https targets through the proxy with CONNECT, with the job\'s tls_config end to end', async () => {

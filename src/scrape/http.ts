@@ -20,8 +20,10 @@ export interface GetOptions {
   agents?: { readonly http: HttpAgent; readonly https: HttpsAgent };
   /** Redirects to follow (default 0: a 3xx is returned as it is). */
   maxRedirects?: number;
-  /** proxy_url with no_proxy and proxy_connect_header. */
+  /** proxy_url with no_proxy, or the environment. */
   proxy?: Proxy;
+  /** Sent with CONNECT to the proxy (https targets). */
+  proxyConnectHeaders?: Record<string, string[]>;
 }
 
 export interface GetResult {
@@ -111,6 +113,6 @@ function getOnce(u: URL, o: GetOptions, totalMs: number): Promise<GetResult & { 
     const tls = Object.fromEntries(Object.entries({
       ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized, minVersion: t.minVersion, maxVersion: t.maxVersion, servername: t.servername,
     }).filter(([, v]) => v !== undefined));
-    send(u, { method: 'GET', headers, tls, agents: o.agents, proxy: o.proxy, signal: abort.signal }).then(onResponse, (e: Error) => finish(e));
+    send(u, { method: 'GET', headers, tls, agents: o.agents, proxy: o.proxy, proxyConnectHeaders: o.proxyConnectHeaders, signal: abort.signal }).then(onResponse, (e: Error) => finish(e));
   });
 }

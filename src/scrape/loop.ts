@@ -56,7 +56,7 @@ export interface PoolContext {
   readonly appendable: Appendable;
   readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent };
   readonly headers: () => Promise<Record<string, string | string[]>>;
-  /** Forward proxy (proxy_url, no_proxy). */
+  /** proxy_url with no_proxy, or proxy_from_environment. */
   readonly proxy?: Proxy;
   readonly logger?: Logger;
   readonly onMetadata?: (m: MetricMetadata[]) => void;
@@ -249,6 +249,7 @@ export class ScrapeLoop {
         agents: this.ctx.agents,
         maxRedirects: cfg.followRedirects ? 10 : 0,
         proxy: this.ctx.proxy,
+        proxyConnectHeaders: cfg.proxyConnectHeaders,
         headers: { ...headers, 'User-Agent': this.ctx.userAgent, 'X-Prometheus-Scrape-Timeout-Seconds': String(this.target.timeoutMs / 1000) },
       });
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status}`);

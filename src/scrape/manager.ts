@@ -303,7 +303,7 @@ class ScrapePool {
       appendable: this.opts.appendable,
       agents,
       headers,
-      proxy: cfg.proxyUrl !== '' ? { url: cfg.proxyUrl, noProxy: cfg.noProxy, connectHeaders: cfg.proxyConnectHeaders } : undefined,
+      proxy: cfg.proxyFromEnvironment ? 'environment' : cfg.proxyUrl !== '' ? { url: cfg.proxyUrl, noProxy: cfg.noProxy } : undefined,
       logger: log,
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',

@@ -108,7 +108,7 @@ describe('channel configuration', () => {
     expect(r.webhook_configs[0].httpConfig).toMatchObject({ followRedirects: true, proxy: undefined, oauth2: undefined });
     expect(r.webhook_configs[1].httpConfig).toEqual({
       basicAuth: undefined, authorization: undefined, tlsConfig: undefined, followRedirects: false,
-      proxy: { url: 'http://proxy.example.org:3128', noProxy: '', connectHeaders: { 'X-Team': ['alerting'] } },
+      proxy: { url: 'http://proxy.example.org:3128', noProxy: '' }, proxyConnectHeaders: { 'X-Team': ['alerting'] },
       oauth2: {
         clientID: 'strata', clientSecret: 's3cret', clientSecretFile: '', scopes: ['notify'], tokenURL: 'https://auth.example.org/token',
         endpointParams: { audience: 'alerts' }, tlsConfig: undefined, proxy: undefined,

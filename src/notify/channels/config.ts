@@ -45,7 +45,7 @@ const oauth2Config = section({
 }).transform((o): OAuth2Settings => ({
   clientID: o.client_id, clientSecret: o.client_secret, clientSecretFile: o.client_secret_file, scopes: o.scopes,
   tokenURL: o.token_url, endpointParams: o.endpoint_params ?? {}, tlsConfig: o.tls_config,
-  proxy: o.proxy_url === undefined ? undefined : { url: o.proxy_url, noProxy: '', connectHeaders: {} },
+  proxy: o.proxy_url === undefined ? undefined : { url: o.proxy_url, noProxy: '' },
 }));
 
 /** An http:// proxy; https:// targets go through it by CONNECT. Other kinds (https://, socks5://) are not supported. */
@@ -110,13 +110,14 @@ const httpConfig = section({
   else if (h.bearer_token !== '' || h.bearer_token_file !== '') authorization = { type: 'Bearer', credentials: h.bearer_token, credentialsFile: h.bearer_token_file };
   let proxy: HTTPSettings['proxy'];
   if (h.proxy_from_environment) proxy = 'environment';
-  else if (h.proxy_url !== undefined) proxy = { url: h.proxy_url, noProxy: h.no_proxy, connectHeaders: h.proxy_connect_header };
+  else if (h.proxy_url !== undefined) proxy = { url: h.proxy_url, noProxy: h.no_proxy };
   return {
     basicAuth: h.basic_auth && { username: h.basic_auth.username, password: h.basic_auth.password, passwordFile: h.basic_auth.password_file },
     authorization,
     oauth2: h.oauth2,
     tlsConfig: h.tls_config,
     proxy,
+    proxyConnectHeaders: h.proxy_connect_header,
     followRedirects: h.follow_redirects,
   };
 });
@@ -139,6 +140,8 @@ export interface HTTPSettings {
   tlsConfig?: TLSSettings;
   /** 'environment': HTTP_PROXY, HTTPS_PROXY and NO_PROXY as Go reads them. */
   proxy?: Proxy;
+  /** Sent with CONNECT, to proxy_url's proxy or the environment's. */
+  proxyConnectHeaders?: Record<string, string[]>;
   /** Follow 3xx answers (up to 10), as Go's client does; default true. */
   followRedirects?: boolean;
 }

@@ -6,7 +6,7 @@
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy, type TestProxy } from '../../httpclient/testing.ts';
+import { setProxyEnv, startProxy, type TestProxy } from '../../httpclient/testing.ts';
 import { ChannelError } from '../types.ts';
 import { channelsFrom, json, notification, startReceiver, testPKI, type Receiver, type Recorded, type TestPKI } from './test-helpers.ts';
 
@@ -96,12 +96,8 @@ describe('http_config', () => {
     it('with proxy_from_environment uses HTTP_PROXY, except for NO_PROXY hosts', async () => {
       rx = await startReceiver();
       proxy = await startProxy({ route: () => new URL(rx.url).host });
-      const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, http_proxy: process.env.http_proxy, no_proxy: process.env.no_proxy };
+      const restoreEnv = setProxyEnv({ HTTP_PROXY: proxy.url, NO_PROXY: 'direct.example.test' });
       try {
-        delete process.env.http_proxy;
-        delete process.env.no_proxy;
-        process.env.HTTP_PROXY = proxy.url;
-        process.env.NO_PROXY = 'direct.example.test';
         const send = (url: string) => channelsFrom({ webhook_configs: [{ url, http_config: { proxy_from_environment: true } }] })[0].send(notification(), signal());
         await send('http://hooks.example.test/a');
         expect(proxy.forwarded.map((f) => f.target)).toEqual(['http://hooks.example.test/a']);
@@ -109,10 +105,7 @@ describe('http_config', () => {
         expect((err as ChannelError).message).toMatch(/request to http:\/\/direct\.example\.test\/<secret> failed: getaddrinfo/);
         expect(proxy.forwarded).toHaveLength(1);
       } finally {
-        for (const [k, v] of Object.entries(saved)) {
-          if (v === undefined) delete process.env[k];
-          else process.env[k] = v;
-        }
+        restoreEnv();
       }
     });
 

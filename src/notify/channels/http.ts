@@ -50,7 +50,7 @@ export async function request(r: HTTPRequest): Promise<HTTPResponse> {
     let res: HTTPResponse & { location: string };
     try {
       res = await readResponse(await send(url, {
-        method, headers, body, signal: r.signal, proxy: r.httpConfig?.proxy,
+        method, headers, body, signal: r.signal, proxy: r.httpConfig?.proxy, proxyConnectHeaders: r.httpConfig?.proxyConnectHeaders,
         tls: url.protocol === 'https:' ? tlsOptions(r.httpConfig?.tlsConfig) : {},
       }));
     } catch (e) {
