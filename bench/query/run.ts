@@ -188,7 +188,7 @@ async function settle(loaded: Loaded[]): Promise<void> {
 
 /**
  * Runs every query on every loaded target, interleaved: for each query, `warmups` rounds of one run
- * per target, then `runs` rounds of one run per target. The machine is shared, so its load drifts over minutes;
+ * per target, then `runs` rounds of one run per target, each round starting with the next target. The machine is shared, so its load drifts over minutes;
  * interleaving makes every target see the same conditions, which keeps the ratios honest.
  */
 async function runQueries(loaded: Loaded[], endMs: number): Promise<Record<string, QueryResultRow[]>> {
@@ -237,8 +237,12 @@ async function runQueries(loaded: Loaded[], endMs: number): Promise<Record<strin
     // at its 10th run and ~0.5 ms from its 100th). A server answering dashboards and rules all day
     // runs compiled code, so the medians are of the runs after that; how each target fares in its
     // first runs is reported as well (firstRunsMs, and the last column of the table).
-    for (let i = 0; i < warmups; i++) for (const l of loaded) await once(l, false);
-    for (let i = 0; i < runs; i++) for (const l of loaded) await once(l, true);
+    // Each round starts with the next target: a target's request always following the same other
+    // target's would inherit that one's after-work (its GC, its deferred writes) on this 2-core
+    // machine, round after round.
+    const rotated = (i: number) => loaded.map((_, k) => loaded[(i + k) % loaded.length]);
+    for (let i = 0; i < warmups; i++) for (const l of rotated(i)) await once(l, false);
+    for (let i = 0; i < runs; i++) for (const l of rotated(i)) await once(l, true);
     sampling = false;
     await sampler;
     for (const l of loaded) {
@@ -308,7 +312,7 @@ async function main(): Promise<void> {
       '',
       `${summary.series} series, ${summary.samples} samples (node_exporter-shaped hosts plus one 10-bucket histogram each, seed ${args.seed}); `
         + `median of ${runs} runs after ${warmups} warm-up runs (the last column compares the median of each target's first 3 warm-up runs instead), client-side wall time; all targets run at once after ingest, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
-        + `interleaved (one run per target in turn), so they share the machine's load alike; peak RSS sampled every 10 ms while the query ran `
+        + `interleaved (one run per target in turn, each round starting with the next target), so they share the machine's load alike; peak RSS sampled every 10 ms while the query ran `
         + `(idle after ingest: ${names.map((n) => `${n} ${results[n].baseRssMiB.toFixed(0)} MiB`).join(', ')}). `
         + `Versions: ${names.map((n) => `${n} ${results[n].version}`).join(', ')}. Machine: ${os.cpus().length} cores, shared. `
         + `"series" lists the distinct result sizes seen across targets (one number = all agree).`,
