@@ -1,15 +1,10 @@
 // Field types of the channel settings as zod schemas. They mirror Alertmanager's YAML types
 // (string, <tmpl_string>, <secret>, <duration>, <url>, <bool>) and say in words what was expected.
 import * as z from 'zod';
-import { parseDuration } from '../../config/index.ts';
+import { describe, parseDuration } from '../../config/index.ts';
 
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  return `a ${typeof v === 'object' ? 'mapping' : typeof v}`;
-}
+// The same wording of "what was found" as Strata's own config errors.
+export { describe };
 
 /** A plain or templated string; `def` when absent. YAML numbers are taken as their text. */
 export function str(def = '') {
