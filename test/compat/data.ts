@@ -9,6 +9,7 @@
 // (closed windows) and Prometheus 3 (left-open windows) differ.
 import { compareLabels, labelsFromRecord, STALE_NAN } from '../../src/model/index.ts';
 import type { TestSeries } from '../helpers/remotewrite.ts';
+import { mulberry32 as prng } from '../helpers/random.ts';
 
 export const SAMPLE_OFFSET_MS = 1234;
 export const SPAN_MS = 50 * 60_000;
@@ -20,16 +21,6 @@ export interface DataSet {
   end: number;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Data ending about `nowMs - 1 min`, so both servers accept it (within their head's window). */
 export function generateData(nowMs: number, seed = 42): DataSet {

@@ -13,6 +13,7 @@
 // reason.
 import { stringify } from 'yaml';
 import { alertKey, exprKey, formatDuration } from './ruletest-output.ts';
+import { mulberry32 as prng } from '../helpers/random.ts';
 
 export const EVAL_INTERVAL_MS = 59_000;
 const INPUT_INTERVAL_MS = 60_000;
@@ -257,16 +258,6 @@ export interface RuleCase {
   what: Map<string, string>;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Token = number | '_' | 'stale';
 const notation = (xs: Token[]) => xs.map((x) => (typeof x === 'number' ? String(x) : x)).join(' ');

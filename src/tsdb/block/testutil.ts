@@ -6,17 +6,8 @@ import path from 'node:path';
 import { compareLabels, labelsFromRecord, matchesLabels, type Labels, type Matcher } from '../../model/index.ts';
 import type { SeriesData } from '../types.ts';
 import type { BlockSeriesInput } from './writer.ts';
+import { mulberry32 } from '../../../test/helpers/random.ts';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'strata-block-'));
@@ -96,3 +87,6 @@ export function diffSeries(got: readonly SeriesData[], want: readonly SeriesData
   }
   return '';
 }
+
+/** The tests' seeded PRNG (mulberry32). */
+export const rng = mulberry32;

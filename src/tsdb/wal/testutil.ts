@@ -5,22 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Labels } from '../../model/index.ts';
 import type { ReplayHandlers, Wal, WalLogger } from './types.ts';
+import { mulberry32 } from '../../../test/helpers/random.ts';
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'strata-wal-'));
 }
 
-/** mulberry32: small, seeded, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One log() call's arguments. */
 export interface Batch {
@@ -212,3 +202,6 @@ export function crashBatch(k: number): Batch {
   }
   return { seriesRefs: [k + 1], seriesLabels: [['__name__', 'crash', 'k', String(k)]], refs, ts, vs, n };
 }
+
+/** The tests' seeded PRNG (mulberry32). */
+export const rng = mulberry32;
