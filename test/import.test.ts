@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, metricValue, parseExport, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import type { ImportAnswer } from '../src/api/push/import.ts';
 
 const NOW = Math.floor(Date.now() / 1000) * 1000;
 const DAY = 24 * 3600_000;
@@ -31,22 +32,6 @@ async function exportOf(match: string) {
   const r = await fetch(`${s.url}/api/v1/export?${query({ 'match[]': match })}`);
   expect(r.status).toBe(200);
   return parseExport(await r.text());
-}
-
-interface ImportAnswer {
-  status: string;
-  message: string;
-  series: number;
-  written: number;
-  headSamples: number;
-  blockSamples: number;
-  blocks: number;
-  duplicatesDropped: number;
-  minTime: string;
-  maxTime: string;
-  rejected: Record<string, number>;
-  rejectedLines: { line: number; message: string }[];
-  warnings: string[];
 }
 
 async function post(body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; answer: ImportAnswer }> {
