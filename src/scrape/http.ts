@@ -28,6 +28,8 @@ export interface GetOptions {
 
 export interface GetResult {
   status: number;
+  /** The status line's reason phrase as the server sent it ("Found"). */
+  statusText: string;
   contentType: string;
   body: Buffer;
 }
@@ -41,15 +43,22 @@ export class ScrapeHttpError extends Error {
 
 export class BodySizeLimitError extends ScrapeHttpError {}
 
-/** GET, following up to o.maxRedirects redirects, all within one deadline. */
+/**
+ * GET, following up to o.maxRedirects redirects, all within one deadline. Following redirects, one
+ * more than that is an error as Go's client words it (`Get "<Location>": stopped after 10
+ * redirects`, which Prometheus shows as the target's last error); not following them, the 3xx is
+ * the answer.
+ */
 export async function httpGet(url: string, o: GetOptions): Promise<GetResult> {
   const deadline = performance.now() + o.timeoutMs;
+  const max = o.maxRedirects ?? 0;
   let hop: Hop = { url: new URL(url), method: 'GET' };
   for (let n = 0; ; n++) {
     const left = Math.max(1, Math.round(deadline - performance.now()));
     const r = await getOnce(hop.url, { ...o, timeoutMs: left }, o.timeoutMs);
-    const next = n < (o.maxRedirects ?? 0) ? redirectFrom(hop, r.status, r.location) : undefined;
+    const next = max > 0 ? redirectFrom(hop, r.status, r.location) : undefined;
     if (next === undefined) return r;
+    if (n === max) throw new ScrapeHttpError(`Get ${JSON.stringify(r.location)}: stopped after ${max} redirects`);
     hop = next;
   }
 }
@@ -101,6 +110,7 @@ function getOnce(u: URL, o: GetOptions, totalMs: number): Promise<GetResult & { 
       r.on('aborted', () => finish(new ScrapeHttpError('connection closed before the body was complete')));
       stream.on('end', () => finish(null, {
         status: r.statusCode ?? 0,
+        statusText: r.statusMessage ?? '',
         contentType: String(r.headers['content-type'] ?? ''),
         location: String(r.headers.location ?? ''),
         body: Buffer.concat(chunks, size),

@@ -17,7 +17,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeProtocol } from '../config/index.ts';
-import type { Proxy } from '../httpclient/index.ts';
+import { MAX_REDIRECTS, type Proxy } from '../httpclient/index.ts';
 import { parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
 import {
   SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
@@ -247,12 +247,13 @@ export class ScrapeLoop {
         accept: this.ctx.accept,
         gzip: cfg.enableCompression,
         agents: this.ctx.agents,
-        maxRedirects: cfg.followRedirects ? 10 : 0,
+        maxRedirects: cfg.followRedirects ? MAX_REDIRECTS : 0,
         proxy: this.ctx.proxy,
         proxyConnectHeaders: cfg.proxyConnectHeaders,
         headers: { ...headers, 'User-Agent': this.ctx.userAgent, 'X-Prometheus-Scrape-Timeout-Seconds': String(this.target.timeoutMs / 1000) },
       });
-      if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status}`);
+      // Go's resp.Status: the code and the server's reason phrase.
+      if (res.status !== 200) throw new Error(`server returned HTTP status ${`${res.status} ${res.statusText}`.trim()}`);
       const openMetrics = isOpenMetrics(res.contentType, cfg.fallbackScrapeProtocol);
       const parsed = parseExposition(res.body.toString('utf8'), { defaultTimestamp: start, openMetrics });
       if (parsed.metadata.length > 0) this.ctx.onMetadata?.(parsed.metadata);

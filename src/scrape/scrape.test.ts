@@ -156,6 +156,34 @@ describe('scraping', () => {
     expect(enc).toBe('gzip');
   });
 
+  it('fails a redirect loop after 10 redirects as Prometheus words it, and with follow_redirects false fails on the 3xx itself', async () => {
+    const looping = async () => {
+      const hits: string[] = [];
+      const addr = await serve((req, res) => {
+        hits.push(String(req.url));
+        res.writeHead(302, { Location: `/r${hits.length}` });
+        res.end();
+      });
+      return { addr, hits };
+    };
+    const follow = await looping();
+    const stay = await looping();
+    const m = manager(new Recorder());
+    await m.applyConfig(jobs([
+      'scrape_configs:',
+      `  - { job_name: follow, scrape_interval: 1s, static_configs: [{ targets: ["${follow.addr}"] }] }`,
+      `  - { job_name: stay, follow_redirects: false, scrape_interval: 1s, static_configs: [{ targets: ["${stay.addr}"] }] }`,
+    ].join('\n')));
+    const status = (job: string) => m.targets().active.find((t) => t.scrapePool === job)?.status;
+    await until('both failed', () => status('follow')?.health === 'down' && status('stay')?.health === 'down');
+    // The first request and 10 redirects followed; the 11th Location is where Go stops.
+    expect(follow.hits.slice(0, 11)).toEqual(['/metrics', ...Array.from({ length: 10 }, (_, i) => `/r${i + 1}`)]);
+    expect(status('follow')?.lastError).toBe('Get "/r11": stopped after 10 redirects');
+    expect(stay.hits[0]).toBe('/metrics');
+    expect(stay.hits.every((h) => h === '/metrics')).toBe(true);
+    expect(status('stay')?.lastError).toBe('server returned HTTP status 302 Found');
+  });
+
   it('resolves label conflicts by honor_labels', async () => {
     const addr = await serve(text('m{job="theirs",instance="x",exported_job="e"} 1\n'));
     const rec = new Recorder();
