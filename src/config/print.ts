@@ -120,14 +120,12 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
       token_url: j.oauth2.tokenUrl,
       endpoint_params: omitEmpty(j.oauth2.endpointParams),
       tls_config: printTls(j.oauth2.tlsConfig),
+      ...printProxy(j.oauth2),
     },
     tls_config: printTls(tls),
     follow_redirects: j.followRedirects,
     enable_http2: j.enableHttp2,
-    proxy_url: j.proxyUrl || undefined,
-    no_proxy: j.noProxy || undefined,
-    proxy_from_environment: j.proxyFromEnvironment || undefined,
-    proxy_connect_header: omitEmpty(Object.fromEntries(Object.entries(j.proxyConnectHeaders).map(([k, vs]) => [k, vs.map(() => SECRET)]))),
+    ...printProxy(j),
     http_headers: omitEmpty(Object.fromEntries(Object.entries(j.httpHeaders).map(([name, h]) => [name, {
       values: h.values.length > 0 ? h.values : undefined,
       secrets: h.secrets.length > 0 ? h.secrets.map(() => SECRET) : undefined,
@@ -216,6 +214,31 @@ function printRelabelRule(r: RelabelRule): Record<string, unknown> {
     replacement: r.replacement,
     action: r.action,
   };
+}
+
+interface ProxyFields {
+  proxyUrl: string;
+  noProxy: string;
+  proxyFromEnvironment: boolean;
+  proxyConnectHeaders: Record<string, string[]>;
+}
+
+/** The proxy settings of a job or of its oauth2, in Prometheus' order; the header values are secrets. */
+function printProxy(p: ProxyFields) {
+  return {
+    proxy_url: p.proxyUrl === '' ? undefined : redactPassword(p.proxyUrl),
+    no_proxy: p.noProxy || undefined,
+    proxy_from_environment: p.proxyFromEnvironment || undefined,
+    proxy_connect_header: omitEmpty(Object.fromEntries(Object.entries(p.proxyConnectHeaders).map(([k, vs]) => [k, vs.map(() => SECRET)]))),
+  };
+}
+
+/** A URL with the password of its user info as xxxxx, the rest as written (Go's URL.Redacted, which Prometheus prints). */
+export function redactPassword(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(url);
+  if (m === null) return url;
+  const colon = m[2].indexOf(':');
+  return colon < 0 ? url : `${m[1]}${m[2].slice(0, colon)}:xxxxx@${url.slice(m[0].length)}`;
 }
 
 function secret(s: string): string | undefined {

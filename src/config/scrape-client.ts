@@ -1,5 +1,6 @@
 // The HTTP client settings of a scrape job, as Prometheus' common HTTP client config has them:
-// tls_config, http_headers (Prometheus 3) and oauth2 (client credentials).
+// tls_config, http_headers (Prometheus 3), oauth2 (client credentials) and the proxy settings the
+// job and its oauth2 token endpoint each have.
 import * as z from 'zod';
 import { bool, describe, section } from './fields.ts';
 import { str, stringList, stringMap } from './scrape-fields.ts';
@@ -48,6 +49,11 @@ export interface OAuth2Config {
   tokenUrl: string;
   endpointParams: Record<string, string>;
   tlsConfig: TLSConfig;
+  /** How the token endpoint is reached: its own proxy settings, the same fields as the job's. */
+  proxyUrl: string;
+  noProxy: string;
+  proxyFromEnvironment: boolean;
+  proxyConnectHeaders: Record<string, string[]>;
 }
 
 export const tlsSchema = section({
@@ -112,6 +118,39 @@ export function httpHeaders() {
   });
 }
 
+/** proxy_connect_header: a list of values per header name, sent with the proxy's CONNECT (https). */
+export function proxyConnectHeader() {
+  return z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return {} as Record<string, string[]>;
+    const ok = typeof v === 'object' && !Array.isArray(v)
+      && Object.values(v as object).every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string'));
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to lists of values, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    return v as Record<string, string[]>;
+  });
+}
+
+interface RawProxy {
+  proxy_url: string;
+  no_proxy: string;
+  proxy_from_environment: boolean;
+  proxy_connect_header: Record<string, string[]>;
+}
+
+/** What is wrong with a set of proxy fields, as [field, message] pairs (the job's and oauth2's alike). */
+export function proxyIssues(p: RawProxy): [string, string][] {
+  const out: [string, string][] = [];
+  if (p.proxy_url !== '') {
+    if (!/^http:\/\/[^/]/.test(p.proxy_url)) out.push(['proxy_url', `expected an http:// proxy URL, got ${JSON.stringify(p.proxy_url)}`]);
+    if (p.proxy_from_environment) out.push(['proxy_from_environment', 'at most one of proxy_url and proxy_from_environment may be set']);
+  }
+  if (p.no_proxy !== '' && p.proxy_url === '') out.push(['no_proxy', 'no_proxy needs proxy_url']);
+  if (Object.keys(p.proxy_connect_header).length > 0 && p.proxy_url === '' && !p.proxy_from_environment) out.push(['proxy_connect_header', 'proxy_connect_header needs proxy_url']);
+  return out;
+}
+
 export const oauth2Schema = section({
   client_id: str(''),
   client_secret: str(''),
@@ -121,10 +160,13 @@ export const oauth2Schema = section({
   endpoint_params: stringMap(),
   tls_config: tlsSchema,
   proxy_url: str(''),
+  no_proxy: str(''),
+  proxy_from_environment: bool(false),
+  proxy_connect_header: proxyConnectHeader(),
 }).superRefine((o, ctx) => {
   if (!/^https?:\/\/[^/]/.test(o.token_url)) ctx.addIssue({ code: 'custom', path: ['token_url'], message: `expected an http:// or https:// URL, got ${describe(o.token_url)}` });
   if (o.client_secret !== '' && o.client_secret_file !== '') ctx.addIssue({ code: 'custom', message: 'at most one of client_secret and client_secret_file may be set' });
-  if (o.proxy_url !== '') ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: 'a proxy for the token endpoint is not supported yet' });
+  for (const [field, message] of proxyIssues(o)) ctx.addIssue({ code: 'custom', path: [field], message });
 });
 
 export function tlsFrom(t: z.output<typeof tlsSchema>): TLSConfig {

@@ -143,6 +143,12 @@ describe('global and scrape_configs', () => {
     ['oauth2 beside basic_auth', ['scrape_configs:', '  - job_name: a', '    basic_auth: { username: u }', '    oauth2: { client_id: c, token_url: "http://t/" }'],
       /^prometheus\.yml:2:5: scrape_configs\[0\]: at most one of basic_auth, authorization, bearer_token and oauth2 may be set$/],
     ['oauth2 without token_url', ['scrape_configs:', '  - job_name: a', '    oauth2: { client_id: c }'], /oauth2\.token_url: expected an http:\/\/ or https:\/\/ URL/],
+    ['oauth2 with an https proxy', ['scrape_configs:', '  - job_name: a', '    oauth2: { client_id: c, token_url: "http://t/", proxy_url: "https://p:3128" }'],
+      /^prometheus\.yml:3:64: scrape_configs\[0\]\.oauth2\.proxy_url: expected an http:\/\/ proxy URL, got "https:\/\/p:3128"$/],
+    ['oauth2 no_proxy without its proxy_url', ['scrape_configs:', '  - job_name: a', '    proxy_url: http://p:3128', '    oauth2: { client_id: c, token_url: "http://t/", no_proxy: localhost }'],
+      /scrape_configs\[0\]\.oauth2\.no_proxy: no_proxy needs proxy_url/],
+    ['oauth2 with both proxies', ['scrape_configs:', '  - job_name: a', '    oauth2: { client_id: c, token_url: "http://t/", proxy_url: "http://p:1", proxy_from_environment: true }'],
+      /scrape_configs\[0\]\.oauth2\.proxy_from_environment: at most one of proxy_url and proxy_from_environment may be set/],
     ['reserved header', ['scrape_configs:', '  - job_name: a', '    http_headers: { Authorization: { values: [x] } }'],
       /^prometheus\.yml:3:36: scrape_configs\[0\]\.http_headers\.Authorization: setting header Authorization is not allowed/],
     ['unknown field of a header', ['scrape_configs:', '  - job_name: a', '    http_headers: { X-A: { value: [x] } }'], /http_headers\.X-A: unknown field value/],
@@ -188,6 +194,9 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
       '      token_url: https://auth.example/token',
       '      endpoint_params: { audience: metrics }',
       '      tls_config: { ca_file: auth-ca.pem, min_version: TLS12 }',
+      '      proxy_url: http://auth-proxy.example:8080',
+      '      no_proxy: .internal',
+      '      proxy_connect_header: { X-Tenant: [t] }',
       '    proxy_url: http://user:pw@proxy.example:3128',
       '    no_proxy: localhost,.internal',
       '    proxy_connect_header: { X-Auth: [a, b] }',
@@ -205,6 +214,7 @@ describe('scrape_configs: HTTP client and discovery settings', () => {
     expect(j.oauth2).toEqual({
       clientId: 'id', clientSecret: '', clientSecretFile: '/etc/strata/secrets/oauth', scopes: ['read', 'write'], tokenUrl: 'https://auth.example/token',
       endpointParams: { audience: 'metrics' }, tlsConfig: { caFile: '/etc/strata/auth-ca.pem', certFile: '', keyFile: '', ca: '', cert: '', key: '', serverName: '', insecureSkipVerify: false, minVersion: 'TLS12', maxVersion: '' },
+      proxyUrl: 'http://auth-proxy.example:8080', noProxy: '.internal', proxyFromEnvironment: false, proxyConnectHeaders: { 'X-Tenant': ['t'] },
     });
     expect(j).toMatchObject({ proxyUrl: 'http://user:pw@proxy.example:3128', noProxy: 'localhost,.internal', proxyConnectHeaders: { 'X-Auth': ['a', 'b'] }, enableHttp2: false, authorization: null, basicAuth: null });
     expect(j.targetLimit).toBe(0);
@@ -225,15 +235,24 @@ describe('printing the HTTP client settings and DNS discovery (/api/v1/status/co
       '    proxy_url: http://proxy:3128',
       '    no_proxy: localhost',
       '    dns_sd_configs: [{ names: [_m._tcp.example] }, { names: [h.example], type: A, port: 9100 }]',
+      '  - job_name: b',
+      '    oauth2: { client_id: id, token_url: "https://auth/t", proxy_url: "http://tok:hunter3@authproxy:8080", proxy_connect_header: { X-P: [hush2] } }',
+      '    proxy_url: http://scraper:hunter4@proxy:3128',
     ].join('\n'), '/etc/prometheus.yml').config;
     const yaml = configToYaml(c);
-    expect(yaml).not.toMatch(/hunter2|hush/);
+    expect(yaml).not.toMatch(/hunter|hush/);
     expect(yaml).toMatch(/\n {2}proxy_url: http:\/\/proxy:3128\n {2}no_proxy: localhost\n {2}http_headers:\n/);
+    // Passwords in proxy URLs as Prometheus prints them (Go's URL.Redacted); oauth2's proxy after its tls_config.
+    expect(yaml).toMatch(/\n {2}oauth2:\n {4}client_id: id\n {4}token_url: https:\/\/auth\/t\n {4}proxy_url: http:\/\/tok:xxxxx@authproxy:8080\n {4}proxy_connect_header:\n {6}X-P:\n {6}- <secret>\n/);
+    expect(yaml).toMatch(/\n {2}proxy_url: http:\/\/scraper:xxxxx@proxy:3128\n/);
     const back = parseConfig(yaml, '/etc/printed.yml').config;
     expect(back.scrapeConfigs[0].oauth2?.clientSecret).toBe(SECRET);
     expect(back.scrapeConfigs[0].httpHeaders['X-Tenant'].secrets).toEqual([SECRET]);
     back.scrapeConfigs[0].oauth2!.clientSecret = 'hunter2';
     back.scrapeConfigs[0].httpHeaders['X-Tenant'].secrets = ['hush'];
+    back.scrapeConfigs[1].oauth2!.proxyUrl = 'http://tok:hunter3@authproxy:8080';
+    back.scrapeConfigs[1].oauth2!.proxyConnectHeaders = { 'X-P': ['hush2'] };
+    back.scrapeConfigs[1].proxyUrl = 'http://scraper:hunter4@proxy:3128';
     expect(back.scrapeConfigs).toEqual(c.scrapeConfigs);
   });
 });

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { bool, describe, oneOf, section } from './fields.ts';
 import { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, type RelabelRule } from './relabel.ts';
-import { httpHeaders, oauth2Schema, tlsFrom, tlsSchema, type HttpHeader, type OAuth2Config, type TLSConfig } from './scrape-client.ts';
+import { httpHeaders, oauth2Schema, proxyConnectHeader, proxyIssues, tlsFrom, tlsSchema, type HttpHeader, type OAuth2Config, type TLSConfig } from './scrape-client.ts';
 import { bodySize, labelMap, limit, list, promDuration, str, stringList } from './scrape-fields.ts';
 import {
   UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type StaticConfig,
@@ -176,17 +176,7 @@ const scrapeSchema = section({
   proxy_url: str(''),
   no_proxy: str(''),
   proxy_from_environment: bool(false),
-  // Headers for the proxy's CONNECT (https targets): a list of values per name.
-  proxy_connect_header: z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) return {} as Record<string, string[]>;
-    const ok = typeof v === 'object' && !Array.isArray(v)
-      && Object.values(v as object).every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string'));
-    if (!ok) {
-      ctx.addIssue({ code: 'custom', message: `expected a mapping of header names to lists of values, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    return v as Record<string, string[]>;
-  }),
+  proxy_connect_header: proxyConnectHeader(),
   follow_redirects: bool(true),
   enable_http2: bool(true),
   scrape_protocols: protocolList(),
@@ -262,12 +252,7 @@ export function checkScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[], iss
     if (j.scrape_timeout !== undefined && j.scrape_timeout > ji) issue(at('scrape_timeout'), `scrape_timeout (${j.scrape_timeout}ms) must not be greater than scrape_interval (${ji}ms)`);
     const auths = [j.basic_auth !== undefined, j.authorization !== undefined, j.bearer_token !== '' || j.bearer_token_file !== '', j.oauth2 !== undefined].filter(Boolean).length;
     if (auths > 1) issue(['scrape_configs', i], 'at most one of basic_auth, authorization, bearer_token and oauth2 may be set');
-    if (j.proxy_url !== '') {
-      if (!/^http:\/\/[^/]/.test(j.proxy_url)) issue(at('proxy_url'), `expected an http:// proxy URL, got ${JSON.stringify(j.proxy_url)}`);
-      if (j.proxy_from_environment) issue(at('proxy_from_environment'), 'at most one of proxy_url and proxy_from_environment may be set');
-    }
-    if (j.no_proxy !== '' && j.proxy_url === '') issue(at('no_proxy'), 'no_proxy needs proxy_url');
-    if (Object.keys(j.proxy_connect_header).length > 0 && j.proxy_url === '' && !j.proxy_from_environment) issue(at('proxy_connect_header'), 'proxy_connect_header needs proxy_url');
+    for (const [field, message] of proxyIssues(j)) issue(at(field), message);
     if (j.basic_auth && j.basic_auth.password !== '' && j.basic_auth.password_file !== '') issue(at('basic_auth'), 'at most one of password and password_file may be set');
     if (j.authorization && j.authorization.credentials !== '' && j.authorization.credentials_file !== '') issue(at('authorization'), 'at most one of credentials and credentials_file may be set');
     if (j.authorization && j.authorization.type.toLowerCase() === 'basic') issue(at('authorization', 'type'), 'authorization type cannot be Basic; use basic_auth');
@@ -313,6 +298,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       oauth2: o === undefined ? null : {
         clientId: o.client_id, clientSecret: o.client_secret, clientSecretFile: o.client_secret_file, scopes: o.scopes,
         tokenUrl: o.token_url, endpointParams: o.endpoint_params, tlsConfig: tlsFrom(o.tls_config),
+        proxyUrl: o.proxy_url, noProxy: o.no_proxy, proxyFromEnvironment: o.proxy_from_environment, proxyConnectHeaders: o.proxy_connect_header,
       },
       tlsConfig: tlsFrom(j.tls_config),
       httpHeaders: j.http_headers,

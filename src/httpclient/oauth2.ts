@@ -26,6 +26,8 @@ export interface ClientCredentials {
   tls?: ConnectionOptions;
   httpsAgent?: https.Agent;
   proxy?: Proxy;
+  /** Sent with the CONNECT to the proxy (https token URLs). */
+  proxyConnectHeaders?: Record<string, string[]>;
 }
 
 /** A token that could not be had: status is the token endpoint's HTTP status, 0 when it gave none usable. */
@@ -120,7 +122,7 @@ function formEncode(s: string): string {
 async function postForm(c: ClientCredentials, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; body: string }> {
   const fail = (e: unknown) => new TokenError(`oauth2: token request to ${c.tokenUrl} failed: ${signal.aborted && signal.reason instanceof Error ? signal.reason.message : (e as Error).message}`, 0);
   try {
-    const res = await send(new URL(c.tokenUrl), { method: 'POST', headers, body, tls: c.tls, agents: { https: c.httpsAgent }, proxy: c.proxy, signal });
+    const res = await send(new URL(c.tokenUrl), { method: 'POST', headers, body, tls: c.tls, agents: { https: c.httpsAgent }, proxy: c.proxy, proxyConnectHeaders: c.proxyConnectHeaders, signal });
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of res as AsyncIterable<Buffer>) {

@@ -49,6 +49,46 @@ describe('oauth2', () => {
     await until('scraped with the token', () => rec.values(`secured{instance="${target}", job="o"}`).length > 0);
     expect(seen).toBe('Bearer abc');
   });
+
+  it('reaches the token endpoint through oauth2.proxy_url, the scrapes going direct (the job has no proxy of its own)', async () => {
+    const tokenRequests: string[] = [];
+    const tokens = await serve(async (req, res) => {
+      tokenRequests.push(`${req.method} ${req.url} ${await body(req)}`);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"access_token":"via-proxy","token_type":"Bearer","expires_in":3600}');
+    });
+    // The token URL's host does not resolve: only the proxy, sending it on to the token server, can reach it.
+    const proxy = await startProxy({ route: () => tokens });
+    cleanups.push(() => proxy.close());
+    const scrapes: string[] = [];
+    const target = await serve((req, res) => {
+      scrapes.push(`${req.url} ${req.headers.authorization}`);
+      text('secured 1\n')(req, res);
+    });
+    const rec = new Recorder();
+    const m = manager(rec);
+    await m.applyConfig(jobs([
+      'scrape_configs:',
+      '  - job_name: o',
+      '    scrape_interval: 100ms',
+      '    oauth2:',
+      '      client_id: c',
+      '      client_secret: s',
+      '      token_url: http://auth.invalid/token',
+      `      proxy_url: ${proxy.url.replace('//', '//tok:p%40ss@')}`,
+      `    static_configs: [{ targets: ["${target}"] }]`,
+    ].join('\n')));
+    await until('scraped with the token', () => rec.values(`secured{instance="${target}", job="o"}`).length > 0);
+    expect(proxy.forwarded.length).toBeGreaterThan(0);
+    const [tokenRequest] = proxy.forwarded;
+    expect(tokenRequest).toMatchObject({ method: 'POST', target: 'http://auth.invalid/token', body: 'grant_type=client_credentials' });
+    expect(tokenRequest.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('tok:p@ss').toString('base64')}`);
+    expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from('c:s').toString('base64')}`);
+    expect(tokenRequests[0]).toBe('POST /token grant_type=client_credentials');
+    // Only token requests went through the proxy; the scrape went direct with the token.
+    expect(proxy.forwarded.every((f) => f.target === 'http://auth.invalid/token')).toBe(true);
+    expect(scrapes[0]).toBe('/metrics Bearer via-proxy');
+  });
 });
 
 describe('http_headers, proxy_url and no_proxy', () => {

@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'nod
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ScrapeConfig, TLSConfig } from '../config/index.ts';
-import { clientCredentialsToken } from '../httpclient/index.ts';
+import { clientCredentialsToken, type Proxy } from '../httpclient/index.ts';
 import { compileRelabelRules, type MetricMetadata } from '../ingest/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { startDiscovery, type Discoverer, type TargetGroup } from './discovery.ts';
@@ -276,6 +276,8 @@ class ScrapePool {
       tokenUrl: o.tokenUrl,
       endpointParams: o.endpointParams,
       httpsAgent: new HttpsAgent(tls(o.tlsConfig, 'oauth2.tls_config')),
+      proxy: proxyOf(o),
+      proxyConnectHeaders: o.proxyConnectHeaders,
     }, this.opts.clock);
     if (setupErrors.length > 0) log?.error({ err: setupErrors.join('; ') }, 'cannot load TLS files; scrapes of this job will fail');
 
@@ -303,7 +305,7 @@ class ScrapePool {
       appendable: this.opts.appendable,
       agents,
       headers,
-      proxy: cfg.proxyFromEnvironment ? 'environment' : cfg.proxyUrl !== '' ? { url: cfg.proxyUrl, noProxy: cfg.noProxy } : undefined,
+      proxy: proxyOf(cfg),
       logger: log,
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',
@@ -313,4 +315,10 @@ class ScrapePool {
       metrics: this.opts.metrics,
     };
   }
+}
+
+/** The proxy a job's scrapes, or its oauth2 token requests, go through (each has its own settings). */
+function proxyOf(p: { proxyUrl: string; noProxy: string; proxyFromEnvironment: boolean }): Proxy | undefined {
+  if (p.proxyFromEnvironment) return 'environment';
+  return p.proxyUrl !== '' ? { url: p.proxyUrl, noProxy: p.noProxy } : undefined;
 }
