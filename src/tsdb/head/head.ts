@@ -19,6 +19,7 @@ import { OpenChunkPool, concatDecoded, decodeChunk } from '../chunkenc/index.ts'
 import { postingsForMatchers } from '../index/index.ts';
 import { ChunkArena, NO_CHUNK } from './chunkarena.ts';
 import { MemPostings } from './memindex.ts';
+import { RefsByHash } from './refsbyhash.ts';
 import { sortedRefs, type RefComparator } from './sortedrefs.ts';
 import { ChunkBatchBuilder, type HeadChunkBatch } from './chunkbatch.ts';
 import { SymbolTable } from './symbols.ts';
@@ -88,9 +89,9 @@ export class Head {
   private labelPool = new Uint32Array(1 << 16);
   private labelPoolLen = 0;
 
-  private readonly byHash = new Map<number, number>();
-  /** Extra refs for label sets whose hash collides with another's (rare). */
-  private readonly collisions = new Map<number, number[]>();
+  private readonly byHash = new RefsByHash();
+  /** byHash's candidate check, bound once (no closure per lookup). */
+  private readonly refHasLabels = (ref: number, ls: Labels): boolean => this.labelsEqualAt(ref, ls);
   private readonly perMetric = new Map<string, number>();
 
   private nextRef = 1;
@@ -360,12 +361,7 @@ export class Head {
   // ---- series ----------------------------------------------------------------------------------
 
   private lookup(ls: Labels, hash: number): number {
-    const ref = this.byHash.get(hash);
-    if (ref === undefined) return -1;
-    if (this.labelsEqualAt(ref, ls)) return ref;
-    const more = this.collisions.get(hash);
-    if (more) for (const r of more) if (this.labelsEqualAt(r, ls)) return r;
-    return -1;
+    return this.byHash.find(hash, ls, this.refHasLabels);
   }
 
   private labelsEqualAt(ref: number, ls: Labels): boolean {
@@ -391,12 +387,7 @@ export class Head {
     this.closedCount[ref] = 0;
     this.lastT[ref] = -Infinity;
     this.lastV[ref] = 0;
-    const hash = labelsHash(ls);
-    if (this.byHash.has(hash)) {
-      const more = this.collisions.get(hash);
-      if (more) more.push(ref);
-      else this.collisions.set(hash, [ref]);
-    } else this.byHash.set(hash, ref);
+    this.byHash.add(labelsHash(ls), ref);
     this.postings.add(ref, ls);
     const name = metricOf(ls);
     this.perMetric.set(name, (this.perMetric.get(name) ?? 0) + 1);
@@ -642,21 +633,7 @@ export class Head {
       removed.push({ ref, labels: this.labelsOf(ref) });
     }
     for (const { ref, labels } of removed) {
-      const hash = labelsHash(labels);
-      if (this.byHash.get(hash) === ref) {
-        const more = this.collisions.get(hash);
-        if (more && more.length > 0) {
-          this.byHash.set(hash, more.shift()!);
-          if (more.length === 0) this.collisions.delete(hash);
-        } else this.byHash.delete(hash);
-      } else {
-        const more = this.collisions.get(hash);
-        if (more) {
-          const k = more.indexOf(ref);
-          if (k >= 0) more.splice(k, 1);
-          if (more.length === 0) this.collisions.delete(hash);
-        }
-      }
+      this.byHash.delete(labelsHash(labels), ref);
       const name = metricOf(labels);
       const left = (this.perMetric.get(name) ?? 1) - 1;
       if (left === 0) this.perMetric.delete(name);
@@ -673,7 +650,7 @@ export class Head {
   stats(): HeadStats {
     const columns = this.cap * (8 + 2 + 4 + 8 + 4 + 8 + 8);
     // Maps cost roughly 80 bytes an entry in V8; counted so the metric tracks reality.
-    const maps = (this.byHash.size + this.symbols.size) * 80 + this.postings.pairCount() * 100;
+    const maps = this.byHash.byteLength + this.symbols.size * 80 + this.postings.pairCount() * 100;
     let open = 0;
     for (let ref = 1; ref < this.nextRef && ref < this.cap; ref++) if (this.openSlot[ref] >= 0 && this.labelLen[ref] !== 0) open++;
     return {
