@@ -1,11 +1,25 @@
 // The head's inverted index: label name → value → sorted series refs. Refs are handed out in
 // increasing order, so appending a new ref keeps every list sorted without a sort.
+//
+// A list starts as a plain array and becomes a Uint32Array with room to grow once it is long: a
+// JS array costs 8 bytes an entry, a typed array 4, but a typed array carries ~200 bytes of fixed
+// overhead, too much for the many short lists of high-cardinality labels.
 import { compareStrings } from '../../model/index.ts';
 import type { PostingsIndex } from '../index/index.ts';
 
+/** A long list: ids[0, n) sorted. */
+interface LongList {
+  ids: Uint32Array;
+  n: number;
+}
+type List = number[] | LongList;
+
+/** Entries at which a plain list becomes a LongList (never back). */
+const LONG_AT = 64;
+
 export class MemPostings implements PostingsIndex {
-  private readonly byName = new Map<string, Map<string, number[]>>();
-  private all: number[] = [];
+  private readonly byName = new Map<string, Map<string, List>>();
+  private all: List = [];
   /** One past the highest ref ever added: the id universe for bitmap unions. */
   numSeries = 0;
   // Removals are batched (series GC after head truncation) and applied in one pass.
@@ -20,17 +34,20 @@ export class MemPostings implements PostingsIndex {
         this.byName.set(labels[i], values);
       }
       const list = values.get(labels[i + 1]);
-      if (list) insertSorted(list, ref);
-      else values.set(labels[i + 1], [ref]);
+      if (!list) values.set(labels[i + 1], [ref]);
+      else {
+        const grown = insertSorted(list, ref);
+        if (grown !== list) values.set(labels[i + 1], grown);
+      }
     }
-    insertSorted(this.all, ref);
+    this.all = insertSorted(this.all, ref);
   }
 
   /** Removes refs (with their labels) from every list. */
   remove(entries: readonly { ref: number; labels: readonly string[] }[]): void {
     if (entries.length === 0) return;
     for (const e of entries) this.removed.add(e.ref);
-    const touched = new Set<number[]>();
+    const touched = new Set<List>();
     for (const e of entries) {
       for (let i = 0; i < e.labels.length; i += 2) {
         const values = this.byName.get(e.labels[i]);
@@ -45,7 +62,8 @@ export class MemPostings implements PostingsIndex {
       for (let i = 0; i < e.labels.length; i += 2) {
         const values = this.byName.get(e.labels[i]);
         if (!values) continue;
-        if (values.get(e.labels[i + 1])?.length === 0) values.delete(e.labels[i + 1]);
+        const list = values.get(e.labels[i + 1]);
+        if (list && listLength(list) === 0) values.delete(e.labels[i + 1]);
         if (values.size === 0) this.byName.delete(e.labels[i]);
       }
     }
@@ -61,22 +79,22 @@ export class MemPostings implements PostingsIndex {
     return values ? [...values.keys()].sort(compareStrings) : [];
   }
 
-  // Lists are kept as plain arrays (cheap to append and splice); matcher evaluation works on
-  // Uint32Arrays, so they are copied out, which costs far less than the select that follows.
+  // Lists change in place (appends, removals), so matcher evaluation gets a copy, which costs far
+  // less than the select that follows.
   postings(name: string, value: string): Uint32Array {
     const list = this.byName.get(name)?.get(value);
-    return list ? Uint32Array.from(list) : EMPTY;
+    return list ? copyOf(list) : EMPTY;
   }
 
   postingsWhere(name: string, pred: (value: string) => boolean): Uint32Array[] {
     const values = this.byName.get(name);
     const out: Uint32Array[] = [];
-    if (values) for (const [v, list] of values) if (pred(v)) out.push(Uint32Array.from(list));
+    if (values) for (const [v, list] of values) if (pred(v)) out.push(copyOf(list));
     return out;
   }
 
   allPostings(): Uint32Array {
-    return Uint32Array.from(this.all);
+    return copyOf(this.all);
   }
 
   /** Number of distinct label pairs, for stats. */
@@ -89,24 +107,60 @@ export class MemPostings implements PostingsIndex {
 
 const EMPTY = new Uint32Array(0);
 
-function insertSorted(list: number[], ref: number): void {
-  if (list.length === 0 || list[list.length - 1] < ref) {
-    list.push(ref);
-    return;
-  }
-  // Replay can re-add refs out of order (series records of a checkpoint); keep the list sorted.
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid] < ref) lo = mid + 1;
-    else hi = mid;
-  }
-  if (list[lo] !== ref) list.splice(lo, 0, ref);
+function listLength(list: List): number {
+  return Array.isArray(list) ? list.length : list.n;
 }
 
-function filterInPlace(list: number[], drop: ReadonlySet<number>): void {
+function copyOf(list: List): Uint32Array {
+  return Array.isArray(list) ? Uint32Array.from(list) : list.ids.slice(0, list.n);
+}
+
+/** Adds ref keeping the list sorted and without duplicates; returns the list (a new one if it turned long). */
+function insertSorted(list: List, ref: number): List {
+  if (Array.isArray(list)) {
+    if (list.length + 1 >= LONG_AT) return insertSorted({ ids: Uint32Array.from(list), n: list.length }, ref);
+    const at = list.length === 0 || list[list.length - 1] < ref ? list.length : lowerBound(list, list.length, ref);
+    if (at === list.length) list.push(ref);
+    else if (list[at] !== ref) list.splice(at, 0, ref);
+    return list;
+  }
+  // Replay can re-add refs out of order (series records of a checkpoint); keep the list sorted.
+  const n = list.n;
+  const at = n === 0 || list.ids[n - 1] < ref ? n : lowerBound(list.ids, n, ref);
+  if (at < n && list.ids[at] === ref) return list;
+  if (n === list.ids.length) {
+    const next = new Uint32Array(Math.ceil(n * 1.5) + 16);
+    next.set(list.ids);
+    list.ids = next;
+  }
+  if (at < n) list.ids.copyWithin(at + 1, at, n);
+  list.ids[at] = ref;
+  list.n = n + 1;
+  return list;
+}
+
+function lowerBound(ids: ArrayLike<number>, n: number, ref: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < ref) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function filterInPlace(list: List, drop: ReadonlySet<number>): void {
+  if (Array.isArray(list)) {
+    let w = 0;
+    for (let i = 0; i < list.length; i++) if (!drop.has(list[i])) list[w++] = list[i];
+    list.length = w;
+    return;
+  }
+  const ids = list.ids;
   let w = 0;
-  for (let i = 0; i < list.length; i++) if (!drop.has(list[i])) list[w++] = list[i];
-  list.length = w;
+  for (let i = 0; i < list.n; i++) if (!drop.has(ids[i])) ids[w++] = ids[i];
+  list.n = w;
+  // Give memory back after a large removal (series churn), keeping room to grow.
+  if (ids.length > 1024 && w < ids.length / 4) list.ids = ids.slice(0, w * 2);
 }
