@@ -186,6 +186,22 @@ describe('strata agent', () => {
     expect((await stored('strata_agent_send_duration_seconds_bucket')).map((s) => s.metric.le)).toContain('+Inf');
     expect(metricValue(metrics, 'strata_agent_queue_bytes')).toBeGreaterThanOrEqual(0);
     expect(metricValue(metrics, 'strata_agent_queue_dropped_samples_total')).toBe(0);
+    // The scrape manager's metrics, as the server's /metrics has them, moving with the local scrapes.
+    const agentMetric = async (series: string) => metricValue(await (await fetch(`http://${address}/metrics`)).text(), series);
+    expect(await agentMetric('prometheus_target_scrape_pool_targets{scrape_job="app"}')).toBe(1);
+    expect(await agentMetric('prometheus_target_scrape_pools_total')).toBe(1);
+    expect(await agentMetric('prometheus_sd_discovered_targets{config="app",name="scrape"}')).toBe(1);
+    let intervals = 0;
+    await until('a scrape interval observed', async () => (intervals = (await agentMetric('prometheus_target_interval_length_seconds_count{interval="1s"}')) ?? 0) > 0);
+    await until('another one', async () => ((await agentMetric('prometheus_target_interval_length_seconds_count{interval="1s"}')) ?? 0) > intervals);
+    const median = await agentMetric('prometheus_target_interval_length_seconds{quantile="0.5",interval="1s"}');
+    expect(median).toBeGreaterThan(0.5);
+    expect(median).toBeLessThan(5);
+    // ... and reach the server with the agent's other metrics.
+    const fromAgent = 'prometheus_target_scrape_pool_targets{job="strata-agent"}';
+    await until('the scrape metrics at the server', async () => (await stored(fromAgent)).length > 0);
+    expect((await stored(fromAgent)).map((s) => s.metric))
+      .toEqual([{ __name__: 'prometheus_target_scrape_pool_targets', job: 'strata-agent', instance: address, scrape_job: 'app', site: 'test' }]);
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
@@ -349,8 +365,8 @@ describe('strata agent reload', () => {
       return address !== '' || proc.exitCode !== null;
     });
     expect(address, log).not.toBe('');
-    await until('load at the first server', () => a.names.has('node_load1'));
-    expect(a.names.has('strata_agent_queue_bytes')).toBe(true); // self-monitoring is on by default
+    // Self-monitoring is on by default (its series may come in a request after the host's).
+    await until('load and the agent\'s own metrics at the first server', () => a.names.has('node_load1') && a.names.has('strata_agent_queue_bytes'));
 
     // POST /-/reload: meminfo added, the other server, and a queue path that cannot change while running.
     write(b.url, 'loadavg, meminfo', 'queue-elsewhere');

@@ -6,7 +6,7 @@ import { batchSampleCount, getLabel, withLabel } from '../model/index.ts';
 import type { Appendable, AppendResult } from '../tsdb/index.ts';
 import { encodeWriteRequest } from './encode.ts';
 import { DiskQueue, type FsyncPolicy } from './queue.ts';
-import { agentMetricFamilies, formatMetricsText, type MetricFamily } from './selfmetrics.ts';
+import { agentMetricFamilies, type MetricFamily } from './selfmetrics.ts';
 import { Sender } from './sender.ts';
 
 /** Samples of one collection round, or null for nothing this round. */
@@ -131,14 +131,9 @@ export class Agent {
     this.queue.close();
   }
 
-  /** The agent's own metrics. */
+  /** The agent's own metrics (queue, sender, collection); the role adds the scrape manager's. */
   metricFamilies(): MetricFamily[] {
     return agentMetricFamilies(this.queue.stats, this.sender.stats, this.collectErrors);
-  }
-
-  /** The agent's own metrics in the Prometheus text format. */
-  metricsText(): string {
-    return formatMetricsText(this.metricFamilies());
   }
 }
 

@@ -1,13 +1,16 @@
 // The agent's own metrics, in one list that serves both its /metrics page and the "strata-agent"
 // job it forwards to the server with its other data (as Prometheus in agent mode scrapes itself),
-// so the two always agree.
+// so the two always agree. Metrics other modules keep in a prom-client registry (the scrape
+// manager's prometheus_target_* and prometheus_sd_*) join the list through registryFamilies, so
+// they are defined once, where they are counted.
+import type { Registry } from 'prom-client';
 import { SampleBatchBuilder, labelsFromRecord, type Labels, type SampleBatch } from '../model/index.ts';
 import type { QueueStats } from './queue.ts';
 import { SEND_DURATION_BUCKETS, type SenderStats } from './sender.ts';
 
 export interface MetricFamily {
   name: string;
-  type: 'gauge' | 'counter' | 'histogram';
+  type: 'gauge' | 'counter' | 'histogram' | 'summary';
   help: string;
   /** Series of the family: the full metric name (with _bucket/_sum/_count for histograms). */
   samples: { name: string; labels: Record<string, string>; value: number }[];
@@ -47,46 +50,83 @@ export function agentMetricFamilies(q: QueueStats, s: SenderStats, collectErrors
   return out;
 }
 
+/** The families of a prom-client registry, series named as its text output names them (_bucket, _sum, _count). */
+export async function registryFamilies(registry: Registry): Promise<MetricFamily[]> {
+  const out: MetricFamily[] = [];
+  for (const m of await registry.getMetricsAsJSON()) {
+    const type = String(m.type);
+    if (type !== 'gauge' && type !== 'counter' && type !== 'histogram' && type !== 'summary') continue;
+    out.push({
+      name: m.name,
+      type,
+      help: m.help,
+      samples: m.values.map((v) => ({
+        name: (v as { metricName?: string }).metricName ?? m.name,
+        labels: Object.fromEntries(Object.entries(v.labels).map(([k, l]) => [k, String(l)])),
+        value: v.value,
+      })),
+    });
+  }
+  return out;
+}
+
 /** The Prometheus text format of the families. */
 export function formatMetricsText(families: readonly MetricFamily[]): string {
   const lines: string[] = [];
   for (const f of families) {
-    lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
+    lines.push(`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${f.name} ${f.type}`);
     for (const s of f.samples) {
-      const ls = Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',');
-      lines.push(`${s.name}${ls === '' ? '' : `{${ls}}`} ${s.value}`);
+      const ls = Object.entries(s.labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+      lines.push(`${s.name}${ls === '' ? '' : `{${ls}}`} ${formatValue(s.value)}`);
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function formatValue(v: number): string {
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
 }
 
 /**
  * A producer of the families as samples labelled with `target` (job and instance, as a scrape
  * would add). Label sets are built once per series and instance.
  */
-export function selfMetricsProducer(families: () => MetricFamily[], target: () => Record<string, string>): (nowMs: number) => SampleBatch {
-  const cache = new Map<string, Labels>();
+export function selfMetricsProducer(
+  families: () => MetricFamily[] | Promise<MetricFamily[]>,
+  target: () => Record<string, string>,
+): (nowMs: number) => Promise<SampleBatch> {
+  let cache = new Map<string, Labels>();
   let cachedFor = '';
-  return (nowMs) => {
+  return async (nowMs) => {
+    const fs = await families();
     const t = target();
     const tkey = JSON.stringify(t);
     if (tkey !== cachedFor) {
       cache.clear();
       cachedFor = tkey;
     }
+    // Only this round's series stay cached: a scrape job that is gone takes its label sets along.
+    const next = new Map<string, Labels>();
     const b = new SampleBatchBuilder(64);
-    for (const f of families()) {
+    for (const f of fs) {
       for (const s of f.samples) {
-        const key = `${s.name}\0${s.labels.le ?? ''}`;
+        const key = seriesKey(s.name, s.labels);
         let ls = cache.get(key);
-        if (ls === undefined) {
-          ls = labelsFromRecord({ ...t, ...s.labels, __name__: s.name });
-          cache.set(key, ls);
-        }
+        if (ls === undefined) ls = labelsFromRecord({ ...t, ...s.labels, __name__: s.name });
+        next.set(key, ls);
         b.startSeries(ls);
         b.add(nowMs, s.value);
       }
     }
+    cache = next;
     return b.build();
   };
+}
+
+function seriesKey(name: string, labels: Record<string, string>): string {
+  let k = name;
+  for (const [n, v] of Object.entries(labels)) k += `\0${n}\0${v}`;
+  return k;
 }

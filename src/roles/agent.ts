@@ -4,7 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import type { Logger } from 'pino';
-import { Agent, QueueWriteError, SELF_JOB, selfMetricsProducer, type AgentSettings, type Producer } from '../agent/index.ts';
+import { Registry } from 'prom-client';
+import {
+  Agent, QueueWriteError, SELF_JOB, formatMetricsText, registryFamilies, selfMetricsProducer, type AgentSettings, type MetricFamily, type Producer,
+} from '../agent/index.ts';
 import { hostProducer } from '../agent/host.ts';
 import { formatListenAddress, type Config } from '../config/index.ts';
 import { ScrapeManager } from '../scrape/index.ts';
@@ -43,7 +46,10 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
   // The job and instance of the agent's own metrics; the port is known once listening.
   const self = { job: SELF_JOB, instance: '' };
   let agent: Agent | null = null;
-  const selfProducer = selfMetricsProducer(() => agent!.metricFamilies(), () => self);
+  // The scrape manager's metrics (prometheus_target_*, prometheus_sd_*), as the server has them.
+  const scrapeRegistry = new Registry();
+  const families = async (): Promise<MetricFamily[]> => [...agent!.metricFamilies(), ...await registryFamilies(scrapeRegistry)];
+  const selfProducer = selfMetricsProducer(families, () => self);
   const producersOf = (c: Config): Producer[] => [
     ...(opts.producers ?? (c.agent.collectors.length > 0 ? [hostProducer(c.agent.collectors, { job: 'node', instance: os.hostname() })] : [])),
     ...(c.agent.selfMonitoring.enabled ? [selfProducer] : []),
@@ -73,7 +79,9 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
   if (q.pendingRecords > 0 || q.corruptBytes > 0) {
     log.info({ pendingSamples: q.pendingSamples, pendingBytes: q.pendingBytes, corruptBytes: q.corruptBytes }, 'queue from an earlier run resumed');
   }
-  const scrape = new ScrapeManager({ appendable: running.appendable, logger: log.child({ component: 'scrape' }), userAgent: `Strata-agent/${opts.version}` });
+  const scrape = new ScrapeManager({
+    appendable: running.appendable, logger: log.child({ component: 'scrape' }), userAgent: `Strata-agent/${opts.version}`, registry: scrapeRegistry,
+  });
   await scrape.applyConfig(config.scrapeConfigs);
 
   let reloads: Promise<void> = Promise.resolve();
@@ -98,8 +106,13 @@ export async function startAgent(opts: AgentRoleOptions): Promise<RunningAgent> 
   const server: Server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && url === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(running.metricsText());
+      families().then((fs) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(formatMetricsText(fs));
+      }, (e: unknown) => {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`${(e as Error).message}\n`);
+      });
     } else if (req.method === 'GET' && (url === '/-/healthy' || url === '/-/ready')) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('OK\n');
