@@ -6,6 +6,7 @@ import { compareLabels, compareStrings, type Labels, type Matcher } from '../mod
 import type { Querier, SeriesData } from './types.ts';
 import type { Head } from './head/head.ts';
 import { mergeSamples, type Block } from './block/index.ts';
+import { sampleArray } from './chunkenc/index.ts';
 
 export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
   const overlapping = (mint: number, maxt: number) =>
@@ -86,8 +87,8 @@ function mergeParts(parts: readonly SeriesData[]): { timestamps: Float64Array; v
     for (let k = 1; k < parts.length; k++) merged = mergeSamples(merged, parts[k]);
     return merged;
   }
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
+  const timestamps = sampleArray(n);
+  const values = sampleArray(n);
   let off = 0;
   for (const p of parts) {
     timestamps.set(p.timestamps, off);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels, Matcher } from '../../model/index.ts';
-import { chunkSampleCount, decodeChunk, decodeChunkRange, type DecodedSamples } from '../chunkenc/index.ts';
+import { chunkSampleCount, decodeChunk, decodeChunkRange, sampleArray, type DecodedSamples } from '../chunkenc/index.ts';
 import type { SeriesData } from '../types.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
 import { CorruptBlockError } from './errors.ts';
@@ -206,8 +206,8 @@ class BlockReader implements Block {
     // One chunk: its freshly decoded arrays, nothing to copy. (The querier concatenates a series'
     // parts from several blocks anyway; copying here as well would do it twice.)
     if (more === null) return { labels, timestamps: first.timestamps, values: first.values };
-    const timestamps = new Float64Array(total);
-    const values = new Float64Array(total);
+    const timestamps = sampleArray(total);
+    const values = sampleArray(total);
     let off = 0;
     for (const p of more) {
       timestamps.set(p.timestamps, off);

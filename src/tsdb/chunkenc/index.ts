@@ -7,7 +7,7 @@
 // Timestamps within a chunk must be safe integers (ms) and strictly increasing: a delta of 0 or
 // less is refused by every encoder. Deltas from 1 ms up to 2^53 ms are fine.
 import { ChunkCorruptError, HEADER_BYTES, MAX_CHUNK_SAMPLES } from './bits.ts';
-import { DEC_ENCODING, decodeDec, decodeDecRange, encodeDec } from './dec.ts';
+import { DEC_ENCODING, decodeDec, decodeDecRange, encodeDec, sampleArray } from './dec.ts';
 import { XOR_ENCODING, decodeXor, encodeXor } from './xor.ts';
 
 export const ChunkEncoding = { XOR: XOR_ENCODING, DEC: DEC_ENCODING } as const;
@@ -19,6 +19,7 @@ export interface DecodedSamples {
 }
 
 export { ChunkCorruptError, MAX_CHUNK_SAMPLES };
+export { sampleArray };
 export { OpenChunkPool } from './pool.ts';
 
 /** Number of samples in a chunk, from its header. */
@@ -62,7 +63,11 @@ export function decodeChunkRange(chunk: Uint8Array, mint: number, maxt: number):
   while (a < n && d.timestamps[a] < mint) a++;
   let b = a;
   while (b < n && d.timestamps[b] <= maxt) b++;
-  return { timestamps: d.timestamps.slice(a, b), values: d.values.slice(a, b) };
+  const timestamps = sampleArray(b - a);
+  const values = sampleArray(b - a);
+  timestamps.set(d.timestamps.subarray(a, b));
+  values.set(d.values.subarray(a, b));
+  return { timestamps, values };
 }
 
 function range(ts: ArrayLike<number>, vs: ArrayLike<number>, from?: number, to?: number): [number, number] {
