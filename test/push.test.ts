@@ -290,6 +290,73 @@ describe('OTLP/HTTP metrics from the OpenTelemetry JS SDK', () => {
   });
 });
 
+// ---- rejection counters ----
+describe('every refusal of the Influx line protocol and OTLP counted by protocol and reason', () => {
+  // A request refused before any sample was decoded counts once in strata_write_rejected_total;
+  // samples and data points refused after decoding count in strata_push_rejected_samples_total.
+  // Storage limits (429) and admission (overloaded) are counted in the tests of those below.
+  const requests = (p: string, reason: string) => `strata_write_rejected_total{protocol="${p}",reason="${reason}"}`;
+  const samples = (p: string, reason: string) => `strata_push_rejected_samples_total{protocol="${p}",reason="${reason}"}`;
+  async function counts(series: string, by: number, status: number, send: () => Promise<Response>) {
+    const before = metricValue(await metrics(), series) ?? 0;
+    const r = await send();
+    await r.arrayBuffer();
+    expect(r.status, series).toBe(status);
+    expect(metricValue(await metrics(), series), series).toBe(before + by);
+  }
+  const bomb = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x61));
+  const future = `${Date.now() + 86_400_000}`;
+
+  it('Influx', async () => {
+    const influx = (body: string | Buffer, headers: Record<string, string> = {}, q = '') => () => postInflux(`/api/v2/write${q}`, body, headers);
+    await counts(requests('influx', 'bad_line'), 1, 400, influx('ok f=1\nbroken'));
+    await counts(requests('influx', 'bad_precision'), 1, 400, influx('x f=1', {}, '?precision=d'));
+    await counts(requests('influx', 'invalid_utf8'), 1, 400, influx(Buffer.from([0x78, 0x20, 0x66, 0x3d, 0x31, 0x20, 0xff])));
+    await counts(requests('influx', 'unsupported_encoding'), 1, 415, influx('x f=1', { 'Content-Encoding': 'br' }));
+    await counts(requests('influx', 'bad_compression'), 1, 400, influx('not gzip', { 'Content-Encoding': 'gzip' }));
+    await counts(requests('influx', 'too_large'), 1, 413, influx(bomb, { 'Content-Encoding': 'gzip' }));
+    await counts(requests('influx', 'too_large'), 1, 413, influx(Buffer.alloc(2 * 1024 * 1024, 0x61)));
+    await counts(samples('influx', 'string_field'), 2, 204, influx(`rc_s a="x",b="y",n=1 ${T0}000000`));
+    await counts(samples('influx', 'too_far_in_future'), 2, 400, influx(`rc_future a=1,b=2 ${future}000000`));
+    expect((await postInflux('/api/v2/write', `rc_ooo f=1 ${T0 + 5000}000000`)).status).toBe(204);
+    await counts(samples('influx', 'out_of_order'), 1, 400, influx(`rc_ooo f=0 ${T0}000000`));
+    await counts(samples('influx', 'duplicate_timestamp'), 1, 400, influx(`rc_ooo f=2 ${T0 + 5000}000000`));
+  });
+
+  it('OTLP', async () => {
+    const otlp = (body: string | Buffer, type = 'application/json', headers: Record<string, string> = {}) => () =>
+      fetch(`${s.url}/api/v1/otlp/v1/metrics`, { method: 'POST', headers: { 'Content-Type': type, ...headers }, body });
+    await counts(requests('otlp', 'unsupported_media_type'), 1, 415, otlp('x', 'text/plain'));
+    await counts(requests('otlp', 'bad_json'), 1, 400, otlp('{"resourceMetrics": 5}'));
+    await counts(requests('otlp', 'bad_protobuf'), 1, 400, otlp(Buffer.from([0x0a, 0x05, 0x01]), 'application/x-protobuf'));
+    await counts(requests('otlp', 'invalid_utf8'), 1, 400, otlp(Buffer.from('{"resourceMetrics":[]}\xff', 'latin1')));
+    await counts(requests('otlp', 'unsupported_encoding'), 1, 415, otlp('{}', 'application/json', { 'Content-Encoding': 'br' }));
+    await counts(requests('otlp', 'bad_compression'), 1, 400, otlp('not gzip', 'application/json', { 'Content-Encoding': 'gzip' }));
+    await counts(requests('otlp', 'too_large'), 1, 413, otlp(bomb, 'application/x-protobuf', { 'Content-Encoding': 'gzip' }));
+    await counts(requests('otlp', 'too_large'), 1, 413, otlp(Buffer.alloc(2 * 1024 * 1024), 'application/x-protobuf'));
+    // Data points the translation refuses, one metric per reason beside a good gauge.
+    const at = `${T0}000000`;
+    const point = { asDouble: 1, timeUnixNano: at };
+    const metricsOf = (...ms: object[]) => JSON.stringify({ resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ metrics: ms }] }] });
+    const refused: [string, object][] = [
+      ['no_data', { name: 'rc.nothing' }],
+      ['exponential_histogram_unsupported', { name: 'rc.exp', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: at, count: '1', scale: 0 }] } }],
+      ['delta_temporality', { name: 'rc.delta', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [point] } }],
+      ['unspecified_temporality', { name: 'rc.unspecified', sum: { aggregationTemporality: 0, isMonotonic: true, dataPoints: [point] } }],
+      ['invalid_metric_name', { name: '...', gauge: { dataPoints: [point] } }],
+      ['invalid_histogram', { name: 'rc.hist', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: at, count: '1', sum: 1, bucketCounts: ['1'], explicitBounds: [1, 2] }] } }],
+    ];
+    for (const [reason, m] of refused) {
+      await counts(samples('otlp', reason), 1, 200, otlp(metricsOf(m, { name: `rc.good.${reason}`, gauge: { dataPoints: [point] } })));
+    }
+    await counts(samples('otlp', 'too_far_in_future'), 1, 400, otlp(metricsOf({ name: 'rc.future', gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: `${future}000000` }] } })));
+    const ooo = (t: number, v: number) => otlp(metricsOf({ name: 'rc.ooo', gauge: { dataPoints: [{ asDouble: v, timeUnixNano: `${t}000000` }] } }));
+    expect((await ooo(T0 + 5000, 1)()).status).toBe(200);
+    await counts(samples('otlp', 'out_of_order'), 1, 400, ooo(T0, 0));
+    await counts(samples('otlp', 'duplicate_timestamp'), 1, 400, ooo(T0 + 5000, 2));
+  });
+});
+
 // ---- Pushgateway ----
 describe('Pushgateway API', () => {
   const push = (method: string, p: string, body = '') =>

@@ -141,7 +141,7 @@ export function createServerMetrics(stats: () => DBStats | null, version: string
     }),
     writeRejected: new Counter({
       name: 'strata_write_rejected_total',
-      help: 'Write requests refused before they were read, by protocol and reason (overloaded: 429, queue_timeout: 503).',
+      help: 'Write requests refused whole before any sample was decoded, by protocol and reason (overloaded: 429, queue_timeout: 503, too_large: 413, bad_protobuf, bad_line, ...: 400/415).',
       labelNames: ['protocol', 'reason'],
       registers: r,
     }),

@@ -7,7 +7,7 @@ import { sendJson } from '../http.ts';
 import type { RequestContext } from '../router.ts';
 import type { WriteDeps } from '../write.ts';
 import { readPushBody, utf8Text } from './body.ts';
-import { appendPushed, countRejected, countRequest, failedOutcome, type PushOutcome } from './ingest.ts';
+import { appendPushed, countReceived, countRejected, countRequest, failedOutcome, type PushOutcome } from './ingest.ts';
 
 export async function handleInfluxWrite(ctx: RequestContext, deps: WriteDeps): Promise<void> {
   const { res } = ctx;
@@ -19,7 +19,8 @@ export async function handleInfluxWrite(ctx: RequestContext, deps: WriteDeps): P
     const parsed = parseInflux(utf8Text(body, 'line protocol'), { precision, nowMs: Date.now() });
     stringFields = parsed.stringFields;
     // String fields are normal in Influx data (Telegraf sends some) but are not samples: counted
-    // and reported in a header instead of failing every write of such a sender.
+    // (received and rejected) and reported in a header instead of failing every write of such a sender.
+    countReceived(deps, 'influx', stringFields);
     countRejected(deps, 'influx', 'string_field', stringFields);
     outcome = await appendPushed(ctx, deps, 'influx', parsed.batch);
   } catch (e) {

@@ -99,7 +99,10 @@ export async function appendPushed(
 /**
  * The outcome of a request that failed before or during the append: IngestError (decoding),
  * AppendError (storage limits, 429/503) and ApiError (413 body too large, 503). Anything else is
- * a bug and is rethrown, to be logged and answered with 500.
+ * a bug and is rethrown, to be logged and answered with 500. Its samples, when known, are counted
+ * as rejected for the reason; a request refused before any were decoded (unreadable body, bad
+ * encoding, too large) is counted as one request in strata_write_rejected_total for the reason,
+ * so every refusal shows in /metrics under its protocol and reason.
  */
 export function failedOutcome(
   e: unknown, deps: WriteDeps, protocol: PushProtocol, samples: number, rejected: Record<string, number> = {},
@@ -108,6 +111,8 @@ export function failedOutcome(
     if (samples > 0) {
       countRejected(deps, protocol, reason, samples);
       rejected[reason] = (rejected[reason] ?? 0) + samples;
+    } else {
+      deps.metrics.writeRejected.inc({ protocol, reason });
     }
     return { status, message, received: samples, written: 0, rejected, partial: false };
   };
