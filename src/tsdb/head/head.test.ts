@@ -113,6 +113,24 @@ describe('Head append and select', () => {
     expect(Number.isNaN(values[1])).toBe(true);
   });
 
+  it('returns every value bit-exact from closed chunks, which it may re-encode to save memory', () => {
+    // Decimal gauges (which DEC stores smaller), full-precision floats, -0, ±Inf and markers.
+    const b = new SampleBatchBuilder();
+    const want = new Float64Array(400);
+    for (let i = 0; i < want.length; i++) {
+      want[i] = i % 50 === 7 ? STALE_NAN : i % 50 === 9 ? -0 : i % 97 === 3 ? -Infinity : i < 200 ? 1.5 + (i % 13) * 0.25 : Math.sin(i) * 1e6;
+    }
+    b.startSeries(['__name__', 'x']);
+    for (let i = 0; i < want.length; i++) b.add(15_000 * i + (i % 3), want[i]);
+    const head = newHead();
+    head.append(b.build(), recorder().log);
+    expect(head.stats().chunks).toBe(4);
+    const got = head.select([name('x')], 0, Infinity)[0];
+    const bits = (a: Float64Array) => Array.from(new BigUint64Array(a.buffer, a.byteOffset, a.length));
+    expect(bits(got.values)).toEqual(bits(want));
+    expect(Array.from(got.timestamps)).toEqual(Array.from(want, (_, i) => 15_000 * i + (i % 3)));
+  });
+
   it('refuses a whole batch with a sample older than its window, writing nothing', () => {
     const head = newHead();
     const rec = recorder();

@@ -15,7 +15,7 @@ import {
 import {
   METRIC_NAME, compareLabels, compareStrings, labelsHash, labelsToString, type Labels, type Matcher, type SampleBatch,
 } from '../../model/index.ts';
-import { OpenChunkPool, concatDecoded, decodeChunk } from '../chunkenc/index.ts';
+import { OpenChunkPool, concatDecoded, decodeChunk, encodeDecChunk } from '../chunkenc/index.ts';
 import { postingsForMatchers } from '../index/index.ts';
 import { ChunkArena, NO_CHUNK } from './chunkarena.ts';
 import { MemPostings } from './memindex.ts';
@@ -307,10 +307,22 @@ export class Head {
     this.samplesAppended++;
   }
 
-  private cutOpenChunk(ref: number, slot: number): void {
+  /**
+   * Closes a series' open chunk into the arena. A full chunk is re-encoded as DEC when that is
+   * smaller (about half the bytes of XOR for typical data): closed chunks are most of the head's
+   * memory, and each is kept until its block is persisted. Flush passes compact=false: its chunks
+   * leave the head right away, and re-encoding every series at once would stall the event loop.
+   */
+  private cutOpenChunk(ref: number, slot: number, compact = true): void {
     const minTime = this.pool.minTime(slot);
     const maxTime = this.pool.maxTime(slot);
-    const data = this.pool.cut(slot);
+    let dec: Uint8Array | null = null;
+    if (compact) {
+      const d = this.pool.decode(slot);
+      dec = encodeDecChunk(d.timestamps, d.values);
+    }
+    const xor = this.pool.cut(slot);
+    const data = dec !== null && dec.length < xor.length ? dec : xor;
     this.closedHead[ref] = this.arena.add(this.closedHead[ref], minTime, maxTime, data);
     this.closedCount[ref]++;
     this.numClosedChunks++;
@@ -549,7 +561,7 @@ export class Head {
       const to = Math.min(this.nextRef, this.cap, from + SLICE);
       for (let ref = from; ref < to; ref++) {
         const slot = this.openSlot[ref];
-        if (this.labelLen[ref] !== 0 && slot >= 0 && this.pool.count(slot) > 0) this.cutOpenChunk(ref, slot);
+        if (this.labelLen[ref] !== 0 && slot >= 0 && this.pool.count(slot) > 0) this.cutOpenChunk(ref, slot, false);
       }
       await yieldToLoop();
     }
