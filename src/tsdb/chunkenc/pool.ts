@@ -271,7 +271,8 @@ export class OpenChunkPool {
   }
 
   private growSlots(): void {
-    const n = this.capacity * 2;
+    // 1.5, not 2: every series holds a slot, so slack here is per-series memory (as in the head).
+    const n = Math.ceil(this.capacity * 1.5);
     const st = this.st;
     st.prevT = growF64(st.prevT, n);
     st.prevDelta = growF64(st.prevDelta, n);
