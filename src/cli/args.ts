@@ -19,8 +19,10 @@ Flags of server:
   --listen HOST:PORT   address of the HTTP API (overrides server.listen; default 0.0.0.0:9190)
 
 Usage of import: strata import [flags] FILE...
-  --data-dir DIR       data directory to write into (default ./data)
-  --block-range DUR    time range of each written block (default 2h; e.g. 1d for old data)
+  --config FILE        the server's config file: its storage.path, block_range and retention apply
+  --data-dir DIR       data directory to write into (overrides storage.path; default ./data)
+  --block-range DUR    one fixed time range for every written block (default: as large as the
+                       server's compaction would make them, as its HTTP import does)
   --format FORMAT      auto (default), prometheus or openmetrics
 
 Flags of agent:
@@ -45,6 +47,7 @@ export type Command =
 export interface ImportCommand {
   kind: 'import';
   files: string[];
+  config?: string;
   dataDir?: string;
   blockRange?: string;
   format?: 'auto' | 'prometheus' | 'openmetrics';
@@ -121,7 +124,9 @@ export function parseArgs(argv: readonly string[]): Command {
   return cmd as Command;
 }
 
-const IMPORT_FLAGS: Record<string, 'dataDir' | 'blockRange' | 'format'> = {
+const IMPORT_FLAGS: Record<string, 'config' | 'dataDir' | 'blockRange' | 'format'> = {
+  '--config': 'config',
+  '--config.file': 'config',
   '--data-dir': 'dataDir',
   '--block-range': 'blockRange',
   '--format': 'format',

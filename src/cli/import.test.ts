@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { SampleBatchBuilder, labelsFromRecord, newMatcher } from '../model/index.ts';
+import { listBlockDirs, readMeta } from '../tsdb/block/index.ts';
 import { openDB } from '../tsdb/index.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { formatSummary, importFiles } from './import.ts';
@@ -57,8 +58,9 @@ describe('strata import', () => {
     const file = path.join(dir, 'old.prom.gz');
     fs.writeFileSync(file, zlib.gzipSync(gen.text));
     const progress: string[] = [];
+    // Fixed 2h blocks (--block-range), so every flush writes into the same 15-16 windows.
     const sum = await importFiles({
-      files: [file], dataDir: data, maxSamplesInMemory: 3000,
+      files: [file], dataDir: data, maxSamplesInMemory: 3000, blockRangeMs: 2 * H,
       progress: { write: (s: string) => progress.push(s) } as unknown as NodeJS.WritableStream,
     }, logger);
     expect(sum.series).toBe(5);
@@ -135,10 +137,98 @@ describe('strata import', () => {
     expect(sum.rejected[0].message).toMatch(/cannot read the file any further: .*end of file/);
   });
 
+  it('without --block-range writes the blocks the server\'s HTTP import would (its block range and retention)', async () => {
+    const dir = tmpdir();
+    // Four days of last year at 10 min steps, 3 series: with 400d retention compaction goes up to
+    // 486h (20.25d) windows; with the defaults (2h, 7d) up to 6h.
+    const start = Date.UTC(new Date().getUTCFullYear() - 1, 4, 5, 7);
+    const lines: string[] = [];
+    const series = [0, 1, 2].map((h) => ({ labels: labelsFromRecord({ __name__: 'adapt', host: `h${h}` }), t: [] as number[], v: [] as number[] }));
+    for (let t = start; t < start + 96 * H; t += 600_000) {
+      for (const [h, s] of series.entries()) {
+        lines.push(`adapt{host="h${h}"} ${h} ${t}`);
+        s.t.push(t);
+        s.v.push(h);
+      }
+    }
+    const file = path.join(dir, 'four-days.prom');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const windowsOf = (data: string) => listBlockDirs(data).map((d) => readMeta(d)).map((m) => [m.minTime, m.maxTime]).sort((a, b) => a[0] - b[0]);
+    const viaHttpImport = async (retentionMs: number) => {
+      const data = path.join(dir, `db-${retentionMs}`);
+      const db = await openDB({ dir: data, logger, retentionMs, maintenanceIntervalMs: 3600_000 });
+      await db.import(series.map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.t), values: Float64Array.from(s.v) })));
+      await db.close();
+      return windowsOf(data);
+    };
+
+    const year = path.join(dir, 'cli-400d');
+    await importFiles({ files: [file], dataDir: year, progress: null, storage: { blockRangeMs: 2 * H, retentionMs: 400 * 24 * H, configFile: 'strata.yml' } }, logger);
+    const want = await viaHttpImport(400 * 24 * H);
+    expect(windowsOf(year)).toEqual(want);
+    expect(want.every(([a, b]) => b - a === 486 * H)).toBe(true);
+
+    const defaults = path.join(dir, 'cli-defaults');
+    const sum = await importFiles({ files: [file], dataDir: defaults, progress: null }, logger);
+    expect(windowsOf(defaults)).toEqual(await viaHttpImport(7 * 24 * H));
+    expect(windowsOf(defaults).every(([a, b]) => b - a === 6 * H)).toBe(true);
+    expect(sum.blocks).toBe(windowsOf(defaults).length);
+
+    // --block-range overrides the choice.
+    const fixed = path.join(dir, 'cli-1d');
+    await importFiles({ files: [file], dataDir: fixed, progress: null, blockRangeMs: 24 * H }, logger);
+    expect(windowsOf(fixed).every(([a, b]) => b - a === 24 * H)).toBe(true);
+
+    // A WAL a server left (data not yet in a block): its head may begin anywhere, so every block
+    // keeps the head's range, none can have a head block inside it.
+    const withWal = path.join(dir, 'cli-wal');
+    const db = await openDB({ dir: withWal, logger, retentionMs: 0, maintenanceIntervalMs: 3600_000 });
+    const b = new SampleBatchBuilder();
+    b.startSeries(labelsFromRecord({ __name__: 'live' }));
+    b.add(Date.now() - 60_000, 1);
+    await db.append(b.build());
+    await db.close();
+    await importFiles({ files: [file], dataDir: withWal, progress: null, storage: { blockRangeMs: 2 * H, retentionMs: 400 * 24 * H, configFile: 'strata.yml' } }, logger);
+    expect(windowsOf(withWal).length).toBeGreaterThan(0);
+    expect(windowsOf(withWal).every(([a, c]) => c - a === 2 * H)).toBe(true);
+  });
+
+  it('notes the retention of the server\'s config (--config, which also names the data directory), or says the server\'s retention decides', () => {
+    const dir = tmpdir();
+    // 300 days back: past a 30d retention, within 400d.
+    const start = Math.floor((Date.now() - 300 * 24 * H) / H) * H;
+    const file = path.join(dir, 'old.prom');
+    fs.writeFileSync(file, `old_m 1 ${start}\nold_m 2 ${start + 60_000}\n`);
+    const cfg = path.join(dir, 'strata.yml');
+    const data = path.join(dir, 'server-data');
+    fs.writeFileSync(cfg, `storage:\n  path: ${JSON.stringify(data)}\n  retention: 30d\n`);
+    const withConfig = spawnSync(process.execPath, [BIN, 'import', '--config', cfg, file], { encoding: 'utf8', timeout: 20_000 });
+    expect(withConfig.stderr).not.toContain('strata');
+    expect(withConfig.status).toBe(0);
+    expect(withConfig.stdout).toMatch(new RegExp(`note: data before \\S+ is older than storage\\.retention \\(30d in ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, counted from the newest data\\) and is deleted when the server starts`));
+    expect(listBlockDirs(data)).toHaveLength(1);
+
+    fs.writeFileSync(cfg, `storage:\n  path: ${JSON.stringify(data)}\n  retention: 400d\n`);
+    const kept = spawnSync(process.execPath, [BIN, 'import', '--config', cfg, file], { encoding: 'utf8', timeout: 20_000 });
+    expect(kept.status).toBe(0);
+    expect(kept.stdout).not.toContain('note:');
+
+    const noConfig = spawnSync(process.execPath, [BIN, 'import', '--data-dir', path.join(dir, 'elsewhere'), file], { encoding: 'utf8', timeout: 20_000 });
+    expect(noConfig.status).toBe(0);
+    expect(noConfig.stdout).toContain('note: how long this data is kept is decided by the server\'s storage.retention (7d unless its config sets another');
+    expect(noConfig.stdout).toContain('pass --config with the server\'s config file');
+
+    fs.writeFileSync(cfg, 'storage:\n  retention: soon\n');
+    const bad = spawnSync(process.execPath, [BIN, 'import', '--config', cfg, file], { encoding: 'utf8', timeout: 20_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/strata\.yml:2:14: storage\.retention: /);
+  });
+
   it('parses its command line', () => {
     expect(parseArgs(['import', '--data-dir', 'd', '--block-range=1d', '--format', 'openmetrics', 'a', 'b'])).toEqual({
       kind: 'import', dataDir: 'd', blockRange: '1d', format: 'openmetrics', files: ['a', 'b'],
     });
+    expect(parseArgs(['import', '--config', 'strata.yml', 'a'])).toEqual({ kind: 'import', config: 'strata.yml', files: ['a'] });
     expect(() => parseArgs(['import'])).toThrow(UsageError);
     expect(() => parseArgs(['import', '--format', 'csv', 'a'])).toThrow('--format must be');
     expect(() => parseArgs(['import', '--speed', '1', 'a'])).toThrow('unknown flag --speed for import');

@@ -6,22 +6,39 @@
 // per series in growable typed arrays. When the gathered samples pass a bound, they are written as
 // blocks and the arrays reused, so a file of any size imports in bounded memory (blocks written by
 // successive flushes may overlap; queries merge them and compaction folds them together).
+//
+// Block sizes are chosen as the running server's import chooses them (the largest compaction
+// range whose window ends before where the server's head can begin), from the server's
+// storage.block_range and storage.retention: its config file's when one is given, else the
+// defaults. --block-range overrides that with one fixed size.
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { formatDuration } from '../config/index.ts';
 import type { SampleBatch } from '../model/index.ts';
 import { BackfillAccumulator, newTimestampedTextState, parseTimestampedText, type TimestampedTextState } from '../ingest/index.ts';
-import { lockDataDir, writeImportBlocks } from '../tsdb/index.ts';
+import { compactionRanges, lockDataDir, offlineImportWindows, writeImportBlocks } from '../tsdb/index.ts';
 
 export type ImportFormat = 'auto' | 'prometheus' | 'openmetrics';
+
+/** The server's storage settings the import follows. */
+export interface ImportStorage {
+  blockRangeMs: number;
+  /** 0: kept forever. */
+  retentionMs: number;
+  /** The config file they come from; null for the defaults. */
+  configFile: string | null;
+}
 
 export interface ImportOptions {
   files: string[];
   dataDir: string;
-  /** Range of the written blocks (default 2h). */
+  /** One fixed range for every written block (--block-range); without it, sizes as the server's import picks them. */
   blockRangeMs?: number;
+  /** Block range and retention of the server that will serve the data (default: the config defaults, 2h and 7d). */
+  storage?: ImportStorage;
   format?: ImportFormat;
   /** Samples gathered in memory before they are written out (default 20M: 16 bytes each, up to twice that while arrays grow). */
   maxSamplesInMemory?: number;
@@ -41,7 +58,11 @@ export interface ImportSummary {
   rejectedLines: number;
   rejected: { file: string; line: number; message: string }[];
   bytes: number;
+  /** The storage settings followed, for the retention note. */
+  storage: ImportStorage;
 }
+
+export const DEFAULT_IMPORT_STORAGE: ImportStorage = { blockRangeMs: 2 * 3600_000, retentionMs: 7 * 24 * 3600_000, configFile: null };
 
 const PIECE_BYTES = 1 << 20;
 
@@ -68,10 +89,15 @@ export async function importFiles(o: ImportOptions, log: Logger): Promise<Import
 async function runImport(o: ImportOptions): Promise<ImportSummary> {
   const maxInMemory = o.maxSamplesInMemory ?? 20_000_000;
   const maxShown = o.maxRejectedShown ?? 20;
+  const storage = o.storage ?? DEFAULT_IMPORT_STORAGE;
   const sum: ImportSummary = {
     series: 0, samples: 0, duplicatesDropped: 0, blocks: 0, minTime: Infinity, maxTime: -Infinity,
-    rejectedLines: 0, rejected: [], bytes: 0,
+    rejectedLines: 0, rejected: [], bytes: 0, storage,
   };
+  // Chosen once: every flush writes into the same windows.
+  const windows = o.blockRangeMs === undefined
+    ? offlineImportWindows(o.dataDir, compactionRanges(storage.blockRangeMs, storage.retentionMs), Date.now())
+    : undefined;
   const acc = new BackfillAccumulator();
   let parsedSamples = 0;
   const totalBytes = o.files.reduce((a, f) => a + fs.statSync(f).size, 0);
@@ -80,7 +106,7 @@ async function runImport(o: ImportOptions): Promise<ImportSummary> {
   const flush = async () => {
     const input = acc.take();
     if (input.length === 0) return;
-    const r = await writeImportBlocks(o.dataDir, input, { blockRangeMs: o.blockRangeMs });
+    const r = await writeImportBlocks(o.dataDir, input, { blockRangeMs: o.blockRangeMs, windows });
     sum.samples += r.samples;
     sum.duplicatesDropped += r.duplicates;
     sum.blocks += r.blocks.length;
@@ -221,14 +247,26 @@ export function formatSummary(s: ImportSummary, now = Date.now()): string {
   lines.push(`imported ${s.series} series, ${s.samples} samples into ${s.blocks} block(s)` +
     (s.duplicatesDropped > 0 ? ` (${s.duplicatesDropped} duplicate samples dropped: the later line wins)` : ''));
   if (s.samples > 0) lines.push(`time range: ${new Date(s.minTime).toISOString()} .. ${new Date(s.maxTime).toISOString()}`);
-  if (s.samples > 0 && s.minTime < now - 7 * 24 * 3600_000) {
-    // The server deletes blocks past its retention at its next maintenance: say so before it happens.
-    lines.push('note: data older than storage.retention (default 7d, counted from the newest data) is deleted when the server ' +
-      'starts; set storage.retention (e.g. 400d) to keep it');
+  // The server deletes blocks past its retention at its next maintenance: say so before it happens.
+  const { retentionMs, configFile } = s.storage;
+  if (s.samples > 0 && configFile !== null && retentionMs > 0 && s.minTime < now - retentionMs) {
+    lines.push(`note: data before ${new Date(now - retentionMs).toISOString()} is older than storage.retention ` +
+      `(${days(retentionMs)} in ${configFile}, counted from the newest data) and is deleted when the server starts; ` +
+      'raise storage.retention to keep it');
+  } else if (s.samples > 0 && configFile === null && s.minTime < now - DEFAULT_IMPORT_STORAGE.retentionMs) {
+    lines.push(`note: how long this data is kept is decided by the server's storage.retention (${days(DEFAULT_IMPORT_STORAGE.retentionMs)} ` +
+      'unless its config sets another, counted from the newest data): data older than that is deleted when the server starts; ' +
+      'pass --config with the server\'s config file to have it checked here');
   }
   if (s.rejectedLines > 0) {
     lines.push(`rejected ${s.rejectedLines} line(s)${s.rejectedLines > s.rejected.length ? `, the first ${s.rejected.length}` : ''}:`);
     for (const r of s.rejected) lines.push(`  ${r.file}:${r.line}: ${r.message}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** A retention as people write it: whole days as days (30d, not 4w2d). */
+function days(ms: number): string {
+  const DAY = 24 * 3600_000;
+  return ms % DAY === 0 ? `${ms / DAY}d` : formatDuration(ms);
 }

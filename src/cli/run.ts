@@ -122,11 +122,19 @@ async function runImport(cmd: ImportCommand): Promise<number> {
     }
     blockRangeMs = d;
   }
+  // With --config, the server's storage section: where its data is, and the block range and
+  // retention the block sizes and the retention note follow.
+  const loaded = cmd.config === undefined ? null : loadOrReport(() => resolveConfig(cmd.config, { dataDir: cmd.dataDir }));
+  if (cmd.config !== undefined && loaded === null) return 1;
   const { createLogger } = await import('../roles/logger.ts');
   const { importFiles, formatSummary } = await import('./import.ts');
   const log = createLogger('warn', 'pretty');
+  const storage = loaded === null
+    ? undefined
+    : { blockRangeMs: loaded.config.storage.blockRangeMs, retentionMs: loaded.config.storage.retentionMs, configFile: cmd.config! };
+  const dataDir = loaded?.config.storage.path ?? cmd.dataDir ?? './data';
   try {
-    const summary = await importFiles({ files: cmd.files, dataDir: cmd.dataDir ?? './data', blockRangeMs, format: cmd.format }, log);
+    const summary = await importFiles({ files: cmd.files, dataDir, blockRangeMs, storage, format: cmd.format }, log);
     process.stdout.write(formatSummary(summary));
     return summary.samples > 0 ? 0 : 1;
   } catch (e) {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { SampleBatchBuilder, labelsFromRecord, newMatcher } from '../model/index.ts';
 import { openDB, type DB } from './db.ts';
-import { prepareImport, writeImportBlocks, writePreparedBlocks } from './import.ts';
+import { offlineImportWindows, prepareImport, writeImportBlocks, writePreparedBlocks } from './import.ts';
 import { compactBlocks, openBlock, readMeta, writeBlock } from './block/index.ts';
 import type { SeriesData } from './types.ts';
 
@@ -144,6 +144,39 @@ describe('writePreparedBlocks with import windows', () => {
     expect(metas.map((m) => [(m.minTime - origin) / H, (m.maxTime - origin) / H, m.stats.numSamples])).toEqual([
       [0, 18, 1], [18, 36, 2], [36, 38, 1], [40, 42, 1],
     ]);
+  });
+});
+
+describe('offlineImportWindows (strata import into a directory no DB holds)', () => {
+  it('ends large windows half a block range before now, or where a WAL\'s head data can begin: after the newest head-persisted block', async () => {
+    const now = Date.now();
+    const ranges = [2 * H, 6 * H, 18 * H];
+    const dir = tmpdir();
+    expect(offlineImportWindows(dir, ranges, now)).toEqual({ ranges, boundary: now - H });
+
+    // A head persisted into a block a day ago, and newer data in the WAL.
+    const db = await openTestDB(dir);
+    const add = async (t: number) => {
+      const b = new SampleBatchBuilder();
+      b.startSeries(labelsFromRecord({ __name__: 'm' }));
+      b.add(t, 1);
+      await db.append(b.build());
+    };
+    const dayAgo = Math.floor((now - 24 * H) / (2 * H)) * 2 * H;
+    await add(dayAgo + 60_000);
+    await db.flush();
+    await add(dayAgo + 3 * H);
+    await db.close();
+    open.splice(open.indexOf(db), 1);
+    const persisted = fs.readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).map((n) => readMeta(path.join(dir, n)));
+    expect(persisted).toHaveLength(1);
+    const end = persisted[0].headMaxTime ?? persisted[0].maxTime;
+    expect(end).toBeLessThan(now - H);
+    expect(offlineImportWindows(dir, ranges, now).boundary).toBe(end);
+
+    // Imported blocks do not say where the head begins.
+    await writeImportBlocks(dir, [{ labels: labelsFromRecord({ __name__: 'imp' }), timestamps: Float64Array.of(now - 2 * H), values: Float64Array.of(1) }]);
+    expect(offlineImportWindows(dir, ranges, now).boundary).toBe(end);
   });
 });
 

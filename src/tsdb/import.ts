@@ -2,8 +2,10 @@
 // blocks, one per block range they touch, marked as imported (BlockMeta.source) so they never move
 // the head's persisted-before point. Blocks that overlap existing ones are fine: queries merge
 // them, and compaction folds them together later.
+import fs from 'node:fs';
+import path from 'node:path';
 import { compareLabels, SampleBatchBuilder, type Labels, type SampleBatch } from '../model/index.ts';
-import { writeBlock, type BlockMeta, type BlockSeriesInput } from './block/index.ts';
+import { listBlockDirs, readMeta, writeBlock, type BlockMeta, type BlockSeriesInput } from './block/index.ts';
 import type { AppendResult } from './types.ts';
 
 export interface ImportSeries {
@@ -16,6 +18,8 @@ export interface ImportSeries {
 export interface ImportBlocksOptions {
   /** Time range of each written block, aligned to multiples of it (default 2h). */
   blockRangeMs?: number;
+  /** Block windows of several sizes instead (see ImportWindows, offlineImportWindows); blockRangeMs is then unused. */
+  windows?: ImportWindows;
   /** zstd-compress chunk pages (default true). */
   compress?: boolean;
 }
@@ -101,7 +105,7 @@ export async function writeImportBlocks(dir: string, input: readonly ImportSerie
   const range = opts.blockRangeMs ?? DEFAULT_RANGE;
   if (!Number.isSafeInteger(range) || range <= 0) throw new Error(`invalid block range ${range}`);
   const { series, samples, duplicates, minTime, maxTime } = prepareImport(input);
-  const blocks = await writePreparedBlocks(dir, series, range, opts.compress);
+  const blocks = await writePreparedBlocks(dir, series, opts.windows ?? range, opts.compress);
   return { blocks, series: series.length, samples, duplicates, minTime, maxTime };
 }
 
@@ -116,6 +120,43 @@ export async function writeImportBlocks(dir: string, input: readonly ImportSerie
 export interface ImportWindows {
   ranges: readonly number[];
   boundary: number;
+}
+
+/**
+ * The windows DB.import would choose, for a data directory no DB holds (`strata import`): `ranges`
+ * are compaction's for the server's block range and retention; the boundary is where the head of
+ * a server opening the directory can begin. That is half a block range before now (as for an
+ * empty head), or earlier when there is a WAL to replay: its data begins after the newest block
+ * persisted from a head, and with no such block nowhere known, so every window then has the
+ * head's range.
+ */
+export function offlineImportWindows(dir: string, ranges: readonly number[], now: number): ImportWindows {
+  let boundary = now - ranges[0] / 2;
+  if (hasData(path.join(dir, 'wal'))) {
+    let persisted = -Infinity;
+    for (const b of listBlockDirs(dir)) {
+      const m = readMeta(b);
+      if (m.source !== 'import') persisted = Math.max(persisted, m.headMaxTime ?? m.maxTime);
+    }
+    boundary = Math.min(boundary, persisted);
+  }
+  return { ranges, boundary };
+}
+
+/** Whether a directory (the WAL's) holds a non-empty file at any depth. */
+function hasData(dir: string): boolean {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory() ? hasData(full) : e.isFile() && fs.statSync(full).size > 0) return true;
+  }
+  return false;
 }
 
 /** The window [start, start + range) a sample at t goes into. */

@@ -3,6 +3,7 @@ export type { Querier, Queryable, SeriesData, SelectHints, AppendResult, Appenda
 export { AppendError } from './types.ts';
 export { openDB, compactionRanges, type DB, type DBOptions, type DBStats } from './db.ts';
 export {
-  writeImportBlocks, type ImportSeries, type ImportBlocksOptions, type ImportBlocksResult, type DBImportResult, type Importable,
+  offlineImportWindows, writeImportBlocks, type ImportSeries, type ImportBlocksOptions, type ImportBlocksResult, type ImportWindows,
+  type DBImportResult, type Importable,
 } from './import.ts';
 export { lockDataDir } from './lock.ts';
