@@ -174,6 +174,32 @@ describe('OpenChunkPool', () => {
     expect(firstMismatch(ts.map((t) => t + 3_600_000), values[17], 0, 120, d.timestamps, d.values)).toBe(-1);
   });
 
+  it('gives back slabs that chunks left scattered, moving the survivors intact', () => {
+    const pool = new OpenChunkPool(3000, 4096);
+    const slots = Array.from({ length: 3000 }, () => pool.alloc());
+    const ts = scrapeTimes(120, 9);
+    const values = slots.map((_, s) => decimalCounter(120, 7000 + s));
+    const stateBytes = pool.memoryBytes();
+    for (let k = 0; k < 60; k++) for (let s = 0; s < slots.length; s++) pool.append(slots[s], ts[k], values[s][k]);
+    const full = pool.memoryBytes() - stateBytes;
+    // Two of three series end their chunk, spread over every slab: no slab becomes wholly free.
+    const r = rng(11);
+    const kept = slots.filter(() => r() < 1 / 3);
+    const keptSet = new Set(kept);
+    for (const s of slots) if (!keptSet.has(s)) pool.cut(s);
+    let chunkBytes = 0;
+    for (const s of kept) chunkBytes += pool.bytes(s).length;
+    const held = pool.memoryBytes() - stateBytes;
+    expect(held).toBeLessThan(full / 2);
+    expect(held).toBeLessThan(1.5 * chunkBytes + 40 * 2 * 4096 + 3000 * 8);
+    // The kept chunks (many moved) decode and keep growing.
+    for (let k = 60; k < 120; k++) for (const s of kept) pool.append(s, ts[k], values[s][k]);
+    for (const s of kept) {
+      const d = pool.decode(s);
+      expect(firstMismatch(ts, values[s], 0, 120, d.timestamps, d.values)).toBe(-1);
+    }
+  });
+
   it('reports the memory it holds, growing with series and reused after free', () => {
     const pool = new OpenChunkPool(16);
     const empty = pool.memoryBytes();

@@ -22,12 +22,17 @@ for (let base = 32; CLASS_SIZES.length === 0 || CLASS_SIZES[CLASS_SIZES.length -
 // A size class owns slabs of `1 << shift` slots. Each slab keeps its own stack of free slot
 // indices, so a slab whose slots are all free can be dropped as a whole: chunks of series scraped
 // in lockstep grow through the classes together, and without releasing, every class would keep
-// its high-water mark of memory forever.
+// its high-water mark of memory forever. Chunks leave a class in no particular order, though, so
+// its slabs empty out evenly and rarely wholly: once a class has two slabs' worth of free slots,
+// the chunks of its emptiest slab move into the others' free slots and that slab is dropped
+// (each slab records which pool slot owns each of its locations, for the move).
 interface SizeClass {
   readonly size: number;
   readonly shift: number;
   readonly slabs: (Uint8Array | null)[];
   readonly slabFree: (Uint16Array | null)[];
+  /** Per slab location: the owning pool slot + 1, 0 when free. */
+  readonly slabOwner: (Uint32Array | null)[];
   readonly slabFreeTop: number[];
   /** Slabs that may have free slots (entries of released or full slabs are skipped lazily). */
   readonly avail: number[];
@@ -67,6 +72,7 @@ export class OpenChunkPool {
       shift: Math.min(16, Math.max(0, Math.floor(Math.log2(slabBytes / size)))),
       slabs: [],
       slabFree: [],
+      slabOwner: [],
       slabFreeTop: [],
       avail: [],
       inAvail: [],
@@ -109,7 +115,7 @@ export class OpenChunkPool {
     if (c === NO_CLASS) {
       if (this.live[slot] !== 1) this.checkLive(slot);
       c = this.hint[slot];
-      this.loc[slot] = this.take(c);
+      this.loc[slot] = this.take(c, slot);
       this.cls[slot] = c;
     } else if (st.bitPos[slot] + MAX_SAMPLE_BITS > this.classes[c].size * 8) {
       c = this.moveUp(slot);
@@ -167,7 +173,10 @@ export class OpenChunkPool {
     let b = st.prevT.byteLength + st.prevDelta.byteLength + st.vHi.byteLength + st.vLo.byteLength + st.lead.byteLength +
       st.trail.byteLength + st.bitPos.byteLength + st.count.byteLength + st.minT.byteLength;
     b += this.cls.byteLength + this.loc.byteLength + this.live.byteLength + this.hint.byteLength + this.freeSlots.byteLength;
-    for (const c of this.classes) for (const f of c.slabFree) b += f === null ? 0 : f.byteLength;
+    for (const c of this.classes) {
+      for (const f of c.slabFree) b += f === null ? 0 : f.byteLength;
+      for (const o of c.slabOwner) b += o === null ? 0 : o.byteLength;
+    }
     return b + this.slabBytes;
   }
 
@@ -186,8 +195,8 @@ export class OpenChunkPool {
     if (!(slot >= 0 && slot < this.nextSlot) || this.live[slot] !== 1) throw new Error(`chunk pool: slot ${slot} is not allocated`);
   }
 
-  /** Takes a free location of class c, adding a slab when none is left. */
-  private take(c: number): number {
+  /** Takes a free location of class c for slot, adding a slab when none is left. */
+  private take(c: number, slot: number): number {
     const sc = this.classes[c];
     const avail = sc.avail;
     for (;;) {
@@ -196,7 +205,9 @@ export class OpenChunkPool {
         const free = sc.slabFree[s];
         if (free !== null && sc.slabFreeTop[s] > 0) {
           sc.freeSlots--;
-          return (s << sc.shift) | free[--sc.slabFreeTop[s]];
+          const k = free[--sc.slabFreeTop[s]];
+          (sc.slabOwner[s] as Uint32Array)[k] = slot + 1;
+          return (s << sc.shift) | k;
         }
         avail.pop();
         sc.inAvail[s] = 0;
@@ -212,6 +223,7 @@ export class OpenChunkPool {
     const free = new Uint16Array(per);
     for (let k = 0; k < per; k++) free[k] = per - 1 - k; // pops hand out slot 0 first
     sc.slabFree[s] = free;
+    sc.slabOwner[s] = new Uint32Array(per);
     sc.slabFreeTop[s] = per;
     sc.freeSlots += per;
     this.slabBytes += sc.size * per;
@@ -226,22 +238,59 @@ export class OpenChunkPool {
     const s = l >>> sc.shift;
     const per = 1 << sc.shift;
     const free = sc.slabFree[s] as Uint16Array;
+    (sc.slabOwner[s] as Uint32Array)[l & (per - 1)] = 0;
     free[sc.slabFreeTop[s]++] = l & (per - 1);
     sc.freeSlots++;
     if (sc.slabFreeTop[s] === per && sc.freeSlots - per >= per / 2) {
       // Wholly free and the class has spare room elsewhere: drop the slab.
-      sc.slabs[s] = null;
-      sc.slabFree[s] = null;
-      sc.slabFreeTop[s] = 0;
       sc.freeSlots -= per;
-      this.slabBytes -= sc.size * per;
-      sc.released.push(s);
+      this.dropSlab(sc, s);
       return;
     }
     if (sc.inAvail[s] !== 1) {
       sc.inAvail[s] = 1;
       sc.avail.push(s);
     }
+    if (sc.freeSlots >= 2 * per) this.compact(c);
+  }
+
+  private dropSlab(sc: SizeClass, s: number): void {
+    sc.slabs[s] = null;
+    sc.slabFree[s] = null;
+    sc.slabOwner[s] = null;
+    sc.slabFreeTop[s] = 0;
+    this.slabBytes -= sc.size << sc.shift;
+    sc.released.push(s);
+  }
+
+  /** Empties class c's slab with the most free slots into the other slabs, and drops it. */
+  private compact(c: number): void {
+    const sc = this.classes[c];
+    const per = 1 << sc.shift;
+    let victim = -1;
+    let most = -1;
+    for (let s = 0; s < sc.slabs.length; s++) {
+      if (sc.slabs[s] !== null && sc.slabFreeTop[s] > most) {
+        most = sc.slabFreeTop[s];
+        victim = s;
+      }
+    }
+    // The other slabs must take its chunks without a new slab.
+    if (victim < 0 || sc.freeSlots - most < per - most) return;
+    sc.freeSlots -= most;
+    sc.slabFreeTop[victim] = 0; // take() hands out none of its locations from now on
+    const src = sc.slabs[victim] as Uint8Array;
+    const owner = sc.slabOwner[victim] as Uint32Array;
+    for (let k = 0; k < per; k++) {
+      if (owner[k] === 0) continue;
+      const slot = owner[k] - 1;
+      const l = this.take(c, slot);
+      const base = k * sc.size;
+      (sc.slabs[l >>> sc.shift] as Uint8Array).set(src.subarray(base, base + Math.ceil(this.st.bitPos[slot] / 8)),
+        (l & (per - 1)) * sc.size);
+      this.loc[slot] = l;
+    }
+    this.dropSlab(sc, victim);
   }
 
   /** Moves slot's chunk to the next size class that leaves room for a worst-case sample. */
@@ -255,7 +304,7 @@ export class OpenChunkPool {
     const oldLoc = this.loc[slot];
     const src = from.slabs[oldLoc >>> from.shift] as Uint8Array;
     const srcBase = (oldLoc & ((1 << from.shift) - 1)) * from.size;
-    const l = this.take(c);
+    const l = this.take(c, slot);
     const to = this.classes[c];
     (to.slabs[l >>> to.shift] as Uint8Array).set(src.subarray(srcBase, srcBase + used), (l & ((1 << to.shift) - 1)) * to.size);
     this.give(old, oldLoc);
