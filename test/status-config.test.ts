@@ -81,6 +81,15 @@ scrape_configs:
     http_sd_configs:
       - url: http://127.0.0.1:1/sd
         refresh_interval: 30s
+  - job_name: proxied
+    proxy_url: http://scraper:hunter2@127.0.0.1:3128
+    oauth2:
+      client_id: c
+      client_secret: s3cret
+      token_url: http://127.0.0.1:1/token
+      proxy_url: http://tokenuser:hunter3@127.0.0.1:3129
+    static_configs:
+      - targets: ['127.0.0.1:5']
 `;
 
 const STRATA_SECTIONS = `
@@ -178,7 +187,7 @@ describe('the query section and the status pages through the server process', ()
     const r = await getJson(`${s.url}/api/v1/status/config`);
     expect(r.status).toBe(200);
     const yaml: string = r.body.data.yaml;
-    expect(yaml).not.toMatch(/\btok\b|password: p\b/);
+    expect(yaml).not.toMatch(/\btok\b|password: p\b|hunter|s3cret/);
     const ours = parseYaml(yaml);
     expect(Object.keys(ours)).toEqual(['global', 'alerting', 'rule_files', 'scrape_configs', 'server', 'query', 'storage', 'limits', 'self_monitoring', 'log', 'rules', 'notifier']);
     expect(ours.query).toEqual({ lookback_delta: '1m', timeout: '0', max_samples: 100, max_concurrency: 3 });
@@ -187,7 +196,18 @@ describe('the query section and the status pages through the server process', ()
 
     if (promSkip) ctx.skip();
     const theirs = parseYaml((await getJson(`${prom!.url}/api/v1/status/config`)).body.data.yaml);
-    const sections = (c: Record<string, unknown>) => ({ global: c.global, alerting: c.alerting, rule_files: c.rule_files, scrape_configs: c.scrape_configs });
+    // Proxy URLs, the job's and its oauth2's, with the password as Go's URL.Redacted writes it. The
+    // rest of that job is left out of the comparison below: 2.42 prints its proxy_url before
+    // follow_redirects (3.x after enable_http2, as Strata) and an empty oauth2 client_secret_file.
+    type Job = { job_name: string; proxy_url?: string; oauth2?: { proxy_url?: string } };
+    const proxied = (c: { scrape_configs: Job[] }) => c.scrape_configs.find((j) => j.job_name === 'proxied')!;
+    expect(proxied(ours).proxy_url).toBe('http://scraper:xxxxx@127.0.0.1:3128');
+    expect(proxied(ours).oauth2?.proxy_url).toBe('http://tokenuser:xxxxx@127.0.0.1:3129');
+    expect(proxied(theirs).proxy_url).toBe(proxied(ours).proxy_url);
+    expect(proxied(theirs).oauth2?.proxy_url).toBe(proxied(ours).oauth2?.proxy_url);
+    const sections = (c: Record<string, unknown>) => ({
+      global: c.global, alerting: c.alerting, rule_files: c.rule_files, scrape_configs: (c.scrape_configs as Job[]).filter((j) => j.job_name !== 'proxied'),
+    });
     const comparable = without(sections(ours), (k) => NEWER_THAN_242.has(k));
     expect(comparable).toEqual(without(sections(theirs), (k, parent) => parent === 'http_sd_configs' && HTTP_SD_CLIENT.has(k)));
     expect(Object.keys(theirs).filter((k) => k in ours)).toEqual(['global', 'alerting', 'rule_files', 'scrape_configs']);
