@@ -50,7 +50,7 @@ describe('oauth2', () => {
     expect(seen).toBe('Bearer abc');
   });
 
-  it('reaches the token endpoint through oauth2.proxy_url, the scrapes going direct (the job has no proxy of its own)', async () => {
+  it('reaches the token endpoint through oauth2.proxy_url or oauth2.proxy_from_environment, the scrapes going direct (the job has no proxy of its own)', async () => {
     const tokenRequests: string[] = [];
     const tokens = await serve(async (req, res) => {
       tokenRequests.push(`${req.method} ${req.url} ${await body(req)}`);
@@ -60,6 +60,7 @@ describe('oauth2', () => {
     // The token URL's host does not resolve: only the proxy, sending it on to the token server, can reach it.
     const proxy = await startProxy({ route: () => tokens });
     cleanups.push(() => proxy.close());
+    cleanups.push(setProxyEnv({ HTTP_PROXY: proxy.url }));
     const scrapes: string[] = [];
     const target = await serve((req, res) => {
       scrapes.push(`${req.url} ${req.headers.authorization}`);
@@ -81,6 +82,15 @@ describe('oauth2', () => {
     await until('scraped with the token', () => rec.values(`secured{instance="${target}", job="o"}`).length > 0);
     expect(proxy.forwarded.length).toBeGreaterThan(0);
     const [tokenRequest] = proxy.forwarded;
+    await m.applyConfig(jobs([
+      'scrape_configs:',
+      '  - job_name: e',
+      '    scrape_interval: 100ms',
+      '    oauth2: { client_id: c, client_secret: s, token_url: "http://auth.invalid/token", proxy_from_environment: true }',
+      `    static_configs: [{ targets: ["${target}"] }]`,
+    ].join('\n')));
+    await until('scraped with a token fetched through HTTP_PROXY', () => rec.values(`secured{instance="${target}", job="e"}`).length > 0);
+    expect(proxy.forwarded.filter((f) => f.headers['proxy-authorization'] === undefined).map((f) => f.target)).toContain('http://auth.invalid/token');
     expect(tokenRequest).toMatchObject({ method: 'POST', target: 'http://auth.invalid/token', body: 'grant_type=client_credentials' });
     expect(tokenRequest.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('tok:p@ss').toString('base64')}`);
     expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from('c:s').toString('base64')}`);
