@@ -701,15 +701,29 @@ function readSeqRange(r: ChunkReader, k: number, from: number, to: number, out: 
     const buf = r.buf;
     let p = r.pos >>> 3;
     let j = 0;
+    // One-byte varints (|x| < 64: most deltas of a steady series) are read inline.
+    const last = buf.length - 1;
     if (mode === FOLD_DELTA) {
       for (; j < from; j++) {
-        fx += svarintAt(buf, p);
-        p = varintEnd;
+        const b = p <= last ? buf[p] : 0x80;
+        if (b < 0x80) {
+          fx += b & 0x40 ? -(b & 0x3f) : b;
+          p++;
+        } else {
+          fx += svarintAt(buf, p);
+          p = varintEnd;
+        }
       }
     } else if (mode === FOLD_DOD) {
       for (; j < from; j++) {
-        fx += (fd += svarintAt(buf, p));
-        p = varintEnd;
+        const b = p <= last ? buf[p] : 0x80;
+        if (b < 0x80) {
+          fx += (fd += b & 0x40 ? -(b & 0x3f) : b);
+          p++;
+        } else {
+          fx += (fd += svarintAt(buf, p));
+          p = varintEnd;
+        }
       }
     } else {
       // Varints differ in length: skipping still reads every byte, just not the numbers.

@@ -33,6 +33,11 @@ const VALUES: [string, (n: number) => Float64Array][] = [
     let x = 0;
     return Float64Array.from({ length: n }, (_, i) => (x += 100 + i + Math.floor(r() * 4)));
   }],
+  ['steps with noise and rare jumps', (n) => {
+    const r = rng(23);
+    let x = 0;
+    return Float64Array.from({ length: n }, (_, i) => (x += 100 + Math.floor(r() * 41) - 20 + (i % 97 === 50 ? 1e6 : 0)));
+  }],
   ['mostly unchanged', (n) => Float64Array.from({ length: n }, (_, i) => (i % 50 === 0 ? i : 0))],
   ['full precision', (n) => fullPrecision(n, 15)],
   ['random bit patterns', (n) => randomBitFloats(n, 11)],
