@@ -5,8 +5,9 @@
 // interleaved across them, so a drift in the (shared) machine's load affects all alike.
 //
 //   node_modules/.bin/node bench/query/run.ts [--hosts 20] [--hours 24] [--interval 60] [--runs 11] [--warmups 20]
+//     [--end-ago-min 0]
 //
-// The data ends "now" and is sent oldest first, so every target accepts all of it. Each target is
+// The data ends "now" (or --end-ago-min before) and is sent oldest first, so every target accepts all of it. Each target is
 // flushed/snapshotted after ingest, so queries read its persistent form as well as its head.
 // VictoriaMetrics gets `nocache=1` (it would otherwise answer repeats from its rollup cache, which
 // the others do not have). Results: bench/results/query-<hosts>h-<hours>h.{json,md}.
@@ -31,6 +32,12 @@ const { values: args } = parseArgs({
     warmups: { type: 'string', default: '20' },
     targets: { type: 'string', default: 'prometheus,victoriametrics,strata' },
     seed: { type: 'string', default: '1' },
+    /**
+     * End the data this many minutes before now. Blocks are aligned to absolute time, so where the
+     * queries' last hour falls (in a day-long compacted block or in the newest, short one) depends
+     * on the clock: e.g. 25 minutes past a multiple of 6 h UTC puts it mostly in the compacted block.
+     */
+    'end-ago-min': { type: 'string', default: '0' },
     'out-dir': { type: 'string', default: path.join(REPO_ROOT, 'bench/results') },
   },
 });
@@ -264,7 +271,7 @@ async function main(): Promise<void> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-query-'));
   try {
     const rounds = Math.round((hours * H) / intervalMs);
-    const startMs = Math.floor((Date.now() - rounds * intervalMs) / 1000) * 1000;
+    const startMs = Math.floor((Date.now() - Number(args['end-ago-min']) * 60_000 - rounds * intervalMs) / 1000) * 1000;
     const gen = withHistograms(createNodeExporterGen({ hosts, seed: Number(args.seed), startMs, intervalMs }), Number(args.seed));
     const file = path.join(workRoot, 'requests.bin');
     log(`encoding ${rounds} rounds of ${gen.series.length} series`);
@@ -310,7 +317,7 @@ async function main(): Promise<void> {
     const md = [
       `## Query benchmark: ${hosts} hosts, ${hours} h at ${intervalMs / 1000} s`,
       '',
-      `${summary.series} series, ${summary.samples} samples (node_exporter-shaped hosts plus one 10-bucket histogram each, seed ${args.seed}); `
+      `${summary.series} series, ${summary.samples} samples (node_exporter-shaped hosts plus one 10-bucket histogram each, seed ${args.seed}), ending ${new Date(summary.lastTimestampMs).toISOString().slice(11, 16)} UTC; `
         + `median of ${runs} runs after ${warmups} warm-up runs (the last column compares the median of each target's first 3 warm-up runs instead), client-side wall time; all targets run at once after ingest, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
         + `interleaved (one run per target in turn, each round starting with the next target), so they share the machine's load alike; peak RSS sampled every 10 ms while the query ran `
         + `(idle after ingest: ${names.map((n) => `${n} ${results[n].baseRssMiB.toFixed(0)} MiB`).join(', ')}). `
