@@ -123,7 +123,7 @@ function emptyMeasurement(name: TargetName, activeSeries: number): TargetMeasure
   return {
     name, version: targetVersion(name), complete: false, activeSeries, samplesAccepted: 0, samplesFailed: 0,
     failedRequests: 0, retries: 0, errors: [], ingestWallSeconds: 0, cpuSecondsIngest: 0, cpuSecondsPersist: 0,
-    persistWallSeconds: 0, idleRssBytes: 0, rssAfterIngestBytes: 0, peakRssBytes: 0, persistedBytes: 0, dataDirAfterIngestBytes: 0,
+    persistWallSeconds: 0, idleRssBytes: 0, rssAfterIngestBytes: 0, peakRssBytes: 0, rssAfterGcBytes: NaN, persistedBytes: 0, dataDirAfterIngestBytes: 0,
     diskMethod: '', reportedSeries: null, loadAverage1m: NaN, samplesOffered: 0,
   };
 }
@@ -175,6 +175,13 @@ async function measureTarget(name: TargetName, logFile: string, summary: Request
     m.cpuSecondsIngest = treeCpuSeconds(t.server.pid) - cpu0;
     m.rssAfterIngestBytes = treeRssBytes(t.server.pid);
     m.peakRssBytes = treePeakRssBytes(t.server.pid);
+    try {
+      await t.collectGarbage();
+      await sleep(2000); // freed pages go back to the OS shortly after a collection
+      m.rssAfterGcBytes = treeRssBytes(t.server.pid);
+    } catch (e) {
+      m.errors.push(`forced GC: ${(e as Error).message}`);
+    }
     m.loadAverage1m = os.loadavg()[0];
     m.dataDirAfterIngestBytes = t.dataDirBytes();
     m.samplesAccepted = stats.samples;

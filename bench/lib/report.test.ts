@@ -5,7 +5,7 @@ function measurement(name: string, over: Partial<TargetMeasurement> = {}): Targe
   return {
     name, version: `${name} 1.0`, complete: true, activeSeries: 1000, samplesOffered: 2_000_000, samplesAccepted: 2_000_000, samplesFailed: 0,
     failedRequests: 0, retries: 0, errors: [], ingestWallSeconds: 10, cpuSecondsIngest: 4, cpuSecondsPersist: 1,
-    persistWallSeconds: 1, idleRssBytes: 1_000_000, rssAfterIngestBytes: 5_000_000, peakRssBytes: 6_000_000, persistedBytes: 3_000_000,
+    persistWallSeconds: 1, idleRssBytes: 1_000_000, rssAfterIngestBytes: 5_000_000, peakRssBytes: 6_000_000, rssAfterGcBytes: 3_000_000, persistedBytes: 3_000_000,
     dataDirAfterIngestBytes: 4_000_000, diskMethod: 'test', reportedSeries: 1000, loadAverage1m: 1.5, ...over,
   };
 }
@@ -13,7 +13,7 @@ function measurement(name: string, over: Partial<TargetMeasurement> = {}): Targe
 describe('derived figures', () => {
   it('computes rate, CPU per million, bytes per sample and RSS growth per series', () => {
     expect(derive(measurement('a'))).toEqual({
-      samplesPerSecond: 200_000, cpuSecondsPerMillionSamples: 2, bytesPerSample: 1.5, rssBytesPerActiveSeries: 4000, rssTotalBytes: 5_000_000,
+      samplesPerSecond: 200_000, cpuSecondsPerMillionSamples: 2, bytesPerSample: 1.5, rssBytesPerActiveSeries: 4000, rssBytesPerActiveSeriesAfterGc: 2000, rssTotalBytes: 5_000_000,
     });
   });
 

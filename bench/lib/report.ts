@@ -24,6 +24,8 @@ export interface TargetMeasurement {
   rssAfterIngestBytes: number;
   /** Peak RSS (VmHWM) of the server over its life, read after ingest. */
   peakRssBytes: number;
+  /** RSS after ingest and a forced full garbage collection (NaN when that failed). */
+  rssAfterGcBytes: number;
   persistedBytes: number;
   /** The data dir right after ingest, before snapshot/flush: WAL included. */
   dataDirAfterIngestBytes: number;
@@ -38,6 +40,7 @@ export interface DerivedFigures {
   cpuSecondsPerMillionSamples: number;
   bytesPerSample: number;
   rssBytesPerActiveSeries: number;
+  rssBytesPerActiveSeriesAfterGc: number;
   rssTotalBytes: number;
 }
 
@@ -48,6 +51,7 @@ export function derive(m: TargetMeasurement): DerivedFigures {
     cpuSecondsPerMillionSamples: s > 0 ? m.cpuSecondsIngest / (s / 1e6) : NaN,
     bytesPerSample: s > 0 ? m.persistedBytes / s : NaN,
     rssBytesPerActiveSeries: m.activeSeries > 0 ? (m.rssAfterIngestBytes - m.idleRssBytes) / m.activeSeries : NaN,
+    rssBytesPerActiveSeriesAfterGc: m.activeSeries > 0 ? (m.rssAfterGcBytes - m.idleRssBytes) / m.activeSeries : NaN,
     rssTotalBytes: m.rssAfterIngestBytes,
   };
 }
@@ -58,6 +62,7 @@ export const COMPARED = [
   { key: 'cpuSecondsPerMillionSamples', label: 'CPU-s per 1M samples', better: 'lower' },
   { key: 'bytesPerSample', label: 'bytes per sample on disk', better: 'lower' },
   { key: 'rssBytesPerActiveSeries', label: 'RSS bytes per active series', better: 'lower' },
+  { key: 'rssBytesPerActiveSeriesAfterGc', label: 'RSS bytes per active series after a forced GC', better: 'lower' },
 ] as const;
 
 export type ComparedKey = (typeof COMPARED)[number]['key'];
@@ -134,6 +139,7 @@ export function renderMarkdown(ctx: ReportContext, ms: readonly TargetMeasuremen
     ['RSS idle', (m) => mib(m.idleRssBytes)],
     ['RSS after ingest', (m) => mib(m.rssAfterIngestBytes)],
     ['peak RSS (VmHWM)', (m) => mib(m.peakRssBytes)],
+    ['RSS after ingest and a forced GC', (m) => mib(m.rssAfterGcBytes)],
     ['persisted on disk', (m) => mib(m.persistedBytes)],
     ['data dir after ingest (incl. WAL)', (m) => mib(m.dataDirAfterIngestBytes)],
     ['machine load avg (1m) at end of ingest', (m) => fmt(m.loadAverage1m, 2)],

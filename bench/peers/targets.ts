@@ -46,6 +46,11 @@ export interface RunningTarget {
   dataDirBytes(): number;
   /** Number of series the target says it holds (a sanity check), or null if it cannot tell. */
   seriesCount(): Promise<number | null>;
+  /**
+   * Runs a full garbage collection in the server, for an RSS reading that does not depend on when
+   * the collector last ran: Go's runtime.GC() through pprof's `?gc=1`; V8's through the inspector.
+   */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +61,33 @@ export interface StartOptions {
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function goGc(baseUrl: string): Promise<void> {
+  const res = await httpRequest('GET', `${baseUrl}/debug/pprof/heap?gc=1`, 60_000);
+  if (res.status !== 200) throw new Error(`GET /debug/pprof/heap?gc=1: HTTP ${res.status}`);
+}
+
+/** HeapProfiler.collectGarbage over the Chrome DevTools protocol. */
+async function v8Gc(inspectPort: number): Promise<void> {
+  const list = (await getJson(`http://127.0.0.1:${inspectPort}/json/list`)) as { webSocketDebuggerUrl: string }[];
+  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('inspector: no answer to HeapProfiler.collectGarbage in 60 s')), 60_000);
+      ws.onerror = () => reject(new Error('inspector: websocket error'));
+      ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      ws.onmessage = (e) => {
+        const msg = JSON.parse(String(e.data)) as { id?: number; error?: { message: string } };
+        if (msg.id !== 1) return;
+        clearTimeout(timer);
+        if (msg.error) reject(new Error(`inspector: ${msg.error.message}`));
+        else resolve();
+      };
+    });
+  } finally {
+    ws.close();
+  }
+}
 
 async function getJson(url: string): Promise<unknown> {
   const res = await httpRequest('GET', url, 30_000);
@@ -111,6 +143,7 @@ async function startPrometheus(opts: StartOptions): Promise<RunningTarget> {
       const j = (await getJson(`${baseUrl}/api/v1/status/tsdb`)) as { data?: { headStats?: { numSeries?: number } } };
       return j.data?.headStats?.numSeries ?? null;
     },
+    collectGarbage: () => goGc(baseUrl),
     stop: () => stopServer(server),
   };
 }
@@ -129,6 +162,7 @@ async function startVictoriaMetrics(opts: StartOptions): Promise<RunningTarget> 
     async persist() {
       await httpRequest('GET', `${baseUrl}/internal/force_flush`, 300_000);
     },
+    collectGarbage: () => goGc(baseUrl),
     diskUsage() {
       return {
         persistedBytes: dirSizeBytes(dataDir),
@@ -154,7 +188,10 @@ async function startStrata(opts: StartOptions): Promise<RunningTarget> {
   const config = path.join(opts.workDir, 'strata.yml');
   fs.writeFileSync(config, 'self_monitoring:\n  enabled: false\nstorage:\n  retention: "0"\nlog:\n  level: warn\n');
   const node = path.join(REPO_ROOT, 'node_modules/.bin/node');
+  // The inspector (idle unless asked) is the one way to make V8 collect on demand from outside.
+  const inspectPort = await freePort();
   const server = startServer(node, [
+    `--inspect=127.0.0.1:${inspectPort}`,
     path.join(REPO_ROOT, 'bin/strata.js'), 'server', '--config', config, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`,
   ], path.join(opts.workDir, 'server.log'), REPO_ROOT);
   await readyOrStop(server, `${baseUrl}/-/ready`, opts.readyTimeoutMs);
@@ -164,6 +201,7 @@ async function startStrata(opts: StartOptions): Promise<RunningTarget> {
     async persist() {
       await postOk(`${baseUrl}/api/v1/admin/tsdb/flush`);
     },
+    collectGarbage: () => v8Gc(inspectPort),
     diskUsage() {
       return {
         persistedBytes: dirSizeBytes(dataDir, { exclude: noWal }),
