@@ -23,6 +23,15 @@ class Gate {
     this.free = n;
   }
 
+  /** Takes a slot if one is free and nobody waits; false otherwise. */
+  tryAcquire(): boolean {
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return true;
+    }
+    return false;
+  }
+
   /** Resolves when a slot is taken; rejects (and gives up its place) on abort. */
   acquire(abort: Promise<never>): Promise<void> {
     if (this.free > 0) {
@@ -90,22 +99,9 @@ export class Engine {
       throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`);
     }
     const deadline = Date.now() + this.timeoutMs;
-    // Waiting in the queue counts against the timeout, and an abort leaves the queue.
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const abort = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PromQLError('timeout', 'query timed out in query queue')), this.timeoutMs);
-      onAbort = () => reject(new PromQLError('canceled', 'query was canceled in query queue'));
-      if (opts.signal?.aborted === true) onAbort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    abort.catch(() => undefined);
-    try {
-      await this.gate.acquire(abort);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort !== undefined) opts.signal?.removeEventListener('abort', onAbort);
-    }
+    // A free slot is taken at once; otherwise the query waits in the queue, where waiting counts
+    // against the timeout and an abort leaves the queue.
+    if (!this.gate.tryAcquire()) await this.queue(opts.signal);
     let ev: Evaluator | undefined;
     try {
       const began = performance.now();
@@ -131,6 +127,24 @@ export class Engine {
     } finally {
       ev?.dispose();
       this.gate.release();
+    }
+  }
+
+  private async queue(signal: AbortSignal | undefined): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const abort = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PromQLError('timeout', 'query timed out in query queue')), this.timeoutMs);
+      onAbort = () => reject(new PromQLError('canceled', 'query was canceled in query queue'));
+      if (signal?.aborted === true) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    abort.catch(() => undefined);
+    try {
+      await this.gate.acquire(abort);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
 
