@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import {
   ConfigError, applyOverrides, defaultConfig, formatDuration, loadConfigFile, parseConfig, parseDuration,
   parseListenAddress, parseSize, resolveConfig,
@@ -153,6 +154,15 @@ describe('parseConfig', () => {
     expect(config.alerting.ruleFiles).toEqual([path.resolve('a.yml')]);
     expect(config.global.scrapeIntervalMs).toBe(15_000);
     expect(config.scrapeConfigs.map((s) => s.jobName)).toEqual(['node']);
+  });
+});
+
+describe('examples/strata.yml', () => {
+  it('lists the defaults: loading it gives the same config as no file', () => {
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../examples/strata.yml');
+    const { config, warnings } = loadConfigFile(file);
+    expect(warnings).toEqual([]);
+    expect(config).toEqual(defaultConfig());
   });
 });
 
