@@ -222,6 +222,49 @@ describe('strata server', () => {
   });
 });
 
+describe('strata server with a WAL segment damaged while it runs', () => {
+  it('keeps answering, accepting and flushing, counts the damage in /metrics, and serves everything after a kill -9', async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'strata.yml');
+    fs.writeFileSync(cfg, 'storage: { wal: { segment_size: 4KiB } }\nself_monitoring: { enabled: false }\n');
+    let s = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', cfg] });
+    try {
+      for (let i = 0; i < 30; i++) {
+        const series: TestSeries[] = [];
+        for (let k = 0; k < 50; k++) series.push({ labels: { __name__: 'wal_damage', job: 'd', k: String(k) }, samples: [[T0 + i * 10_000, i * k]] });
+        expect((await writeSeries(s.url, series)).status).toBe(204);
+      }
+      const walDir = path.join(dir, 'data', 'wal');
+      const segs = fs.readdirSync(walDir).filter((n) => /^\d{8}$/.test(n)).sort();
+      expect(segs.length).toBeGreaterThan(2);
+      const file = path.join(walDir, segs[0]);
+      const buf = fs.readFileSync(file);
+      for (let i = 0; i < 8; i++) buf[(buf.length >> 1) + i] ^= 0xff;
+      fs.writeFileSync(file, buf);
+
+      // The flush puts every sample into blocks, so its checkpoint may skip the damaged part.
+      const r = await getJson(`${s.url}/api/v1/admin/tsdb/flush`, { method: 'POST' });
+      expect(r.status).toBe(200);
+      expect((await fetch(`${s.url}/-/ready`)).status).toBe(200);
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metricValue(text, 'strata_tsdb_wal_corruptions_total')).toBe(1);
+      expect(metricValue(text, 'strata_tsdb_wal_checkpoints_failed_total')).toBe(0);
+      expect(s.logLines().some((l) => l.level === 'error' && String(l.msg).includes(`segment ${segs[0]} is damaged at offset`))).toBe(true);
+      expect(await writeSeries(s.url, [{ labels: { __name__: 'wal_damage_after', job: 'd' }, samples: [[Date.now(), 1]] }])).toEqual({ status: 204, text: '' });
+      const served = await exportOf(s, '{job="d"}');
+      expect(served).toHaveLength(51);
+      expect(served.filter((x) => x.metric.__name__ === 'wal_damage').every((x) => x.values.length === 30)).toBe(true);
+
+      await s.stop('SIGKILL');
+      s = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', cfg] });
+      expect(await exportOf(s, '{job="d"}')).toEqual(served);
+    } finally {
+      await s.stop('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('strata server shutdown', () => {
   it('waits for an in-flight request on SIGTERM and exits at once on a second signal', async () => {
     const dir = tempDir();

@@ -10,7 +10,7 @@ import {
   AppendError, type AppendResult, type Appendable, type Queryable, type Querier,
 } from './types.ts';
 import { Head } from './head/head.ts';
-import { openWal, type Wal } from './wal/index.ts';
+import { WalCorruptionError, openWal, type Wal } from './wal/index.ts';
 import {
   CorruptBlockError, deleteBlockDir, listBlockDirs, openBlock, planCompaction, removeIncompleteBlocks,
   type Block, type BlockMeta,
@@ -53,6 +53,10 @@ export interface DBStats {
   blocks: { tier: string; count: number; bytes: number; samples: number; series: number }[];
   compactions: number;
   compactionsFailed: number;
+  /** WAL checkpoints that failed; the WAL keeps its segments and the next checkpoint retries. */
+  walCheckpointsFailed: number;
+  /** Damaged WAL parts found by checkpoints (skipped, or failing the checkpoint). */
+  walCorruptions: number;
   rejectedSamples: Record<string, number>;
   replay: { durationMs: number; samples: number };
 }
@@ -93,6 +97,8 @@ class TSDB implements DB {
 
   private compactions = 0;
   private compactionsFailed = 0;
+  private walCheckpointsFailed = 0;
+  private walCorruptions = 0;
   private readonly rejected: Record<string, number> = {};
   private replayStats = { durationMs: 0, samples: 0 };
 
@@ -306,8 +312,17 @@ class TSDB implements DB {
         ms: Math.round(performance.now() - started) }, 'head persisted into a block');
     }
     await this.head.truncate(maxt);
-    const cp = await this.wal.checkpoint((ref) => this.head.hasSeries(ref), maxt);
-    this.log.debug({ ...cp }, 'WAL checkpoint written');
+    // The block is written and the head truncated: a failed checkpoint only leaves the WAL longer,
+    // so it must not stop maintenance (or a flush). The next persisted range retries it.
+    try {
+      const cp = await this.wal.checkpoint((ref) => this.head.hasSeries(ref), maxt, (ref) => this.head.labelsOf(ref));
+      this.walCorruptions += cp.damaged.length;
+      this.log.debug({ ...cp }, 'WAL checkpoint written');
+    } catch (e) {
+      this.walCheckpointsFailed++;
+      if (e instanceof WalCorruptionError) this.walCorruptions++;
+      this.log.error({ err: (e as Error).message }, 'WAL checkpoint failed; the WAL keeps its segments and the next checkpoint retries');
+    }
     return meta;
   }
 
@@ -411,6 +426,8 @@ class TSDB implements DB {
       blocks: [...tiers.values()],
       compactions: this.compactions,
       compactionsFailed: this.compactionsFailed,
+      walCheckpointsFailed: this.walCheckpointsFailed,
+      walCorruptions: this.walCorruptions,
       rejectedSamples: { ...this.rejected },
       replay: { ...this.replayStats },
     };

@@ -69,7 +69,7 @@ describe('checkpoint', () => {
     expect(before.length).toBeGreaterThan(5);
     const res = await w.wal.checkpoint(keepA, 0);
     const expected = filterContent(written, keepA, 0);
-    expect(res).toEqual({ series: expected.series.length, samples: expected.refs.length, segmentsRemoved: before.length });
+    expect(res).toEqual({ series: expected.series.length, samples: expected.refs.length, segmentsRemoved: before.length, damaged: [] });
     expect(expected.refs.length).toBeGreaterThan(100);
     expect(expected.refs.length).toBeLessThan(written.refs.length);
     // One checkpoint named after the last segment it covers, and the fresh segment writes go to.
@@ -126,12 +126,12 @@ describe('checkpoint', () => {
   it('does nothing when no segment was written since the last one, and runs one at a time', async () => {
     const dir = newDir();
     const w = await openWriter(dir, 4);
-    expect(await w.wal.checkpoint(keepA, 0)).toEqual({ series: 0, samples: 0, segmentsRemoved: 0 });
+    expect(await w.wal.checkpoint(keepA, 0)).toEqual({ series: 0, samples: 0, segmentsRemoved: 0, damaged: [] });
     w.write(10);
     const a = w.wal.checkpoint(keepA, 0);
     await expect(w.wal.checkpoint(keepA, 0)).rejects.toThrow(/already running/);
     await a;
-    expect(await w.wal.checkpoint(keepA, 0)).toEqual({ series: 0, samples: 0, segmentsRemoved: 0 });
+    expect(await w.wal.checkpoint(keepA, 0)).toEqual({ series: 0, samples: 0, segmentsRemoved: 0, damaged: [] });
     w.wal.close();
   });
 

@@ -16,8 +16,8 @@ import {
   newSampleColumns,
 } from './record.ts';
 import type { SampleColumns } from './record.ts';
-import { checkpointName, fsyncDir, scanRecords, segmentName, walPath } from './segment.ts';
-import type { WalLogger } from './types.ts';
+import { checkpointName, copyAside, fsyncDir, scanRecords, segmentName, walPath } from './segment.ts';
+import type { WalDamage, WalLogger } from './types.ts';
 
 const SERIES_PER_RECORD = 1024;
 const SAMPLES_PER_RECORD = 8192;
@@ -33,6 +33,12 @@ export interface CheckpointInput {
   last: number;
   keepSeries: (ref: number) => boolean;
   minTime: number;
+  /** Highest sample time in a segment (-Infinity: none); decides whether its damage can be skipped. */
+  segmentMaxTime: (seg: number) => number;
+  /** Labels of a kept series; without it no damaged part can be skipped. */
+  labelsOf?: (ref: number) => Labels;
+  /** Highest series ref the WAL has seen. */
+  maxRef: number;
   logger: WalLogger;
 }
 
@@ -40,6 +46,19 @@ export interface CheckpointOutput {
   series: number;
   samples: number;
   bytes: number;
+  damaged: WalDamage[];
+}
+
+/**
+ * A checkpoint found a segment damaged after it was written, in a part that may hold samples not
+ * yet persisted in blocks. Nothing was deleted.
+ */
+export class WalCorruptionError extends Error {
+  readonly damage: WalDamage;
+  constructor(message: string, damage: WalDamage) {
+    super(message);
+    this.damage = damage;
+  }
 }
 
 /** A set of uint32 refs as a growable bitmap: refs are dense, so this is far smaller than a Set. */
@@ -133,6 +152,20 @@ class CheckpointBuilder {
     }
   }
 
+  /**
+   * Writes SERIES records, taken from the head, for every kept series not written yet. Used after
+   * a damaged part was skipped: it may have held SERIES records whose samples follow in later
+   * segments, and replay drops samples of a ref it has no SERIES record for.
+   */
+  addSeriesFromHead(maxRef: number, labelsOf: (ref: number) => Labels): void {
+    for (let ref = 1; ref <= maxRef; ref++) {
+      if (this.written.has(ref) || !this.keepSeries(ref)) continue;
+      this.onSeries(ref, labelsOf(ref));
+      if (this.pendingRefs.length >= SERIES_PER_RECORD) this.flushSeries();
+    }
+    this.flushSeries();
+  }
+
   flushSeries(): void {
     if (this.pendingRefs.length === 0) return;
     appendSeriesRecord(this.out, this.pendingRefs, this.pendingLabels);
@@ -161,34 +194,60 @@ class CheckpointBuilder {
   }
 }
 
-/** Writes checkpoint.<last> and makes it durable. Throws (leaving no checkpoint) on any failure. */
+/**
+ * Writes checkpoint.<last> and makes it durable. A damaged part of a segment is skipped (and the
+ * segment copied aside as *.corrupt) when every sample in that segment is older than minTime,
+ * i.e. already in blocks; otherwise this throws WalCorruptionError. Throws (leaving no
+ * checkpoint) on any failure.
+ */
 export async function writeCheckpoint(input: CheckpointInput): Promise<CheckpointOutput> {
-  const { dir } = input;
+  const { dir, logger } = input;
   const final = walPath(dir, checkpointName(input.last));
   const tmp = `${final}.tmp`;
   fs.rmSync(tmp, { force: true, recursive: true });
   const fh = await fs.promises.open(tmp, 'wx');
+  const damaged: WalDamage[] = [];
   let ok = false;
   try {
     const b = new CheckpointBuilder(fh, input.keepSeries, input.minTime);
     if (input.previous !== undefined) {
       const name = checkpointName(input.previous);
       const res = await scanRecords(walPath(dir, name), b.sink);
-      // Replay at open already reported this and used the same good prefix; carrying that prefix
-      // forward is all that can be done, and refusing would block checkpoints forever.
+      // Replay at open already reported this and used the same good prefix (or the file was
+      // damaged since); carrying that prefix forward is all that can be done, and refusing would
+      // block checkpoints forever.
       if (res.problem) {
-        input.logger.error(`wal: checkpoint ${name} is damaged at offset ${res.problem.offset} ` +
+        damaged.push({ file: name, offset: res.problem.offset, reason: res.problem.reason, unreadableBytes: res.fileBytes - res.validBytes });
+        if (input.labelsOf) b.addSeriesFromHead(input.maxRef, input.labelsOf);
+        logger.error(`wal: checkpoint ${name} is damaged at offset ${res.problem.offset} ` +
           `(${res.problem.reason}); carrying forward the ${res.validBytes} bytes before it`);
       }
     }
     for (const seg of input.segments) {
-      const res = await scanRecords(walPath(dir, segmentName(seg)), b.sink);
+      const name = segmentName(seg);
+      const file = walPath(dir, name);
+      const res = await scanRecords(file, b.sink);
+      if (!res.problem) continue;
       // These segments were verified at open or written by this process: damage now means the
-      // disk changed under us. Deleting them would lose data the head may not have persisted.
-      if (res.problem) {
-        throw new Error(`wal: segment ${segmentName(seg)} is damaged at offset ${res.problem.offset} ` +
-          `(${res.problem.reason}); checkpoint aborted, segments kept`);
+      // disk changed under us (bit rot, a bad sector, an edited file). Records never span
+      // segments, so the later segments still read; only the rest of this one is lost.
+      const { offset, reason } = res.problem;
+      const maxTime = input.segmentMaxTime(seg);
+      const damage: WalDamage = { file: name, offset, reason, unreadableBytes: res.fileBytes - res.validBytes, maxTime };
+      if (!(maxTime < input.minTime) || !input.labelsOf) {
+        throw new WalCorruptionError(`wal: segment ${name} is damaged at offset ${offset} (${reason}); ` +
+          `its ${damage.unreadableBytes} unreadable bytes may hold samples up to ${isoTime(maxTime)} that are not yet ` +
+          `in blocks (persisted before ${isoTime(input.minTime)}): checkpoint aborted, segments kept. The head holds ` +
+          'these samples in memory; a restart before they are persisted into blocks loses them from that offset on', damage);
       }
+      // Every sample of this segment is in blocks already: what cannot be read is not needed,
+      // except SERIES records of series still alive, which the head supplies.
+      b.addSeriesFromHead(input.maxRef, input.labelsOf);
+      damage.copy = copyAside(file);
+      damaged.push(damage);
+      logger.error(`wal: segment ${name} is damaged at offset ${offset} (${reason}); all its samples are older than ` +
+        `${isoTime(input.minTime)} and already in blocks, so the checkpoint skipped the ${damage.unreadableBytes} ` +
+        `unreadable bytes and took the series from the head; original kept as ${damage.copy}`);
     }
     b.flushSamples();
     await b.writeOut();
@@ -197,11 +256,15 @@ export async function writeCheckpoint(input: CheckpointInput): Promise<Checkpoin
     await fh.close();
     fs.renameSync(tmp, final);
     fsyncDir(dir);
-    return { series: b.series, samples: b.samples, bytes: b.bytes };
+    return { series: b.series, samples: b.samples, bytes: b.bytes, damaged };
   } finally {
     if (!ok) {
       await fh.close().catch(() => {});
       fs.rmSync(tmp, { force: true });
     }
   }
+}
+
+function isoTime(t: number): string {
+  return Number.isFinite(t) ? new Date(t).toISOString() : String(t);
 }

@@ -40,12 +40,29 @@ export interface ReplayStats {
   durationMs: number;
 }
 
+/** A damaged part of a WAL file found by a checkpoint. */
+export interface WalDamage {
+  /** File name in the WAL directory (segment or checkpoint). */
+  file: string;
+  /** Offset of the first record that could not be read. */
+  offset: number;
+  reason: string;
+  /** Bytes from `offset` to the end of the file. */
+  unreadableBytes: number;
+  /** Highest sample time the segment held (segments only). */
+  maxTime?: number;
+  /** Where the original was copied before the checkpoint removed it. */
+  copy?: string;
+}
+
 export interface CheckpointResult {
   /** Series records written to the new checkpoint. */
   series: number;
   /** Samples written to the new checkpoint. */
   samples: number;
   segmentsRemoved: number;
+  /** Damaged parts the checkpoint skipped because blocks hold their samples (see Wal.checkpoint). */
+  damaged: WalDamage[];
 }
 
 export interface Wal {
@@ -65,8 +82,16 @@ export interface Wal {
    * the SERIES records of refs with keepSeries(ref) and their samples with t >= minTime, then
    * deletes what it replaces. Writes continue meanwhile into a fresh segment. Series refs must not
    * be reused for another label set while they can still appear in the WAL.
+   *
+   * A segment damaged since it was written (bit rot, a bad sector, an edited file) is skipped from
+   * the damage on, and reported in `damaged`, when all its samples are older than minTime (already
+   * in blocks) and labelsOf is given to restore the SERIES records the damage may have held.
+   * Otherwise the checkpoint throws WalCorruptionError and keeps every file; a later checkpoint,
+   * once the head has persisted past the segment's samples, skips it.
    */
-  checkpoint(keepSeries: (ref: number) => boolean, minTime: number): Promise<CheckpointResult>;
+  checkpoint(
+    keepSeries: (ref: number) => boolean, minTime: number, labelsOf?: (ref: number) => Labels,
+  ): Promise<CheckpointResult>;
   /** Bytes of all segments and the checkpoint. */
   sizeBytes(): number;
   segmentCount(): number;

@@ -61,7 +61,8 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   }
   const segments = listing.segments.filter((s) => checkpoint === undefined || s > checkpoint);
 
-  const sink = replaySink(handlers, stats, logger);
+  const seen = { maxRef: 0, maxTime: -Infinity };
+  const sink = replaySink(handlers, stats, logger, seen);
   let checkpointBytes = 0;
   if (checkpoint !== undefined) {
     const name = checkpointName(checkpoint);
@@ -78,6 +79,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   }
 
   const sizes = new Map<number, number>();
+  const maxTimes = new Map<number, number>();
   // After checkpoint.N the writer always goes on in segment N + 1, so it must be there too.
   let expected = checkpoint !== undefined ? checkpoint + 1 : undefined;
   for (let i = 0; i < segments.length; i++) {
@@ -90,8 +92,10 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
       logger.error(`wal: segments ${segmentName(expected)} to ${segmentName(seg - 1)} are missing; replaying on`);
     }
     expected = seg + 1;
+    seen.maxTime = -Infinity;
     const res = await scanRecords(file, sink);
     sizes.set(seg, res.validBytes);
+    maxTimes.set(seg, seen.maxTime);
     if (!res.problem) continue;
     const { offset, kind, reason } = res.problem;
     const dropped = res.fileBytes - res.validBytes;
@@ -130,23 +134,34 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   if (lastSeg !== undefined && sizes.get(lastSeg) === 0) {
     current = lastSeg;
     sizes.delete(lastSeg);
+    maxTimes.delete(lastSeg);
   } else {
     current = lastSeg !== undefined ? lastSeg + 1 : checkpoint !== undefined ? checkpoint + 1 : 0;
   }
-  const wal = new SegmentedWal(dir, opts, logger, sizes, current, checkpoint, checkpointBytes);
+  const wal = new SegmentedWal(dir, opts, logger, sizes, maxTimes, seen.maxRef, current, checkpoint, checkpointBytes);
   stats.durationMs = performance.now() - started;
   return { wal, stats };
 }
 
-function replaySink(handlers: ReplayHandlers, stats: ReplayStats, logger: WalLogger): RecordSink {
+/** What replay saw: the highest series ref, and the highest sample time of the file being read. */
+interface ReplaySeen {
+  maxRef: number;
+  maxTime: number;
+}
+
+function replaySink(handlers: ReplayHandlers, stats: ReplayStats, logger: WalLogger, seen: ReplaySeen): RecordSink {
   const cols = newSampleColumns(4096);
   const unknown = new Set<number>();
-  const onSeries = (ref: number, labels: Labels): void => handlers.series(ref, labels);
+  const onSeries = (ref: number, labels: Labels): void => {
+    if (ref > seen.maxRef) seen.maxRef = ref;
+    handlers.series(ref, labels);
+  };
   return (type, buf, start, end) => {
     if (type === RecordType.SERIES) {
       stats.series += decodeSeries(buf, start, end, onSeries);
     } else if (type === RecordType.SAMPLES) {
       const n = decodeSamples(buf, start, end, cols);
+      seen.maxTime = maxOf(cols.ts, n, seen.maxTime);
       handlers.samples(cols.refs, cols.ts, cols.vs, n);
       stats.samples += n;
     } else if (!unknown.has(type)) {
@@ -158,6 +173,11 @@ function replaySink(handlers: ReplayHandlers, stats: ReplayStats, logger: WalLog
   };
 }
 
+function maxOf(ts: Float64Array, n: number, max: number): number {
+  for (let i = 0; i < n; i++) if (ts[i] > max) max = ts[i];
+  return max;
+}
+
 class SegmentedWal implements Wal {
   private readonly dir: string;
   private readonly segmentSize: number;
@@ -165,6 +185,14 @@ class SegmentedWal implements Wal {
   private readonly logger: WalLogger;
   /** Sizes of the closed segments still on disk, by number. */
   private readonly closedSizes: Map<number, number>;
+  /**
+   * Highest sample time of each closed segment, and of the current one: a checkpoint may skip a
+   * segment damaged after it was written only if blocks already hold all of its samples.
+   */
+  private readonly closedMaxTimes: Map<number, number>;
+  private segmentMaxTime = -Infinity;
+  /** Highest series ref logged or replayed, the bound for restoring SERIES records from the head. */
+  private maxRef: number;
   private fd = -1;
   private segment: number;
   private segmentBytes = 0;
@@ -181,7 +209,8 @@ class SegmentedWal implements Wal {
   private broken: Error | undefined;
 
   constructor(
-    dir: string, opts: WalOptions, logger: WalLogger, closedSizes: Map<number, number>, segment: number,
+    dir: string, opts: WalOptions, logger: WalLogger, closedSizes: Map<number, number>,
+    closedMaxTimes: Map<number, number>, maxRef: number, segment: number,
     checkpointNo: number | undefined, checkpointBytes: number,
   ) {
     this.dir = dir;
@@ -190,6 +219,8 @@ class SegmentedWal implements Wal {
     this.policy = opts.fsync ?? 'interval';
     this.logger = logger;
     this.closedSizes = closedSizes;
+    this.closedMaxTimes = closedMaxTimes;
+    this.maxRef = maxRef;
     this.segment = segment;
     this.checkpointNo = checkpointNo;
     this.checkpointBytes = checkpointBytes;
@@ -225,6 +256,8 @@ class SegmentedWal implements Wal {
     // Both records go into one segment with one write(2): replay sees all of a call or none.
     if (this.segmentBytes > 0 && this.segmentBytes + len > this.segmentSize) this.cut();
     this.writeAll(enc.buf, len);
+    for (const ref of seriesRefs) if (ref > this.maxRef) this.maxRef = ref;
+    this.segmentMaxTime = maxOf(ts, n, this.segmentMaxTime);
     if (enc.buf.length > KEEP_ENCODE_BUFFER_BYTES) this.enc = new EncodeBuffer();
     if (this.policy === 'always') this.syncNow();
     else this.dirty = true;
@@ -262,9 +295,11 @@ class SegmentedWal implements Wal {
     const next = this.openSegment(this.segment + 1); // before closing, so a failure leaves the old one in use
     fs.closeSync(old);
     this.closedSizes.set(this.segment, this.segmentBytes);
+    this.closedMaxTimes.set(this.segment, this.segmentMaxTime);
     this.fd = next;
     this.segment++;
     this.segmentBytes = 0;
+    this.segmentMaxTime = -Infinity;
   }
 
   private syncNow(): void {
@@ -286,7 +321,9 @@ class SegmentedWal implements Wal {
     this.syncNow();
   }
 
-  async checkpoint(keepSeries: (ref: number) => boolean, minTime: number): Promise<CheckpointResult> {
+  async checkpoint(
+    keepSeries: (ref: number) => boolean, minTime: number, labelsOf?: (ref: number) => Labels,
+  ): Promise<CheckpointResult> {
     if (this.closed) throw new Error('wal: checkpoint() after close()');
     if (this.checkpointing) throw new Error('wal: a checkpoint is already running');
     this.checkpointing = true;
@@ -296,22 +333,22 @@ class SegmentedWal implements Wal {
       const prev = this.checkpointNo;
       const segments = [...this.closedSizes.keys()].filter((s) => s <= last && (prev === undefined || s > prev));
       segments.sort((a, b) => a - b);
+      const common = {
+        dir: this.dir, keepSeries, minTime, labelsOf, maxRef: this.maxRef, logger: this.logger,
+        segmentMaxTime: (seg: number) => this.closedMaxTimes.get(seg) ?? Infinity,
+      };
       if (segments.length === 0) {
         // Nothing new since the last checkpoint, but the head may have moved on (several block
         // ranges persisted in a row): filter the previous checkpoint again, under its own number,
         // so replay does not read samples that blocks already hold.
-        if (prev === undefined || minTime <= this.checkpointMinTime) return { series: 0, samples: 0, segmentsRemoved: 0 };
-        const out = await writeCheckpoint({
-          dir: this.dir, previous: prev, segments: [], last: prev, keepSeries, minTime, logger: this.logger,
-        });
+        if (prev === undefined || minTime <= this.checkpointMinTime) return { series: 0, samples: 0, segmentsRemoved: 0, damaged: [] };
+        const out = await writeCheckpoint({ ...common, previous: prev, segments: [], last: prev });
         this.checkpointBytes = out.bytes;
         this.checkpointMinTime = minTime;
         fsyncDir(this.dir);
-        return { series: out.series, samples: out.samples, segmentsRemoved: 0 };
+        return { series: out.series, samples: out.samples, segmentsRemoved: 0, damaged: out.damaged };
       }
-      const out = await writeCheckpoint({
-        dir: this.dir, previous: prev, segments, last, keepSeries, minTime, logger: this.logger,
-      });
+      const out = await writeCheckpoint({ ...common, previous: prev, segments, last });
       this.checkpointNo = last;
       this.checkpointBytes = out.bytes;
       this.checkpointMinTime = minTime;
@@ -322,12 +359,13 @@ class SegmentedWal implements Wal {
         if (s > last) continue;
         if (this.unlink(segmentName(s))) {
           this.closedSizes.delete(s);
+          this.closedMaxTimes.delete(s);
           removed++;
         }
       }
       if (prev !== undefined) this.unlink(checkpointName(prev));
       fsyncDir(this.dir);
-      return { series: out.series, samples: out.samples, segmentsRemoved: removed };
+      return { series: out.series, samples: out.samples, segmentsRemoved: removed, damaged: out.damaged };
     } finally {
       this.checkpointing = false;
     }
