@@ -29,6 +29,7 @@ import {
   ChunkCorruptError, HEADER_BYTES, HI, LO, MAX_CHUNK_SAMPLES, ChunkReader, bitLength, putSvarint, putUvarint,
   scratchHi, scratchLo, splitFloat, svarintSize, writeBits, writeBits64,
 } from './bits.ts';
+import { sampleArray } from './slab.ts';
 import { newXorState, readXorValue, resetXorSlot, writeXorValue } from './xor.ts';
 
 export const DEC_ENCODING = 2;
@@ -597,26 +598,6 @@ export function decodeDec(chunk: Uint8Array, n: number): { timestamps: Float64Ar
 // stored (packed grid residuals are skipped by position), and those after it are not read at all.
 
 let tsScratch = new Float64Array(2048);
-
-// The decoded arrays are views of shared slabs: V8 allocates a typed array of more than 64 bytes
-// outside its heap, at ~0.3 µs apiece, more than decoding a short chunk costs. A view keeps its
-// whole slab alive, so slabs are small enough (256 KiB) for that not to matter, and long ranges
-// get arrays of their own.
-const SLAB_ELEMENTS = 1 << 15;
-let slab = new Float64Array(SLAB_ELEMENTS);
-let slabUsed = 0;
-
-/** A Float64Array of n elements for decoded samples (contents undefined: the caller fills all of it). */
-export function sampleArray(n: number): Float64Array {
-  if (n * 8 <= 64 || n > SLAB_ELEMENTS >> 3) return new Float64Array(n);
-  if (slabUsed + n > SLAB_ELEMENTS) {
-    slab = new Float64Array(SLAB_ELEMENTS);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + n);
-  slabUsed += n;
-  return out;
-}
 
 /** Running state of an int series while the integers before the wanted range are skipped. */
 const fold = { x: 0, delta: 0 };

@@ -7,7 +7,8 @@
 // Timestamps within a chunk must be safe integers (ms) and strictly increasing: a delta of 0 or
 // less is refused by every encoder. Deltas from 1 ms up to 2^53 ms are fine.
 import { ChunkCorruptError, HEADER_BYTES, MAX_CHUNK_SAMPLES } from './bits.ts';
-import { DEC_ENCODING, decodeDec, decodeDecRange, encodeDec, sampleArray } from './dec.ts';
+import { DEC_ENCODING, decodeDec, decodeDecRange, encodeDec } from './dec.ts';
+import { sampleArray } from './slab.ts';
 import { XOR_ENCODING, decodeXor, encodeXor } from './xor.ts';
 
 export const ChunkEncoding = { XOR: XOR_ENCODING, DEC: DEC_ENCODING } as const;
@@ -107,20 +108,55 @@ export function encodeCompactChunk(ts: ArrayLike<number>, vs: ArrayLike<number>,
  * overlapping), keeping those in [mint, maxt] (inclusive). Null when none are in range.
  */
 export function concatDecoded(parts: readonly DecodedSamples[], mint: number, maxt: number): DecodedSamples | null {
+  // Each part is sorted by time: its samples in range are one run [from, to), found by search.
   let n = 0;
-  for (const p of parts) for (let i = 0; i < p.timestamps.length; i++) if (p.timestamps[i] >= mint && p.timestamps[i] <= maxt) n++;
-  if (n === 0) return null;
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  let k = 0;
-  for (const p of parts) {
-    for (let i = 0; i < p.timestamps.length; i++) {
-      const t = p.timestamps[i];
-      if (t >= mint && t <= maxt) {
-        timestamps[k] = t;
-        values[k++] = p.values[i];
-      }
+  let only: DecodedSamples | null = null;
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    const c = upperIndex(p.timestamps, maxt) - lowerIndex(p.timestamps, mint);
+    if (c > 0) {
+      only = n === 0 && c === p.timestamps.length ? p : null;
+      n += c;
     }
   }
+  if (n === 0) return null;
+  if (only !== null && only.timestamps.length === n) return only; // one part, wholly in range
+  const timestamps = sampleArray(n);
+  const values = sampleArray(n);
+  let off = 0;
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    const a = lowerIndex(p.timestamps, mint);
+    const b = upperIndex(p.timestamps, maxt);
+    if (b <= a) continue;
+    // Typed-array copies move bytes, so NaN payloads (staleness markers) survive.
+    timestamps.set(p.timestamps.subarray(a, b), off);
+    values.set(p.values.subarray(a, b), off);
+    off += b - a;
+  }
   return { timestamps, values };
+}
+
+/** The first index whose timestamp is >= t. */
+function lowerIndex(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index whose timestamp is > t. */
+function upperIndex(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -4,6 +4,7 @@
 // size classes — and a chunk moves up one class when its next sample might not fit.
 import { HEADER_BYTES, MAX_CHUNK_SAMPLES, joinFloat } from './bits.ts';
 import type { DecodedSamples } from './index.ts';
+import { OpenDecodedCache, type OpenDecodedStats } from './opendecoded.ts';
 import { XOR_ENCODING, appendXor, decodeXor, newXorState, resetXorSlot, type XorState } from './xor.ts';
 
 /** Worst-case bits one append adds (the first sample: header, 8-byte varint, 64 raw bits). */
@@ -11,6 +12,8 @@ const MAX_SAMPLE_BITS = 152;
 const NO_CLASS = 255;
 const SLAB_TARGET_BYTES = 1 << 18;
 const HINT_BELOW = 3;
+/** Decoded open chunks kept for repeated reads (opendecoded.ts): ~4,000 series of 120 samples. */
+const DECODED_CACHE_BYTES = 8 << 20;
 
 // Size classes grow by 14-25% (four per doubling) so an open chunk wastes little of its slot; the
 // largest holds a chunk of MAX_CHUNK_SAMPLES worst-case samples.
@@ -56,9 +59,14 @@ export class OpenChunkPool {
   private nextSlot = 0;
   private readonly classes: SizeClass[];
   private slabBytes = 0;
+  private readonly decoded: OpenDecodedCache;
 
-  /** slabBytes: target size of one slab (tests use small ones to see slabs come and go). */
-  constructor(initialSlots = 1024, slabBytes = SLAB_TARGET_BYTES) {
+  /**
+   * slabBytes: target size of one slab (tests use small ones to see slabs come and go);
+   * decodedCacheBytes: bound of the decoded chunks kept for repeated reads (0: none kept).
+   */
+  constructor(initialSlots = 1024, slabBytes = SLAB_TARGET_BYTES, decodedCacheBytes = DECODED_CACHE_BYTES) {
+    this.decoded = new OpenDecodedCache(decodedCacheBytes);
     const n = Math.max(16, initialSlots | 0);
     this.capacity = n;
     this.st = newXorState(n);
@@ -93,6 +101,7 @@ export class OpenChunkPool {
     this.cls[slot] = NO_CLASS;
     this.hint[slot] = 0;
     resetXorSlot(this.st, slot);
+    this.decoded.drop(slot);
     return slot;
   }
 
@@ -100,6 +109,7 @@ export class OpenChunkPool {
   free(slot: number): void {
     this.checkLive(slot);
     this.releaseStorage(slot);
+    this.decoded.drop(slot);
     this.live[slot] = 0;
     if (this.freeTop === this.freeSlots.length) this.freeSlots = growInt32(this.freeSlots);
     this.freeSlots[this.freeTop++] = slot;
@@ -152,7 +162,14 @@ export class OpenChunkPool {
 
   decode(slot: number): DecodedSamples {
     this.checkLive(slot);
-    return decodeXor(this.view(slot), this.st.count[slot]);
+    const n = this.st.count[slot];
+    if (n === 0) return decodeXor(this.view(slot), 0);
+    return this.decoded.decode(slot, this.view(slot), n);
+  }
+
+  /** How often reads found the open chunk already decoded (see opendecoded.ts). */
+  decodedStats(): OpenDecodedStats {
+    return this.decoded.stats();
   }
 
   /** Returns the finished chunk (a copy) and empties the slot, which keeps its id. */
@@ -164,6 +181,7 @@ export class OpenChunkPool {
     if (c !== NO_CLASS) this.hint[slot] = c > HINT_BELOW ? c - HINT_BELOW : 0;
     this.releaseStorage(slot);
     resetXorSlot(this.st, slot);
+    this.decoded.drop(slot);
     return out;
   }
 
@@ -177,7 +195,7 @@ export class OpenChunkPool {
       for (const f of c.slabFree) b += f === null ? 0 : f.byteLength;
       for (const o of c.slabOwner) b += o === null ? 0 : o.byteLength;
     }
-    return b + this.slabBytes;
+    return b + this.slabBytes + this.decoded.memoryBytes();
   }
 
   // ---- internals ----

@@ -10,6 +10,7 @@
 // zeros + 6 bits meaningful length (0 means 64) + the bits.
 // Timestamps must strictly increase within a chunk (deltas ≥ 1 ms; negative or zero deltas are
 // rejected), must be safe integers, and deltas may be anything up to 2^53 ms.
+import { sampleArray } from './slab.ts';
 import {
   ChunkCorruptError, HEADER_BYTES, HI, LO, MAX_CHUNK_SAMPLES, ChunkReader, putSvarint, scratchHi, scratchLo,
   splitFloat, writeBits, writeBits64,
@@ -207,26 +208,79 @@ export function readXorValue(r: ChunkReader, st: { hi: number; lo: number; lead:
 
 const valState = { hi: 0, lo: 0, lead: 255, trail: 0 };
 
+/** Where a decode of an XOR chunk stopped: enough to continue after samples appended since. */
+export interface XorCursor {
+  /** Samples decoded so far (0: none, start from the header). */
+  count: number;
+  bitPos: number;
+  t: number;
+  delta: number;
+  hi: number;
+  lo: number;
+  lead: number;
+  trail: number;
+}
+
+export function newXorCursor(): XorCursor {
+  return { count: 0, bitPos: 0, t: 0, delta: 0, hi: 0, lo: 0, lead: 255, trail: 0 };
+}
+
+// Values are assembled as bit pairs in a scratch array and copied out whole (a byte copy, so NaN
+// payloads survive): a Uint32Array view of each result's own buffer would make V8 give every
+// small result array an ArrayBuffer of its own, which costs more than decoding a head chunk.
+let valueScratch = new Float64Array(256);
+let valueScratchWords = new Uint32Array(valueScratch.buffer);
+const scratchCursor = newXorCursor();
+
 export function decodeXor(chunk: Uint8Array, n: number): { timestamps: Float64Array; values: Float64Array } {
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
+  const timestamps = sampleArray(n);
+  const values = sampleArray(n);
   if (n === 0) {
     if (chunk.length !== HEADER_BYTES) throw new ChunkCorruptError('empty chunk with trailing bytes');
     return { timestamps, values };
   }
-  const vw = new Uint32Array(values.buffer);
+  if (valueScratch.length < n) {
+    valueScratch = new Float64Array(Math.max(n, valueScratch.length * 2));
+    valueScratchWords = new Uint32Array(valueScratch.buffer);
+  }
+  scratchCursor.count = 0;
+  decodeXorInto(chunk, n, scratchCursor, timestamps, valueScratchWords);
+  values.set(valueScratch.subarray(0, n));
+  return { timestamps, values };
+}
+
+/**
+ * Decodes samples [c.count, n) of an XOR chunk of n samples (n ≥ 1) into timestamps[k] and the
+ * value words vw[2k], vw[2k+1] (HI/LO order of a Float64Array's Uint32Array view), continuing
+ * from cursor c, which is left after sample n-1. The chunk must end after sample n-1.
+ */
+export function decodeXorInto(chunk: Uint8Array, n: number, c: XorCursor, timestamps: Float64Array, vw: Uint32Array): void {
   const r = new ChunkReader(chunk, HEADER_BYTES);
-  let t = r.readSvarint();
   const vs = valState;
-  vs.hi = r.readBits(32);
-  vs.lo = r.readBits(32);
-  vs.lead = 255;
-  vs.trail = 0;
-  timestamps[0] = t;
-  vw[HI] = vs.hi;
-  vw[LO] = vs.lo;
-  let delta = 0;
-  for (let k = 1; k < n; k++) {
+  let k = c.count;
+  let t: number;
+  let delta: number;
+  if (k === 0) {
+    t = r.readSvarint();
+    vs.hi = r.readBits(32);
+    vs.lo = r.readBits(32);
+    vs.lead = 255;
+    vs.trail = 0;
+    timestamps[0] = t;
+    vw[HI] = vs.hi;
+    vw[LO] = vs.lo;
+    delta = 0;
+    k = 1;
+  } else {
+    r.pos = c.bitPos;
+    t = c.t;
+    delta = c.delta;
+    vs.hi = c.hi;
+    vs.lo = c.lo;
+    vs.lead = c.lead;
+    vs.trail = c.trail;
+  }
+  for (; k < n; k++) {
     if (k === 1) {
       delta = r.readUvarint();
     } else {
@@ -240,8 +294,16 @@ export function decodeXor(chunk: Uint8Array, n: number): { timestamps: Float64Ar
     vw[2 * k + HI] = vs.hi;
     vw[2 * k + LO] = vs.lo;
   }
+  const bitPos = r.pos;
   r.finish();
-  return { timestamps, values };
+  c.count = n;
+  c.bitPos = bitPos;
+  c.t = t;
+  c.delta = delta;
+  c.hi = vs.hi;
+  c.lo = vs.lo;
+  c.lead = vs.lead;
+  c.trail = vs.trail;
 }
 
 function readDod(r: ChunkReader): number {
