@@ -21,7 +21,11 @@ const { values: args } = parseArgs({
     hours: { type: 'string', default: '24' },
     runs: { type: 'string', default: '15' },
     only: { type: 'string', default: '' },
-    /** `compacted` (what run.ts queries, once the server has compacted) or `flushed` (2 h blocks). */
+    /**
+     * `compacted` (flushed, then compacted as a server does a minute later), `flushed` (2 h
+     * blocks), or `head` (not flushed: the newest 2-3 h stay in the head, as in a server in
+     * service and in run.ts without --persist).
+     */
     layout: { type: 'string', default: 'compacted' },
     /** Write a CPU profile of the query phase only (not the load) to this file. */
     profile: { type: 'string', default: '' },
@@ -76,13 +80,16 @@ try {
     await db.append({ series, offsets, timestamps: new Float64Array(series.length).fill(g.timestampMs), values });
     endMs = g.timestampMs;
   }
-  await db.flush();
-  if (args.layout === 'compacted') {
+  if (args.layout !== 'head') await db.flush();
+  if (args.layout !== 'flushed') {
     // A DB compacts (on its compactor thread) at open and then every maintenance interval: reopen
     // with a short one and wait until the process has been idle for 2 s (as run.ts waits for the
     // servers).
-    await db.close();
-    db = await openDB({ dir, walFsync: 'never', retentionMs: 0, maintenanceIntervalMs: 500, logger: pino({ level: 'warn' }) });
+    // (The head layout keeps the DB open: its appends already scheduled the head's persistence.)
+    if (args.layout !== 'head') {
+      await db.close();
+      db = await openDB({ dir, walFsync: 'never', retentionMs: 0, maintenanceIntervalMs: 500, logger: pino({ level: 'warn' }) });
+    }
     let last = process.cpuUsage();
     for (let quiet = 0; quiet < 4; ) {
       await new Promise((r) => setTimeout(r, 500));
@@ -91,7 +98,7 @@ try {
       quiet = used.user + used.system < 25_000 ? quiet + 1 : 0;
     }
   }
-  process.stderr.write(`${series.length} series, ${rounds} rounds loaded, flushed${args.layout === 'compacted' ? ', compacted' : ''}: ${db.stats().blocks.reduce((n, b) => n + b.count, 0)} blocks\n`);
+  process.stderr.write(`${series.length} series, ${rounds} rounds loaded, ${args.layout}: ${db.stats().blocks.reduce((n, b) => n + b.count, 0)} blocks\n`);
   const session = new Session();
   if (args.profile) {
     session.connect();
@@ -116,7 +123,7 @@ try {
     ms.sort((a, b) => a - b);
     cpu.sort((a, b) => a - b);
     // CPU time as well: on a shared machine it drifts less with others' load than wall time.
-    const f = (x: number) => x.toFixed(1).padStart(7);
+    const f = (x: number) => x.toFixed(x < 10 ? 3 : 1).padStart(7);
     console.log(`${name.padEnd(24)} median ${f(ms[ms.length >> 1])} ms  min ${f(ms[0])} ms  cpu median ${f(cpu[cpu.length >> 1])} ms`);
   };
   for (const bq of QUERIES) {

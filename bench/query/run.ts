@@ -5,10 +5,12 @@
 // interleaved across them, so a drift in the (shared) machine's load affects all alike.
 //
 //   node_modules/.bin/node bench/query/run.ts [--hosts 20] [--hours 24] [--interval 60] [--runs 11] [--warmups 20]
-//     [--end-ago-min 0]
+//     [--end-ago-min 0] [--queries instant,regex] [--persist]
 //
-// The data ends "now" (or --end-ago-min before) and is sent oldest first, so every target accepts all of it. Each target is
-// flushed/snapshotted after ingest, so queries read its persistent form as well as its head.
+// The data ends "now" (or --end-ago-min before) and is sent oldest first, so every target accepts all of it. No target is
+// flushed after ingest: each holds the data as it would in service, older hours in blocks (or
+// VictoriaMetrics' parts) and the newest 2-3 h in its in-memory head (Prometheus and Strata cut
+// blocks from the head on their own as it grows); --persist flushes/snapshots them as before.
 // VictoriaMetrics gets `nocache=1` (it would otherwise answer repeats from its rollup cache, which
 // the others do not have). Results: bench/results/query-<hosts>h-<hours>h.{json,md}.
 import * as fs from 'node:fs';
@@ -38,6 +40,15 @@ const { values: args } = parseArgs({
      * on the clock: e.g. 25 minutes past a multiple of 6 h UTC puts it mostly in the compacted block.
      */
     'end-ago-min': { type: 'string', default: '0' },
+    /** Only the queries whose name contains one of these comma-separated strings (all by default). */
+    queries: { type: 'string', default: '' },
+    /**
+     * Flush/snapshot every target after ingest (off by default). Strata's flush empties its head
+     * into blocks, while Prometheus' snapshot leaves its head as it was: with this on, Strata reads
+     * the last hours from compressed blocks that Prometheus answers from memory, which no server
+     * in service does (each keeps its newest 2-3 h in its head).
+     */
+    persist: { type: 'boolean', default: false },
     'out-dir': { type: 'string', default: path.join(REPO_ROOT, 'bench/results') },
   },
 });
@@ -92,7 +103,7 @@ interface BenchQuery {
 }
 
 const H = 3600_000;
-const QUERIES: BenchQuery[] = [
+const ALL_QUERIES: BenchQuery[] = [
   { name: 'rate, sum by instance, 1h', expr: 'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))', rangeMs: H, stepS: 15 },
   { name: 'rate, sum by instance, 24h', expr: 'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))', rangeMs: 24 * H, stepS: 300 },
   { name: 'topk disk reads, 1h', expr: 'topk(5, sum by (instance) (rate(node_disk_read_bytes_total[5m])))', rangeMs: H, stepS: 15 },
@@ -102,6 +113,7 @@ const QUERIES: BenchQuery[] = [
   { name: 'alert: disk almost full (instant)', expr: 'node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.5', rangeMs: 0, stepS: 0 },
   { name: 'alert: high load 15m avg (instant)', expr: 'avg_over_time(node_load1[15m]) > 0.5', rangeMs: 0, stepS: 0 },
 ];
+const QUERIES = args.queries ? ALL_QUERIES.filter((q) => args.queries!.split(',').some((s) => q.name.includes(s))) : ALL_QUERIES;
 
 interface QueryResultRow {
   query: string;
@@ -154,8 +166,11 @@ async function loadTarget(name: TargetName, logFile: string, workRoot: string): 
     log(`[${name}] ingesting`);
     const stats = await sendRequestLog(logFile, { url: t.writeUrl, concurrency: 2 });
     if (stats.failedSamples > 0) log(`[${name}] WARNING: ${stats.failedSamples} samples failed: ${stats.errors.slice(0, 3).join('; ')}`);
-    log(`[${name}] ${stats.samples} samples in ${((stats.finishedAtMs - stats.startedAtMs) / 1000).toFixed(0)}s; persisting`);
-    await t.persist();
+    log(`[${name}] ${stats.samples} samples in ${((stats.finishedAtMs - stats.startedAtMs) / 1000).toFixed(0)}s`);
+    if (args.persist) {
+      log(`[${name}] persisting`);
+      await t.persist();
+    }
     await sleep(3000);
     return { name, t, workDir, baseRssMiB: treeRssBytes(t.server.pid) / 1048576 };
   } catch (e) {
@@ -318,7 +333,7 @@ async function main(): Promise<void> {
       `## Query benchmark: ${hosts} hosts, ${hours} h at ${intervalMs / 1000} s`,
       '',
       `${summary.series} series, ${summary.samples} samples (node_exporter-shaped hosts plus one 10-bucket histogram each, seed ${args.seed}), ending ${new Date(summary.lastTimestampMs).toISOString().slice(11, 16)} UTC; `
-        + `median of ${runs} runs after ${warmups} warm-up runs (the last column compares the median of each target's first 3 warm-up runs instead), client-side wall time; all targets run at once after ingest, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
+        + `median of ${runs} runs after ${warmups} warm-up runs (the last column compares the median of each target's first 3 warm-up runs instead), client-side wall time; all targets run at once after ingest, ${args.persist ? 'were flushed/snapshotted after it' : 'were not flushed after it (each holds its newest hours in its in-memory head, as in service)'}, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
         + `interleaved (one run per target in turn, each round starting with the next target), so they share the machine's load alike; peak RSS sampled every 10 ms while the query ran `
         + `(idle after ingest: ${names.map((n) => `${n} ${results[n].baseRssMiB.toFixed(0)} MiB`).join(', ')}). `
         + `Versions: ${names.map((n) => `${n} ${results[n].version}`).join(', ')}. Machine: ${os.cpus().length} cores, shared. `
