@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STALE_NAN, isStaleNaN } from '../../model/index.ts';
 import { ChunkEncoding, OpenChunkPool, chunkSampleCount, decodeChunk, encodeXorChunk } from './index.ts';
+import { appendXor, newXorState, resetXorSlot, xorAppendBits } from './xor.ts';
 import {
   ADVERSARIAL, adversarialValues, constant, decimalCounter, firstMismatch, fullPrecision, irregularTimes, pageGauge,
   randomBitFloats, rng, scrapeTimes,
@@ -172,6 +173,24 @@ describe('OpenChunkPool', () => {
     for (let k = 0; k < 120; k++) for (let s = 0; s < slots.length; s++) pool.append(slots[s], ts[k] + 3_600_000, values[s][k]);
     const d = pool.decode(slots[17]);
     expect(firstMismatch(ts.map((t) => t + 3_600_000), values[17], 0, 120, d.timestamps, d.values)).toBe(-1);
+  });
+
+  it('predicts exactly the bits each append adds, so a chunk may fill its storage to the last byte', () => {
+    const st = newXorState(1);
+    const buf = new Uint8Array(8192);
+    for (let kind = 0; kind < 30; kind++) {
+      const { ts, vs } = series(kind, 300, 500 + kind);
+      for (let from = 0; from < 300; from += 120) {
+        resetXorSlot(st, 0);
+        buf.fill(0);
+        for (let k = from; k < Math.min(300, from + 120); k++) {
+          const before = st.bitPos[0];
+          const predicted = k === from ? -1 : xorAppendBits(st, 0, ts[k], vs[k]);
+          appendXor(st, 0, buf, 0, ts[k], vs[k]);
+          if (predicted >= 0) expect(st.bitPos[0] - before).toBe(predicted);
+        }
+      }
+    }
   });
 
   it('gives back slabs that chunks left scattered, moving the survivors intact', () => {

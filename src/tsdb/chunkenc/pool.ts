@@ -5,7 +5,7 @@
 import { HEADER_BYTES, MAX_CHUNK_SAMPLES, joinFloat } from './bits.ts';
 import type { DecodedSamples } from './index.ts';
 import { OpenDecodedCache, type OpenDecodedStats } from './opendecoded.ts';
-import { XOR_ENCODING, appendXor, decodeXor, newXorState, resetXorSlot, type XorState } from './xor.ts';
+import { XOR_ENCODING, appendXor, decodeXor, newXorState, resetXorSlot, xorAppendBits, type XorState } from './xor.ts';
 
 /** Worst-case bits one append adds (the first sample: header, 8-byte varint, 64 raw bits). */
 const MAX_SAMPLE_BITS = 152;
@@ -127,7 +127,10 @@ export class OpenChunkPool {
       c = this.hint[slot];
       this.loc[slot] = this.take(c, slot);
       this.cls[slot] = c;
-    } else if (st.bitPos[slot] + MAX_SAMPLE_BITS > this.classes[c].size * 8) {
+    } else if (st.bitPos[slot] + MAX_SAMPLE_BITS > this.classes[c].size * 8 &&
+        (st.count[slot] === 0 || st.bitPos[slot] + xorAppendBits(st, slot, t, v) > this.classes[c].size * 8)) {
+      // Near the end of its storage a chunk moves up only when this very sample does not fit, so
+      // the last ~19 bytes of a slot are used rather than kept for a worst case.
       c = this.moveUp(slot);
     }
     const sc = this.classes[c];

@@ -92,6 +92,37 @@ export function appendXor(st: XorState, i: number, buf: Uint8Array, base: number
   buf[base + 2] = (n + 1) & 0xff;
 }
 
+/**
+ * The bits appending (t, v) to slot i would add, for a chunk holding at least one sample and t
+ * after its last timestamp: what appendXor writes, computed without writing. Lets the pool use
+ * the last bytes of a chunk's storage instead of keeping room for a worst-case sample.
+ */
+export function xorAppendBits(st: XorState, i: number, t: number, v: number): number {
+  const delta = t - st.prevT[i];
+  let bits: number;
+  if (st.count[i] === 1) {
+    bits = 8;
+    for (let m = delta; m >= 128; m = Math.floor(m / 128)) bits += 8;
+  } else {
+    const dod = delta - st.prevDelta[i];
+    bits = dod === 0 ? 1
+      : dod >= -8191 && dod <= 8192 ? 16
+        : dod >= -65535 && dod <= 65536 ? 20
+          : dod >= -524287 && dod <= 524288 ? 24 : 68;
+  }
+  splitFloat(v);
+  const xhi = (scratchHi() ^ st.vHi[i]) >>> 0;
+  const xlo = (scratchLo() ^ st.vLo[i]) >>> 0;
+  if (xhi === 0 && xlo === 0) return bits + 1;
+  let lead = xhi !== 0 ? Math.clz32(xhi) : 32 + Math.clz32(xlo);
+  const trail = xlo !== 0 ? 31 - Math.clz32(xlo & -xlo) : 63 - Math.clz32(xhi & -xhi);
+  if (lead > 31) lead = 31;
+  const pl = st.lead[i];
+  const pt = st.trail[i];
+  if (pl !== 255 && lead >= pl && trail >= pt) return bits + 2 + 64 - pl - pt;
+  return bits + 13 + 64 - lead - trail;
+}
+
 function writeUvarintBits(buf: Uint8Array, pos: number, m: number): number {
   while (m >= 128) {
     pos = writeBits(buf, pos, (m % 128) | 0x80, 8);
