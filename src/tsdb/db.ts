@@ -99,6 +99,8 @@ class TSDB implements DB {
   private compactionsFailed = 0;
   private walCheckpointsFailed = 0;
   private walCorruptions = 0;
+  /** Set while persistPastDamage runs: its own checkpoints must not start it again. */
+  private healingWal = false;
   private readonly rejected: Record<string, number> = {};
   private replayStats = { durationMs: 0, samples: 0 };
 
@@ -320,10 +322,35 @@ class TSDB implements DB {
       this.log.debug({ ...cp }, 'WAL checkpoint written');
     } catch (e) {
       this.walCheckpointsFailed++;
-      if (e instanceof WalCorruptionError) this.walCorruptions++;
       this.log.error({ err: (e as Error).message }, 'WAL checkpoint failed; the WAL keeps its segments and the next checkpoint retries');
+      if (e instanceof WalCorruptionError) {
+        this.walCorruptions++;
+        await this.persistPastDamage(e.damage.maxTime ?? Infinity);
+      }
     }
     return meta;
+  }
+
+  /**
+   * A damaged WAL segment holds samples up to t that only the head has now: a restart would lose
+   * them (and replay stops at the damage). Persisting the head up to t makes the damaged part
+   * unneeded, and the checkpoints this runs skip it. Appends older than t are refused from now on.
+   */
+  private async persistPastDamage(t: number): Promise<void> {
+    if (this.healingWal || !Number.isFinite(t) || this.closed) return;
+    this.healingWal = true;
+    try {
+      this.log.warn({ until: new Date(t + 1).toISOString() }, 'persisting the head past the damaged WAL segment');
+      const end = t + 1;
+      let mint = Math.floor(this.head.minTime / this.blockRange) * this.blockRange;
+      while (mint < end) {
+        const maxt = Math.min(mint + this.blockRange, end);
+        await this.persistRange(mint, maxt);
+        mint = Math.max(maxt, Math.floor(this.head.minTime / this.blockRange) * this.blockRange);
+      }
+    } finally {
+      this.healingWal = false;
+    }
   }
 
   private async compact(): Promise<void> {
