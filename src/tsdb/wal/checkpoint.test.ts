@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openWal } from './index.ts';
+import { WalCorruptionError, openWal } from './index.ts';
 import type { Wal } from './index.ts';
 import {
   addBatch, captureLogger, collector, concatContent, emptyContent, filterContent, logBatch, randomBatch, rng,
@@ -144,10 +144,51 @@ describe('checkpoint', () => {
     const bytes = fs.readFileSync(victim);
     bytes[20] ^= 0xff;
     fs.writeFileSync(victim, bytes);
-    await expect(w.wal.checkpoint(keepA, 0)).rejects.toThrow(/damaged/);
+    // Its samples reach past minTime: they may not be in blocks yet.
+    const err = await w.wal.checkpoint(keepA, 0, () => []).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WalCorruptionError);
+    expect((err as WalCorruptionError).message).toMatch(new RegExp(`segment ${segmentNames(dir)[1]} is damaged at offset \\d+ .*not yet in blocks`));
+    expect((err as WalCorruptionError).damage).toMatchObject({ file: segmentNames(dir)[1], offset: expect.any(Number) });
     const after = fs.readdirSync(dir).sort();
     for (const n of before) expect(after).toContain(n);
     expect(after.filter((n) => n.startsWith('checkpoint'))).toEqual([]);
+    w.wal.close();
+  });
+
+  it('skips the damaged part of a segment whose samples are all older than minTime, taking the series it may have held from labelsOf', async () => {
+    const dir = newDir();
+    const { wal } = await openWal({ dir, segmentSize: 300, fsync: 'never', logger: captureLogger() }, collector().handlers);
+    const labels = (ref: number) => ['__name__', 'm', 'ref', String(ref)];
+    // Series 1..20, each created at t = ref with one sample; then samples of all of them at t = 100.
+    for (let ref = 1; ref <= 20; ref++) wal.log([ref], [labels(ref)], Uint32Array.of(ref), Float64Array.of(ref), Float64Array.of(ref), 1);
+    const all = Uint32Array.from({ length: 20 }, (_, i) => i + 1);
+    wal.log([], [], all, new Float64Array(20).fill(100), new Float64Array(20).fill(1), 20);
+    const victim = segmentNames(dir)[0];
+    const bytes = fs.readFileSync(path.join(dir, victim));
+    bytes[10] ^= 0xff; // the first record: series 1's SERIES record is lost
+    fs.writeFileSync(path.join(dir, victim), bytes);
+
+    const alive = (ref: number) => ref >= 1 && ref <= 20;
+    const res = await wal.checkpoint(alive, 50, labels);
+    expect(res.damaged).toEqual([{ file: victim, offset: 0, reason: expect.any(String), unreadableBytes: bytes.length, maxTime: expect.any(Number), copy: path.join(dir, `${victim}.corrupt`) }]);
+    expect(res.damaged[0].maxTime).toBeLessThan(50);
+    expect(fs.readFileSync(path.join(dir, `${victim}.corrupt`))).toEqual(bytes);
+    wal.close();
+    const got = await replay(dir);
+    expect(got.logs.errors).toEqual([]);
+    expect(got.content.series.map(([ref]) => ref).sort((a, b) => a - b)).toEqual([...all]);
+    expect(got.content.refs).toEqual([...all]);
+  });
+
+  it('without labelsOf refuses to skip even a damaged segment that is all in blocks', async () => {
+    const dir = newDir();
+    const w = await openWriter(dir, 5);
+    w.write(60);
+    const victim = path.join(dir, segmentNames(dir)[1]);
+    const bytes = fs.readFileSync(victim);
+    bytes[20] ^= 0xff;
+    fs.writeFileSync(victim, bytes);
+    await expect(w.wal.checkpoint(keepA, Infinity)).rejects.toThrow(WalCorruptionError);
     w.wal.close();
   });
 });

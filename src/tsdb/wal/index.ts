@@ -10,6 +10,10 @@
 //    series without samples is dropped by the head after replay.
 //  - openWal never fails because of damaged data: a torn tail is cut off with a warning, real
 //    corruption is set aside (renamed *.corrupt) with an error, and everything before it replays.
+//  - A checkpoint never deletes what it could not read unless blocks hold it: a segment damaged
+//    since it was written is skipped (copied aside as *.corrupt) only when all its samples are
+//    older than the checkpoint's minTime; otherwise it throws WalCorruptionError and keeps every
+//    file (the DB then persists the head past that segment and checkpoints again).
 //
 // Files (see segment.ts): segments 00000000, 00000001, ... cut at `segmentSize`; at most one
 // checkpoint.NNNNNNNN holding what is still needed of segments <= NNNNNNNN. Record format: record.ts.
