@@ -77,7 +77,7 @@ export function createServerMetrics(stats: () => DBStats | null, version: string
   counter('strata_tsdb_compactions_total', 'Compactions run.', (s) => s.compactions);
   counter('strata_tsdb_compactions_failed_total', 'Compactions that failed.', (s) => s.compactionsFailed);
   counter('strata_tsdb_wal_checkpoints_failed_total', 'WAL checkpoints that failed (retried with the next persisted block).', (s) => s.walCheckpointsFailed);
-  counter('strata_tsdb_wal_corruptions_total', 'Damaged WAL segments found by checkpoints.', (s) => s.walCorruptions);
+  counter('strata_tsdb_wal_corruptions_total', 'Damaged WAL files found by replay at start and by checkpoints since.', (s) => s.walCorruptions);
   gauge('strata_tsdb_wal_replay_duration_seconds', 'Time the last start spent replaying the WAL.', (s) => s.replay.durationMs / 1000);
   gauge('strata_tsdb_wal_replay_samples', 'Samples replayed from the WAL at the last start.', (s) => s.replay.samples);
 

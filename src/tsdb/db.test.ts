@@ -326,6 +326,7 @@ describe('DB with a WAL segment damaged while running', () => {
     const log = capture();
     db = await openTestDB(dir, { walSegmentSize: SEG, logger: log.logger });
     const errors = log.lines().filter((l) => l.level >= 50).map((l) => l.msg);
+    expect(db.stats().walCorruptions).toBe(1);
     expect(errors).toEqual([expect.stringMatching(new RegExp(`segment ${victim} is corrupt at offset \\d+.*dropped the \\d+ bytes from there on.*kept as .*${victim}\\.corrupt`))]);
     // Each series has its samples up to the damage: those of every segment before it.
     const after = plain(await db.querier().select(all, 0, 10 * H));

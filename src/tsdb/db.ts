@@ -55,7 +55,7 @@ export interface DBStats {
   compactionsFailed: number;
   /** WAL checkpoints that failed; the WAL keeps its segments and the next checkpoint retries. */
   walCheckpointsFailed: number;
-  /** Damaged WAL parts found by checkpoints (skipped, or failing the checkpoint). */
+  /** Damaged WAL parts found since start: by replay, and by checkpoints (skipped, or failing one). */
   walCorruptions: number;
   rejectedSamples: Record<string, number>;
   replay: { durationMs: number; samples: number };
@@ -155,6 +155,7 @@ class TSDB implements DB {
     head.finishReplay();
     this.wal = wal;
     this.replayStats = { durationMs: stats.durationMs, samples: stats.samples };
+    this.walCorruptions = stats.damaged;
     this.log.info({ blocks: this.blocks.length, series: head.seriesCount, samples: stats.samples, ms: Math.round(stats.durationMs) },
       'storage opened: WAL replayed');
     const every = this.opts.maintenanceIntervalMs ?? 60_000;

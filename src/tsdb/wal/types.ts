@@ -37,6 +37,8 @@ export interface ReplayStats {
   samples: number;
   /** True when anything was dropped: a torn tail repaired or corruption set aside. */
   corrupted: boolean;
+  /** Damaged files found (a damaged checkpoint, a corrupt segment, missing segments); torn tails are not counted. */
+  damaged: number;
   durationMs: number;
 }
 

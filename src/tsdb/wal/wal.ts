@@ -35,7 +35,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   const dir = opts.dir;
   fs.mkdirSync(dir, { recursive: true });
   const listing = listWalDir(dir);
-  const stats: ReplayStats = { records: 0, series: 0, samples: 0, corrupted: false, durationMs: 0 };
+  const stats: ReplayStats = { records: 0, series: 0, samples: 0, corrupted: false, damaged: 0, durationMs: 0 };
 
   // An interrupted checkpoint: its temp file is incomplete and everything it held is still in the
   // files it was built from.
@@ -73,6 +73,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
     // into place, so this is disk damage, not a crash.)
     if (res.problem) {
       stats.corrupted = true;
+      stats.damaged++;
       logger.error(`wal: checkpoint ${name} is damaged at offset ${res.problem.offset} (${res.problem.reason}); ` +
         `replayed the ${res.records} records before it, ${res.fileBytes - res.validBytes} bytes unreadable`);
     }
@@ -89,6 +90,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
     if (expected !== undefined && seg !== expected) {
       // Only manual deletion makes holes. The later segments are the newest data: keep them.
       stats.corrupted = true;
+      stats.damaged++;
       logger.error(`wal: segments ${segmentName(expected)} to ${segmentName(seg - 1)} are missing; replaying on`);
     }
     expected = seg + 1;
@@ -114,6 +116,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
     }
     // Real damage. Keep what was read, set the rest aside for inspection and go on: a WAL that
     // refused to open would make the server crash-loop, which helps nobody.
+    stats.damaged++;
     const copy = copyAside(file);
     truncateDurably(file, res.validBytes);
     for (const l of later) moveAside(walPath(dir, segmentName(l)));
