@@ -321,13 +321,15 @@ export class Head {
   private cutOpenChunk(ref: number, slot: number, compact = true): void {
     const minTime = this.pool.minTime(slot);
     const maxTime = this.pool.maxTime(slot);
-    let dec: Uint8Array | null = null;
-    if (compact) {
-      const d = this.pool.decode(slot);
-      dec = encodeDecChunk(d.timestamps, d.values);
-    }
     const xor = this.pool.cut(slot);
-    const data = dec !== null && dec.length < xor.length ? dec : xor;
+    let data = xor;
+    if (compact) {
+      // Decoded from the cut copy, not through pool.decode: that would fill the pool's cache of
+      // decodes for queries with chunks that are gone the next moment.
+      const d = decodeChunk(xor);
+      const dec = encodeDecChunk(d.timestamps, d.values);
+      if (dec.length < xor.length) data = dec;
+    }
     this.closedHead[ref] = this.arena.add(this.closedHead[ref], minTime, maxTime, data);
     this.closedCount[ref]++;
     this.numClosedChunks++;
