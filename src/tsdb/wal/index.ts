@@ -9,7 +9,8 @@
 //    first record (SERIES) without its second (SAMPLES); such a call was never acknowledged, and a
 //    series without samples is dropped by the head after replay.
 //  - openWal never fails because of damaged data: a torn tail is cut off with a warning, real
-//    corruption is set aside (renamed *.corrupt) with an error, and everything before it replays.
+//    corruption is cut off with an error (the original copied aside as *.corrupt), and everything
+//    before it and every later segment replays.
 //  - A checkpoint never deletes what it could not read unless blocks hold it: a segment damaged
 //    since it was written is skipped (copied aside as *.corrupt) only when all its samples are
 //    older than the checkpoint's minTime; otherwise it throws WalCorruptionError and keeps every

@@ -42,6 +42,16 @@ async function build(dir: string, count: number, segmentSize = 1 << 20, maxSampl
   return { prefixes, starts, nextRef, r };
 }
 
+/** What `full` holds beyond its prefix `prefix`. */
+function after(full: Content, prefix: Content): Content {
+  return {
+    series: full.series.slice(prefix.series.length),
+    refs: full.refs.slice(prefix.refs.length),
+    tsBits: full.tsBits.slice(prefix.tsBits.length),
+    vBits: full.vBits.slice(prefix.vBits.length),
+  };
+}
+
 async function reopen(dir: string) {
   const logs = captureLogger();
   const c = collector();
@@ -130,7 +140,7 @@ describe('torn tail of the last segment', () => {
 });
 
 describe('corruption', () => {
-  it('in an earlier segment: keeps what came before, sets the rest aside, and writes on', async () => {
+  it('in an earlier segment: keeps what came before, drops the rest of that segment, replays the later ones, and writes on', async () => {
     const dir = newDir();
     const { prefixes, starts } = await build(dir, 80, 4000);
     const segs = [...new Set(starts.map((s) => s.segment))];
@@ -144,12 +154,17 @@ describe('corruption', () => {
     bytes[victim.offset + 12] ^= 0x55;
     fs.writeFileSync(f, bytes);
 
-    await expectRepairedTo(dir, prefixes[victim.i], 'error', [victim.segment, `offset ${victim.offset}`]);
+    // Records never span segments: the later ones read whole (here the replay collector keeps
+    // every record; the head drops samples whose series it has not seen).
+    const firstLater = starts.findIndex((st) => st.segment === segs[2]);
+    const expected = concatContent(prefixes[victim.i], after(prefixes[80], prefixes[firstLater]));
+    await expectRepairedTo(dir, expected, 'error', [victim.segment, `offset ${victim.offset}`, `${segs.length - 2} later segment(s)`]);
     const names = fs.readdirSync(dir).sort();
-    // The damaged original and every later segment are kept aside, not deleted.
+    // The damaged original is kept aside, not deleted; the later segments stay in the WAL.
     expect(names).toContain(`${victim.segment}.corrupt`);
     expect(fs.readFileSync(path.join(dir, `${victim.segment}.corrupt`))).toEqual(bytes);
-    for (const later of segs.slice(2)) expect(names).toContain(`${later}.corrupt`);
+    for (const later of segs.slice(2)) expect(names).toContain(later);
+    expect(names.filter((n) => n.endsWith('.corrupt'))).toEqual([`${victim.segment}.corrupt`]);
     expect(fs.statSync(f).size).toBe(victim.offset);
   });
 

@@ -7,7 +7,7 @@ import {
   newSampleColumns,
 } from './record.ts';
 import {
-  checkpointName, copyAside, fsyncDir, listWalDir, moveAside, scanRecords, segmentName, truncateDurably,
+  checkpointName, copyAside, fsyncDir, listWalDir, scanRecords, segmentName, truncateDurably,
   walPath,
 } from './segment.ts';
 import type { RecordSink } from './segment.ts';
@@ -114,19 +114,18 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
       segments.length = i + 1;
       break;
     }
-    // Real damage. Keep what was read, set the rest aside for inspection and go on: a WAL that
-    // refused to open would make the server crash-loop, which helps nobody.
+    // Real damage (bit rot, a bad sector, an edited file). Keep what was read, set the original
+    // aside for inspection and go on: a WAL that refused to open would make the server
+    // crash-loop, which helps nobody. The later segments are replayed as after a missing segment:
+    // records never span segments, and refs are never reused, so they read correctly; only samples
+    // of series whose SERIES record was in the lost part find no series and are dropped by the head.
     stats.damaged++;
     const copy = copyAside(file);
     truncateDurably(file, res.validBytes);
-    for (const l of later) moveAside(walPath(dir, segmentName(l)));
-    fsyncDir(dir);
+    sizes.set(seg, res.validBytes);
     logger.error(`wal: segment ${name} is corrupt at offset ${offset} (${reason}); replayed the ${res.records} ` +
       `records before it, dropped the ${dropped} bytes from there on` +
-      (later.length > 0 ? ` and ${later.length} later segment(s) (${segmentName(later[0])}..${segmentName(later[later.length - 1])})` : '') +
-      `; originals kept as ${copy}` + (later.length > 0 ? ' and <segment>.corrupt' : ''));
-    segments.length = i + 1;
-    break;
+      (later.length > 0 ? `, replaying the ${later.length} later segment(s) on` : '') + `; original kept as ${copy}`);
   }
   if (removedStale) fsyncDir(dir);
 
