@@ -238,7 +238,7 @@ export async function writeCheckpoint(input: CheckpointInput): Promise<Checkpoin
         throw new WalCorruptionError(`wal: segment ${name} is damaged at offset ${offset} (${reason}); ` +
           `its ${damage.unreadableBytes} unreadable bytes may hold samples up to ${isoTime(maxTime)} that are not yet ` +
           `in blocks (persisted before ${isoTime(input.minTime)}): checkpoint aborted, segments kept. The head holds ` +
-          'these samples in memory; a restart before they are persisted into blocks loses them from that offset on', damage);
+          'these samples in memory; a restart before they are persisted into blocks loses those of them that are in the damaged part', damage);
       }
       // Every sample of this segment is in blocks already: what cannot be read is not needed,
       // except SERIES records of series still alive, which the head supplies.
