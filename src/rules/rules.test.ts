@@ -32,6 +32,14 @@ function groupOf(yaml: string, db: TestDB, sent: OutgoingAlert[], clock: { now: 
   }, restore);
 }
 
+// Evaluates the group at each of the given minutes, with the clock at that minute.
+async function evalAt(g: Group, clock: { now: number }, minutes: number[]): Promise<void> {
+  for (const m of minutes) {
+    clock.now = m * MIN;
+    await g.evaluate(m * MIN);
+  }
+}
+
 async function series(db: TestDB, name: string, mint: number, maxt: number) {
   const out = await db.db.querier().select([newMatcher('=', '__name__', name)], mint, maxt);
   return out.map((s) => ({ labels: labelsToString(s.labels), samples: [...s.timestamps].map((t, i) => [t / 1000, isStaleNaN(s.values[i]) ? 'stale' : s.values[i]]) }));
@@ -64,8 +72,7 @@ describe('alerting rule', () => {
     const rule = g.rules[0] as AlertingRule;
     const states: string[] = [];
     for (let m = 0; m <= 8; m++) {
-      clock.now = m * MIN;
-      await g.evaluate(m * MIN);
+      await evalAt(g, clock, [m]);
       states.push(rule.state());
     }
     expect(states).toEqual(['inactive', 'pending', 'pending', 'firing', 'firing', 'firing', 'inactive', 'inactive', 'inactive']);
@@ -107,8 +114,7 @@ groups:
     const rule = g.rules[0] as AlertingRule;
     const states: string[] = [];
     for (let m = 0; m <= 7; m++) {
-      clock.now = m * MIN;
-      await g.evaluate(m * MIN);
+      await evalAt(g, clock, [m]);
       states.push(rule.state());
     }
     // Fires at once (no for), condition clears at 3m, held until 3m later.
@@ -154,25 +160,16 @@ groups:
     const clock = { now: 0 };
     const first = groupOf(rules, store, [], clock);
     (first.rules[0] as AlertingRule).restored = true;
-    for (let m = 0; m <= 3; m++) {
-      clock.now = m * MIN;
-      await first.evaluate(m * MIN);
-    }
+    await evalAt(first, clock, [0, 1, 2, 3]);
     // Restart at minute 8: two evaluations, then the restore.
     const second = groupOf(rules, store, [], clock, true);
-    for (const m of [8, 9]) {
-      clock.now = m * MIN;
-      await second.evaluate(m * MIN);
-    }
+    await evalAt(second, clock, [8, 9]);
     const rule = second.rules[0] as AlertingRule;
     // Spent 3 of 15 minutes pending before going down at 3m; 12 remain (more than the 10m grace),
     // so activeAt moves forward by the downtime (now 9m - down at 3m = 6m): 0 + 6m.
     expect(rule.alerts()[0].activeAt).toBe(6 * MIN);
     expect(rule.restored).toBe(true);
-    for (const m of [20, 21]) {
-      clock.now = m * MIN;
-      await second.evaluate(m * MIN);
-    }
+    await evalAt(second, clock, [20, 21]);
     // Fires 15 minutes after the restored activeAt, not 15 minutes after the restart.
     expect(rule.alerts()[0]).toMatchObject({ state: 'firing', firedAt: 21 * MIN });
   });
@@ -192,19 +189,13 @@ groups:
 `;
     const clock = { now: 0 };
     const first = groupOf(rules, store, [], clock);
-    for (const m of [0, 1, 2, 3]) {
-      clock.now = m * MIN;
-      await first.evaluate(m * MIN);
-    }
+    await evalAt(first, clock, [0, 1, 2, 3]);
     // The alert has no owner label; its series keep the rule's text, as Prometheus writes them.
     expect((first.rules[0] as AlertingRule).alerts()[0].labels).toEqual(['alertname', 'Slow', 'instance', 'a']);
     const forState = await series(store, 'ALERTS_FOR_STATE', 0, 10 * MIN);
     expect(forState.map((x) => x.labels)).toEqual(['ALERTS_FOR_STATE{alertname="Slow", instance="a", owner="{{ $labels.owner }}"}']);
     const second = groupOf(rules, store, [], clock, true);
-    for (const m of [8, 9]) {
-      clock.now = m * MIN;
-      await second.evaluate(m * MIN);
-    }
+    await evalAt(second, clock, [8, 9]);
     // Pending since 0, down from 3m until the restore at 9m: activeAt moves forward by 6 minutes
     // (unrestored it would be 8m, the restarted process' first evaluation).
     expect((second.rules[0] as AlertingRule).alerts()[0].activeAt).toBe(6 * MIN);
