@@ -11,7 +11,7 @@ import { parseDuration } from '../config/index.ts';
 import { compareLabels, compareStrings, labelsEqual, labelsFromRecord, labelsToString, SampleBatchBuilder, STALE_NAN, type Labels } from '../model/index.ts';
 import { Engine, parseSeriesSelector } from '../promql/index.ts';
 import { expandValues, MISSING, STALE } from '../promql/promqltest/index.ts';
-import { openDB } from '../tsdb/index.ts';
+import { openDB, type Querier } from '../tsdb/index.ts';
 import { AlertingRule } from './alerting.ts';
 import { Group } from './group.ts';
 import { readRuleFiles } from './manager.ts';
@@ -217,7 +217,7 @@ function annotationLabels(rec: Record<string, string>): Labels {
   return Object.keys(rec).sort(compareStrings).flatMap((k) => [k, String(rec[k])]);
 }
 
-async function checkExpr(engine: Engine, querier: () => ReturnType<Awaited<ReturnType<typeof openDB>>['querier']>, t: { expr: string; eval_time: string; at: number; exp_samples?: { labels: string; value: number | string }[] }, start: number, fuzzy: boolean): Promise<string[]> {
+async function checkExpr(engine: Engine, querier: () => Querier, t: { expr: string; eval_time: string; at: number; exp_samples?: { labels: string; value: number | string }[] }, start: number, fuzzy: boolean): Promise<string[]> {
   let got: { labels: Labels; value: number }[];
   try {
     got = await engineQueryFunc(engine, querier)(t.expr, start + t.at);
