@@ -70,7 +70,7 @@ describe('OpenChunkPool decoded-chunk reuse', () => {
     expect(first.values[9]).toBe(9);
   });
 
-  it('stays within its bound, and reads of chunks it has no room for are still right', () => {
+  it('stays within its bound, evicting, and every read is right', () => {
     const bound = 64 << 10;
     const pool = new OpenChunkPool(16, undefined, bound);
     const base = pool.memoryBytes();
@@ -85,6 +85,12 @@ describe('OpenChunkPool decoded-chunk reuse', () => {
     expect(st.entries).toBeLessThan(slots.length);
     expect(pool.memoryBytes() - before).toBe(st.bytes);
     expect(before).toBeGreaterThan(base);
+    // Full, it still takes in chunks read now (evicting others), and a second read of them hits.
+    for (const s of slots.slice(-5)) expectReadMatchesBytes(pool, s);
+    const hitsBefore = pool.decodedStats().hits;
+    for (const s of slots.slice(-5)) expectReadMatchesBytes(pool, s);
+    expect(pool.decodedStats().hits - hitsBefore).toBe(5);
+    expect(pool.decodedStats().bytes).toBeLessThanOrEqual(bound);
     // Cutting the kept chunks gives their room back.
     for (const s of slots) pool.cut(s);
     expect(pool.decodedStats().bytes).toBe(0);
