@@ -527,8 +527,8 @@ function readIntSeries(r: ChunkReader, n: number, out: Float64Array): void {
 const valState = { hi: 0, lo: 0, lead: 255, trail: 0 };
 
 export function decodeDec(chunk: Uint8Array, n: number): { timestamps: Float64Array; values: Float64Array } {
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
+  const timestamps = sampleArray(n);
+  const values = sampleArray(n);
   if (n === 0) {
     if (chunk.length !== HEADER_BYTES) throw new ChunkCorruptError('empty chunk with trailing bytes');
     return { timestamps, values };
@@ -561,14 +561,14 @@ export function decodeDec(chunk: Uint8Array, n: number): { timestamps: Float64Ar
     const p = POW10[d];
     for (let k = 0; k < n; k++) values[k] = values[k] / p;
     if (exc !== null) {
-      const vw = new Uint32Array(values.buffer);
+      const vw = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
       for (let j = 0; j < exc.length; j += 3) {
         vw[2 * exc[j] + HI] = exc[j + 1];
         vw[2 * exc[j] + LO] = exc[j + 2];
       }
     }
   } else if (mode === VALUES_XOR) {
-    const vw = new Uint32Array(values.buffer);
+    const vw = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
     const st = valState;
     st.hi = r.readBits(32);
     st.lo = r.readBits(32);
