@@ -15,7 +15,7 @@ import {
 import {
   METRIC_NAME, compareLabels, compareStrings, labelsHash, labelsToString, type Labels, type Matcher, type SampleBatch,
 } from '../../model/index.ts';
-import { OpenChunkPool, concatDecoded, decodeChunk, encodeDecChunk } from '../chunkenc/index.ts';
+import { OpenChunkPool, concatDecoded, decodeChunk, decodeChunkRange, encodeDecChunk } from '../chunkenc/index.ts';
 import { postingsForMatchers } from '../index/index.ts';
 import { ChunkArena, NO_CHUNK } from './chunkarena.ts';
 import { MemPostings } from './memindex.ts';
@@ -505,15 +505,17 @@ export class Head {
   private samplesOf(ref: number, mint: number, maxt: number): { timestamps: Float64Array; values: Float64Array } | null {
     const parts: { timestamps: Float64Array; values: Float64Array }[] = [];
     // Closed chunks below the persisted boundary may linger in pages not yet freed; never read them.
-    this.arena.visit(this.closedHead[ref], Math.max(mint, this.persistedBefore), (cmin, _cmax, data) => {
-      if (cmin <= maxt) parts.push(decodeChunk(data));
+    const from = Math.max(mint, this.persistedBefore);
+    this.arena.visit(this.closedHead[ref], from, (cmin, _cmax, data) => {
+      // Only the part in range is decoded: a DEC chunk stops once past maxt, skips before mint.
+      if (cmin <= maxt) parts.push(decodeChunkRange(data, from, maxt));
     });
     parts.reverse();
     const slot = this.openSlot[ref];
     if (slot >= 0 && this.pool.count(slot) > 0 && this.pool.maxTime(slot) >= mint && this.pool.minTime(slot) <= maxt) {
       parts.push(this.pool.decode(slot));
     }
-    return concatDecoded(parts, Math.max(mint, this.persistedBefore), maxt);
+    return concatDecoded(parts, from, maxt);
   }
 
   /**
