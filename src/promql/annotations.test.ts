@@ -32,6 +32,14 @@ describe('query annotations', () => {
     await tdb.close();
   });
 
+  it('warns about a quantile parameter outside [0, 1] or NaN, for the aggregation as for the functions', async () => {
+    const w = 'PromQL warning: quantile value should be between 0 and 1, got';
+    expect(await warningsOf('quantile(1.5, requests_total)')).toEqual([`${w} 1.5 (1:10)`]);
+    expect(await warningsOf('quantile(NaN, requests_total)')).toEqual([`${w} NaN (1:10)`]);
+    expect(await warningsOf('quantile_over_time(NaN, requests_total[5m])')).toEqual([`${w} NaN (1:20)`]);
+    expect(await warningsOf('quantile(0.5, requests_total)')).toEqual([]);
+  });
+
   it('tells that rate() and increase() of a name without a counter suffix might not be a counter', async () => {
     expect(await warningsOf('rate(requests[5m])')).toEqual([`${NOT_COUNTER} "requests" (1:6)`]);
     expect(await warningsOf('sum(\n  increase(requests[5m]))')).toEqual([`${NOT_COUNTER} "requests" (2:12)`]);

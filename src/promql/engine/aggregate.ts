@@ -4,7 +4,7 @@
 // limit_ratio), quantile and count_values work step by step.
 import { METRIC_NAME, withLabel, type Labels } from '../../model/index.ts';
 import type { AggregateExpr } from '../ast.ts';
-import { goSortIndexes, quantile } from '../functions/index.ts';
+import { goSortIndexes, invalidQuantileWarning, quantile } from '../functions/index.ts';
 import { formatNumber } from '../format.ts';
 import { PromQLError } from './errors.ts';
 import type { Evaluator } from './eval.ts';
@@ -191,8 +191,9 @@ function quantileAgg(ev: Evaluator, e: AggregateExpr, q: Float64Array, v: Vector
   }
   if (n > 0) {
     for (let i = 0; i < n; i++) {
-      if (q[i] < 0 || q[i] > 1) {
-        ev.annotate(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(q[i])}`, e.param?.pos);
+      // NaN is not "between 0 and 1" either (as Prometheus, and as quantile_over_time here).
+      if (Number.isNaN(q[i]) || q[i] < 0 || q[i] > 1) {
+        ev.annotate(invalidQuantileWarning(q[i]), e.param?.pos);
         break;
       }
     }

@@ -13,3 +13,4 @@ export type { FunctionDef, FnArg, FnContext, FnResult, ArgType, InstantArg, Rang
 export { quantile, bucketQuantile, bucketFraction, type Bucket } from './quantile.ts';
 export { kahanAdd, kahanValue, newKahan, type KahanAcc } from './kahan.ts';
 export { goSortIndexes } from './gosort.ts';
+export { invalidQuantileWarning } from './over_time.ts';
