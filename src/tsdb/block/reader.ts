@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels, Matcher } from '../../model/index.ts';
-import { chunkSampleCount, decodeChunk, decodeChunkRange, sampleArray, type DecodedSamples } from '../chunkenc/index.ts';
+import { chunkSampleCount, decodeChunk, decodeChunkRange, lowerIndex, sampleArray, type DecodedSamples } from '../chunkenc/index.ts';
 import type { SeriesData } from '../types.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
 import { CorruptBlockError } from './errors.ts';
@@ -223,22 +223,9 @@ class BlockReader implements Block {
       // A chunk's first or last sample in range decides without decoding.
       if (c.minT[j] >= mint || c.maxT[j] <= maxt) return true;
       const ts = this.decode(c.ref[j], c.samples[j], true, mint, maxt).timestamps;
-      const a = lowerBound(ts, mint);
+      const a = lowerIndex(ts, mint);
       if (a < ts.length && ts[a] <= maxt) return true;
     }
     return false;
   }
-
-}
-
-/** First index i with ts[i] >= t. */
-function lowerBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

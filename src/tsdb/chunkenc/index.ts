@@ -137,8 +137,8 @@ export function concatDecoded(parts: readonly DecodedSamples[], mint: number, ma
   return { timestamps, values };
 }
 
-/** The first index whose timestamp is >= t. */
-function lowerIndex(ts: Float64Array, t: number): number {
+/** The first index whose timestamp is >= t (binary search; the block reader uses it too). */
+export function lowerIndex(ts: Float64Array, t: number): number {
   let lo = 0;
   let hi = ts.length;
   while (lo < hi) {
