@@ -31,7 +31,11 @@ export interface NotifierRoleOptions {
 export interface RunningNotifier {
   readonly notifier: Notifier;
   receivers(): string[];
-  reload(next: Config): void;
+  /**
+   * Reads and checks the notifier configuration of a reloaded config (throws ConfigError) and
+   * returns the step that applies it, so a reload can validate everything before changing anything.
+   */
+  prepareReload(next: Config): () => void;
 }
 
 export function startNotifier(o: NotifierRoleOptions): RunningNotifier {
@@ -65,11 +69,13 @@ export function startNotifier(o: NotifierRoleOptions): RunningNotifier {
   return {
     notifier,
     receivers: () => current.receivers.map((r) => r.name),
-    reload(next) {
+    prepareReload(next) {
       const nc = notifierConfigOf(next);
       checkTemplates(nc, templatesOf);
-      notifier.reload(nc);
-      current = nc;
+      return () => {
+        notifier.reload(nc);
+        current = nc;
+      };
     },
   };
 }

@@ -32,8 +32,9 @@ export interface ServerRoleOptions {
   version: string;
   /**
    * Reads the config again for a reload (POST /-/reload, SIGHUP); throws ConfigError when it is
-   * invalid, and the running config stays. Without it, reload is not offered. Only `global` and
-   * `scrape_configs` take effect on reload; other settings need a restart.
+   * invalid, and the running config stays. Without it, reload is not offered. `global`,
+   * `scrape_configs`, the rule files and the notifier's configuration take effect on reload; other
+   * settings need a restart.
    */
   loadConfig?: () => Config;
 }
@@ -61,10 +62,11 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   const reload = async (): Promise<void> => {
     if (!opts.loadConfig) throw new Error('this server was started without a config file to reload');
     const next = opts.loadConfig();
-    // Validation first: an invalid rule file or notifier config fails the reload before anything changed.
-    if (notifier) notifierConfigOf(next);
+    // Validation first: an invalid notifier config (or, in rules.reload, rule file) fails the
+    // reload before anything changed; the notifier's file is read once.
+    const applyNotifier = notifier?.prepareReload(next);
     if (rules) await rules.reload(next);
-    notifier?.reload(next);
+    applyNotifier?.();
     if (scrape) await scrape.applyConfig(scrapeJobs(next, selfTarget));
     log.info({ jobs: next.scrapeConfigs.length, ruleFiles: next.alerting.ruleFiles.length }, 'configuration reloaded');
   };
