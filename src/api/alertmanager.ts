@@ -4,7 +4,7 @@
 // amtool prints that body to the user.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Matcher } from '../model/index.ts';
-import { GOSSIP_PATH, parseMatchers, SilenceError, type GettableAlert, type GossipMessage, type Notifier, type PostableAlert } from '../notify/index.ts';
+import { GOSSIP_PATH, isSilenceBodyError, parseMatchers, parsePostableSilence, SilenceError, type GettableAlert, type GossipMessage, type Notifier, type PostableAlert } from '../notify/index.ts';
 import { readBody, sendJson, sendText } from './http.ts';
 import type { RequestContext, Router } from './router.ts';
 
@@ -67,22 +67,21 @@ export function registerAlertmanagerRoutes(router: Router, deps: AlertmanagerDep
   });
 
   add(['POST'], '/api/v2/silences', 'am_post_silence', async ({ req, res }, n) => {
-    const body = (await jsonBody(req, res, deps.maxRequestBytes)) as Record<string, unknown> | undefined;
-    if (body === undefined) return;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return amError(res, 400, 'expected a JSON object (a silence)');
-    const startsAt = Date.parse(String(body.startsAt ?? ''));
-    const endsAt = Date.parse(String(body.endsAt ?? ''));
-    if (Number.isNaN(startsAt) || Number.isNaN(endsAt)) return amError(res, 400, 'startsAt and endsAt must be RFC 3339 times');
+    const raw = await readBody(req, deps.maxRequestBytes);
+    let body: unknown;
     try {
-      const id = n.silences.set({
-        id: typeof body.id === 'string' && body.id !== '' ? body.id : undefined,
-        matchers: body.matchers as never,
-        startsAt,
-        endsAt,
-        createdBy: String(body.createdBy ?? ''),
-        comment: String(body.comment ?? ''),
-      });
-      sendJson(res, 200, { silenceID: id });
+      // An empty body is a missing silence (422), as in Alertmanager; bad JSON does not decode (400).
+      body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      return sendJson(res, 400, { code: 400, message: `parsing silence body failed: ${(e as Error).message}` });
+    }
+    if (raw.length === 0) return sendJson(res, 422, { code: 602, message: 'silence in body is required' });
+    // Alertmanager answers its spec's checks (missing fields, wrong types) with an object
+    // {code, message}, and its own checks with a JSON string: amtool and scripts see either.
+    const s = parsePostableSilence(body);
+    if (isSilenceBodyError(s)) return sendJson(res, s.status, { code: s.code, message: s.message });
+    try {
+      sendJson(res, 200, { silenceID: n.silences.set(s) });
     } catch (e) {
       if (!(e instanceof SilenceError)) throw e;
       amError(res, e.notFound ? 404 : 400, e.message);
@@ -111,7 +110,7 @@ export function registerAlertmanagerRoutes(router: Router, deps: AlertmanagerDep
     const st = n.status();
     sendJson(res, 200, {
       cluster: st.cluster ?? { status: 'disabled', peers: [] },
-      versionInfo: { version: deps.version, branch: '', revision: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
+      versionInfo: amVersionInfo(deps.version),
       config: st.config,
       uptime: st.uptime,
     });
@@ -126,6 +125,25 @@ export function registerAlertmanagerRoutes(router: Router, deps: AlertmanagerDep
     if (body === undefined) return;
     sendJson(res, 200, n.gossip(body as GossipMessage));
   });
+}
+
+/** The Alertmanager release whose API v2 and behaviour the notifier follows (docs/alerting-design.md). */
+export const ALERTMANAGER_API_VERSION = '0.25.0';
+
+// amtool compares the major.minor of versionInfo.version with its own and warns on every command
+// when they differ (or when the version is not semver, as Strata's may be): so `version` is the
+// Alertmanager release whose API this is, the only field anything reads. The others say truthfully
+// what is answering, in the fields the spec requires; Strata's own build is at
+// /api/v1/status/buildinfo.
+function amVersionInfo(strataVersion: string) {
+  return {
+    version: ALERTMANAGER_API_VERSION,
+    branch: 'strata',
+    revision: `strata ${strataVersion}`,
+    buildUser: '',
+    buildDate: '',
+    goVersion: `none (Strata on Node.js ${process.version})`,
+  };
 }
 
 interface AlertFilter {

@@ -65,16 +65,28 @@ describe('silences', () => {
     expect(() => silences.expire('nope')).toThrow(SilenceError);
   });
 
-  it('refuse what Alertmanager refuses', () => {
+  it('refuse what Alertmanager refuses, with its messages, times first and the id before validation', () => {
     const { clock, silences } = setup();
     const t = clock.now();
     const bad = (s: Partial<Parameters<typeof silences.set>[0]>) => () => silences.set({ matchers: [eq('a', 'b')], startsAt: t, endsAt: t + HOUR, createdBy: '', comment: '', ...s });
-    expect(bad({ matchers: [] })).toThrow('at least one matcher required');
-    expect(bad({ matchers: [{ name: 'a', value: '.*', isRegex: true, isEqual: true }] })).toThrow('at least one matcher must not match the empty string');
-    expect(bad({ matchers: [{ name: 'a', value: '(', isRegex: true, isEqual: true }] })).toThrow(/invalid regular expression/);
-    expect(bad({ endsAt: t - 1, startsAt: t - 2 })).toThrow("end time can't be in the past");
-    expect(bad({ endsAt: t, startsAt: t + 1 })).toThrow('end time must not be before start time');
-    expect(bad({ id: 'unknown' })).toThrow(expect.objectContaining({ notFound: true }));
+    expect(bad({ matchers: [] })).toThrow('silence invalid: at least one matcher required');
+    expect(bad({ matchers: [{ name: 'a', value: '.*', isRegex: true, isEqual: true }] })).toThrow('silence invalid: at least one matcher must not match the empty string');
+    expect(bad({ matchers: [eq('a', 'b'), { name: 'b', value: '(', isRegex: true, isEqual: true }] })).toThrow(/^silence invalid: invalid label matcher 1: invalid regular expression "\(": /);
+    expect(bad({ matchers: [eq('', 'b')] })).toThrow('silence invalid: invalid label matcher 0: invalid label name ""');
+    expect(bad({ endsAt: t - 1, startsAt: t - 2 })).toThrow("Failed to create silence: end time can't be in the past");
+    expect(bad({ endsAt: t + 1, startsAt: t + 1 })).toThrow('Failed to create silence: start time must be before end time');
+    expect(bad({ endsAt: t + 1, startsAt: t + 2, matchers: [] })).toThrow('Failed to create silence: start time must be before end time');
+    expect(bad({ id: 'unknown', matchers: [] })).toThrow(expect.objectContaining({ notFound: true, message: 'silence not found' }));
+    expect(silences.list()).toEqual([]);
+  });
+
+  it('keep the silence a refused replacement was meant to change', () => {
+    const { clock, silences } = setup();
+    const t = clock.now();
+    const id = silences.set({ matchers: [eq('a', 'b')], startsAt: t, endsAt: t + HOUR, createdBy: '', comment: '' });
+    expect(() => silences.set({ id, matchers: [eq('a', '')], startsAt: t, endsAt: t + HOUR, createdBy: '', comment: '' })).toThrow(/must not match the empty string/);
+    expect(silenceState(silences.get(id)!, clock.now())).toBe('active');
+    expect(silences.list()).toHaveLength(1);
   });
 
   it('survive a restart (atomic snapshot) and are garbage-collected after the retention', async () => {

@@ -55,18 +55,23 @@ export function compileSilenceMatchers(ms: readonly SilenceMatcher[]): Matcher[]
   return ms.map((m) => newMatcher(m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=', m.name, m.value));
 }
 
+// Alertmanager's validateSilence, in its order and words (amtool shows them): each matcher's name
+// and pattern, then that not every matcher matches the empty string. As in Alertmanager only = and
+// =~ matchers count as matching "" there ({a!="b"} alone is a valid silence), but Strata refuses
+// those too: a silence that mutes every alert without the label is more likely a mistake than
+// intended (docs/alerting-design.md lists the difference).
 function validate(s: Silence): void {
   if (!Array.isArray(s.matchers) || s.matchers.length === 0) throw new SilenceError('at least one matcher required');
-  let compiled: Matcher[];
-  for (const m of s.matchers) {
-    if (typeof m.name !== 'string' || !LABEL_NAME_RE.test(m.name)) throw new SilenceError(`invalid label name ${JSON.stringify(m.name)}`);
-    if (typeof m.value !== 'string') throw new SilenceError(`matcher ${m.name}: value must be a string`);
-  }
-  try {
-    compiled = compileSilenceMatchers(s.matchers);
-  } catch (e) {
-    throw new SilenceError((e as Error).message);
-  }
+  const compiled: Matcher[] = [];
+  s.matchers.forEach((m, i) => {
+    if (typeof m.name !== 'string' || !LABEL_NAME_RE.test(m.name)) throw new SilenceError(`invalid label matcher ${i}: invalid label name ${JSON.stringify(m.name)}`);
+    if (typeof m.value !== 'string') throw new SilenceError(`invalid label matcher ${i}: invalid label value ${JSON.stringify(m.value)}`);
+    try {
+      compiled.push(...compileSilenceMatchers([m]));
+    } catch (e) {
+      throw new SilenceError(`invalid label matcher ${i}: ${(e as Error).message}`);
+    }
+  });
   if (compiled.every((m) => m.matches(''))) throw new SilenceError('at least one matcher must not match the empty string');
   if (!Number.isFinite(s.startsAt) || s.startsAt <= 0) throw new SilenceError('invalid zero start timestamp');
   if (!Number.isFinite(s.endsAt) || s.endsAt <= 0) throw new SilenceError('invalid zero end timestamp');
@@ -141,28 +146,40 @@ export function createSilences(o: SilencesOptions): Silences {
   return {
     set(input) {
       const now = o.now();
+      // Alertmanager's API checks the times before anything else, then looks the id up, then
+      // validates what it is about to store ("silence invalid: ..."); the messages are its own.
+      if (!(input.startsAt < input.endsAt)) throw new SilenceError('Failed to create silence: start time must be before end time');
+      if (input.endsAt < now) throw new SilenceError("Failed to create silence: end time can't be in the past");
+      const prev = input.id ? all.get(input.id) : undefined;
+      if (input.id && !prev) throw new SilenceError('silence not found', true);
       const next: Silence = {
         id: input.id ?? '',
-        matchers: input.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: !!m.isRegex, isEqual: m.isEqual !== false })),
+        matchers: (Array.isArray(input.matchers) ? input.matchers : []).map((m) => ({ name: m.name, value: m.value, isRegex: !!m.isRegex, isEqual: m.isEqual !== false })),
         startsAt: input.startsAt,
         endsAt: input.endsAt,
         updatedAt: now,
         createdBy: input.createdBy ?? '',
         comment: input.comment ?? '',
       };
-      validate(next);
-      const prev = input.id ? all.get(input.id) : undefined;
-      if (input.id && !prev) throw new SilenceError(`silence ${input.id} not found`, true);
-      if (prev) {
-        if (canUpdate(prev, next, now)) {
-          store(next, true);
-          return next.id;
+      const check = (s: Silence) => {
+        try {
+          validate(s);
+        } catch (e) {
+          throw new SilenceError(`silence invalid: ${(e as Error).message}`);
         }
-        if (silenceState(prev, now) !== 'expired') expireNow(prev, now);
+      };
+      if (prev && canUpdate(prev, next, now)) {
+        check(next);
+        store(next, true);
+        return next.id;
       }
-      if (next.endsAt < now) throw new SilenceError("end time can't be in the past");
+      // A new silence, or one replacing prev: it starts now at the earliest.
       next.id = randomUUID();
       if (next.startsAt < now) next.startsAt = now;
+      // Checked before prev is expired (Alertmanager expires it first, so a refused replacement
+      // would end the silence it was meant to change).
+      check(next);
+      if (prev && silenceState(prev, now) !== 'expired') expireNow(prev, now);
       store(next, true);
       return next.id;
     },

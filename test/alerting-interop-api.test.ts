@@ -1,0 +1,170 @@
+// The notifier's API v2 answers compared with the real Alertmanager 0.25 (Debian's) on the same
+// alertmanager.yml: what POST /api/v2/silences refuses and with which status and body, what
+// amtool makes of /api/v2/status (its version check, `amtool config show`).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERTMANAGER_BIN, AMTOOL_BIN, amtool, startAlertmanager, type AlertmanagerProcess } from './helpers/alertmanager.ts';
+import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+
+const CONFIG = `
+route:
+  receiver: default
+receivers:
+  - name: default
+    webhook_configs: [{ url: "http://127.0.0.1:9/hook" }]
+`;
+
+const missing = [ALERTMANAGER_BIN, AMTOOL_BIN].filter((f) => !fs.existsSync(f));
+if (missing.length > 0 && process.env.CI) throw new Error(`missing ${missing.join(', ')} (scripts/ensure-test-peers.sh installs them)`);
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+async function post(base: string, body: string): Promise<Answer> {
+  const r = await fetch(`${base}/api/v2/silences`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? '' : JSON.parse(text) };
+}
+
+describe.skipIf(missing.length > 0)('API v2 side by side with Alertmanager 0.25', () => {
+  const dir = tempDir('strata-am-api-');
+  let strata: StrataProcess;
+  let am: AlertmanagerProcess;
+
+  beforeAll(async () => {
+    const amFile = path.join(dir, 'alertmanager.yml');
+    fs.writeFileSync(amFile, CONFIG);
+    fs.writeFileSync(path.join(dir, 'strata.yml'), [`notifier: { config_file: ${JSON.stringify(amFile)} }`, 'self_monitoring: { enabled: false }'].join('\n'));
+    [strata, am] = await Promise.all([
+      startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] }),
+      startAlertmanager(path.join(dir, 'alertmanager'), CONFIG, 'http://alerts.example:9093'),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([strata?.stop(), am?.stop()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('POST /api/v2/silences refuses what Alertmanager refuses, with its status and body', () => {
+    const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+    const HOUR = 3600_000;
+    const eq = { name: 'a', value: 'b', isRegex: false };
+    const valid = () => ({ matchers: [eq], startsAt: iso(0), endsAt: iso(HOUR), createdBy: 'ops', comment: 'maintenance' });
+    const without = (...keys: string[]) => {
+      const s: Record<string, unknown> = valid();
+      for (const k of keys) delete s[k];
+      return s;
+    };
+    const withMatchers = (...matchers: unknown[]) => ({ ...valid(), matchers });
+
+    // Each body goes to both; status and body must be equal.
+    const same: [string, () => unknown][] = [
+      ['no createdBy', () => without('createdBy')],
+      ['no comment', () => without('comment')],
+      ['neither createdBy nor comment (comment is reported)', () => without('createdBy', 'comment')],
+      ['createdBy null', () => ({ ...valid(), createdBy: null })],
+      ['no startsAt', () => without('startsAt')],
+      ['no endsAt', () => without('endsAt')],
+      ['no matchers', () => without('matchers')],
+      ['an empty matcher list', () => withMatchers()],
+      ['a matcher without isRegex', () => withMatchers(eq, { name: 'b', value: 'c' })],
+      ['a matcher without a name', () => withMatchers({ value: 'c', isRegex: false })],
+      ['a matcher without a value', () => withMatchers({ name: 'c', isRegex: false })],
+      ['an empty object', () => ({})],
+      ['endsAt before startsAt', () => ({ ...valid(), startsAt: iso(HOUR), endsAt: iso(0) })],
+      ['endsAt equal to startsAt', () => ({ ...valid(), startsAt: iso(HOUR), endsAt: iso(HOUR) })],
+      ['endsAt in the past', () => ({ ...valid(), startsAt: iso(-2 * HOUR), endsAt: iso(-HOUR) })],
+      ['bad times before a bad matcher', () => ({ ...withMatchers({ name: '', value: 'b', isRegex: false }), startsAt: iso(HOUR), endsAt: iso(0) })],
+      ['an empty matcher name', () => withMatchers({ name: '', value: 'b', isRegex: false })],
+      ['an invalid matcher name', () => withMatchers(eq, { name: '0a', value: 'b', isRegex: false })],
+      ['a matcher that matches everything', () => withMatchers({ name: 'a', value: '.*', isRegex: true })],
+      ['only matchers that match the empty string', () => withMatchers({ name: 'a', value: '', isRegex: false }, { name: 'b', value: 'x*', isRegex: true, isEqual: true })],
+      ['an unknown id', () => ({ ...valid(), id: '2c1d0e7f-0000-4000-8000-000000000000' })],
+      ['an unknown id with an invalid matcher (the id is looked up first)', () => ({ ...withMatchers({ name: '', value: 'b', isRegex: false }), id: 'nope' })],
+    ];
+    for (const [name, body] of same) {
+      it(name, async () => {
+        const text = JSON.stringify(body());
+        const [ours, theirs] = await Promise.all([post(strata.url, text), post(am.url, text)]);
+        expect(theirs.status).not.toBe(200);
+        expect(ours).toEqual(theirs);
+      });
+    }
+
+    it('an empty body', async () => {
+      const [ours, theirs] = await Promise.all([post(strata.url, ''), post(am.url, '')]);
+      expect(ours).toEqual(theirs);
+      expect(ours).toEqual({ status: 422, body: { code: 602, message: 'silence in body is required' } });
+    });
+
+    // Same status and form; the reason is worded by each (Go's and JavaScript's parsers differ).
+    const sameStatus: [string, () => unknown, RegExp][] = [
+      ['a regex that does not compile', () => withMatchers(eq, { name: 'b', value: '(', isRegex: true }), /^silence invalid: invalid label matcher 1: invalid regular expression "\(": /],
+      ['createdBy a number', () => ({ ...valid(), createdBy: 5 }), /createdBy: expected a string, got number 5/],
+      ['isRegex a string', () => withMatchers({ ...eq, isRegex: 'false' }), /matchers\.0\.isRegex: expected true or false/],
+      ['matchers an object', () => ({ ...valid(), matchers: {} }), /matchers: expected a list/],
+      ['a date without a time', () => ({ ...valid(), startsAt: new Date().toISOString().slice(0, 10) }), /startsAt: expected an RFC 3339 time/],
+      ['not JSON', () => undefined, /^parsing silence body failed: /],
+      ['a list', () => [valid()], /expected a JSON object, got a list/],
+    ];
+    for (const [name, body, reason] of sameStatus) {
+      it(name, async () => {
+        const text = body() === undefined ? '{' : JSON.stringify(body());
+        const [ours, theirs] = await Promise.all([post(strata.url, text), post(am.url, text)]);
+        expect(ours.status).toBe(theirs.status);
+        expect(typeof ours.body).toBe(typeof theirs.body);
+        const message = typeof ours.body === 'string' ? ours.body : (ours.body as { message: string }).message;
+        expect(message).toMatch(reason);
+        if (typeof theirs.body === 'object') expect(Object.keys(ours.body as object).sort()).toEqual(Object.keys(theirs.body as object).sort());
+      });
+    }
+
+    // What Alertmanager takes: empty strings are present, isEqual defaults to true, a start in the
+    // past (even Go's zero time) means now, fractions and offsets in times.
+    const accepted: [string, () => unknown][] = [
+      ['empty createdBy and comment', () => ({ ...valid(), createdBy: '', comment: '' })],
+      ['isEqual null and unknown fields', () => ({ ...withMatchers({ ...eq, isEqual: null }), extra: 1 })],
+      ['a start in the past', () => ({ ...valid(), startsAt: '0001-01-01T00:00:00Z' })],
+      ['nanoseconds and an offset', () => ({ ...valid(), startsAt: '2020-01-01T10:00:00.123456789+01:00' })],
+    ];
+    for (const [name, body] of accepted) {
+      it(`accepts ${name}`, async () => {
+        const text = JSON.stringify(body());
+        const [ours, theirs] = await Promise.all([post(strata.url, text), post(am.url, text)]);
+        expect(theirs.status).toBe(200);
+        expect(ours.status).toBe(200);
+        const id = (ours.body as { silenceID: string }).silenceID;
+        const stored = (await (await fetch(`${strata.url}/api/v2/silence/${id}`)).json()) as { startsAt: string };
+        expect(Date.parse(stored.startsAt)).toBeGreaterThan(Date.now() - 60_000);
+      });
+    }
+
+    it('refuses a negated matcher alone, which Alertmanager takes (a deliberate difference)', async () => {
+      const text = JSON.stringify(withMatchers({ ...eq, isEqual: false }));
+      const [ours, theirs] = await Promise.all([post(strata.url, text), post(am.url, text)]);
+      expect(theirs.status).toBe(200);
+      expect(ours).toEqual({ status: 400, body: 'silence invalid: at least one matcher must not match the empty string' });
+    });
+  });
+
+  describe('amtool and /api/v2/status', () => {
+    it('amtool warns about no version difference, as with Alertmanager 0.25, and Strata says what it is', async () => {
+      for (const u of [strata.url, am.url]) {
+        const r = await amtool(['silence', 'query', `--alertmanager.url=${u}`]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toBe('');
+      }
+      const ours = (await (await fetch(`${strata.url}/api/v2/status`)).json()) as { versionInfo: Record<string, string> };
+      const theirs = (await (await fetch(`${am.url}/api/v2/status`)).json()) as { versionInfo: Record<string, string> };
+      // Every field the spec requires, with the Alertmanager API version; the rest names Strata.
+      expect(Object.keys(ours.versionInfo).sort()).toEqual(Object.keys(theirs.versionInfo).sort());
+      expect(ours.versionInfo.version).toBe(theirs.versionInfo.version);
+      expect(ours.versionInfo.branch).toBe('strata');
+      expect(ours.versionInfo.revision).toMatch(/^strata /);
+    });
+  });
+});
