@@ -10,10 +10,15 @@ export interface AlertmanagerTarget {
   timeoutMs: number;
   /** host:port addresses from static_configs. */
   targets: string[];
+  /** static_configs as written (for /api/v1/status/config; the labels are not used). */
+  staticConfigs: { targets: string[]; labels: Record<string, string> }[];
   basicAuth: { username: string; password: string } | null;
   /** "Bearer xyz" or similar, from `authorization`. */
   authorization: string | null;
   tlsInsecureSkipVerify: boolean;
+  /** As configured, for /api/v1/status/config (see the schema). */
+  followRedirects: boolean;
+  enableHttp2: boolean;
 }
 
 export interface AlertingConfig {
@@ -105,9 +110,12 @@ export function resolveAlerting(f: {
       pathPrefix: a.path_prefix,
       timeoutMs: a.timeout,
       targets: a.static_configs.flatMap((s) => s.targets),
+      staticConfigs: a.static_configs.map((s) => ({ targets: s.targets, labels: s.labels ?? {} })),
       basicAuth: a.basic_auth ? { username: a.basic_auth.username, password: a.basic_auth.password } : null,
       authorization: a.authorization && a.authorization.credentials !== '' ? `${a.authorization.type} ${a.authorization.credentials}` : null,
       tlsInsecureSkipVerify: a.tls_config?.insecure_skip_verify ?? false,
+      followRedirects: a.follow_redirects,
+      enableHttp2: a.enable_http2,
     })),
     rules: {
       forOutageToleranceMs: f.rules.for_outage_tolerance,

@@ -177,7 +177,8 @@ describe('rules and alerting sections', () => {
       'notifier: { config_file: am.yml, peers: ["http://127.0.0.1:9291"] }',
       'server: { external_url: "http://strata.example:9190" }',
     ].join('\n'), '/etc/strata/strata.yml');
-    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000, targets: ['127.0.0.1:9093'], basicAuth: null, authorization: null, tlsInsecureSkipVerify: false }]);
+    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000, targets: ['127.0.0.1:9093'], basicAuth: null, authorization: null, tlsInsecureSkipVerify: false,
+      staticConfigs: [{ targets: ['127.0.0.1:9093'], labels: {} }], followRedirects: true, enableHttp2: true }]);
     expect(config.alerting.rules).toEqual({ forOutageToleranceMs: 3_600_000, forGracePeriodMs: 600_000, resendDelayMs: 30_000 });
     expect(config.alerting.notifier).toEqual({ enabled: true, configFile: '/etc/strata/am.yml', peers: ['http://127.0.0.1:9291'], peerTimeoutMs: 15_000 });
     expect(config.server.externalUrl).toBe('http://strata.example:9190');

@@ -69,6 +69,67 @@ describe('configToYaml', () => {
   });
 });
 
+describe('configToYaml, fields as Prometheus prints them', () => {
+  const print = (text: string, file = '/etc/strata/strata.yml') => configToYaml(parseConfig(text, file).config);
+
+  it('prints global fields as Prometheus 3 does, those 2.42 refuses included', () => {
+    // Prometheus 2.42 refuses scrape_protocols and the limits in global (2.45 and later read them)
+    // and has no rule_query_offset (2.53); 3.x prints them in this order when set, none when unset.
+    const yaml = print([
+      'global:',
+      '  sample_limit: 5',
+      '  label_value_length_limit: 9',
+      '  body_size_limit: 1536',
+      '  scrape_protocols: [PrometheusText0.0.4, OpenMetricsText1.0.0]',
+      '  target_limit: 6',
+      '  rule_query_offset: 30s',
+      '  label_limit: 7',
+      '  external_labels: {dc: x}',
+      '  label_name_length_limit: 8',
+    ].join('\n'));
+    expect(yaml).toMatch(new RegExp(`^${[
+      'global:', '  scrape_interval: 1m', '  scrape_timeout: 10s', '  scrape_protocols:', '  - PrometheusText0.0.4', '  - OpenMetricsText1.0.0',
+      '  evaluation_interval: 1m', '  rule_query_offset: 30s', '  external_labels:', '    dc: x', '  body_size_limit: 1KiB512B', '  sample_limit: 5',
+      '  target_limit: 6', '  label_limit: 7', '  label_name_length_limit: 8', '  label_value_length_limit: 9', 'server:',
+    ].join('\n')}`));
+    expect(print('global: {scrape_interval: 30s}')).toMatch(/^global:\n {2}scrape_interval: 30s\n {2}scrape_timeout: 10s\n {2}evaluation_interval: 1m\nserver:/);
+  });
+
+  it('prints every static config of an Alertmanager as written, with its labels and HTTP settings', () => {
+    const yaml = print([
+      'alerting:',
+      '  alertmanagers:',
+      '    - follow_redirects: false',
+      '      enable_http2: false',
+      '      static_configs:',
+      '        - targets: [a:1, b:1]',
+      '          labels: {zone: z1, dc: d}',
+      '        - targets: [c:1]',
+    ].join('\n'));
+    expect(yaml).toContain([
+      'alerting:', '  alertmanagers:', '  - follow_redirects: false', '    enable_http2: false', '    scheme: http', '    timeout: 10s', '    api_version: v2',
+      '    static_configs:', '    - targets:', '      - a:1', '      - b:1', '      labels:', '        dc: d', '        zone: z1', '    - targets:', '      - c:1', '',
+    ].join('\n'));
+  });
+
+  it('prints an http_sd entry\'s HTTP client settings before its own fields', () => {
+    const yaml = print('scrape_configs: [{job_name: j, http_sd_configs: [{url: "http://sd/", refresh_interval: 30s, follow_redirects: false}]}]');
+    expect(yaml).toContain('  http_sd_configs:\n  - follow_redirects: false\n    enable_http2: true\n    refresh_interval: 30s\n    url: http://sd/\n');
+  });
+
+  it('prints rule_files joined with the config file\'s directory, as Prometheus does at load', () => {
+    // With a relative --config.file Prometheus' joined paths stay relative ("rel/rules/*.yml");
+    // Strata makes them absolute from the working directory.
+    const yaml = print('rule_files: [rules/*.yml, /abs/r.yml, ../x.yml]');
+    expect(yaml).toContain('rule_files:\n- /etc/strata/rules/*.yml\n- /abs/r.yml\n- /etc/x.yml\n');
+  });
+
+  it('prints map keys in the order Go\'s YAML library sorts them', () => {
+    const yaml = print('global: {external_labels: {b: "1", a10: "1", a9: "1", a_: "1", A: "1", a01: "1", a1: "1"}}');
+    expect(yaml).toContain('  external_labels:\n    A: "1"\n    a_: "1"\n    a1: "1"\n    a01: "1"\n    a9: "1"\n    a10: "1"\n    b: "1"\n');
+  });
+});
+
 describe('base2Bytes', () => {
   it('prints sizes as Prometheus prints body_size_limit', () => {
     expect(base2Bytes(10 * 1024 ** 2)).toBe('10MiB');

@@ -67,13 +67,22 @@ export function configToYaml(c: Config): string {
   return doc.toString({ indentSeq: false, flowCollectionPadding: false });
 }
 
+// In the order of Prometheus 3's GlobalConfig. 2.42 has no global scrape_protocols nor limits (it
+// refuses them) and no rule_query_offset; 3.x leaves them out when unset, as here.
 function printGlobal(g: GlobalConfig): Record<string, unknown> {
   return {
     scrape_interval: promDuration(g.scrapeIntervalMs),
     scrape_timeout: promDuration(g.scrapeTimeoutMs),
+    scrape_protocols: g.scrapeProtocols ?? undefined,
     evaluation_interval: promDuration(g.evaluationIntervalMs),
     rule_query_offset: g.ruleQueryOffsetMs > 0 ? promDuration(g.ruleQueryOffsetMs) : undefined,
-    external_labels: omitEmpty(g.externalLabels),
+    external_labels: goMap(g.externalLabels),
+    body_size_limit: g.bodySizeLimit > 0 ? base2Bytes(g.bodySizeLimit) : undefined,
+    sample_limit: g.sampleLimit || undefined,
+    target_limit: g.targetLimit || undefined,
+    label_limit: g.labelLimit || undefined,
+    label_name_length_limit: g.labelNameLengthLimit || undefined,
+    label_value_length_limit: g.labelValueLengthLimit || undefined,
   };
 }
 
@@ -86,7 +95,7 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     honor_labels: j.honorLabels || undefined,
     honor_timestamps: j.honorTimestamps,
     track_timestamps_staleness: j.trackTimestampsStaleness,
-    params: omitEmpty(j.params),
+    params: goMap(j.params),
     scrape_interval: promDuration(j.scrapeIntervalMs),
     scrape_timeout: promDuration(j.scrapeTimeoutMs),
     scrape_protocols: j.scrapeProtocols,
@@ -118,7 +127,7 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
       client_secret_file: j.oauth2.clientSecretFile || undefined,
       scopes: j.oauth2.scopes.length > 0 ? j.oauth2.scopes : undefined,
       token_url: j.oauth2.tokenUrl,
-      endpoint_params: omitEmpty(j.oauth2.endpointParams),
+      endpoint_params: goMap(j.oauth2.endpointParams),
       tls_config: printTls(j.oauth2.tlsConfig),
       ...printProxy(j.oauth2),
     },
@@ -126,7 +135,7 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     follow_redirects: j.followRedirects,
     enable_http2: j.enableHttp2,
     ...printProxy(j),
-    http_headers: omitEmpty(Object.fromEntries(Object.entries(j.httpHeaders).map(([name, h]) => [name, {
+    http_headers: goMap(Object.fromEntries(Object.entries(j.httpHeaders).map(([name, h]) => [name, {
       values: h.values.length > 0 ? h.values : undefined,
       secrets: h.secrets.length > 0 ? h.secrets.map(() => SECRET) : undefined,
       files: h.files.length > 0 ? h.files : undefined,
@@ -141,10 +150,13 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
       ? j.fileSdConfigs.map((f) => ({ files: f.files, refresh_interval: promDuration(f.refreshIntervalMs) }))
       : undefined,
     http_sd_configs: j.httpSdConfigs.length > 0
-      ? j.httpSdConfigs.map((h) => ({ refresh_interval: promDuration(h.refreshIntervalMs), url: h.url }))
+      // The HTTP client settings first, as Prometheus inlines them ahead of its own fields.
+      ? j.httpSdConfigs.map((h) => ({
+        follow_redirects: h.followRedirects, enable_http2: h.enableHttp2, refresh_interval: promDuration(h.refreshIntervalMs), url: h.url,
+      }))
       : undefined,
     static_configs: j.staticConfigs.length > 0
-      ? j.staticConfigs.map((s) => ({ targets: s.targets, labels: omitEmpty(s.labels) }))
+      ? j.staticConfigs.map((s) => ({ targets: s.targets, labels: goMap(s.labels) }))
       : undefined,
   };
 }
@@ -167,8 +179,8 @@ function printTls(t: TLSConfig): Record<string, unknown> | undefined {
   };
 }
 
-// Strata keeps an Alertmanager's targets as one list and its authorization as one header value;
-// they come out as one static config and as Prometheus' type and credentials.
+// Strata keeps an Alertmanager's authorization as one header value; it comes out as Prometheus'
+// type and credentials.
 function printAlertmanager(a: AlertmanagerTarget): Record<string, unknown> {
   const space = a.authorization?.indexOf(' ') ?? -1;
   return {
@@ -178,13 +190,15 @@ function printAlertmanager(a: AlertmanagerTarget): Record<string, unknown> {
       credentials: SECRET,
     },
     tls_config: a.tlsInsecureSkipVerify ? { insecure_skip_verify: true } : undefined,
-    follow_redirects: true,
-    enable_http2: true,
+    follow_redirects: a.followRedirects,
+    enable_http2: a.enableHttp2,
     scheme: a.scheme,
     path_prefix: a.pathPrefix === '' || a.pathPrefix === '/' ? undefined : a.pathPrefix,
     timeout: promDuration(a.timeoutMs),
     api_version: 'v2',
-    static_configs: a.targets.length > 0 ? [{ targets: a.targets }] : undefined,
+    static_configs: a.staticConfigs.length > 0
+      ? a.staticConfigs.map((s) => ({ targets: s.targets, labels: goMap(s.labels) }))
+      : undefined,
   };
 }
 
@@ -229,7 +243,7 @@ function printProxy(p: ProxyFields) {
     proxy_url: p.proxyUrl === '' ? undefined : redactPassword(p.proxyUrl),
     no_proxy: p.noProxy || undefined,
     proxy_from_environment: p.proxyFromEnvironment || undefined,
-    proxy_connect_header: omitEmpty(Object.fromEntries(Object.entries(p.proxyConnectHeaders).map(([k, vs]) => [k, vs.map(() => SECRET)]))),
+    proxy_connect_header: goMap(Object.fromEntries(Object.entries(p.proxyConnectHeaders).map(([k, vs]) => [k, vs.map(() => SECRET)]))),
   };
 }
 
@@ -245,8 +259,56 @@ function secret(s: string): string | undefined {
   return s === '' ? undefined : SECRET;
 }
 
-function omitEmpty<T extends object>(o: T): T | undefined {
-  return Object.keys(o).length > 0 ? o : undefined;
+/**
+ * A Go map as Prometheus prints it: left out when empty, its keys in the order Go's YAML library
+ * sorts them (letters by code point and after any other character, runs of digits by their value:
+ * a9 before a10, a_ before a9).
+ */
+function goMap<T extends object>(o: T): T | undefined {
+  const keys = Object.keys(o);
+  if (keys.length === 0) return undefined;
+  keys.sort((a, b) => (goKeyLess(a, b) ? -1 : goKeyLess(b, a) ? 1 : 0));
+  return Object.fromEntries(keys.map((k) => [k, o[k as keyof T]])) as T;
+}
+
+const LETTER = /\p{L}/u;
+const DIGIT = /\p{Nd}/u;
+
+function goKeyLess(a: string, b: string): boolean {
+  const x = [...a];
+  const y = [...b];
+  const code = (c: string) => c.codePointAt(0)!;
+  for (let i = 0; i < x.length && i < y.length; i++) {
+    if (x[i] === y[i]) continue;
+    const xl = LETTER.test(x[i]);
+    const yl = LETTER.test(y[i]);
+    if (xl && yl) return code(x[i]) < code(y[i]);
+    if (xl || yl) return yl;
+    // Neither is a letter: the runs of digits from here compare by value (no digits: 0), then by
+    // length. As in Go's library, when one of them is a 0 continuing a number with a non-zero digit
+    // before it, both runs count from 1.
+    let from = 0;
+    if (x[i] === '0' || y[i] === '0') {
+      for (let j = i - 1; j >= 0 && DIGIT.test(x[j]); j--) {
+        if (x[j] !== '0') {
+          from = 1;
+          break;
+        }
+      }
+    }
+    const run = (r: string[]) => {
+      let n = from;
+      let end = i;
+      for (; end < r.length && DIGIT.test(r[end]); end++) n = n * 10 + (code(r[end]) - 48);
+      return { n, end };
+    };
+    const rx = run(x);
+    const ry = run(y);
+    if (rx.n !== ry.n) return rx.n < ry.n;
+    if (rx.end !== ry.end) return rx.end < ry.end;
+    return code(x[i]) < code(y[i]);
+  }
+  return x.length < y.length;
 }
 
 /** Prometheus' duration text: "0s" for zero, else the largest units first ("1m30s", "1w"). */

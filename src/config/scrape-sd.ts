@@ -1,7 +1,7 @@
 // The service discovery sections of a scrape job: static_configs, file_sd_configs,
 // http_sd_configs, dns_sd_configs, and Prometheus' other *_sd_configs refused by name.
 import * as z from 'zod';
-import { describe, section } from './fields.ts';
+import { bool, describe, section } from './fields.ts';
 import { labelMap, promDuration, str, stringList } from './scrape-fields.ts';
 
 export interface StaticConfig {
@@ -21,6 +21,19 @@ export interface DnsSdConfig {
   refreshIntervalMs: number;
 }
 
+/**
+ * One http_sd_configs entry. Of the HTTP client settings Prometheus allows here, follow_redirects
+ * and enable_http2 are read; the others (auth, TLS, proxy) are refused by name.
+ */
+export interface HttpSdConfig {
+  url: string;
+  refreshIntervalMs: number;
+  /** Follow up to 10 redirects, as Prometheus' HTTP client does (default true). */
+  followRedirects: boolean;
+  /** As configured (printed by /api/v1/status/config); the requests use HTTP/1.1 either way. */
+  enableHttp2: boolean;
+}
+
 export const staticSchema = section({
   targets: stringList(),
   labels: labelMap(),
@@ -36,12 +49,28 @@ export const fileSdSchema = section({
   }
 });
 
+// Prometheus' HTTP client settings that an http_sd entry may have and Strata does not apply to it yet:
+// refused by name rather than as unknown fields, so the message says what is missing.
+const HTTP_SD_CLIENT_UNSUPPORTED = [
+  'basic_auth', 'authorization', 'bearer_token', 'bearer_token_file', 'oauth2', 'tls_config', 'proxy_url', 'no_proxy',
+  'proxy_from_environment', 'proxy_connect_header', 'http_headers',
+];
+
 export const httpSdSchema = section({
   url: str(''),
   refresh_interval: promDuration({ positive: true }),
+  follow_redirects: bool(true),
+  enable_http2: bool(true),
+  ...Object.fromEntries(HTTP_SD_CLIENT_UNSUPPORTED.map((f) => [f, z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return undefined;
+    ctx.addIssue({ code: 'custom', message: `${f} is not supported in http_sd_configs yet (of the HTTP client settings, follow_redirects and enable_http2 are)` });
+    return z.NEVER;
+  })])),
 }).superRefine((h, ctx) => {
   if (!/^https?:\/\/[^/]/.test(h.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: `expected an http:// or https:// URL, got ${describe(h.url)}` });
-});
+}).transform((h): HttpSdConfig => ({
+  url: h.url, refreshIntervalMs: h.refresh_interval ?? 60_000, followRedirects: h.follow_redirects, enableHttp2: h.enable_http2,
+}));
 
 // dns_sd_configs: names resolved every refresh_interval; A, AAAA, MX and NS need a port.
 export const dnsSdSchema = section({

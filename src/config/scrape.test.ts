@@ -18,7 +18,10 @@ function problems(text: string): string[] {
 describe('global and scrape_configs', () => {
   it('has Prometheus defaults', () => {
     const d = defaultConfig();
-    expect(d.global).toEqual({ scrapeIntervalMs: 60_000, scrapeTimeoutMs: 10_000, evaluationIntervalMs: 60_000, ruleQueryOffsetMs: 0, externalLabels: {} });
+    expect(d.global).toEqual({
+      scrapeIntervalMs: 60_000, scrapeTimeoutMs: 10_000, evaluationIntervalMs: 60_000, ruleQueryOffsetMs: 0, externalLabels: {},
+      scrapeProtocols: null, bodySizeLimit: 0, sampleLimit: 0, targetLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0,
+    });
     expect(d.scrapeConfigs).toEqual([]);
   });
 
@@ -67,14 +70,17 @@ describe('global and scrape_configs', () => {
       '    scrape_interval: 2s',
       '    authorization: { credentials: secret }',
     ].join('\n'), 'prometheus.yml');
-    expect(config.global).toEqual({ scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, evaluationIntervalMs: 30_000, ruleQueryOffsetMs: 0, externalLabels: { region: 'eu' } });
+    expect(config.global).toEqual({
+      scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, evaluationIntervalMs: 30_000, ruleQueryOffsetMs: 0, externalLabels: { region: 'eu' },
+      scrapeProtocols: null, bodySizeLimit: 0, sampleLimit: 1000, targetLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0,
+    });
     const [node, bb, fast] = config.scrapeConfigs;
     expect(node).toMatchObject({
       jobName: 'node', scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, metricsPath: '/metrics', scheme: 'http',
       honorLabels: false, honorTimestamps: true, sampleLimit: 1000, bodySizeLimit: 0,
       staticConfigs: [{ targets: ['a:9100', 'b:9100'], labels: { env: 'prod' } }],
       fileSdConfigs: [{ files: ['/etc/sd/*.json'], refreshIntervalMs: 300_000 }],
-      httpSdConfigs: [{ url: 'http://sd.example/targets', refreshIntervalMs: 30_000 }],
+      httpSdConfigs: [{ url: 'http://sd.example/targets', refreshIntervalMs: 30_000, followRedirects: true, enableHttp2: true }],
     });
     expect(node.relabelConfigs[0]).toEqual({ sourceLabels: ['__address__'], separator: ';', regex: '(.*)', modulus: 4, targetLabel: '__tmp_shard', replacement: '$1', action: 'hashmod' });
     expect(node.metricRelabelConfigs[0].action).toBe('drop');
@@ -138,6 +144,8 @@ describe('global and scrape_configs', () => {
       /file_sd_configs\[0\]\.files\[0\]: "targets\.txt": file_sd files must end in \.json, \.yml or \.yaml/],
     ['http_sd without a URL scheme', ['scrape_configs:', '  - job_name: a', '    http_sd_configs: [{ url: sd.local }]'],
       /http_sd_configs\[0\]\.url: expected an http:\/\/ or https:\/\/ URL/],
+    ['http_sd with basic_auth', ['scrape_configs:', '  - job_name: a', '    http_sd_configs: [{ url: "http://sd/", basic_auth: { username: u } }]'],
+      /^prometheus\.yml:3:56: scrape_configs\[0\]\.http_sd_configs\[0\]\.basic_auth: basic_auth is not supported in http_sd_configs yet \(of the HTTP client settings, follow_redirects and enable_http2 are\)$/],
     ['two kinds of auth', ['scrape_configs:', '  - job_name: a', '    basic_auth: { username: u }', '    authorization: { credentials: c }'],
       /at most one of basic_auth, authorization, bearer_token and oauth2/],
     ['oauth2 beside basic_auth', ['scrape_configs:', '  - job_name: a', '    basic_auth: { username: u }', '    oauth2: { client_id: c, token_url: "http://t/" }'],

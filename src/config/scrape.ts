@@ -7,11 +7,11 @@ import { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, type RelabelRu
 import { httpHeaders, oauth2Schema, proxyConnectHeader, proxyIssues, tlsFrom, tlsSchema, type HttpHeader, type OAuth2Config, type TLSConfig } from './scrape-client.ts';
 import { bodySize, labelMap, limit, list, promDuration, str, stringList } from './scrape-fields.ts';
 import {
-  UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type StaticConfig,
+  UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type HttpSdConfig, type StaticConfig,
 } from './scrape-sd.ts';
 
 export type { HttpHeader, OAuth2Config, TLSConfig } from './scrape-client.ts';
-export { DNS_SD_TYPES, type DnsSdConfig, type DnsSdType, type StaticConfig } from './scrape-sd.ts';
+export { DNS_SD_TYPES, type DnsSdConfig, type DnsSdType, type HttpSdConfig, type StaticConfig } from './scrape-sd.ts';
 
 export interface GlobalConfig {
   scrapeIntervalMs: number;
@@ -21,6 +21,15 @@ export interface GlobalConfig {
   ruleQueryOffsetMs: number;
   /** Added to series and alerts leaving this server (remote write, federation, alerts). */
   externalLabels: Record<string, string>;
+  /** global.scrape_protocols as written, null when unset (the jobs then offer every format Strata parses). */
+  scrapeProtocols: ScrapeProtocol[] | null;
+  /** The jobs' default limits (Prometheus 2.45+); 0: none. */
+  bodySizeLimit: number;
+  sampleLimit: number;
+  targetLimit: number;
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
 }
 
 export interface ScrapeConfig {
@@ -57,7 +66,7 @@ export interface ScrapeConfig {
   bodySizeLimit: number;
   staticConfigs: StaticConfig[];
   fileSdConfigs: { files: string[]; refreshIntervalMs: number }[];
-  httpSdConfigs: { url: string; refreshIntervalMs: number }[];
+  httpSdConfigs: HttpSdConfig[];
   dnsSdConfigs: DnsSdConfig[];
   relabelConfigs: RelabelRule[];
   metricRelabelConfigs: RelabelRule[];
@@ -113,6 +122,13 @@ export const DEFAULT_GLOBAL: Readonly<GlobalConfig> = Object.freeze({
   evaluationIntervalMs: 60_000,
   ruleQueryOffsetMs: 0,
   externalLabels: {},
+  scrapeProtocols: null,
+  bodySizeLimit: 0,
+  sampleLimit: 0,
+  targetLimit: 0,
+  labelLimit: 0,
+  labelNameLengthLimit: 0,
+  labelValueLengthLimit: 0,
 });
 
 const relabelSchema = section({
@@ -271,6 +287,13 @@ export function resolveGlobal(g: RawGlobal): GlobalConfig {
     evaluationIntervalMs: g.evaluation_interval ?? DEFAULT_GLOBAL.evaluationIntervalMs,
     ruleQueryOffsetMs: g.rule_query_offset ?? DEFAULT_GLOBAL.ruleQueryOffsetMs,
     externalLabels: g.external_labels,
+    scrapeProtocols: g.scrape_protocols ?? null,
+    bodySizeLimit: g.body_size_limit ?? 0,
+    sampleLimit: g.sample_limit ?? 0,
+    targetLimit: g.target_limit ?? 0,
+    labelLimit: g.label_limit ?? 0,
+    labelNameLengthLimit: g.label_name_length_limit ?? 0,
+    labelValueLengthLimit: g.label_value_length_limit ?? 0,
   };
 }
 
@@ -314,7 +337,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       bodySizeLimit: j.body_size_limit ?? g.body_size_limit ?? 0,
       staticConfigs: j.static_configs,
       fileSdConfigs: j.file_sd_configs.map((f) => ({ files: f.files, refreshIntervalMs: f.refresh_interval ?? 300_000 })),
-      httpSdConfigs: j.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval ?? 60_000 })),
+      httpSdConfigs: j.http_sd_configs,
       dnsSdConfigs: j.dns_sd_configs.map((d) => ({ names: d.names, type: d.type, port: d.port, refreshIntervalMs: d.refresh_interval ?? 30_000 })),
       relabelConfigs: j.relabel_configs,
       metricRelabelConfigs: j.metric_relabel_configs,

@@ -28,6 +28,7 @@ async function receiver(status = 200): Promise<{ addr: string; got: { url: strin
 const target = (addrs: string[], o: { pathPrefix?: string; basic?: boolean } = {}) => ({
   scheme: 'http' as const, pathPrefix: o.pathPrefix ?? '/', timeoutMs: 2000, targets: addrs,
   basicAuth: o.basic ? { username: 'u', password: 'p' } : null, authorization: null, tlsInsecureSkipVerify: false,
+  staticConfigs: [{ targets: addrs, labels: {} }], followRedirects: true, enableHttp2: true,
 });
 
 describe('AlertSender', () => {

@@ -5,15 +5,18 @@
 // static_configs: fixed groups. file_sd_configs: JSON or YAML files matched by globs, re-read when
 // fs.watch reports a change in their directory and every refresh_interval (watch events are lost on
 // some file systems and for files replaced by rename). http_sd_configs: polled every
-// refresh_interval. dns_sd_configs: names resolved every refresh_interval (dns.ts). A file, endpoint
-// or name that cannot be read or resolved keeps its last good groups and the error is logged, as in
-// Prometheus, so a half-written file or a DNS hiccup never drops every target.
+// refresh_interval, following up to 10 redirects as Prometheus' HTTP client and the scrapes do,
+// none when follow_redirects is false. dns_sd_configs: names resolved every refresh_interval
+// (dns.ts). A file, endpoint or name that cannot be read or resolved keeps its last good groups and
+// the error is logged, as in Prometheus, so a half-written file or a DNS hiccup never drops every
+// target.
 import { watch, type FSWatcher } from 'node:fs';
 import { glob, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYAML } from 'yaml';
 import type { ScrapeConfig, StaticConfig } from '../config/index.ts';
+import { MAX_REDIRECTS } from '../httpclient/index.ts';
 import { isValidLabelName } from '../model/index.ts';
 import { startDnsSD, systemResolver, type DnsResolver } from './dns.ts';
 import { httpGet } from './http.ts';
@@ -81,7 +84,7 @@ export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, env: 
   const out: Discoverer[] = [];
   if (cfg.staticConfigs.length > 0) onGroups('static', staticGroups(cfg.staticConfigs));
   cfg.fileSdConfigs.forEach((f, i) => out.push(startFileSD(`file/${i}`, f.files, f.refreshIntervalMs, onGroups, log, metrics)));
-  cfg.httpSdConfigs.forEach((h, i) => out.push(startHttpSD(`http/${i}`, h.url, h.refreshIntervalMs, onGroups, log, metrics)));
+  cfg.httpSdConfigs.forEach((h, i) => out.push(startHttpSD(`http/${i}`, h, onGroups, log, metrics)));
   cfg.dnsSdConfigs.forEach((d, i) => out.push(startDnsSD(`dns/${i}`, d, onGroups, env.dns ?? systemResolver, log, metrics)));
   return out;
 }
@@ -168,16 +171,21 @@ function startFileSD(
 }
 
 function startHttpSD(
-  provider: string, url: string, refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
+  provider: string, cfg: ScrapeConfig['httpSdConfigs'][number], onGroups: GroupsHandler, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
 ): Discoverer {
+  const { url, refreshIntervalMs: refreshMs } = cfg;
   let stopped = false;
   let running = false;
   const refresh = async () => {
     if (running || stopped) return;
     running = true;
     try {
-      const res = await httpGet(url, { timeoutMs: Math.min(refreshMs, 30_000), maxBytes: 64 << 20, accept: 'application/json' });
-      if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status}`);
+      const res = await httpGet(url, {
+        timeoutMs: Math.min(refreshMs, 30_000), maxBytes: 64 << 20, accept: 'application/json',
+        maxRedirects: cfg.followRedirects ? MAX_REDIRECTS : 0,
+      });
+      // Go's resp.Status, as Prometheus words it: the code and the server's reason phrase.
+      if (res.status !== 200) throw new Error(`server returned HTTP status ${`${res.status} ${res.statusText}`.trim()}`);
       if (!/^application\/json\b/.test(res.contentType)) throw new Error(`unsupported content type ${JSON.stringify(res.contentType)}`);
       const groups = parseGroups(JSON.parse(res.body.toString('utf8')), url);
       for (const g of groups) g.labels.__meta_url = url;
