@@ -77,7 +77,7 @@ function sameBits(a: number, b: number): boolean {
 export class Head {
   private readonly opts: Required<HeadOptions>;
   private readonly symbols = new SymbolTable();
-  private readonly postings = new MemPostings();
+  private readonly postings = new MemPostings((ref) => this.labelsOf(ref));
   private readonly pool = new OpenChunkPool(1024);
   private readonly arena = new ChunkArena();
 
