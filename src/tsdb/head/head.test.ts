@@ -52,6 +52,33 @@ describe('Head append and select', () => {
     expect(rec.samples.length).toBe(2000);
   });
 
+  it('checks regex matchers against the labels of the few series the literal matchers pick, a missing label reading as empty', () => {
+    const head = newHead();
+    const entries: [Record<string, string>, [number, number][]][] = [];
+    for (let h = 0; h < 30; h++) {
+      for (const mp of ['/', '/home', '/boot']) entries.push([{ __name__: 'fs_avail', instance: `host-${h}:9100`, mountpoint: mp }, [[1000, h]]]);
+      entries.push([{ __name__: 'fs_avail', mountpoint: '/' }, [[1000, -1]]]);
+      entries.push([{ __name__: 'load1', instance: `host-${h}:9100` }, [[1000, h]]]);
+    }
+    head.append(batch(entries), recorder().log);
+    const pick = (ms: ReturnType<typeof newMatcher>[]) => head.series(ms, 0, 2000).map((ls) => ls.join(','));
+    const all = head.series([newMatcher('=~', '__name__', '.+')], 0, 2000);
+    const value = (ls: Labels, n: string) => {
+      for (let i = 0; i < ls.length; i += 2) if (ls[i] === n) return ls[i + 1];
+      return '';
+    };
+    const brute = (ms: ReturnType<typeof newMatcher>[]) => all.filter((ls) => ms.every((m) => m.matches(value(ls, m.name)))).map((ls) => ls.join(','));
+    for (const ms of [
+      [name('fs_avail'), newMatcher('=~', 'instance', 'host-1.*:9100'), newMatcher('=~', 'mountpoint', '/|/home')],
+      [name('fs_avail'), newMatcher('=~', 'instance', '.*'), newMatcher('=', 'mountpoint', '/')],
+      [name('fs_avail'), newMatcher('!~', 'instance', 'host-.*'), newMatcher('=', 'mountpoint', '/')],
+      [name('load1'), newMatcher('!=', 'instance', 'host-3:9100'), newMatcher('=~', 'mountpoint', '')],
+    ]) {
+      expect(pick(ms)).toEqual(brute(ms));
+      expect(pick(ms).length).toBeGreaterThan(0);
+    }
+  });
+
   it('logs before applying, and a failed log leaves the head unchanged', () => {
     const head = newHead();
     expect(() => head.append(batch([[{ __name__: 'x' }, [[1, 1]]]]), () => { throw new Error('disk full'); }))

@@ -18,12 +18,22 @@ type List = number[] | LongList;
 const LONG_AT = 64;
 
 export class MemPostings implements PostingsIndex {
+  /**
+   * The labels of a series, from the head's label pool: with it, matcher evaluation checks a few
+   * candidate series (those the literal matchers picked) against regex matchers directly rather
+   * than taking the union of the postings of every value the regex matches.
+   */
+  readonly seriesLabels: ((ref: number) => readonly string[]) | undefined;
   private readonly byName = new Map<string, Map<string, List>>();
   private all: List = [];
   /** One past the highest ref ever added: the id universe for bitmap unions. */
   numSeries = 0;
   // Removals are batched (series GC after head truncation) and applied in one pass.
   private readonly removed = new Set<number>();
+
+  constructor(seriesLabels?: (ref: number) => readonly string[]) {
+    this.seriesLabels = seriesLabels;
+  }
 
   add(ref: number, labels: readonly string[]): void {
     if (ref >= this.numSeries) this.numSeries = ref + 1;
