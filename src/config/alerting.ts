@@ -2,6 +2,7 @@
 // Prometheus reads them, and Strata's own `rules` and `notifier` sections beside them.
 import * as z from 'zod';
 import { bool, describe, duration, section } from './fields.ts';
+import { UNSUPPORTED_SD } from './scrape-sd.ts';
 import { parseDuration } from './units.ts';
 
 export interface AlertmanagerTarget {
@@ -76,6 +77,14 @@ const alertmanagerSchema = section({
   // HTTP/1.1 is used regardless.
   follow_redirects: bool(true),
   enable_http2: bool(true),
+  // Prometheus' discovery and relabelling of Alertmanagers: refused by name, not as unknown fields.
+  ...Object.fromEntries(['file_sd_configs', 'http_sd_configs', 'dns_sd_configs', ...UNSUPPORTED_SD, 'relabel_configs', 'alert_relabel_configs'].map((f) => [
+    f, z.unknown().optional().transform((v, ctx) => {
+      if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined;
+      ctx.addIssue({ code: 'custom', message: `${f} is not supported for alertmanagers yet (list them with static_configs)` });
+      return z.NEVER;
+    }),
+  ])),
 });
 
 export const ruleFilesSchema = stringList();

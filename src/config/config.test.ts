@@ -192,6 +192,11 @@ describe('rules and alerting sections', () => {
   it('refuses Alertmanager API v1 with the position', () => {
     expect(() => parseConfig('alerting:\n  alertmanagers:\n    - api_version: v1\n', 'p.yml')).toThrow(/^p\.yml:3:20: alerting\.alertmanagers\[0\]\.api_version: only api_version v2 is supported/);
   });
+
+  it('refuses service discovery of Alertmanagers by name (static_configs only)', () => {
+    expect(() => parseConfig('alerting:\n  alertmanagers:\n    - dns_sd_configs: [{ names: [am.example] }]\n', 'p.yml'))
+      .toThrow(/^p\.yml:3:23: alerting\.alertmanagers\[0\]\.dns_sd_configs: dns_sd_configs is not supported for alertmanagers yet \(list them with static_configs\)$/);
+  });
 });
 
 describe('files and overrides', () => {
