@@ -167,7 +167,30 @@ const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'];
 
 /** A grouped bar chart of the ratios (one group per compared figure, one bar per pair), with a line at 1. */
 export function renderRatioSvg(title: string, ratios: readonly Ratio[]): string {
-  const W = 760;
+  return renderBarGroupsSvg({
+    title,
+    groups: COMPARED.map((c) => ({ label: c.label, note: `(${c.better} is better)` })),
+    bars: ratios.map((r) => ({ name: `${r.subject} / ${r.baseline}`, values: COMPARED.map((c) => r.values[c.key]) })),
+    parity: { at: 1, label: '1.0 = same as baseline' },
+    empty: 'no ratios (fewer than two targets measured)',
+  });
+}
+
+export interface BarGroupsChart {
+  title: string;
+  /** One group of bars per entry, labelled under the axis (`note` on a second line, grey). */
+  groups: readonly { label: string; note?: string }[];
+  /** One bar per group for each entry, in the legend's order; NaN draws "n/a". */
+  bars: readonly { name: string; values: readonly number[] }[];
+  /** A dashed reference line (e.g. a ratio of 1). */
+  parity?: { at: number; label: string };
+  /** Shown when there are no bars. */
+  empty?: string;
+}
+
+/** A grouped bar chart as SVG: the shape every benchmark here reports in. */
+export function renderBarGroupsSvg(c: BarGroupsChart): string {
+  const W = Math.max(760, 70 + c.groups.length * 110);
   const H = 420;
   const left = 60;
   const right = 20;
@@ -175,14 +198,14 @@ export function renderRatioSvg(title: string, ratios: readonly Ratio[]): string 
   const bottom = 110;
   const plotW = W - left - right;
   const plotH = H - top - bottom;
-  let max = 1;
-  for (const r of ratios) for (const c of COMPARED) if (Number.isFinite(r.values[c.key])) max = Math.max(max, r.values[c.key]);
-  max = niceCeil(max * 1.1);
+  let max = c.parity?.at ?? 0;
+  for (const b of c.bars) for (const v of b.values) if (Number.isFinite(v)) max = Math.max(max, v);
+  max = niceCeil(max > 0 ? max * 1.1 : 1);
   const y = (v: number): number => top + plotH - (v / max) * plotH;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  out.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(c.title)}</text>`);
   // Axis and grid.
   const ticks = 5;
   for (let i = 0; i <= ticks; i++) {
@@ -191,12 +214,12 @@ export function renderRatioSvg(title: string, ratios: readonly Ratio[]): string 
     out.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Number(v.toPrecision(3))}</text>`);
   }
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#333"/>`);
-  const groupW = plotW / COMPARED.length;
-  const barW = Math.min(60, (groupW * 0.7) / Math.max(1, ratios.length));
-  COMPARED.forEach((c, g) => {
-    const gx = left + g * groupW + (groupW - barW * ratios.length) / 2;
-    ratios.forEach((r, k) => {
-      const v = r.values[c.key];
+  const groupW = plotW / Math.max(1, c.groups.length);
+  const barW = Math.min(60, (groupW * 0.7) / Math.max(1, c.bars.length));
+  c.groups.forEach((grp, g) => {
+    const gx = left + g * groupW + (groupW - barW * c.bars.length) / 2;
+    c.bars.forEach((b, k) => {
+      const v = b.values[g];
       const x = gx + k * barW;
       if (Number.isFinite(v)) {
         out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(top + plotH - y(v)).toFixed(1)}" fill="${PALETTE[k % PALETTE.length]}"/>`);
@@ -206,19 +229,20 @@ export function renderRatioSvg(title: string, ratios: readonly Ratio[]): string 
       }
     });
     const cx = left + g * groupW + groupW / 2;
-    out.push(`<text x="${cx.toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle">${esc(c.label)}</text>`);
-    out.push(`<text x="${cx.toFixed(1)}" y="${top + plotH + 33}" text-anchor="middle" fill="#666">(${c.better} is better)</text>`);
+    out.push(`<text x="${cx.toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle">${esc(grp.label)}</text>`);
+    if (grp.note) out.push(`<text x="${cx.toFixed(1)}" y="${top + plotH + 33}" text-anchor="middle" fill="#666">${esc(grp.note)}</text>`);
   });
-  // Parity line: a ratio of 1 means "same as the baseline".
-  out.push(`<line x1="${left}" x2="${W - right}" y1="${y(1).toFixed(1)}" y2="${y(1).toFixed(1)}" stroke="#c00" stroke-dasharray="6 4"/>`);
-  out.push(`<text x="${W - right}" y="${(y(1) - 4).toFixed(1)}" text-anchor="end" fill="#c00">1.0 = same as baseline</text>`);
-  ratios.forEach((r, k) => {
+  if (c.parity) {
+    out.push(`<line x1="${left}" x2="${W - right}" y1="${y(c.parity.at).toFixed(1)}" y2="${y(c.parity.at).toFixed(1)}" stroke="#c00" stroke-dasharray="6 4"/>`);
+    out.push(`<text x="${W - right}" y="${(y(c.parity.at) - 4).toFixed(1)}" text-anchor="end" fill="#c00">${esc(c.parity.label)}</text>`);
+  }
+  c.bars.forEach((b, k) => {
     const lx = left + k * 230;
     const ly = H - 30;
     out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${PALETTE[k % PALETTE.length]}"/>`);
-    out.push(`<text x="${lx + 18}" y="${ly}">${esc(`${r.subject} / ${r.baseline}`)}</text>`);
+    out.push(`<text x="${lx + 18}" y="${ly}">${esc(b.name)}</text>`);
   });
-  if (ratios.length === 0) out.push(`<text x="${W / 2}" y="${top + plotH / 2}" text-anchor="middle">no ratios (fewer than two targets measured)</text>`);
+  if (c.bars.length === 0 && c.empty) out.push(`<text x="${W / 2}" y="${top + plotH / 2}" text-anchor="middle">${esc(c.empty)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

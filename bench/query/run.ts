@@ -4,8 +4,8 @@
 // query runs. Targets are loaded one at a time, then all keep running and the query runs are
 // interleaved across them, so a drift in the (shared) machine's load affects all alike.
 //
-//   node_modules/.bin/node bench/query/run.ts [--hosts 20] [--hours 24] [--interval 60] [--runs 11] [--warmups 20]
-//     [--end-ago-min 0] [--queries instant,regex] [--persist]
+//   node_modules/.bin/node bench/query/run.ts [--hosts 20] [--hours 24] [--interval 60] [--runs 31] [--min-seconds 10]
+//     [--warmups 20] [--end-ago-min 0] [--queries instant,regex] [--persist]
 //
 // The data ends "now" (or --end-ago-min before) and is sent oldest first, so every target accepts all of it. No target is
 // flushed after ingest: each holds the data as it would in service, older hours in blocks (or
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { labelsFromRecord, type Labels } from '../../src/model/index.ts';
 import { createNodeExporterGen } from '../gen/nodeexporter.ts';
 import { parseVmRssBytes, processTree, treeCpuSeconds, treeRssBytes } from '../lib/proc.ts';
+import { renderBarGroupsSvg } from '../lib/report.ts';
 import { httpRequest } from '../lib/process.ts';
 import { writeRequestLog, type RoundGenerator } from '../lib/requestlog.ts';
 import { sendRequestLog } from '../lib/sender.ts';
@@ -30,7 +31,14 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '20' },
     hours: { type: 'string', default: '24' },
     interval: { type: 'string', default: '60' },
-    runs: { type: 'string', default: '11' },
+    runs: { type: 'string', default: '31' },
+    /**
+     * Keep measuring a query (more rounds past --runs) until this many seconds have gone into it:
+     * a sub-millisecond query's median over 31 runs moves by ±0.1 ms from run to run of the
+     * benchmark on a shared machine, more than the differences it is there to show; over
+     * thousands of runs it settles. At most MAX_ROUNDS rounds.
+     */
+    'min-seconds': { type: 'string', default: '10' },
     warmups: { type: 'string', default: '20' },
     targets: { type: 'string', default: 'prometheus,victoriametrics,strata' },
     seed: { type: 'string', default: '1' },
@@ -56,6 +64,8 @@ const hosts = Number(args.hosts);
 const hours = Number(args.hours);
 const intervalMs = Number(args.interval) * 1000;
 const runs = Number(args.runs);
+const minSeconds = Number(args['min-seconds']);
+const MAX_ROUNDS = 5000;
 const warmups = Number(args.warmups);
 const targets = args.targets!.split(',').map((s) => {
   if (!isTargetName(s)) throw new Error(`unknown target ${s}`);
@@ -117,6 +127,8 @@ const QUERIES = args.queries ? ALL_QUERIES.filter((q) => args.queries!.split(','
 
 interface QueryResultRow {
   query: string;
+  /** Measured runs (after warm-up): at least --runs, more for fast queries (see --min-seconds). */
+  runs: number;
   medianMs: number;
   minMs: number;
   /** Median of the first three warm-up runs: how a query path fares before it is compiled. */
@@ -126,6 +138,8 @@ interface QueryResultRow {
   error?: string;
 }
 
+/** Two decimals below 10 ms, where a tenth of a millisecond is a large part of the time. */
+const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => (xs.length === 0 ? NaN : xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 
@@ -264,19 +278,24 @@ async function runQueries(loaded: Loaded[], endMs: number): Promise<Record<strin
     // machine, round after round.
     const rotated = (i: number) => loaded.map((_, k) => loaded[(i + k) % loaded.length]);
     for (let i = 0; i < warmups; i++) for (const l of rotated(i)) await once(l, false);
-    for (let i = 0; i < runs; i++) for (const l of rotated(i)) await once(l, true);
+    const t0 = performance.now();
+    let rounds = 0;
+    while (rounds < runs || (performance.now() - t0 < minSeconds * 1000 && rounds < MAX_ROUNDS)) {
+      for (const l of rotated(rounds)) await once(l, true);
+      rounds++;
+    }
     sampling = false;
     await sampler;
     for (const l of loaded) {
       const ts = times.get(l.name)!.sort((a, b) => a - b);
       const err = errors.get(l.name);
       const row: QueryResultRow = {
-        query: q.name, medianMs: err ? NaN : ts[Math.floor(ts.length / 2)], minMs: err ? NaN : ts[0],
+        query: q.name, runs: ts.length, medianMs: err ? NaN : ts[Math.floor(ts.length / 2)], minMs: err ? NaN : ts[0],
         firstRunsMs: err ? NaN : median(firsts.get(l.name)!),
         peakRssMiB: peak.get(l.name)! / 1048576, series: series.get(l.name) ?? 0, ...(err ? { error: err } : {}),
       };
       rows[l.name].push(row);
-      log(`[${l.name}] ${q.name}: median ${row.medianMs.toFixed(1)} ms, peak RSS ${row.peakRssMiB.toFixed(0)} MiB, ${row.series} series${err ? ` ERROR ${err}` : ''}`);
+      log(`[${l.name}] ${q.name}: median ${ms(row.medianMs)} ms over ${row.runs} runs, peak RSS ${row.peakRssMiB.toFixed(0)} MiB, ${row.series} series${err ? ` ERROR ${err}` : ''}`);
     }
   }
   return rows;
@@ -300,7 +319,7 @@ async function main(): Promise<void> {
         } catch (e) {
           // One target failing (e.g. it would not start) still leaves the others' figures.
           log(`[${name}] FAILED: ${(e as Error).message}`);
-          const rows = QUERIES.map((q) => ({ query: q.name, medianMs: NaN, minMs: NaN, firstRunsMs: NaN, peakRssMiB: NaN, series: 0, error: (e as Error).message }));
+          const rows = QUERIES.map((q) => ({ query: q.name, runs: 0, medianMs: NaN, minMs: NaN, firstRunsMs: NaN, peakRssMiB: NaN, series: 0, error: (e as Error).message }));
           results[name] = { rows, baseRssMiB: NaN, version: targetVersion(name) };
         }
       }
@@ -315,25 +334,26 @@ async function main(): Promise<void> {
     }
 
     const names = targets;
-    const head = `| query | ${names.map((n) => `${n} median ms`).join(' | ')} | ${names.map((n) => `${n} peak RSS MiB`).join(' | ')} | series | strata / prometheus | same, first 3 runs |`;
-    const sep = `|---|${names.map(() => '---:').join('|')}|${names.map(() => '---:').join('|')}|---:|---:|---:|`;
+    const head = `| query | runs | ${names.map((n) => `${n} median ms`).join(' | ')} | ${names.map((n) => `${n} peak RSS MiB`).join(' | ')} | series | strata / prometheus | same, first 3 runs |`;
+    const sep = `|---|---:|${names.map(() => '---:').join('|')}|${names.map(() => '---:').join('|')}|---:|---:|---:|`;
     const lines = QUERIES.map((q, i) => {
       const cell = (n: string) => {
         const r = results[n].rows[i];
-        return r.error ? 'error' : r.medianMs.toFixed(1);
+        return r.error ? 'error' : ms(r.medianMs);
       };
       const sr = results.strata?.rows[i];
       const pr = results.prometheus?.rows[i];
       const ratio = sr && pr && !sr.error && !pr.error ? (sr.medianMs / pr.medianMs).toFixed(2) : 'n/a';
       const firstRatio = sr && pr && !sr.error && !pr.error ? (sr.firstRunsMs / pr.firstRunsMs).toFixed(2) : 'n/a';
       const series = [...new Set(names.map((n) => results[n].rows[i].series))].join('/');
-      return `| ${q.name} | ${names.map(cell).join(' | ')} | ${names.map((n) => results[n].rows[i].peakRssMiB.toFixed(0)).join(' | ')} | ${series} | ${ratio} | ${firstRatio} |`;
+      const measured = Math.min(...names.map((n) => results[n].rows[i].runs).filter((n) => n > 0));
+      return `| ${q.name} | ${Number.isFinite(measured) ? measured : 0} | ${names.map(cell).join(' | ')} | ${names.map((n) => results[n].rows[i].peakRssMiB.toFixed(0)).join(' | ')} | ${series} | ${ratio} | ${firstRatio} |`;
     });
     const md = [
       `## Query benchmark: ${hosts} hosts, ${hours} h at ${intervalMs / 1000} s`,
       '',
       `${summary.series} series, ${summary.samples} samples (node_exporter-shaped hosts plus one 10-bucket histogram each, seed ${args.seed}), ending ${new Date(summary.lastTimestampMs).toISOString().slice(11, 16)} UTC; `
-        + `median of ${runs} runs after ${warmups} warm-up runs (the last column compares the median of each target's first 3 warm-up runs instead), client-side wall time; all targets run at once after ingest, ${args.persist ? 'were flushed/snapshotted after it' : 'were not flushed after it (each holds its newest hours in its in-memory head, as in service)'}, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
+        + `median of at least ${runs} runs (more for fast queries, until ${minSeconds} s went into the query; the "runs" column) after ${warmups} warm-up runs (the last column compares the median of each target's first 3 warm-up runs instead), client-side wall time; all targets run at once after ingest, ${args.persist ? 'were flushed/snapshotted after it' : 'were not flushed after it (each holds its newest hours in its in-memory head, as in service)'}, are queried only once all are idle again (background compaction done; at least ${SETTLE_MIN_MS / 1000} s after loading), and their query runs are `
         + `interleaved (one run per target in turn, each round starting with the next target), so they share the machine's load alike; peak RSS sampled every 10 ms while the query ran `
         + `(idle after ingest: ${names.map((n) => `${n} ${results[n].baseRssMiB.toFixed(0)} MiB`).join(', ')}). `
         + `Versions: ${names.map((n) => `${n} ${results[n].version}`).join(', ')}. Machine: ${os.cpus().length} cores, shared. `
@@ -348,9 +368,19 @@ async function main(): Promise<void> {
     fs.mkdirSync(outDir, { recursive: true });
     const base = path.join(outDir, `query-${hosts}hosts-${hours}h`);
     fs.writeFileSync(`${base}.md`, md);
-    fs.writeFileSync(`${base}.json`, JSON.stringify({ hosts, hours, intervalMs, runs, summary, results }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    fs.writeFileSync(`${base}.svg`, renderBarGroupsSvg({
+      title: `Query latency relative to Prometheus (median; ${hosts} hosts, ${hours} h)`,
+      groups: QUERIES.map((q) => ({ label: q.name.replace(/ \(instant\)$/, ''), note: q.rangeMs ? 'range' : 'instant' })),
+      bars: names.filter((n) => n !== 'prometheus' && results.prometheus).map((n) => ({
+        name: `${n} / prometheus`,
+        values: QUERIES.map((_, i) => results[n].rows[i].medianMs / results.prometheus.rows[i].medianMs),
+      })),
+      parity: { at: 1, label: '1.0 = as fast as Prometheus (lower is faster)' },
+      empty: 'no ratios (Prometheus was not measured)',
+    }));
+    fs.writeFileSync(`${base}.json`, JSON.stringify({ hosts, hours, intervalMs, runs, minSeconds, summary, results }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     process.stdout.write(md);
-    log(`wrote ${base}.md and .json`);
+    log(`wrote ${base}.md, .svg and .json`);
   } finally {
     fs.rmSync(workRoot, { recursive: true, force: true });
   }
