@@ -4,15 +4,48 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ALERTMANAGER_BIN, AMTOOL_BIN, amtool, startAlertmanager, type AlertmanagerProcess } from './helpers/alertmanager.ts';
 import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import { resolveEmail } from '../src/notify/channels/email.ts';
+import { parseNotifierConfig } from '../src/notify/index.ts';
 
+// The mail receiver is never routed to: it is there for what each side makes of its settings.
 const CONFIG = `
+global:
+  smtp_smarthost: smtp.example.org:587
+  smtp_from: alerts@example.org
+  smtp_auth_username: global-user
+  smtp_auth_password: global-password
+  smtp_auth_secret: global-secret
+  smtp_auth_identity: global-identity
+  smtp_require_tls: false
 route:
   receiver: default
 receivers:
   - name: default
     webhook_configs: [{ url: "http://127.0.0.1:9/hook" }]
+  - name: mail
+    email_configs:
+      - to: a@example.org
+      - to: b@example.org
+        auth_username: own-user
+      - to: c@example.org
+        auth_username: own-user
+        auth_password_file: /etc/alertmanager/smtp-password
+        auth_identity: own-identity
+      - to: d@example.org
+        from: ""
+        hello: ""
+        auth_username: ""
+        auth_password: own-password
+        auth_secret: ""
+        require_tls: true
+      - to: e@example.org
+        smarthost: mx.example.org:25
+        from: team@example.org
+        hello: strata.example.org
+        auth_secret: own-secret
 `;
 
 const missing = [ALERTMANAGER_BIN, AMTOOL_BIN].filter((f) => !fs.existsSync(f));
@@ -149,6 +182,24 @@ describe.skipIf(missing.length > 0)('API v2 side by side with Alertmanager 0.25'
       expect(theirs.status).toBe(200);
       expect(ours).toEqual({ status: 400, body: 'silence invalid: at least one matcher must not match the empty string' });
     });
+  });
+
+  it('fills email settings from global smtp_* as Alertmanager does: field by field, the password with its file', async () => {
+    const status = (await (await fetch(`${am.url}/api/v2/status`)).json()) as { config: { original: string } };
+    // Alertmanager's status shows each email config with the global values applied (secrets hidden).
+    const theirs = (parseYaml(status.config.original) as any).receivers.find((r: any) => r.name === 'mail').email_configs as Record<string, unknown>[];
+    const secret = (v: string | undefined) => (v === undefined || v === '' ? undefined : '<secret>');
+    const config = parseNotifierConfig(CONFIG, 'alertmanager.yml');
+    const ours = config.receivers.find((r) => r.name === 'mail')!.email_configs.map((c) => {
+      const e = resolveEmail(c, config.global);
+      if (Array.isArray(e)) throw new Error(e.join('; '));
+      return { to: e.to, from: e.from, hello: e.hello, smarthost: e.smarthost, auth_username: e.authUsername || undefined, auth_password: secret(e.authPassword), auth_password_file: e.authPasswordFile || undefined, auth_secret: secret(e.authSecret), auth_identity: e.authIdentity || undefined, require_tls: e.requireTLS };
+    });
+    const fields = ['to', 'from', 'hello', 'smarthost', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_identity', 'require_tls'];
+    expect(ours).toEqual(theirs.map((c) => Object.fromEntries(fields.map((f) => [f, c[f]]))));
+    // What the rule means, spelled out: an own username keeps the global password, secret and identity.
+    expect(ours[1]).toMatchObject({ auth_username: 'own-user', auth_password: '<secret>', auth_secret: '<secret>', auth_identity: 'global-identity' });
+    expect(ours[2]).toMatchObject({ auth_password: undefined, auth_password_file: '/etc/alertmanager/smtp-password', auth_identity: 'own-identity' });
   });
 
   describe('amtool and /api/v2/status', () => {

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
@@ -166,6 +169,49 @@ describe('email channel', () => {
     expect((err as ChannelError).retryable).toBe(false);
     expect((err as ChannelError).status).toBe(535);
     expect(smtp.deliveries).toHaveLength(1);
+  });
+
+  // Alertmanager 0.25's rule (config.go), compared with its status output in
+  // test/alerting-interop-api.test.ts: each global smtp_* field fills the entry's own when unset.
+  it('takes the global credentials field by field: an own auth_username still gets the global password and identity', async () => {
+    smtp = await startSMTP(cert);
+    const global = {
+      smtp_smarthost: `127.0.0.1:${smtp.port}`, smtp_from: 'strata@example.org', smtp_tls_config: { ca_file: cert.certFile },
+      smtp_auth_username: 'someone-else', smtp_auth_password: 'hunter2', smtp_auth_identity: 'global-id',
+    };
+    const entry = { to: 'oncall@example.org', headers: { Subject: 's' }, ...plainBodies };
+    const [ownUser, ownIdentity, emptyOwn] = channelsFrom({
+      email_configs: [
+        { ...entry, auth_username: 'alerts' },
+        { ...entry, auth_username: 'alerts', auth_identity: 'team-api' },
+        // Empty strings are unset, as in Go: the global values apply (and refuse the login).
+        { ...entry, auth_username: '', auth_identity: '' },
+      ],
+    }, global);
+    await ownUser.send(notification(), signal());
+    await ownIdentity.send(notification(), signal());
+    expect(smtp.deliveries.map((d) => d.user)).toEqual(['alerts', 'alerts']);
+    expect(smtp.authIdentities).toEqual(['global-id', 'team-api']);
+    const err = await emptyOwn.send(notification(), signal()).then(() => null, (e: unknown) => e);
+    expect((err as ChannelError).status).toBe(535);
+    expect(smtp.authIdentities).toEqual(['global-id', 'team-api', 'global-id']);
+  });
+
+  it('takes neither global password nor password file when the entry has either', async () => {
+    smtp = await startSMTP(cert);
+    const dir = mkdtempSync(join(tmpdir(), 'strata-email-'));
+    try {
+      writeFileSync(join(dir, 'password'), 'hunter2\n');
+      const global = { smtp_smarthost: `127.0.0.1:${smtp.port}`, smtp_from: 'strata@example.org', smtp_tls_config: { ca_file: cert.certFile }, smtp_auth_username: 'alerts', smtp_auth_password: 'wrong' };
+      const entry = { to: 'oncall@example.org', headers: { Subject: 's' }, ...plainBodies };
+      const [withFile, withoutOwn] = channelsFrom({ email_configs: [{ ...entry, auth_password_file: join(dir, 'password') }, entry] }, global);
+      await withFile.send(notification(), signal());
+      expect(smtp.deliveries.map((d) => d.user)).toEqual(['alerts']);
+      const err = await withoutOwn.send(notification(), signal()).then(() => null, (e: unknown) => e);
+      expect((err as ChannelError).status).toBe(535);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('presents the client certificate of tls_config to a server that requires one', async () => {

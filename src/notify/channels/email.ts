@@ -22,30 +22,39 @@ export interface ResolvedEmail extends EmailSettings {
   requireTLS: boolean;
 }
 
-/** Fills unset fields from `global`; returns the missing ones' complaints instead when any is unset. */
+/**
+ * Fills unset fields from `global` as Alertmanager 0.25 does (config.go): each of from, hello,
+ * smarthost, auth_username, auth_secret, auth_identity and require_tls on its own, an empty string
+ * counting as unset; the password with its file, as one. So an entry naming its own auth_username
+ * still takes the global password, secret and identity unless it names its own. Returns the
+ * complaints instead when from or smarthost is set nowhere.
+ */
 export function resolveEmail(c: EmailSettings, g: GlobalChannelSettings): ResolvedEmail | string[] {
   const problems: string[] = [];
-  const from = c.from ?? g.smtp_from;
-  const smarthost = c.smarthost ?? g.smtp_smarthost;
-  if (from === undefined) problems.push('no from address set and no global smtp_from');
-  if (smarthost === undefined) problems.push('no smarthost set and no global smtp_smarthost');
+  const from = orGlobal(c.from, g.smtp_from);
+  const smarthost = orGlobal(c.smarthost, g.smtp_smarthost);
+  if (from === undefined || from === '') problems.push('no from address set and no global smtp_from');
+  if (smarthost === undefined || smarthost === '') problems.push('no smarthost set and no global smtp_smarthost');
   if (problems.length > 0) return problems;
-  // Credentials come as a set: a config's own username means none of the global ones apply.
-  const own = c.authUsername !== undefined || c.authPassword !== undefined || c.authPasswordFile !== undefined || c.authSecret !== undefined;
+  const ownPassword = !unset(c.authPassword) || !unset(c.authPasswordFile);
   return {
     ...c,
     from: from!,
     smarthost: smarthost!,
-    hello: c.hello ?? g.smtp_hello,
+    hello: orGlobal(c.hello, g.smtp_hello)!,
     requireTLS: c.requireTLS ?? g.smtp_require_tls,
+    // Not in Alertmanager 0.25, which has no global smtp_tls_config: Strata's own (as in later releases).
     tlsConfig: c.tlsConfig ?? g.smtp_tls_config,
-    authUsername: own ? c.authUsername : g.smtp_auth_username,
-    authPassword: own ? c.authPassword : g.smtp_auth_password,
-    authPasswordFile: own ? c.authPasswordFile : g.smtp_auth_password_file,
-    authSecret: own ? c.authSecret : g.smtp_auth_secret,
-    authIdentity: c.authIdentity ?? g.smtp_auth_identity,
+    authUsername: orGlobal(c.authUsername, g.smtp_auth_username),
+    authPassword: ownPassword ? c.authPassword : g.smtp_auth_password,
+    authPasswordFile: ownPassword ? c.authPasswordFile : g.smtp_auth_password_file,
+    authSecret: orGlobal(c.authSecret, g.smtp_auth_secret),
+    authIdentity: orGlobal(c.authIdentity, g.smtp_auth_identity),
   };
 }
+
+const unset = (v: string | undefined): boolean => v === undefined || v === '';
+const orGlobal = (own: string | undefined, global: string | undefined): string | undefined => (unset(own) ? global : own);
 
 interface Deps {
   templates: TemplateSet;
