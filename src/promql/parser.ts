@@ -3,7 +3,7 @@
 // ("1:5: parse error: ..."). The grammar decides syntax; this file decides meaning.
 import { parser } from '@prometheus-io/lezer-promql';
 import { firstError, type SyntaxNode } from './tree.ts';
-import { describeToken, lexPromQL, offsetNamesAsIdentifiers, operandPosition, type LexResult, type Token } from './lexer.ts';
+import { describeToken, goQuote, lexPromQL, offsetNamesAsIdentifiers, operandPosition, type LexResult, type Token } from './lexer.ts';
 import { ParseError } from './errors.ts';
 import { parseSeriesSelector } from './selector.ts';
 import { unquoteString } from './strings.ts';
@@ -30,6 +30,19 @@ const BINARY_OPS: Record<string, BinaryOp> = {
 
 /** Parses a PromQL expression into the typed AST. Throws ParseError ("1:5: parse error: ..."). */
 export function parseExpr(input: string): Expr {
+  const { expr, converter } = parsePhase(input);
+  converter.check(expr);
+  return expr;
+}
+
+/**
+ * Prometheus reports errors in two phases, and only the first error found counts. Its yacc parser
+ * collects syntax errors together with the errors of its grammar actions (an aggregation without
+ * arguments, an unknown function, a bad number, `offset` on a non-selector, a range on a
+ * non-selector, ...), each when the parser gets there; its type checks (checkAST) run afterwards
+ * and only when that phase found nothing. This is that first phase: the first error of it, thrown.
+ */
+function parsePhase(input: string): { expr: Expr; converter: Converter } {
   if (/^(?:\s|#[^\n]*)*$/.test(input)) throw new ParseError(input, 0, 'no expression found in input');
   let tree = parser.parse(input);
   let err = firstError(tree);
@@ -43,14 +56,95 @@ export function parseExpr(input: string): Expr {
   // Prometheus' lexer runs a token ahead of its parser: its complaints (bad strings, numbers,
   // characters) stand unless the grammar failed on an earlier token.
   const lexed = lexPromQL(input);
-  if (err !== null) throw syntaxError(input, lexed, err);
-  if (lexed.error !== null) throw new ParseError(input, lexed.error.at, lexed.error.message);
-  const top = exprChildren(tree.topNode);
-  if (top.length === 0) throw new ParseError(input, input.length, 'no expression found in input');
-  const p = new Converter(input);
-  const e = p.expr(top[0]);
-  p.check(e);
-  return e;
+  const converter = new Converter(input);
+  if (err === null && lexed.error === null) {
+    const top = exprChildren(tree.topNode);
+    if (top.length === 0) throw new ParseError(input, input.length, 'no expression found in input');
+    try {
+      return { expr: converter.expr(top[0]), converter };
+    } catch (e) {
+      throw e instanceof ActionError ? e.error : e;
+    }
+  }
+  const failure = err !== null ? syntaxError(input, lexed, err)
+    : { error: new ParseError(input, lexed.error!.at, lexed.error!.message), at: lexed.error!.tokenStart, lexer: true };
+  throw actionErrorBefore(converter, tree.topNode, failure, lexed.tokens) ?? failure.error;
+}
+
+/**
+ * An error of a grammar action, with where Prometheus' parser records it: when it reduces the
+ * construct ending at `end`, which it does at once after the construct's last token, or, when the
+ * construct could still go on (`sum(x)` may be followed by `by (...)`), only after reading the
+ * next token (`lookahead`), so that a lexer error in that token comes first.
+ */
+class ActionError extends Error {
+  readonly error: ParseError;
+  readonly end: number;
+  readonly lookahead: boolean;
+  constructor(error: ParseError, end: number, lookahead: boolean) {
+    super(error.message);
+    this.error = error;
+    this.end = end;
+    this.lookahead = lookahead;
+  }
+}
+
+/** A syntax or lexer error, and the start of the token at which Prometheus' parser meets it. */
+interface SyntaxFailure {
+  error: ParseError;
+  at: number;
+  lexer: boolean;
+}
+
+/**
+ * The first grammar-action error that Prometheus records before `failure`, or null. The grammar
+ * (lezer) recovered from the failure; the constructs it parsed without recovering are complete,
+ * and their actions ran, in reading order, before the parser got to the failing token.
+ */
+function actionErrorBefore(converter: Converter, top: SyntaxNode, failure: SyntaxFailure, tokens: readonly Token[]): ParseError | null {
+  const found = firstActionError(converter, top);
+  if (found === null || found.end > failure.at) return null;
+  // Only a construct that needs no lookahead, or one followed by a token the lexer did produce,
+  // is complete before the lexer fails.
+  if (failure.lexer && found.lookahead && !tokens.some((t) => t.kind !== 'eof' && t.from >= found.end && t.from < failure.at)) return null;
+  return found.error;
+}
+
+function firstActionError(converter: Converter, n: SyntaxNode): ActionError | null {
+  for (let c = n.firstChild; c !== null; c = c.nextSibling) {
+    if (EXPR_NODES.has(c.name) && isComplete(c)) {
+      try {
+        converter.expr(c);
+      } catch (e) {
+        if (e instanceof ActionError) return e;
+        // A string the lexer refused: parsing ends there, with the lexer's error.
+        if (e instanceof ParseError) return null;
+        throw e;
+      }
+      continue;
+    }
+    const inner = firstActionError(converter, c);
+    if (inner !== null) return inner;
+  }
+  return null;
+}
+
+// Whether the grammar parsed n without recovering. After `sum(x)` it files what follows, when
+// that is neither `by` nor `without`, inside the aggregation: that one is complete all the same.
+function isComplete(n: SyntaxNode): boolean {
+  if (!containsError(n)) return true;
+  const body = n.name === 'AggregateExpr' ? n.getChild('FunctionCallBody') : null;
+  if (body === null || n.getChild('AggregateModifier') !== null) return false;
+  for (let c = n.firstChild; c !== null; c = c.nextSibling) {
+    if (c.from < body.to ? containsError(c) : !c.type.isError) return false;
+  }
+  return true;
+}
+
+function containsError(n: SyntaxNode): boolean {
+  if (n.type.isError) return true;
+  for (let c = n.firstChild; c !== null; c = c.nextSibling) if (containsError(c)) return true;
+  return false;
 }
 
 /** The value type of an expression, as Prometheus' Expr.Type(). */
@@ -100,8 +194,49 @@ export function parseDurationMs(s: string): number | null {
   return ms;
 }
 
+// Prometheus reads a number token as Go's strconv.ParseInt(s, 0, 64) does (0x1F hexadecimal, 0777
+// octal) and, failing that, as ParseFloat (1.5, 1e3, Inf, NaN). Returns the value, or the text of
+// Go's error when neither reads it (1e400, a hexadecimal number beyond int64).
+const INT64_LIMIT = 2n ** 63n;
+function goNumber(s: string): number | string {
+  const lower = s.toLowerCase();
+  if (lower === 'inf') return Infinity;
+  if (lower === 'nan') return NaN;
+  const t = s.replace(/_/g, '');
+  const base = /^0x[0-9a-f]+$/i.test(t) ? 16 : /^0[0-7]+$/.test(t) ? 8 : /^\d+$/.test(t) ? 10 : 0;
+  if (base === 10 && t.length <= 15) return Number(t);
+  if (base !== 0) {
+    const n = BigInt(base === 8 ? `0o${t.slice(1)}` : t);
+    if (n < INT64_LIMIT) return Number(n);
+    // ParseFloat takes a hexadecimal mantissa only with a p exponent.
+    if (base === 16) return `strconv.ParseFloat: parsing ${goQuote(s)}: invalid syntax`;
+  }
+  const v = Number(t);
+  if (Number.isNaN(v)) return `strconv.ParseFloat: parsing ${goQuote(s)}: invalid syntax`;
+  if (!Number.isFinite(v)) return `strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`;
+  return v;
+}
+
+/** A float as Go's %f writes it (exact digits, where JavaScript switches to exponents at 1e21). */
+function goFixed6(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  return Math.abs(v) < 1e21 ? v.toFixed(6) : `${BigInt(v)}.000000`;
+}
+
+// The two checks of a vector selector that Prometheus makes in checkAST, not while parsing.
+const SELECTOR_CHECKS = ['metric name must not be set twice', 'vector selector must contain at least one non-empty matcher'];
+
+/**
+ * Builds the AST from the grammar's tree, with the checks Prometheus' grammar actions make, each
+ * made where its construct is complete (inner constructs first, as a bottom-up parser reduces
+ * them), so the first one that fails is the first Prometheus records. check() then makes the
+ * checks of its checkAST, in its order.
+ */
 class Converter {
   private readonly input: string;
+  // Selector errors of the type-check phase, raised when check() gets to their selector.
+  private readonly selectorErrors = new Map<Expr, ParseError>();
   constructor(input: string) {
     this.input = input;
   }
@@ -110,14 +245,15 @@ class Converter {
     return this.input.slice(n.from, n.to);
   }
 
-  private fail(at: number, msg: string): never {
-    throw new ParseError(this.input, at, msg);
+  /** A grammar action's error at `at`, for the construct ending at `end` (see ActionError). */
+  private fail(at: number, msg: string, end: number, lookahead = false): never {
+    throw new ActionError(new ParseError(this.input, at, msg), end, lookahead);
   }
 
   expr(n: SyntaxNode): Expr {
     switch (n.name) {
       case 'NumberDurationLiteral': {
-        const { value, duration } = this.number(n, this.text(n));
+        const { value, duration } = this.number(n.from, this.text(n));
         return duration ? { type: 'NumberLiteral', value, duration, pos: pos(n) } : { type: 'NumberLiteral', value, pos: pos(n) };
       }
       case 'StringLiteral':
@@ -126,46 +262,48 @@ class Converter {
         return this.vectorSelector(n);
       case 'MatrixSelector': {
         const [inner] = exprChildren(n);
+        const e = this.expr(inner);
         const rangeMs = this.duration(n.getChild('DurationExpr') as SyntaxNode);
-        if (rangeMs <= 0) this.fail(n.from, `duration must be greater than 0`);
-        return this.postfix(this.expr(inner), n.to, (e) => {
-          if (e.type !== 'VectorSelector') this.fail(this.skipSpace(e.pos.end), 'ranges only allowed for vector selectors');
-          if (e.offsetMs !== 0) this.fail(this.skipSpace(e.pos.end), 'no offset modifiers allowed before range');
-          if (e.at !== null) this.fail(this.skipSpace(e.pos.end), 'no @ modifiers allowed before range');
-          return { type: 'MatrixSelector', vector: e, rangeMs, pos: { start: e.pos.start, end: n.to } };
+        return this.postfix(e, n.to, (op) => {
+          const bracket = this.skipSpace(op.pos.end);
+          if (op.type !== 'VectorSelector') this.fail(bracket, 'ranges only allowed for vector selectors', n.to);
+          if (op.offsetMs !== 0) this.fail(bracket, 'no offset modifiers allowed before range', n.to);
+          if (op.at !== null) this.fail(bracket, 'no @ modifiers allowed before range', n.to);
+          return { type: 'MatrixSelector', vector: op, rangeMs, pos: { start: op.pos.start, end: n.to } };
         });
       }
       case 'SubqueryExpr': {
         const [inner] = exprChildren(n);
+        const e = this.expr(inner);
         const durs = n.getChildren('DurationExpr');
         const rangeMs = this.duration(durs[0]);
         const stepMs = durs.length > 1 ? this.duration(durs[1]) : 0;
-        if (rangeMs <= 0) this.fail(n.from, 'duration must be greater than 0');
-        if (stepMs < 0) this.fail(n.from, 'duration must be greater than 0');
-        return this.postfix(this.expr(inner), n.to, (e) => (
-          { type: 'SubqueryExpr', expr: e, rangeMs, stepMs, offsetMs: 0, at: null, pos: { start: e.pos.start, end: n.to } }
+        return this.postfix(e, n.to, (op) => (
+          { type: 'SubqueryExpr', expr: op, rangeMs, stepMs, offsetMs: 0, at: null, pos: { start: op.pos.start, end: n.to } }
         ));
       }
       case 'OffsetExpr': {
         const [inner] = exprChildren(n);
+        const e = this.expr(inner);
         const off = this.offsetDuration(n.getChild('OffsetDurationExpr') as SyntaxNode);
-        return this.postfix(this.expr(inner), n.to, (e) => {
-          const target = this.modifierTarget(e, 'offset modifier');
-          if (target.offsetMs !== 0) this.fail(e.pos.start, 'offset may not be set multiple times');
+        return this.postfix(e, n.to, (op) => {
+          const target = this.modifierTarget(op, 'offset modifier', n.to);
+          if (target.offsetMs !== 0) this.fail(op.pos.start, 'offset may not be set multiple times', n.to);
           target.offsetMs = off;
-          e.pos = { start: e.pos.start, end: n.to };
-          return e;
+          op.pos = { start: op.pos.start, end: n.to };
+          return op;
         });
       }
       case 'StepInvariantExpr': {
         const [inner] = exprChildren(n);
-        const at = this.atModifier(n);
-        return this.postfix(this.expr(inner), n.to, (e) => {
-          const target = this.modifierTarget(e, '@ modifier');
-          if (target.at !== null) this.fail(e.pos.start, '@ <timestamp> may not be set multiple times');
+        const e = this.expr(inner);
+        return this.postfix(e, n.to, (op) => {
+          const at = this.atModifier(n, op);
+          const target = this.modifierTarget(op, '@ modifier', n.to);
+          if (target.at !== null) this.fail(op.pos.start, '@ <timestamp> may not be set multiple times', n.to);
           target.at = at;
-          e.pos = { start: e.pos.start, end: n.to };
-          return e;
+          op.pos = { start: op.pos.start, end: n.to };
+          return op;
         });
       }
       case 'ParenExpr': {
@@ -191,17 +329,20 @@ class Converter {
       case 'FunctionCall': {
         const idNode = n.getChild('FunctionIdentifier') as SyntaxNode;
         const name = this.text(idNode);
-        if (!FUNCTIONS.has(name)) this.fail(n.from, `unknown function with name ${JSON.stringify(name)}`);
         const body = n.getChild('FunctionCallBody') as SyntaxNode;
         const args = exprChildren(body).map((c) => this.expr(c));
+        if (!FUNCTIONS.has(name)) this.fail(n.from, `unknown function with name ${JSON.stringify(name)}`, n.to);
         return { type: 'Call', func: name, args, pos: pos(n) };
       }
       case 'AnchoredExpr':
-      case 'SmoothedExpr':
-        this.fail(n.from, `${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental and not enabled`);
+      case 'SmoothedExpr': {
+        const [inner] = exprChildren(n);
+        this.expr(inner);
+        this.fail(n.from, `${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is experimental and not enabled`, n.to);
         break;
+      }
       default:
-        this.fail(n.from, `unexpected ${n.name}`);
+        this.fail(n.from, `unexpected ${n.name}`, n.to);
     }
   }
 
@@ -230,61 +371,71 @@ class Converter {
   }
 
   /** The selector or subquery an offset/@ modifier applies to. */
-  private modifierTarget(e: Expr, what: string): VectorSelector | SubqueryExpr {
+  private modifierTarget(e: Expr, what: string, end: number): VectorSelector | SubqueryExpr {
     if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') return e;
     if (e.type === 'MatrixSelector') return e.vector;
-    this.fail(e.pos.start, `${what} must be preceded by an instant vector selector or range vector selector or a subquery`);
+    this.fail(e.pos.start, `${what} must be preceded by an instant vector selector or range vector selector or a subquery`, end);
   }
 
-  private atModifier(n: SyntaxNode): AtModifier {
+  private atModifier(n: SyntaxNode, operand: Expr): AtModifier {
     const pre = n.getChild('AtModifierPreprocessors');
     if (pre !== null) return pre.getChild('AtStart') !== null ? { kind: 'start' } : { kind: 'end' };
     const lit = n.getChild('NumberDurationLiteral') as SyntaxNode;
-    const { value } = this.number(lit, this.text(lit));
+    const { value } = this.number(lit.from, this.text(lit));
     // Positioned at the expression the modifier applies to, the number as Go's %f writes it.
-    if (!(Math.abs(value) < 2 ** 63)) {
-      const text = Number.isNaN(value) ? 'NaN' : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : value.toFixed(6);
-      this.fail(n.from, `timestamp out of bounds for @ modifier: ${text}`);
-    }
+    if (!(Math.abs(value) < 2 ** 63)) this.fail(operand.pos.start, `timestamp out of bounds for @ modifier: ${goFixed6(value)}`, n.to);
     return { kind: 'time', ms: Math.round(value * 1000) };
   }
 
   private vectorSelector(n: SyntaxNode): VectorSelector {
-    let matchers;
-    try {
-      matchers = parseSeriesSelector(this.text(n));
-    } catch (e) {
-      if (e instanceof ParseError) this.fail(n.from + e.position, e.detail);
-      throw e;
-    }
     const id = n.getChild('Identifier');
-    return { type: 'VectorSelector', name: id === null ? '' : this.text(id), matchers, offsetMs: 0, at: null, pos: pos(n) };
+    const vs: VectorSelector = { type: 'VectorSelector', name: id === null ? '' : this.text(id), matchers: [], offsetMs: 0, at: null, pos: pos(n) };
+    try {
+      vs.matchers = parseSeriesSelector(this.text(n));
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      const error = new ParseError(this.input, n.from + e.position, e.detail);
+      if (!SELECTOR_CHECKS.some((c) => e.detail.startsWith(c))) throw new ActionError(error, n.to, false);
+      this.selectorErrors.set(vs, error);
+    }
+    return vs;
   }
 
-  /** A number literal's value; durations (`5m`) are numbers of seconds, as in Prometheus 3. */
-  private number(n: SyntaxNode, raw: string): { value: number; duration: boolean } {
+  /**
+   * A number literal's value; durations (`5m`) are numbers of seconds, as in Prometheus 3. `raw`
+   * is the input from `from` on, perhaps with a sign (the grammar's literals carry theirs).
+   */
+  private number(from: number, raw: string): { value: number; duration: boolean } {
     let sign = 1;
-    let s = raw.trim();
-    if (s[0] === '-' || s[0] === '+') {
-      if (s[0] === '-') sign = -1;
-      s = s.slice(1).trim();
+    let i = 0;
+    if (raw[0] === '-' || raw[0] === '+') {
+      if (raw[0] === '-') sign = -1;
+      i = 1;
+      while (i < raw.length && /\s/.test(raw[i])) i++;
     }
-    const lower = s.toLowerCase();
-    if (lower === 'inf') return { value: sign * Infinity, duration: false };
-    if (lower === 'nan') return { value: NaN, duration: false };
-    if (/^0x[0-9a-f]+$/.test(lower)) return { value: sign * parseInt(lower.slice(2), 16), duration: false };
-    const ms = parseDurationMs(s);
-    if (ms !== null && /[a-z]$/.test(s)) return { value: (sign * ms) / 1000, duration: true };
-    const v = Number(s.replace(/_/g, ''));
-    if (Number.isNaN(v)) this.fail(n.from, `bad number or duration syntax: ${JSON.stringify(raw)}`);
+    const s = raw.slice(i).trimEnd();
+    const at = from + i;
+    const end = at + s.length;
+    if (/[a-z]$/i.test(s) && !/^0x/i.test(s) && !/^(?:inf|nan)$/i.test(s)) {
+      // A duration token: Prometheus reads it with model.ParseDuration.
+      const ms = parseDurationMs(s);
+      if (ms === null) this.fail(at, `not a valid duration string: ${goQuote(s)}`, end);
+      // Go's time.Duration counts nanoseconds in an int64 (about 292 years).
+      if (ms * 1e6 >= 2 ** 63) this.fail(at, 'duration out of range', end);
+      return { value: (sign * ms) / 1000, duration: true };
+    }
+    const v = goNumber(s);
+    if (typeof v === 'string') this.fail(at, `error parsing number: ${v}`, end);
     return { value: sign * v, duration: false };
   }
 
-  /** A duration in a range, subquery or offset: a literal such as 5m, or a number of seconds. */
-  private duration(n: SyntaxNode): number {
+  /**
+   * A duration in a range or subquery: a literal such as 5m, or a number of seconds. Prometheus
+   * checks it is positive once it knows no operator follows, after reading the next token.
+   */
+  private duration(n: SyntaxNode, lookahead = true): number {
     const ms = this.signedDuration(n);
-    // Prometheus refuses zero durations everywhere: ranges, subquery steps, offsets.
-    if (ms <= 0) this.fail(n.from, 'duration must be greater than 0');
+    if (ms <= 0) this.fail(n.from, 'duration must be greater than 0', n.to, lookahead);
     return ms;
   }
 
@@ -298,20 +449,17 @@ class Converter {
     }
     const lit = n.firstChild;
     if (lit === null || lit.name !== 'NumberDurationLiteralInDurationContext' || lit.nextSibling !== null) {
-      this.fail(n.from, 'experimental duration expression is not enabled');
+      this.fail(n.from, 'experimental duration expression is not enabled', n.to, true);
     }
     const raw = this.text(lit);
-    let ms = parseDurationMs(raw);
-    if (ms === null || !/[a-z]$/i.test(raw)) {
-      const { value } = this.number(lit, raw);
-      if (!Number.isFinite(value)) this.fail(lit.from, `invalid duration ${JSON.stringify(raw)}`);
-      ms = Math.round(value * 1000);
-    }
-    // Go's time.Duration counts nanoseconds in an int64 (about 292 years).
-    if (Math.abs(ms) * 1e6 >= 2 ** 63) this.fail(lit.from, 'duration out of range');
+    const { value, duration } = this.number(lit.from, raw);
+    if (!duration && !Number.isFinite(value)) this.fail(lit.from, `invalid duration ${JSON.stringify(raw)}`, lit.to);
+    const ms = Math.round(value * 1000);
+    if (Math.abs(ms) * 1e6 >= 2 ** 63) this.fail(lit.from, 'duration out of range', lit.to);
     return ms;
   }
 
+  // An offset: as a range's duration, but Prometheus checks it as soon as the literal is read.
   private offsetDuration(n: SyntaxNode): number {
     const op = n.getChild('UnaryOp');
     if (op !== null) {
@@ -319,7 +467,7 @@ class Converter {
       const v = this.offsetDuration(inner);
       return this.text(op) === '-' ? -v : v;
     }
-    return this.duration(n);
+    return this.duration(n, false);
   }
 
   private groupingLabels(n: SyntaxNode): string[] {
@@ -328,7 +476,9 @@ class Converter {
       if (c.name === 'LabelName') out.push(this.text(c));
       else if (c.name === 'QuotedLabelName') {
         const s = c.getChild('StringLiteral') as SyntaxNode;
-        out.push(unquoteString(this.input, s.from, s.to));
+        const name = unquoteString(this.input, s.from, s.to);
+        if (name === '') this.fail(s.from, 'invalid label name for grouping: ""', s.to);
+        out.push(name);
       }
     }
     return out;
@@ -338,158 +488,183 @@ class Converter {
     const [l, r] = exprChildren(n);
     let op: BinaryOp | undefined;
     let returnBool = false;
-    let matching: VectorMatching = { card: 'one-to-one', on: false, labels: [], include: [], explicit: false };
+    let fill: SyntaxNode | null = null;
+    let clause: SyntaxNode | null = null;
     for (let c = n.firstChild; c !== null; c = c.nextSibling) {
       if (c.from < l.to || c.from >= r.from) continue;
-      if (BINARY_OPS[c.name] !== undefined && op === undefined) {
-        op = BINARY_OPS[c.name];
-      } else if (c.name === 'BoolModifier') returnBool = true;
-      else if (c.name === 'FillModifier') this.fail(c.from, 'the experimental fill modifiers are not supported');
-      else if (c.name === 'MatchingModifierClause') {
-        const groups = c.getChildren('GroupingLabels');
-        matching = {
-          card: c.getChild('GroupLeft') !== null ? 'many-to-one' : c.getChild('GroupRight') !== null ? 'one-to-many' : 'one-to-one',
-          on: c.getChild('On') !== null,
-          labels: this.groupingLabels(groups[0]),
-          include: groups.length > 1 ? this.groupingLabels(groups[1]) : [],
-          explicit: true,
-        };
-      }
+      if (BINARY_OPS[c.name] !== undefined && op === undefined) op = BINARY_OPS[c.name];
+      else if (c.name === 'BoolModifier') returnBool = true;
+      else if (c.name === 'FillModifier') fill ??= c;
+      else if (c.name === 'MatchingModifierClause') clause = c;
     }
-    if (op === undefined) this.fail(n.from, 'binary expression without operator');
+    if (op === undefined) this.fail(n.from, 'binary expression without operator', n.to);
     // The grammar reads `-2 ^ 2` as (-2) ^ 2; in PromQL the sign is a unary operator binding less
     // tightly than ^: -(2 ^ 2).
     const lt = this.text(l);
-    if (op === '^' && l.name === 'NumberDurationLiteral' && (lt[0] === '-' || lt[0] === '+')) {
-      const { value, duration } = this.number(l, lt.slice(1));
-      const num: Expr = duration ? { type: 'NumberLiteral', value, duration, pos: { start: l.from + 1, end: l.to } } : { type: 'NumberLiteral', value, pos: { start: l.from + 1, end: l.to } };
-      const inner: BinaryExpr = { type: 'BinaryExpr', op, lhs: num, rhs: this.expr(r), returnBool, matching, pos: { start: l.from + 1, end: n.to } };
+    const signedBase = op === '^' && l.name === 'NumberDurationLiteral' && (lt[0] === '-' || lt[0] === '+');
+    let lhs: Expr;
+    if (signedBase) {
+      const { value, duration } = this.number(l.from + 1, lt.slice(1));
+      lhs = duration ? { type: 'NumberLiteral', value, duration, pos: { start: l.from + 1, end: l.to } } : { type: 'NumberLiteral', value, pos: { start: l.from + 1, end: l.to } };
+    } else lhs = this.expr(l);
+    let matching: VectorMatching = { card: 'one-to-one', on: false, labels: [], include: [], explicit: false };
+    if (clause !== null) {
+      const groups = clause.getChildren('GroupingLabels');
+      matching = {
+        card: clause.getChild('GroupLeft') !== null ? 'many-to-one' : clause.getChild('GroupRight') !== null ? 'one-to-many' : 'one-to-one',
+        on: clause.getChild('On') !== null,
+        labels: this.groupingLabels(groups[0]),
+        include: groups.length > 1 ? this.groupingLabels(groups[1]) : [],
+        explicit: true,
+      };
+    }
+    const rhs = this.expr(r);
+    // Checked once the whole binary expression is read, which takes the token after it.
+    if (fill !== null) this.fail(n.from, 'binop fill modifiers are experimental and not enabled', n.to, true);
+    if (signedBase) {
+      const inner: BinaryExpr = { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: { start: l.from + 1, end: n.to } };
       return { type: 'UnaryExpr', op: lt[0] as '-' | '+', expr: inner, pos: pos(n) };
     }
-    const lhs = this.expr(l);
-    const rhs = this.expr(r);
     return { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: pos(n) };
-  }
-
-  private checkBinary(e: BinaryExpr): void {
-    // Errors about the operator point at it: the first non-space after the left operand.
-    let opAt = e.lhs.pos.end;
-    while (opAt < this.input.length && /\s/.test(this.input[opAt])) opAt++;
-    const lt = exprType(e.lhs);
-    const rt = exprType(e.rhs);
-    const m = e.matching as VectorMatching;
-    if (e.returnBool && !COMPARISON_OPS.has(e.op)) this.fail(opAt, 'bool modifier can only be used on comparison operators');
-    if (COMPARISON_OPS.has(e.op) && !e.returnBool && lt === 'scalar' && rt === 'scalar') {
-      this.fail(opAt, 'comparisons between scalars must use BOOL modifier');
-    }
-    if (SET_OPS.has(e.op) && m.card === 'one-to-one') m.card = 'many-to-many';
-    if (m.on) {
-      for (const l of m.labels) if (m.include.includes(l)) this.fail(opAt, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
-    }
-    if (lt !== 'scalar' && lt !== 'vector') this.fail(e.lhs.pos.start, 'binary expression must contain only scalar and instant vector types');
-    if (rt !== 'scalar' && rt !== 'vector') this.fail(e.rhs.pos.start, 'binary expression must contain only scalar and instant vector types');
-    if (lt !== 'vector' || rt !== 'vector') {
-      if (m.labels.length > 0 || m.card === 'many-to-one' || m.card === 'one-to-many') {
-        this.fail(e.pos.start, 'vector matching only allowed between instant vectors');
-      }
-      e.matching = null;
-    } else if (SET_OPS.has(e.op)) {
-      if (m.card === 'one-to-many' || m.card === 'many-to-one') this.fail(e.pos.start, `no grouping allowed for ${JSON.stringify(e.op)} operation`);
-    }
-    if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(e.op)) {
-      this.fail(e.pos.start, `set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`);
-    }
   }
 
   private aggregate(n: SyntaxNode): AggregateExpr {
     const opNode = n.getChild('AggregateOp') as SyntaxNode;
     const op = this.text(opNode) as AggregateOp;
-    if (!(AGGREGATE_OPS as readonly string[]).includes(op)) this.fail(n.from, `unknown aggregation ${JSON.stringify(op)}`);
     const mod = n.getChild('AggregateModifier');
     const body = n.getChild('FunctionCallBody') as SyntaxNode;
-    const argNodes = exprChildren(body);
+    // `sum by (a) (x)` or `sum (x) by (a)`: the labels and the arguments are read in that order.
+    const modFirst = mod !== null && mod.from < body.from;
+    const groupingOf = (m: SyntaxNode): string[] => this.groupingLabels(m.getChild('GroupingLabels') as SyntaxNode);
+    const grouping = modFirst ? groupingOf(mod) : [];
+    const args = exprChildren(body).map((c) => this.expr(c));
+    const labels = mod !== null && !modFirst ? groupingOf(mod) : grouping;
+    // Without a modifier after the arguments, the parser needs the next token to know the
+    // aggregation is complete: a lexer error there comes first.
+    const lookahead = mod === null;
+    const end = Math.max(body.to, mod?.to ?? 0);
+    if (!(AGGREGATE_OPS as readonly string[]).includes(op)) this.fail(n.from, `unknown aggregation ${JSON.stringify(op)}`, end, lookahead);
     const hasParam = op === 'topk' || op === 'bottomk' || op === 'quantile' || op === 'count_values' || op === 'limitk' || op === 'limit_ratio';
     const want = hasParam ? 2 : 1;
-    if (argNodes.length === 0) this.fail(n.from, 'no arguments for aggregate expression provided');
-    if (argNodes.length !== want) {
-      this.fail(n.from, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${argNodes.length}`);
+    if (args.length === 0) this.fail(n.from, 'no arguments for aggregate expression provided', end, lookahead);
+    if (args.length !== want) {
+      this.fail(n.from, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`, end, lookahead);
     }
-    const args = argNodes.map((c) => this.expr(c));
     return {
       type: 'AggregateExpr',
       op,
       expr: args[args.length - 1],
       param: hasParam ? args[0] : null,
-      grouping: mod === null ? [] : this.groupingLabels(mod.getChild('GroupingLabels') as SyntaxNode),
+      grouping: labels,
       without: mod !== null && mod.getChild('Without') !== null,
       hasGrouping: mod !== null,
       pos: pos(n),
     };
   }
 
+  /** Prometheus' expectType: checks the node (first), then that it has the type wanted. */
   private expectType(e: Expr, want: ValueType, context: string): void {
-    const got = exprType(e);
-    if (got !== want) this.fail(e.pos.start, `expected type ${documentedType(want)} in ${context}, got ${documentedType(got)}`);
+    const got = this.check(e);
+    if (got !== want) failCheck(this.input, e.pos.start, `expected type ${documentedType(want)} in ${context}, got ${documentedType(got)}`);
   }
 
-  /** Type checks that need the whole subtree (Prometheus' checkAST), outermost first. */
-  check(e: Expr): void {
+  /**
+   * The checks of Prometheus' checkAST, made only when parsing found no error, in its order: a
+   * node's children before the node itself (so the innermost error wins). Returns the type.
+   */
+  check(e: Expr): ValueType {
     switch (e.type) {
       case 'AggregateExpr':
         this.expectType(e.expr, 'vector', 'aggregation expression');
         if (e.param !== null) this.expectType(e.param, e.op === 'count_values' ? 'string' : 'scalar', 'aggregation parameter');
-        if (e.param !== null) this.check(e.param);
-        this.check(e.expr);
-        return;
+        break;
       case 'Call': {
         const def = FUNCTIONS.get(e.func);
-        if (def === undefined) this.fail(e.pos.start, `unknown function with name ${JSON.stringify(e.func)}`);
+        if (def === undefined) failCheck(this.input, e.pos.start, `unknown function with name ${JSON.stringify(e.func)}`);
         const nargs = def.argTypes.length;
         const variadic = def.variadic ?? 0;
         if (variadic === 0) {
-          if (nargs !== e.args.length) this.fail(e.pos.start, `expected ${nargs} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
+          if (nargs !== e.args.length) failCheck(this.input, e.pos.start, `expected ${nargs} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
         } else {
           const min = nargs - 1;
-          if (min > e.args.length) this.fail(e.pos.start, `expected at least ${min} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
+          if (min > e.args.length) failCheck(this.input, e.pos.start, `expected at least ${min} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
           if (variadic > 0 && min + variadic < e.args.length) {
-            this.fail(e.pos.start, `expected at most ${min + variadic} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
+            failCheck(this.input, e.pos.start, `expected at most ${min + variadic} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
           }
         }
         for (let i = 0; i < e.args.length; i++) {
           let j = i;
           if (j >= nargs) {
-            if (variadic !== -1) continue;
+            // Arguments beyond a fixed list are not checked (the count is wrong already).
+            if (variadic === 0) break;
             j = nargs - 1;
           }
           this.expectType(e.args[i], ARG_VALUE_TYPE[def.argTypes[j]], `call to function ${JSON.stringify(e.func)}`);
         }
-        for (const a of e.args) this.check(a);
-        return;
+        break;
       }
-      case 'SubqueryExpr':
-        if (exprType(e.expr) !== 'vector') this.fail(e.pos.start, `subquery is only allowed on instant vector, got ${exprType(e.expr)} instead`);
-        this.check(e.expr);
-        return;
+      case 'SubqueryExpr': {
+        const t = this.check(e.expr);
+        if (t !== 'vector') failCheck(this.input, e.pos.start, `subquery is only allowed on instant vector, got ${t} instead`);
+        break;
+      }
       case 'UnaryExpr': {
-        const t = exprType(e.expr);
+        const t = this.check(e.expr);
         if (t !== 'scalar' && t !== 'vector') {
-          this.fail(e.pos.start, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(documentedType(t))}`);
+          failCheck(this.input, e.pos.start, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(documentedType(t))}`);
         }
-        this.check(e.expr);
-        return;
+        break;
       }
       case 'BinaryExpr':
-        this.check(e.lhs);
-        this.check(e.rhs);
-        this.checkBinary(e);
-        return;
+        this.checkBinary(e, this.check(e.lhs), this.check(e.rhs));
+        break;
       case 'ParenExpr':
         this.check(e.expr);
-        return;
+        break;
+      case 'MatrixSelector':
+        this.check(e.vector);
+        break;
+      case 'VectorSelector': {
+        const err = this.selectorErrors.get(e);
+        if (err !== undefined) throw err;
+        break;
+      }
       default:
-        return;
+        break;
+    }
+    return exprType(e);
+  }
+
+  private checkBinary(e: BinaryExpr, lt: ValueType, rt: ValueType): void {
+    // Errors about the operator point at it: the first non-space after the left operand.
+    const opAt = this.skipSpace(e.lhs.pos.end);
+    const m = e.matching as VectorMatching;
+    const fail = (at: number, msg: string): never => failCheck(this.input, at, msg);
+    if (e.returnBool && !COMPARISON_OPS.has(e.op)) fail(opAt, 'bool modifier can only be used on comparison operators');
+    if (COMPARISON_OPS.has(e.op) && !e.returnBool && lt === 'scalar' && rt === 'scalar') {
+      fail(opAt, 'comparisons between scalars must use BOOL modifier');
+    }
+    if (SET_OPS.has(e.op) && m.card === 'one-to-one') m.card = 'many-to-many';
+    if (m.on) {
+      for (const l of m.labels) if (m.include.includes(l)) fail(opAt, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
+    }
+    if (lt !== 'scalar' && lt !== 'vector') fail(e.lhs.pos.start, 'binary expression must contain only scalar and instant vector types');
+    if (rt !== 'scalar' && rt !== 'vector') fail(e.rhs.pos.start, 'binary expression must contain only scalar and instant vector types');
+    if (lt !== 'vector' || rt !== 'vector') {
+      // Only matching labels are refused here: `1 + on() group_left x` passes, as in Prometheus.
+      if (m.labels.length > 0) fail(e.pos.start, 'vector matching only allowed between instant vectors');
+      e.matching = null;
+    } else if (SET_OPS.has(e.op)) {
+      if (m.card === 'one-to-many' || m.card === 'many-to-one') fail(e.pos.start, `no grouping allowed for ${JSON.stringify(e.op)} operation`);
+    }
+    if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(e.op)) {
+      fail(e.pos.start, `set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`);
     }
   }
+}
+
+function failCheck(input: string, at: number, msg: string): never {
+  throw new ParseError(input, at, msg);
 }
 
 
@@ -498,11 +673,11 @@ class Converter {
  * lexer failed on that token or before it, otherwise "unexpected <token>" with the grammar context
  * Prometheus names ("in label matching", "in grouping opts", ...).
  */
-function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): ParseError {
+function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): SyntaxFailure {
   let at = err.from;
   while (at < input.length && /\s/.test(input[at])) at++;
   const lexErr = lexed.error;
-  if (lexErr !== null && lexErr.tokenStart <= at) return new ParseError(input, lexErr.at, lexErr.message);
+  if (lexErr !== null && lexErr.tokenStart <= at) return { error: new ParseError(input, lexErr.at, lexErr.message), at: lexErr.tokenStart, lexer: true };
   // `foo(bar)` with a name the grammar does not know as a function.
   const prev = err.prevSibling;
   const id = prev !== null && prev.name === 'Identifier' && err.parent?.name === 'VectorSelector' ? prev
@@ -510,7 +685,8 @@ function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): ParseErr
       : null;
   const { tokens } = lexed;
   if (input[at] === '(' && id !== null && tokens.some((t) => t.from === id.from && t.kind === 'identifier')) {
-    return callArgumentError(input, tokens, at) ?? new ParseError(input, id.from, `unknown function with name ${JSON.stringify(input.slice(id.from, id.to))}`);
+    const error = callArgumentError(input, tokens, at) ?? new ParseError(input, id.from, `unknown function with name ${JSON.stringify(input.slice(id.from, id.to))}`);
+    return { error, at: id.from, lexer: false };
   }
   let k = tokens.findIndex((t) => t.to > at || t.kind === 'eof');
   if (k < 0) {
@@ -520,9 +696,9 @@ function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): ParseErr
   const tok = tokens[k];
   const before = tokens[k - 1];
   if (tok.text === ')' && before?.text === ',' && isCallParen(tokens, openingParen(tokens, k))) {
-    return new ParseError(input, before.from, 'trailing commas not allowed in function call args');
+    return { error: new ParseError(input, before.from, 'trailing commas not allowed in function call args'), at: before.from, lexer: false };
   }
-  return new ParseError(input, tok.from, `unexpected ${describeToken(tok)}${grammarContext(tokens, k)}`);
+  return { error: new ParseError(input, tok.from, `unexpected ${describeToken(tok)}${grammarContext(tokens, k)}`), at: tok.from, lexer: false };
 }
 
 /**
@@ -558,7 +734,8 @@ function callArgumentError(input: string, tokens: readonly Token[], open: number
     const end = b < input.length && (closed || i < seps.length - 2) ? ')' : '';
     const padded = `${' '.repeat(a)}(${text}${end}${' '.repeat(Math.max(0, input.length - b - end.length))}`;
     try {
-      parseExpr(padded);
+      // Only the parsing phase: Prometheus type-checks nothing of a query with an unknown function.
+      parsePhase(padded);
     } catch (e) {
       if (e instanceof ParseError) return new ParseError(input, e.position, e.detail);
       throw e;
