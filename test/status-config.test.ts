@@ -36,6 +36,7 @@ alerting:
         - targets: ['127.0.0.1:6']
     - follow_redirects: false
       enable_http2: false
+      path_prefix: /
       static_configs:
         - targets: ['127.0.0.1:7']
     - scheme: https

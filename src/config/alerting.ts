@@ -63,7 +63,7 @@ const stringList = () => z.array(z.string({ error: (iss) => `expected a string, 
 const alertmanagerSchema = section({
   static_configs: z.array(section({ targets: stringList(), labels: z.record(z.string(), z.string()).optional() })).prefault([]),
   scheme: z.enum(['http', 'https'], { error: (iss) => `expected http or https, got ${describe(iss.input)}` }).prefault('http'),
-  path_prefix: z.string().prefault('/'),
+  path_prefix: z.string().prefault(''),
   timeout: promDuration('10s'),
   api_version: z.unknown().transform((v, ctx) => {
     if (v === 'v2') return 'v2' as const;

@@ -95,19 +95,20 @@ describe('configToYaml, fields as Prometheus prints them', () => {
     expect(print('global: {scrape_interval: 30s}')).toMatch(/^global:\n {2}scrape_interval: 30s\n {2}scrape_timeout: 10s\n {2}evaluation_interval: 1m\nserver:/);
   });
 
-  it('prints every static config of an Alertmanager as written, with its labels and HTTP settings', () => {
+  it('prints every static config of an Alertmanager as written, with its labels, HTTP settings and path_prefix', () => {
     const yaml = print([
       'alerting:',
       '  alertmanagers:',
       '    - follow_redirects: false',
       '      enable_http2: false',
+      '      path_prefix: /',
       '      static_configs:',
       '        - targets: [a:1, b:1]',
       '          labels: {zone: z1, dc: d}',
       '        - targets: [c:1]',
     ].join('\n'));
     expect(yaml).toContain([
-      'alerting:', '  alertmanagers:', '  - follow_redirects: false', '    enable_http2: false', '    scheme: http', '    timeout: 10s', '    api_version: v2',
+      'alerting:', '  alertmanagers:', '  - follow_redirects: false', '    enable_http2: false', '    scheme: http', '    path_prefix: /', '    timeout: 10s', '    api_version: v2',
       '    static_configs:', '    - targets:', '      - a:1', '      - b:1', '      labels:', '        dc: d', '        zone: z1', '    - targets:', '      - c:1', '',
     ].join('\n'));
   });

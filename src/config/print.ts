@@ -193,7 +193,7 @@ function printAlertmanager(a: AlertmanagerTarget): Record<string, unknown> {
     follow_redirects: a.followRedirects,
     enable_http2: a.enableHttp2,
     scheme: a.scheme,
-    path_prefix: a.pathPrefix === '' || a.pathPrefix === '/' ? undefined : a.pathPrefix,
+    path_prefix: a.pathPrefix || undefined,
     timeout: promDuration(a.timeoutMs),
     api_version: 'v2',
     static_configs: a.staticConfigs.length > 0
