@@ -68,7 +68,9 @@ export function configToYaml(c: Config): string {
 }
 
 // In the order of Prometheus 3's GlobalConfig. 2.42 has no global scrape_protocols nor limits (it
-// refuses them) and no rule_query_offset; 3.x leaves them out when unset, as here.
+// refuses them) and no rule_query_offset; Prometheus 3 leaves them out when unset, as here (its
+// releases from 2.49 until the scrape_native_histograms change filled in and printed the default
+// scrape_protocols).
 function printGlobal(g: GlobalConfig): Record<string, unknown> {
   return {
     scrape_interval: promDuration(g.scrapeIntervalMs),
