@@ -26,6 +26,11 @@ describe('parseExpr nodes', () => {
     expect(num('NaN')).toBeNaN();
     expect(num('1h30m')).toBe(5400);
     expect(num('.5')).toBe(0.5);
+    // As Go's strconv.ParseInt(s, 0, 64), then ParseFloat: a leading 0 is octal, as in Prometheus.
+    expect(num('0777')).toBe(511);
+    expect(num('08')).toBe(8);
+    expect(num('9223372036854775808')).toBe(2 ** 63);
+    expect(num('-0x7FFFFFFFFFFFFFFF')).toBe(-(2 ** 63));
   });
 
   it('parses strings with escapes', () => {
@@ -251,6 +256,51 @@ describe('parse errors', () => {
   it.each(MISTAKES)('words %j as Prometheus 3 does', (q, want) => {
     const [, at, rest] = /^(\d+:\d+): (.*)$/.exec(want)!;
     expect(errorOf(q)).toBe(`${at}: parse error: ${rest}`);
+  });
+});
+
+describe('the first of several errors', () => {
+  // Prometheus records syntax and lexer errors and its grammar actions' errors as its parser
+  // meets them, type-checks only a query that parsed, and reports the first error recorded. The
+  // table side by side with Prometheus 2.42 is test/compat/first-error.test.ts.
+  it('reports a grammar-action error before a later syntax error, a type error never', () => {
+    expect(errorOf('sum() + foo bar')).toBe('1:1: parse error: no arguments for aggregate expression provided');
+    expect(errorOf('x @ 1 @ 2 foo')).toBe('1:1: parse error: @ <timestamp> may not be set multiple times');
+    expect(errorOf('(1)[5m] foo')).toBe('1:4: parse error: ranges only allowed for vector selectors');
+    expect(errorOf('1e400 + foo bar')).toBe('1:1: parse error: error parsing number: strconv.ParseFloat: parsing "1e400": value out of range');
+    expect(errorOf('foo bar + sum()')).toBe('1:5: parse error: unexpected identifier "bar"');
+    expect(errorOf('rate(x) +')).toBe('1:10: parse error: unexpected end of input');
+    expect(errorOf('{a=""} foo')).toBe('1:8: parse error: unexpected identifier "foo"');
+  });
+
+  it('checks an aggregation after the token that follows it, a function call at once', () => {
+    // `sum(x)` may go on with `by (...)`: the parser reads the next token first, and a lexer
+    // error there wins; after a modifier, or a closing parenthesis, the aggregation is complete.
+    expect(errorOf('sum() $')).toBe("1:7: parse error: unexpected character: '$'");
+    expect(errorOf('sum() by (a) $')).toBe('1:1: parse error: no arguments for aggregate expression provided');
+    expect(errorOf('(sum()) $')).toBe('1:2: parse error: no arguments for aggregate expression provided');
+    expect(errorOf('nosuch() $')).toBe('1:1: parse error: unknown function with name "nosuch"');
+    expect(errorOf('sum(x) offset 1m $')).toBe('1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+  });
+
+  it('type-checks children before their parent', () => {
+    expect(errorOf('topk("a", rate(x))')).toBe('1:16: parse error: expected type range vector in call to function "rate", got instant vector');
+    expect(errorOf('round(rate(x), "a")')).toBe('1:12: parse error: expected type range vector in call to function "rate", got instant vector');
+    expect(errorOf('sum(-"s")')).toBe('1:5: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "string"');
+    expect(errorOf('(-"s")[5m:]')).toBe('1:2: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "string"');
+    expect(errorOf('(1 > 2) + {a=""}')).toBe('1:4: parse error: comparisons between scalars must use BOOL modifier');
+    expect(errorOf('1 + bool 2 > 3')).toBe('1:3: parse error: bool modifier can only be used on comparison operators');
+  });
+
+  it('reports errors inside a call before the call is complete', () => {
+    expect(errorOf('rate(sum()) foo')).toBe('1:6: parse error: no arguments for aggregate expression provided');
+    expect(errorOf('nosuch(sum())')).toBe('1:8: parse error: no arguments for aggregate expression provided');
+    // An unknown function is a parsing error: its arguments are never type-checked.
+    expect(errorOf('nosuch(rate(x))')).toBe('1:1: parse error: unknown function with name "nosuch"');
+  });
+
+  it('accepts group_left without matching labels between a scalar and a vector, as Prometheus', () => {
+    expect((parseExpr('1 + on() group_left x') as BinaryExpr).matching).toBeNull();
   });
 });
 

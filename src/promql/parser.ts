@@ -613,14 +613,17 @@ class Converter {
         if (t !== 'scalar' && t !== 'vector') {
           failCheck(this.input, e.pos.start, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(documentedType(t))}`);
         }
-        break;
+        return t;
       }
-      case 'BinaryExpr':
-        this.checkBinary(e, this.check(e.lhs), this.check(e.rhs));
-        break;
+      case 'BinaryExpr': {
+        // The type from the operands' (exprType would walk the subtree again at every level).
+        const lt = this.check(e.lhs);
+        const rt = this.check(e.rhs);
+        this.checkBinary(e, lt, rt);
+        return lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
+      }
       case 'ParenExpr':
-        this.check(e.expr);
-        break;
+        return this.check(e.expr);
       case 'MatrixSelector':
         this.check(e.vector);
         break;
