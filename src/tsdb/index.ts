@@ -1,6 +1,6 @@
 // The storage engine's public face.
-export type { Querier, Queryable, SeriesData, SelectHints, AppendResult, Appendable } from './types.ts';
-export { AppendError } from './types.ts';
+export type { Querier, Queryable, SeriesData, SelectHints, ReadContext, AppendResult, Appendable } from './types.ts';
+export { AppendError, ReadAbortedError } from './types.ts';
 export { openDB, compactionRanges, type DB, type DBOptions, type DBStats } from './db.ts';
 export {
   offlineImportWindows, writeImportBlocks, type ImportSeries, type ImportBlocksOptions, type ImportBlocksResult, type ImportWindows,

@@ -4,6 +4,7 @@
 // from the older source.
 import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
 import type { Querier, SeriesData } from './types.ts';
+import { runSliced, type SlicedRead } from './readslices.ts';
 import type { Head } from './head/head.ts';
 import { mergeSamples, type Block } from './block/index.ts';
 import { sampleArray } from './chunkenc/index.ts';
@@ -12,15 +13,15 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
   const overlapping = (mint: number, maxt: number) =>
     blocks.filter((b) => b.meta.minTime <= maxt && b.meta.maxTime > mint);
   return {
-    async select(matchers, mint, maxt) {
-      const lists: SeriesData[][] = overlapping(mint, maxt).map((b) => b.select(matchers, mint, maxt));
-      lists.push(head.select(matchers, mint, maxt));
-      return mergeSeriesLists(lists);
+    // One sliced read over all sources (blocks oldest first, then the head), so the time slices
+    // and the sample budget span the whole select.
+    async select(matchers, mint, maxt, _hints, ctx) {
+      const lists = runSliced(selectAll(head, overlapping(mint, maxt), matchers, mint, maxt), ctx);
+      return mergeSeriesLists(lists instanceof Promise ? await lists : lists);
     },
-    async series(matchers, mint, maxt) {
-      const lists = overlapping(mint, maxt).map((b) => b.series(matchers, mint, maxt));
-      lists.push(head.series(matchers, mint, maxt));
-      return mergeLabelLists(lists);
+    async series(matchers, mint, maxt, ctx) {
+      const lists = runSliced(seriesAll(head, overlapping(mint, maxt), matchers, mint, maxt), ctx);
+      return mergeLabelLists(lists instanceof Promise ? await lists : lists);
     },
     async labelNames(matchers, mint, maxt) {
       const set = new Set<string>(head.labelNames(matchers));
@@ -33,6 +34,24 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
       return [...set].sort(compareStrings);
     },
   };
+}
+
+function* selectAll(
+  head: Head, blocks: readonly Block[], matchers: readonly Matcher[], mint: number, maxt: number,
+): SlicedRead<SeriesData[][]> {
+  const lists: SeriesData[][] = [];
+  for (const b of blocks) lists.push(yield* b.selectSliced(matchers, mint, maxt));
+  lists.push(yield* head.selectSliced(matchers, mint, maxt));
+  return lists;
+}
+
+function* seriesAll(
+  head: Head, blocks: readonly Block[], matchers: readonly Matcher[], mint: number, maxt: number,
+): SlicedRead<Labels[][]> {
+  const lists: Labels[][] = [];
+  for (const b of blocks) lists.push(yield* b.seriesSliced(matchers, mint, maxt));
+  lists.push(yield* head.seriesSliced(matchers, mint, maxt));
+  return lists;
 }
 
 /**

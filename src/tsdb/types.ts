@@ -17,12 +17,36 @@ export interface SelectHints {
   func?: string;
 }
 
+/**
+ * When a read should give up. Reads check it every few hundred series (not per sample) and then
+ * reject with ReadAbortedError; without one a read still runs in slices that let other work on
+ * the event loop go on, but only ends when done.
+ */
+export interface ReadContext {
+  /** Aborted when nobody wants the result any more (client gone, query canceled or timed out). */
+  signal?: AbortSignal;
+  /** Wall-clock time (Date.now() ms) past which the read stops with reason 'timeout'. */
+  deadline?: number;
+  /** Samples the read may load before it stops with reason 'too_many_samples'. */
+  maxSamples?: number;
+}
+
+/** A read stopped early because its ReadContext said so; nothing of it is returned. */
+export class ReadAbortedError extends Error {
+  readonly reason: 'canceled' | 'timeout' | 'too_many_samples';
+  constructor(reason: ReadAbortedError['reason'], message: string) {
+    super(message);
+    this.name = 'ReadAbortedError';
+    this.reason = reason;
+  }
+}
+
 /** Reads over a time range [mint, maxt], both inclusive, in milliseconds. */
 export interface Querier {
   /** Series matching all matchers, sorted by labels, with their samples in [mint, maxt]. */
-  select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): Promise<SeriesData[]>;
+  select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints, ctx?: ReadContext): Promise<SeriesData[]>;
   /** Label sets of the matching series that have samples in [mint, maxt], sorted. */
-  series(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Labels[]>;
+  series(matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<Labels[]>;
   /** Sorted label names of matching series (all series when no matchers). */
   labelNames(matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]>;
   /** Sorted values of one label among matching series (all series when no matchers). */

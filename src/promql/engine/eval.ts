@@ -2,7 +2,7 @@
 // Selectors fetch their series once (union of all steps' windows) and are sliced per step with
 // moving pointers or binary search; nothing is fetched per step.
 import { getLabel, isStaleNaN, METRIC_NAME, type Labels } from '../../model/index.ts';
-import type { Querier, SeriesData } from '../../tsdb/index.ts';
+import { ReadAbortedError, type Querier, type SeriesData } from '../../tsdb/index.ts';
 import type { AtModifier, Call, Expr, MatrixSelector, PosRange, SubqueryExpr, VectorSelector } from '../ast.ts';
 import { positionText } from '../errors.ts';
 import { unwrapParens } from '../ast.ts';
@@ -106,8 +106,20 @@ export class Evaluator {
 
   private async select(vs: VectorSelector, mint: number, maxt: number, func?: string): Promise<SeriesData[]> {
     this.checkNow();
-    const p = this.opts.querier.select(vs.matchers, mint, maxt, { step: this.opts.queryStep, func });
-    const res = await Promise.race([p, this.cancel]);
+    // The read itself stops too (its pauses check the context), instead of running on unheard;
+    // its sample budget is what hold() would still accept, as the selectors hold all it loads.
+    const ctx = { signal: this.opts.signal, deadline: this.opts.deadline, maxSamples: this.opts.maxSamples - this.current };
+    const p = this.opts.querier.select(vs.matchers, mint, maxt, { step: this.opts.queryStep, func }, ctx);
+    let res: SeriesData[];
+    try {
+      res = await Promise.race([p, this.cancel]);
+    } catch (e) {
+      if (!(e instanceof ReadAbortedError)) throw e;
+      if (e.reason === 'too_many_samples') {
+        throw new PromQLError('execution', 'query processing would load too many samples into memory in query execution');
+      }
+      throw e.reason === 'timeout' ? this.timeoutError() : canceledError();
+    }
     this.checkNow();
     return res;
   }

@@ -1,6 +1,7 @@
 // A block as a `Querier`, the read interface the rest of the engine meets storage at.
 import type { Labels, Matcher } from '../../model/index.ts';
-import type { Querier, SeriesData } from '../types.ts';
+import type { Querier, ReadContext, SelectHints, SeriesData } from '../types.ts';
+import { runSliced } from '../readslices.ts';
 import type { Block } from './reader.ts';
 
 /**
@@ -12,11 +13,11 @@ export function blockQuerier(block: Block): Querier {
   const overlaps = (mint: number, maxt: number): boolean => mint <= maxt && maxt >= block.meta.minTime && mint < block.meta.maxTime;
   const covers = (mint: number, maxt: number): boolean => mint <= block.meta.minTime && maxt >= block.meta.maxTime - 1;
   return {
-    async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<SeriesData[]> {
-      return block.select(matchers, mint, maxt);
+    async select(matchers: readonly Matcher[], mint: number, maxt: number, _hints?: SelectHints, ctx?: ReadContext): Promise<SeriesData[]> {
+      return runSliced(block.selectSliced(matchers, mint, maxt), ctx);
     },
-    async series(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Labels[]> {
-      return block.series(matchers, mint, maxt);
+    async series(matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<Labels[]> {
+      return runSliced(block.seriesSliced(matchers, mint, maxt), ctx);
     },
     async labelNames(matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
       if (!overlaps(mint, maxt)) return [];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Labels, Matcher } from '../../model/index.ts';
 import { chunkSampleCount, decodeChunk, decodeChunkRange, lowerIndex, sampleArray, type DecodedSamples } from '../chunkenc/index.ts';
 import type { SeriesData } from '../types.ts';
+import { drainSliced, type SlicedRead } from '../readslices.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
 import { CorruptBlockError } from './errors.ts';
 import { IndexReader, newChunkMetas, type ChunkMetas } from './indexfile.ts';
@@ -19,6 +20,12 @@ export interface Block {
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[];
   /** Label sets of matching series having a sample in [mint, maxt], sorted. */
   series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[];
+  /**
+   * select and series as reads that pause every few hundred series (see readslices.ts). A block
+   * closed while such a read is paused keeps its files open until the read ends.
+   */
+  selectSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]>;
+  seriesSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]>;
   labelNames(matchers: readonly Matcher[]): string[];
   labelValues(name: string, matchers: readonly Matcher[]): string[];
   /** Every series of the block with all its samples, in label order (for compaction, downsampling). */
@@ -41,6 +48,13 @@ export function openBlock(dir: string, opts: OpenBlockOptions = {}): Block {
   return new BlockReader(dir, opts);
 }
 
+/**
+ * Reads pause (to be stopped or to let the event loop run, see readslices.ts) after this many
+ * series (a power of two) or this many samples, whichever comes first.
+ */
+const SERIES_PER_PAUSE = 256;
+const SAMPLES_PER_PAUSE = 1 << 16;
+
 class BlockReader implements Block {
   readonly meta: BlockMeta;
   readonly dir: string;
@@ -48,6 +62,8 @@ class BlockReader implements Block {
   private readonly chunks: ChunkReader;
   private readonly bytes: number;
   private closed = false;
+  /** Sliced reads under way; close() leaves the chunk files open for them (see endRead). */
+  private reading = 0;
   // Chunk metas of the series being read, reused from series to series (reads are synchronous).
   private readonly metas = newChunkMetas();
 
@@ -81,34 +97,69 @@ class BlockReader implements Block {
   }
 
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
+    return drainSliced(this.selectSliced(matchers, mint, maxt));
+  }
+
+  // this.metas is shared by all reads of the block: each series is read whole between two pauses.
+  *selectSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]> {
     this.check();
     const out: SeriesData[] = [];
     if (maxt < mint || maxt < this.meta.minTime || mint >= this.meta.maxTime) return out;
     const ids = postingsForMatchers(this.index, matchers);
-    for (let i = 0; i < ids.length; i++) {
-      const s = this.index.series(ids[i], this.metas);
-      const data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
-      if (data) out.push(data);
+    this.reading++;
+    try {
+      let since = 0;
+      let samples = 0;
+      for (let i = 0; i < ids.length; i++) {
+        const s = this.index.series(ids[i], this.metas);
+        const data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
+        if (data) {
+          out.push(data);
+          samples += data.timestamps.length;
+        }
+        if (++since === SERIES_PER_PAUSE || samples >= SAMPLES_PER_PAUSE) {
+          yield samples;
+          since = 0;
+          samples = 0;
+        }
+      }
+    } finally {
+      this.endRead();
     }
     return out;
   }
 
   series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[] {
+    return drainSliced(this.seriesSliced(matchers, mint, maxt));
+  }
+
+  *seriesSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]> {
     this.check();
     const out: Labels[] = [];
     if (maxt < mint || maxt < this.meta.minTime || mint >= this.meta.maxTime) return out;
     const ids = postingsForMatchers(this.index, matchers);
     // Every series has samples; when the range covers the block, no chunk needs a look.
     const coversBlock = mint <= this.meta.minTime && maxt >= this.meta.maxTime - 1;
-    for (let i = 0; i < ids.length; i++) {
-      if (coversBlock) {
-        out.push(this.index.seriesLabels(ids[i]));
-        continue;
+    this.reading++;
+    try {
+      for (let i = 0; i < ids.length; i++) {
+        if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
+        if (coversBlock) {
+          out.push(this.index.seriesLabels(ids[i]));
+          continue;
+        }
+        const s = this.index.series(ids[i], this.metas);
+        if (this.hasSampleInRange(s.chunks, mint, maxt)) out.push(s.labels);
       }
-      const s = this.index.series(ids[i], this.metas);
-      if (this.hasSampleInRange(s.chunks, mint, maxt)) out.push(s.labels);
+    } finally {
+      this.endRead();
     }
     return out;
+  }
+
+  /** A sliced read ended: the files of a block closed meanwhile are closed now. */
+  private endRead(): void {
+    if (--this.reading === 0 && this.closed) this.chunks.close();
   }
 
   labelNames(matchers: readonly Matcher[]): string[] {
@@ -163,7 +214,9 @@ class BlockReader implements Block {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.chunks.close();
+    // A paused read still needs the chunk files; deleting the block's directory meanwhile is
+    // fine, open files stay readable.
+    if (this.reading === 0) this.chunks.close();
   }
 
   /** The chunk's samples, or (`whole` false) only those in [mint, maxt]. */

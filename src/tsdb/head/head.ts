@@ -23,6 +23,7 @@ import { RefsByHash } from './refsbyhash.ts';
 import { sortedRefs, type RefComparator } from './sortedrefs.ts';
 import { ChunkBatchBuilder, type HeadChunkBatch } from './chunkbatch.ts';
 import { SymbolTable } from './symbols.ts';
+import { drainSliced, type SlicedRead } from '../readslices.ts';
 
 export interface HeadOptions {
   /** Block range in ms; chunks never straddle a multiple of it, so blocks cut cleanly. */
@@ -61,6 +62,12 @@ const MAX_ERRORS = 5;
 const GROWTH = 1.5;
 /** Series handled between two yields to the event loop by whole-head passes. */
 const SLICE = 20_000;
+/**
+ * Reads pause (to be stopped or to let the event loop run, see readslices.ts) after this many
+ * series (a power of two) or this many samples, whichever comes first.
+ */
+const SERIES_PER_PAUSE = 256;
+const SAMPLES_PER_PAUSE = 1 << 16;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -459,14 +466,33 @@ export class Head {
 
   /** Matching series with samples in [mint, maxt], sorted by labels. */
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
+    return drainSliced(this.selectSliced(matchers, mint, maxt));
+  }
+
+  /**
+   * select as a read that pauses every few hundred series (see readslices.ts). Between pauses
+   * appends and truncation may run: each series is read whole within one slice, refs are never
+   * reused, and a series removed meanwhile is skipped.
+   */
+  *selectSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]> {
     const out: SeriesData[] = [];
     if (this.numSeries === 0 || maxt < this.minT || mint > this.maxT) return out;
     const ps = postingsForMatchers(this.postings, matchers);
+    let since = 0;
+    let samples = 0;
     for (let i = 0; i < ps.length; i++) {
       const ref = ps[i];
       if (this.labelLen[ref] === 0) continue;
       const data = this.samplesOf(ref, mint, maxt);
-      if (data) out.push({ labels: this.labelsOf(ref), timestamps: data.timestamps, values: data.values });
+      if (data) {
+        out.push({ labels: this.labelsOf(ref), timestamps: data.timestamps, values: data.values });
+        samples += data.timestamps.length;
+      }
+      if (++since === SERIES_PER_PAUSE || samples >= SAMPLES_PER_PAUSE) {
+        yield samples;
+        since = 0;
+        samples = 0;
+      }
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;
@@ -474,11 +500,17 @@ export class Head {
 
   /** Label sets of matching series that have samples in [mint, maxt]. */
   series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[] {
+    return drainSliced(this.seriesSliced(matchers, mint, maxt));
+  }
+
+  /** series as a read that pauses every few hundred series (see selectSliced). */
+  *seriesSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]> {
     if (this.numSeries === 0 || maxt < this.minT || mint > this.maxT) return [];
     const ps = postingsForMatchers(this.postings, matchers);
     const out: Labels[] = [];
     for (let i = 0; i < ps.length; i++) {
       if (this.labelLen[ps[i]] !== 0 && this.overlaps(ps[i], mint, maxt)) out.push(this.labelsOf(ps[i]));
+      if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
     }
     return out.sort(compareLabels);
   }
