@@ -12,6 +12,7 @@ import { checkReceiverChannels } from './channels/receiver.ts';
 import { LABEL_NAME_RE } from './labels.ts';
 import { parseMatchers, type Matcher } from './matchers.ts';
 import { buildRoute, type RawRoute, type Route } from './route.ts';
+import { alertmanagerConfigYaml } from './printconfig.ts';
 import { parseTimeInterval, type TimeInterval } from './timeinterval.ts';
 import { newMatcher } from '../model/index.ts';
 
@@ -42,7 +43,10 @@ export interface NotifierConfig {
   timeIntervals: Map<string, TimeInterval[]>;
   /** Template files matched by the `templates:` globs (relative to the config file's directory). */
   templateFiles: string[];
-  /** The file's text, as Alertmanager's status API shows it. */
+  /**
+   * The configuration written out again as Alertmanager's status API shows it (defaults and global
+   * fallbacks filled in, secrets hidden; printconfig.ts), not the file's text.
+   */
   original: string;
 }
 
@@ -247,7 +251,7 @@ export function loadNotifierConfigFile(file: string): NotifierConfig {
 
 /** Validates Alertmanager config text; `name` is the file (errors, relative template globs). */
 export function parseNotifierConfig(text: string, name: string): NotifierConfig {
-  const { data } = validateYaml(text, name, fileSchema, { topLevel: 'sections (global, route, receivers, ...)' });
+  const { data, raw } = validateYaml(text, name, fileSchema, { topLevel: 'sections (global, route, receivers, ...)' });
   const { resolve_timeout, ...channelGlobals } = data.global;
   const timeIntervals = new Map<string, TimeInterval[]>();
   for (const t of [...data.time_intervals, ...data.mute_time_intervals]) timeIntervals.set(t.name, t.time_intervals);
@@ -265,7 +269,7 @@ export function parseNotifierConfig(text: string, name: string): NotifierConfig 
     receivers: data.receivers as ReceiverConfig[],
     timeIntervals,
     templateFiles,
-    original: text,
+    original: alertmanagerConfigYaml({ raw, global: channelGlobals, resolveTimeoutMs: resolve_timeout, receivers: data.receivers as ReceiverConfig[] }),
   };
 }
 

@@ -91,7 +91,9 @@ describe('notifier', () => {
 
   it('shows the configuration and cluster in status', async () => {
     const { notifier } = testNotifier(CONFIG);
-    expect(notifier.status()).toEqual({ config: { original: CONFIG }, cluster: null, uptime: '2026-01-01T00:00:00.000Z' });
+    // The configuration as Alertmanager shows it (printconfig.ts), not the file's text.
+    expect(notifier.status()).toEqual({ config: { original: parseNotifierConfig(CONFIG, 'am.yml').original }, cluster: null, uptime: '2026-01-01T00:00:00.000Z' });
+    expect(notifier.status().config.original).toContain('  - receiver: pager\n    matchers:\n    - severity="page"\n');
     await notifier.stop();
   });
 });
