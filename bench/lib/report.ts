@@ -190,7 +190,7 @@ export interface BarGroupsChart {
 
 /** A grouped bar chart as SVG: the shape every benchmark here reports in. */
 export function renderBarGroupsSvg(c: BarGroupsChart): string {
-  const W = Math.max(760, 70 + c.groups.length * 110);
+  const W = Math.max(760, 80 + c.groups.length * 120);
   const H = 420;
   const left = 60;
   const right = 20;
