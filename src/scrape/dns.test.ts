@@ -1,7 +1,7 @@
 // dns_sd_configs: targets from A records (through the system resolver, /etc/hosts included) and from
 // SRV, MX and NS records (through an injected resolver: no DNS server is at hand in tests).
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveTargets, type DnsResolver } from './dns.ts';
+import { resolveTargets, type DnsResolver } from '../discovery/index.ts';
 import { Recorder, jobs, manager, runCleanups, serve, text, until } from './testing.ts';
 
 afterEach(runCleanups);

@@ -7,5 +7,4 @@ export { globalUrl, type DroppedTarget, type Target } from './targets.ts';
 export { acceptHeader, scrapeTimestamp, type Health, type LoopStatus } from './loop.ts';
 export { mutateLabels } from './labels.ts';
 export { goDuration, type ScrapeMetrics } from './metrics.ts';
-export { parseGroups, type TargetGroup } from './discovery.ts';
-export type { DnsResolver } from './dns.ts';
+export { parseGroups, type DnsResolver, type TargetGroup } from '../discovery/index.ts';

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { formatDuration, parseDuration, type ScrapeConfig } from '../config/index.ts';
 import { relabel, type CompiledRelabelRule } from '../ingest/index.ts';
 import { labelsFromRecord, labelsHash, labelsToRecord, type Labels } from '../model/index.ts';
-import type { TargetGroup } from './discovery.ts';
+import type { TargetGroup } from '../discovery/index.ts';
 
 export interface Target {
   /** Identity within the pool: the same key after a rediscovery keeps the same scrape loop. */

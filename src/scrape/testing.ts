@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig, type ScrapeConfig } from '../config/index.ts';
 import { isStaleNaN, labelsToString, type SampleBatch } from '../model/index.ts';
 import type { AppendResult, Appendable } from '../tsdb/index.ts';
-import { staticGroups } from './discovery.ts';
+import { staticGroups } from '../discovery/index.ts';
 import { ScrapeManager, type ScrapeManagerOptions } from './index.ts';
 import { ScrapeLoop, acceptHeader } from './loop.ts';
 import { targetsFromGroups } from './targets.ts';

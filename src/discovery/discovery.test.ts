@@ -1,11 +1,36 @@
 // http_sd_configs' HTTP client settings: redirects are followed as Prometheus' client follows them
 // (up to 10) unless follow_redirects is false, where a 3xx fails the refresh with Go's wording.
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDiscovery, type TargetGroup } from './discovery.ts';
-import { cleanups, jobs, runCleanups, serve, until } from './testing.ts';
+import { parseConfig } from '../config/index.ts';
+import { startDiscovery, type TargetGroup } from './index.ts';
 
-afterEach(runCleanups);
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function serve(h: RequestListener): Promise<string> {
+  const server = createServer(h);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  }));
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 8000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const jobs = (yaml: string) => parseConfig(yaml, 'test.yml').config.scrapeConfigs;
 
 /** An SD endpoint at /sd answering with a redirect to /moved (or to itself with `loop`), which serves one group. */
 async function redirectingSd(loop = false): Promise<{ addr: string; hits: string[] }> {

@@ -9,8 +9,7 @@
 import { promises as dns } from 'node:dns';
 import type { Logger } from 'pino';
 import type { DnsSdConfig } from '../config/index.ts';
-import type { Discoverer, GroupsHandler, TargetGroup } from './discovery.ts';
-import type { ScrapeMetrics } from './metrics.ts';
+import type { DiscoveryMetrics, Discoverer, GroupsHandler, TargetGroup } from './discovery.ts';
 
 /** The lookups DNS-SD needs; the system's by default, a test's fake otherwise. */
 export interface DnsResolver {
@@ -61,7 +60,7 @@ export async function resolveTargets(resolver: DnsResolver, name: string, cfg: P
 }
 
 export function startDnsSD(
-  provider: string, cfg: DnsSdConfig, onGroups: GroupsHandler, resolver: DnsResolver, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
+  provider: string, cfg: DnsSdConfig, onGroups: GroupsHandler, resolver: DnsResolver, log: Logger | undefined, metrics: DiscoveryMetrics | undefined,
 ): Discoverer {
   let stopped = false;
   let running = false;

@@ -15,12 +15,10 @@ import { glob, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYAML } from 'yaml';
-import type { ScrapeConfig, StaticConfig } from '../config/index.ts';
-import { MAX_REDIRECTS } from '../httpclient/index.ts';
+import type { DnsSdConfig, HttpSdConfig, StaticConfig } from '../config/index.ts';
 import { isValidLabelName } from '../model/index.ts';
 import { startDnsSD, systemResolver, type DnsResolver } from './dns.ts';
-import { httpGet } from './http.ts';
-import type { ScrapeMetrics } from './metrics.ts';
+import { sdGet } from './http.ts';
 
 export interface TargetGroup {
   /** Identifies the group within its provider (file path + index, URL + index). */
@@ -38,10 +36,29 @@ export interface Discoverer {
   stop(): void;
 }
 
+/**
+ * The discovery sections of a scrape job or of an Alertmanager set (alerting.alertmanagers), which
+ * Prometheus reads with the same code.
+ */
+export interface DiscoveryConfigs {
+  staticConfigs: readonly StaticConfig[];
+  fileSdConfigs: readonly { files: readonly string[]; refreshIntervalMs: number }[];
+  httpSdConfigs: readonly HttpSdConfig[];
+  dnsSdConfigs: readonly DnsSdConfig[];
+}
+
+/** The counters Prometheus keeps for its service discovery (prometheus_sd_*), whoever discovers. */
+export interface DiscoveryMetrics {
+  fileSdReadError(): void;
+  httpSdFailure(): void;
+  /** One DNS lookup of dns_sd_configs, and whether it failed. */
+  dnsSdLookup(failed: boolean): void;
+}
+
 /** What discoverers use besides their config. */
 export interface DiscoveryEnv {
   log?: Logger;
-  metrics?: ScrapeMetrics;
+  metrics?: DiscoveryMetrics;
   /** For dns_sd_configs (default: the system's, through node:dns). */
   dns?: DnsResolver;
 }
@@ -78,8 +95,8 @@ export function parseGroups(doc: unknown, source: string): TargetGroup[] {
   });
 }
 
-/** Starts every discoverer of a job; `onGroups` is called with each provider's groups. */
-export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, env: DiscoveryEnv = {}): Discoverer[] {
+/** Starts every discoverer of a job or Alertmanager set; `onGroups` is called with each provider's groups. */
+export function startDiscovery(cfg: DiscoveryConfigs, onGroups: GroupsHandler, env: DiscoveryEnv = {}): Discoverer[] {
   const { log, metrics } = env;
   const out: Discoverer[] = [];
   if (cfg.staticConfigs.length > 0) onGroups('static', staticGroups(cfg.staticConfigs));
@@ -90,7 +107,7 @@ export function startDiscovery(cfg: ScrapeConfig, onGroups: GroupsHandler, env: 
 }
 
 function startFileSD(
-  provider: string, patterns: readonly string[], refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
+  provider: string, patterns: readonly string[], refreshMs: number, onGroups: GroupsHandler, log: Logger | undefined, metrics: DiscoveryMetrics | undefined,
 ): Discoverer {
   let stopped = false;
   // Last good groups per file: a file that turns unreadable keeps them; a file that disappears loses them.
@@ -171,7 +188,7 @@ function startFileSD(
 }
 
 function startHttpSD(
-  provider: string, cfg: ScrapeConfig['httpSdConfigs'][number], onGroups: GroupsHandler, log: Logger | undefined, metrics: ScrapeMetrics | undefined,
+  provider: string, cfg: HttpSdConfig, onGroups: GroupsHandler, log: Logger | undefined, metrics: DiscoveryMetrics | undefined,
 ): Discoverer {
   const { url, refreshIntervalMs: refreshMs } = cfg;
   let stopped = false;
@@ -180,10 +197,7 @@ function startHttpSD(
     if (running || stopped) return;
     running = true;
     try {
-      const res = await httpGet(url, {
-        timeoutMs: Math.min(refreshMs, 30_000), maxBytes: 64 << 20, accept: 'application/json',
-        maxRedirects: cfg.followRedirects ? MAX_REDIRECTS : 0,
-      });
+      const res = await sdGet(url, { timeoutMs: Math.min(refreshMs, 30_000), maxBytes: 64 << 20, followRedirects: cfg.followRedirects });
       // Go's resp.Status, as Prometheus words it: the code and the server's reason phrase.
       if (res.status !== 200) throw new Error(`server returned HTTP status ${`${res.status} ${res.statusText}`.trim()}`);
       if (!/^application\/json\b/.test(res.contentType)) throw new Error(`unsupported content type ${JSON.stringify(res.contentType)}`);
