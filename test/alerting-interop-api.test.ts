@@ -47,7 +47,7 @@ receivers:
       - url: "http://127.0.0.1:9/hook"
         max_alerts: 3
         send_resolved: false
-        http_config: { basic_auth: { username: u, password: hook-password }, proxy_url: "http://proxy.example:3128", follow_redirects: false }
+        http_config: { basic_auth: { username: u, password: hook-password }, proxy_url: "http://proxy-user:proxy-password@proxy.example:3128", follow_redirects: false }
       - url: "http://127.0.0.1:9/other"
   - name: mail
     email_configs:
@@ -82,7 +82,7 @@ receivers:
         severity: critical
       - service_key_file: /etc/alertmanager/pd-key
         url: "http://pd.example/"
-        http_config: { oauth2: { client_id: c, client_secret: oauth-client-secret, token_url: "http://token.example/", scopes: [a] } }
+        http_config: { oauth2: { client_id: c, client_secret: oauth-client-secret, token_url: "http://token.example/", scopes: [a], endpoint_params: { b: "1", a: "2" }, tls_config: { server_name: token.example } } }
     slack_configs:
       - channel: '#x'
         api_url: "http://slack.example/hook"
@@ -266,7 +266,7 @@ describe.skipIf(missing.length > 0)('API v2 side by side with Alertmanager 0.25'
         .replace(/min_version: 771$/gm, 'min_version: TLS12');
       expect(theirs.stdout).not.toBe(expected);
       expect(ours.stdout).toBe(expected);
-      for (const secret of ['global-password', 'global-secret', 'global-token', 'own-password', 'own-secret', 'slack.example', 'pd-routing-key', 'oauth-client-secret', 'slack-bearer', 'hook-password', '127.0.0.1:9']) expect(ours.stdout).not.toContain(secret);
+      for (const secret of ['global-password', 'global-secret', 'global-token', 'own-password', 'own-secret', 'slack.example', 'pd-routing-key', 'oauth-client-secret', 'slack-bearer', 'hook-password', 'proxy-password', '127.0.0.1:9']) expect(ours.stdout).not.toContain(secret);
     });
 
     it('amtool warns about no version difference, as with Alertmanager 0.25, and Strata says what it is', async () => {

@@ -72,7 +72,7 @@ templates: []
 `);
   });
 
-  it('hides every secret, including the password of a proxy URL', () => {
+  it('hides every secret; a proxy URL\'s password as xxxxx, as Alertmanager (Go\'s url.Redacted)', () => {
     const text = original(`
 global:
   smtp_smarthost: smtp.example.org:25
@@ -93,7 +93,7 @@ receivers:
     slack_configs: [{channel: '#c'}]
 `);
     expect(text.match(/s-[a-z-]+/g)).toEqual(null);
-    expect(text).toContain('proxy_url: http://user:<secret>@proxy.example:3128');
+    expect(text).toContain('proxy_url: http://user:xxxxx@proxy.example:3128');
     expect(text).toContain('  slack_api_url: <secret>\n');
   });
 });

@@ -335,17 +335,10 @@ function printTLSSettings(t: { caFile: string; certFile: string; keyFile: string
   };
 }
 
-/** A proxy URL with its password hidden (the user name stays, as Go's url.Redacted does). */
+/** A proxy URL with its password as xxxxx, as Go's url.Redacted writes it (and Alertmanager shows it). */
 function redactProxy(v: unknown): string | undefined {
   if (typeof v !== 'string' || v === '') return undefined;
-  try {
-    const u = new URL(v);
-    if (u.password === '') return v;
-    u.password = 'xxxxx';
-    return u.toString().replace(':xxxxx@', `:${SECRET}@`);
-  } catch {
-    return v;
-  }
+  return v.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1xxxxx@');
 }
 
 // --- small helpers -----------------------------------------------------------------------------
