@@ -1,7 +1,8 @@
 // Alertmanager's API v2, the parts Prometheus, vmalert, Grafana and amtool use: alerts in, alerts
 // and groups out, silences, status and receivers; plus the notifier replicas' gossip endpoint.
-// Errors are answered as Alertmanager answers them (a JSON string body with 400/404/500), because
-// amtool prints that body to the user.
+// Errors are answered as Alertmanager answers them, because amtool prints that body to the user: a
+// JSON string with 400/404/500 for its own checks, an object {code, message} with 400 or 422 for
+// what its API spec refuses (a body that does not decode, a required field left out).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Matcher } from '../model/index.ts';
 import { GOSSIP_PATH, isSilenceBodyError, parseMatchers, parsePostableSilence, SilenceError, type GettableAlert, type GossipMessage, type Notifier, type PostableAlert } from '../notify/index.ts';
