@@ -60,6 +60,32 @@ describe('parseExpr nodes', () => {
     expect((parseExpr('foo[5m:]') as SubqueryExpr).stepMs).toBe(0);
   });
 
+  it('binds offset, @, ranges and subqueries to the last operand, and the operators after it by precedence', () => {
+    // The grammar we parse with reads `a - b offset 1m * c` as (a - b offset 1m) * c; Prometheus
+    // as a - ((b offset 1m) * c), which the type error's position below shows (2.42 side by side).
+    const shape = (e: Expr): unknown => {
+      switch (e.type) {
+        case 'BinaryExpr': return [shape(e.lhs), e.op, shape(e.rhs)];
+        case 'UnaryExpr': return [e.op, shape(e.expr)];
+        case 'VectorSelector': return `${e.name}${e.offsetMs !== 0 ? "'" : ''}${e.at !== null ? '@' : ''}`;
+        case 'NumberLiteral': return e.value;
+        default: return e.type;
+      }
+    };
+    expect(shape(parseExpr('a - b offset 1m * c'))).toEqual(['a', '-', ["b'", '*', 'c']]);
+    expect(shape(parseExpr('a - b @ 1 * c'))).toEqual(['a', '-', ['b@', '*', 'c']]);
+    expect(shape(parseExpr('a or b offset 1m and c'))).toEqual(['a', 'or', ["b'", 'and', 'c']]);
+    expect(shape(parseExpr('a + b * c offset 1m / d'))).toEqual(['a', '+', [['b', '*', "c'"], '/', 'd']]);
+    expect(shape(parseExpr('a - b offset 1m ^ 2 ^ 3'))).toEqual(['a', '-', ["b'", '^', [2, '^', 3]]]);
+    expect(shape(parseExpr('-b offset 1m ^ 2'))).toEqual(['-', ["b'", '^', 2]]);
+    expect(shape(parseExpr('a * b offset 1m - c'))).toEqual([['a', '*', "b'"], '-', 'c']);
+    expect(shape(parseExpr('(a - b offset 1m) * c'))).toEqual(['ParenExpr', '*', 'c']);
+    expect(errorOf('x - y offset 1m * on(a) group_left 2')).toBe('1:5: parse error: vector matching only allowed between instant vectors');
+    // A sign before a number is a unary operator on the number with its modifier: -(1 offset 1m).
+    expect(errorOf('-1 offset 1m')).toBe('1:2: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+    expect(errorOf('+1 [1m:]')).toBe('1:2: parse error: subquery is only allowed on instant vector, got scalar instead');
+  });
+
   it('parses calls, aggregations, unary and parenthesised expressions', () => {
     const c = parseExpr('label_replace(up, "a", "$1", "b", "(.*)")') as Call;
     expect(c.func).toBe('label_replace');

@@ -134,10 +134,8 @@ function firstActionError(converter: Converter, n: SyntaxNode): ActionError | nu
 function isComplete(n: SyntaxNode): boolean {
   if (!containsError(n)) return true;
   const body = n.name === 'AggregateExpr' ? n.getChild('FunctionCallBody') : null;
-  if (body === null || n.getChild('AggregateModifier') !== null) return false;
-  for (let c = n.firstChild; c !== null; c = c.nextSibling) {
-    if (c.from < body.to ? containsError(c) : !c.type.isError) return false;
-  }
+  if (body === null || body.nextSibling === null || !body.nextSibling.type.isError) return false;
+  for (let c = n.firstChild; c !== null && c.to <= body.to; c = c.nextSibling) if (containsError(c)) return false;
   return true;
 }
 
@@ -362,6 +360,12 @@ class Converter {
       e.pos = { start: e.pos.start, end };
       return e;
     }
+    // A signed number literal (`-1[5m:]`) is a sign on the number with the modifier: -(1[5m:]).
+    const sign = this.input[e.pos.start];
+    if (e.type === 'NumberLiteral' && (sign === '-' || sign === '+')) {
+      const num: Expr = { ...e, value: sign === '-' ? -e.value : e.value, pos: { start: this.skipSpace(e.pos.start + 1), end: e.pos.end } };
+      return { type: 'UnaryExpr', op: sign, expr: this.postfix(num, end, apply), pos: { start: e.pos.start, end } };
+    }
     return apply(e);
   }
 
@@ -525,18 +529,20 @@ class Converter {
       const inner: BinaryExpr = { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: { start: l.from + 1, end: n.to } };
       return { type: 'UnaryExpr', op: lt[0] as '-' | '+', expr: inner, pos: pos(n) };
     }
-    return { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: pos(n) };
+    return reassociate({ type: 'BinaryExpr', op, lhs, rhs, returnBool, matching, pos: pos(n) });
   }
 
   private aggregate(n: SyntaxNode): AggregateExpr {
     const opNode = n.getChild('AggregateOp') as SyntaxNode;
     const op = this.text(opNode) as AggregateOp;
-    const mod = n.getChild('AggregateModifier');
     const body = n.getChild('FunctionCallBody') as SyntaxNode;
+    let mod = n.getChild('AggregateModifier');
+    // One the grammar made up after an error that follows the arguments is none.
+    if (mod !== null && mod.from >= body.to && body.nextSibling?.type.isError !== false) mod = null;
     // `sum by (a) (x)` or `sum (x) by (a)`: the labels and the arguments are read in that order.
     const modFirst = mod !== null && mod.from < body.from;
     const groupingOf = (m: SyntaxNode): string[] => this.groupingLabels(m.getChild('GroupingLabels') as SyntaxNode);
-    const grouping = modFirst ? groupingOf(mod) : [];
+    const grouping = mod !== null && modFirst ? groupingOf(mod) : [];
     const args = exprChildren(body).map((c) => this.expr(c));
     const labels = mod !== null && !modFirst ? groupingOf(mod) : grouping;
     // Without a modifier after the arguments, the parser needs the next token to know the
@@ -666,6 +672,33 @@ class Converter {
   }
 }
 
+// Binding strength of binary operators, loosest first, as in Prometheus' grammar; a sign binds as *.
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3,
+  '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
+};
+
+/**
+ * The grammar closes a binary expression before a modifier on its last operand and treats the
+ * result as one operand (`a - b offset 1m * c` as (a - b offset 1m) * c), while in PromQL the
+ * modifier binds to `b` alone, so an operator after it that binds tighter takes `b offset 1m`:
+ * a - (b offset 1m * c). Moves such an operator down to where it binds; for trees the grammar
+ * built from precedence alone (and parentheses) this changes nothing.
+ */
+function reassociate(e: BinaryExpr): Expr {
+  const l = e.lhs;
+  const p = PRECEDENCE[e.op];
+  if (l.type === 'BinaryExpr' && (p > PRECEDENCE[l.op] || (p === PRECEDENCE[l.op] && e.op === '^'))) {
+    const rhs = reassociate({ ...e, lhs: l.rhs, pos: { start: l.rhs.pos.start, end: e.pos.end } });
+    return { ...l, rhs, pos: { start: l.pos.start, end: e.pos.end } };
+  }
+  if (l.type === 'UnaryExpr' && p > PRECEDENCE['*']) {
+    const expr = reassociate({ ...e, lhs: l.expr, pos: { start: l.expr.pos.start, end: e.pos.end } });
+    return { ...l, expr, pos: { start: l.pos.start, end: e.pos.end } };
+  }
+  return e;
+}
+
 function failCheck(input: string, at: number, msg: string): never {
   throw new ParseError(input, at, msg);
 }
@@ -698,7 +731,10 @@ function syntaxError(input: string, lexed: LexResult, err: SyntaxNode): SyntaxFa
   }
   const tok = tokens[k];
   const before = tokens[k - 1];
-  if (tok.text === ')' && before?.text === ',' && isCallParen(tokens, openingParen(tokens, k))) {
+  // After a comma between arguments, a token that cannot start one makes Prometheus' parser close
+  // the argument list there (its trailing-comma rule), before it complains about the token.
+  if (before?.text === ',' && before.kind === 'punctuation' && !before.inBraces && !insideBrackets(tokens, k)
+    && isCallParen(tokens, openingParen(tokens, k))) {
     return { error: new ParseError(input, before.from, 'trailing commas not allowed in function call args'), at: before.from, lexer: false };
   }
   return { error: new ParseError(input, tok.from, `unexpected ${describeToken(tok)}${grammarContext(tokens, k)}`), at: tok.from, lexer: false };
@@ -745,6 +781,17 @@ function callArgumentError(input: string, tokens: readonly Token[], open: number
     }
   }
   return null;
+}
+
+/** Whether token k stands inside [...] (a range or subquery). */
+function insideBrackets(tokens: readonly Token[], k: number): boolean {
+  for (let i = k - 1; i >= 0; i--) {
+    const t = tokens[i];
+    if (t.kind !== 'punctuation') continue;
+    if (t.text === ']') return false;
+    if (t.text === '[') return true;
+  }
+  return false;
 }
 
 /** The index of the "(" that the ")" at k closes (or, for any other k, the innermost open one), or -1. */
@@ -796,6 +843,8 @@ function grammarContext(tokens: readonly Token[], k: number): string {
     const p = tokens[k - 2];
     if (p !== undefined && (p.kind === 'operator' || keywordAt(tokens, k - 2) === 'bool')) return ' in grouping opts, expected "("';
   }
+  // group_left/group_right take optional labels: what can start neither those nor an operand.
+  if (kw === 'group_left' || kw === 'group_right') return ' in grouping opts, expected "("';
   // `sum by (a) x`: an aggregation's grouping written first must be followed by its arguments.
   if (prev.text === ')' && prev.kind === 'punctuation') {
     const o = openingParen(tokens, k - 1);

@@ -101,6 +101,14 @@ const CASES: [string, string, Prometheus2Difference?][] = [
   ['x @ -1e400', '1:6: error parsing number: strconv.ParseFloat: parsing "1e400": value out of range'],
   ['x offset 1m[5m] foo', '1:12: no offset modifiers allowed before range'],
   ['x @ 1 [5m] $', '1:7: no @ modifiers allowed before range'],
+  // A modifier binds to the last operand, and an operator after it by its precedence:
+  // x - ((y offset 1m) * on(a) group_left 2), -((y offset 1m) ^ on(a) 2), -(1 offset 1m).
+  ['x - y offset 1m * on(a) group_left 2', '1:5: vector matching only allowed between instant vectors'],
+  ['x or y offset 1m and on(a) 2', '1:6: vector matching only allowed between instant vectors'],
+  ['a + b * c offset 1m / on(a) 2', '1:5: vector matching only allowed between instant vectors'],
+  ['-y offset 1m ^ on(a) 2', '1:2: vector matching only allowed between instant vectors'],
+  ['-1 offset 1m', '1:2: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery'],
+  ['+1 [1m:]', '1:2: subquery is only allowed on instant vector, got scalar instead'],
   // Numbers, read as Go's ParseInt (base prefixes, a leading 0 for octal) and else ParseFloat.
   ['-1e400', '1:2: error parsing number: strconv.ParseFloat: parsing "1e400": value out of range'],
   ['0x8000000000000000', '1:1: error parsing number: strconv.ParseFloat: parsing "0x8000000000000000": invalid syntax'],
