@@ -1,0 +1,123 @@
+// Reads in slices: what a ReadContext stops, that pauses let the event loop run, and that a block
+// closed while a read of it is paused still answers that read.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { newMatcher } from '../model/index.ts';
+import { openBlock, writeBlock, type Block } from './block/index.ts';
+import { diffSeries, modelSelect, randomSeries, rng, tempDir } from './block/testutil.ts';
+import { Head } from './head/head.ts';
+import { mergeQuerier } from './querier.ts';
+import { drainSliced, runSliced, type SlicedRead } from './readslices.ts';
+import { ReadAbortedError } from './types.ts';
+
+const MIN = 1_700_000_000_000;
+const MAX = MIN + 2 * 3600_000;
+const all = [newMatcher('=~', '__name__', '.+')];
+
+/** A read of `steps` steps, each busy for `ms`; counts the steps run and whether it was ended. */
+function busyRead(steps: number, ms: number): { read: SlicedRead<number>; ran: () => number; ended: () => boolean } {
+  let ran = 0;
+  let ended = false;
+  function* read(): SlicedRead<number> {
+    try {
+      for (let i = 0; i < steps; i++) {
+        const until = performance.now() + ms;
+        while (performance.now() < until);
+        ran++;
+        yield 1;
+      }
+      return ran;
+    } finally {
+      ended = true;
+    }
+  }
+  return { read: read(), ran: () => ran, ended: () => ended };
+}
+
+async function rejection(p: unknown): Promise<ReadAbortedError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ReadAbortedError);
+    return e as ReadAbortedError;
+  }
+  throw new Error('the read did not stop');
+}
+
+describe('sliced reads of blocks and the head', () => {
+  const input = randomSeries(rng(7), 2000, MIN, MAX, 60);
+  const dir = tempDir();
+  let block: Block;
+  afterAll(() => {
+    block?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  beforeAll(async () => {
+    const meta = await writeBlock(dir, input, { minTime: MIN, maxTime: MAX });
+    block = openBlock(`${dir}/${meta!.ulid}`);
+  });
+  const querier = () => mergeQuerier(new Head({ blockRangeMs: 2 * 3600_000, maxSeries: 0, maxSeriesPerMetric: 0 }), [block]);
+
+  it('returns what the data holds, with or without a context', async () => {
+    const want = modelSelect(input, all, MIN, MAX);
+    expect(want.length).toBeGreaterThan(1000);
+    expect(diffSeries(await querier().select(all, MIN, MAX), want)).toBe('');
+    const ctx = { signal: new AbortController().signal, deadline: Date.now() + 60_000, maxSamples: 1e9 };
+    expect(diffSeries(await querier().select(all, MIN, MAX, {}, ctx), want)).toBe('');
+    const labels = await querier().series(all, MIN, MAX, ctx);
+    expect(labels).toEqual(want.map((s) => s.labels));
+  });
+
+  it('stops on an aborted signal, a past deadline and a spent sample budget', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    expect((await rejection(querier().select(all, MIN, MAX, {}, { signal: ac.signal }))).reason).toBe('canceled');
+    expect((await rejection(querier().series(all, MIN, MAX, { signal: ac.signal }))).reason).toBe('canceled');
+    expect((await rejection(querier().select(all, MIN, MAX, {}, { deadline: Date.now() - 1 }))).reason).toBe('timeout');
+    // The budget is checked where the read pauses, every few hundred series: 2000 series are
+    // well past the first pause.
+    const err = await rejection(querier().select(all, MIN, MAX, {}, { maxSamples: 100 }));
+    expect(err.reason).toBe('too_many_samples');
+    expect(err.message).toBe('read would load more than 100 samples');
+  });
+
+  it('answers a read of a block closed while the read was paused, and closes its files after', () => {
+    const closes = vi.spyOn(fs, 'closeSync');
+    try {
+      const read = block.selectSliced(all, MIN, MAX);
+      expect(read.next().done).toBe(false);
+      block.close();
+      expect(closes).not.toHaveBeenCalled();
+      expect(diffSeries(drainSliced(read), modelSelect(input, all, MIN, MAX))).toBe('');
+      expect(closes).toHaveBeenCalled();
+      expect(() => block.select(all, MIN, MAX)).toThrow(/is closed/);
+    } finally {
+      closes.mockRestore();
+    }
+  });
+});
+
+describe('runSliced', () => {
+  it('returns a read that ends within its first slice directly, not as a promise', () => {
+    const r = busyRead(3, 0);
+    expect(runSliced(r.read, undefined)).toBe(3);
+  });
+
+  it('lets the event loop run between slices of a long read', async () => {
+    const r = busyRead(40, 2);
+    let timerRanAfterSteps = -1;
+    setTimeout(() => (timerRanAfterSteps = r.ran()), 0);
+    expect(await runSliced(r.read, undefined)).toBe(40);
+    expect(timerRanAfterSteps).toBeGreaterThan(0);
+    expect(timerRanAfterSteps).toBeLessThan(40);
+  });
+
+  it('stops a paused read when its signal is aborted, ending the generator', async () => {
+    const r = busyRead(1000, 2);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    expect((await rejection(runSliced(r.read, { signal: ac.signal }))).reason).toBe('canceled');
+    expect(r.ran()).toBeLessThan(100);
+    expect(r.ended()).toBe(true);
+  });
+});
