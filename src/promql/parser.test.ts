@@ -325,6 +325,14 @@ describe('the first of several errors', () => {
     expect(errorOf('nosuch(rate(x))')).toBe('1:1: parse error: unknown function with name "nosuch"');
   });
 
+  it('words the experimental features Prometheus 3 has behind flags as it does without them', () => {
+    expect(errorOf('a + fill(0) b')).toBe('1:1: parse error: binop fill modifiers are experimental and not enabled');
+    expect(errorOf('x[1m+1m]')).toBe('1:3: parse error: experimental duration expression is not enabled');
+    expect(errorOf('x[(1m)]')).toBe('1:4: parse error: experimental duration expression is not enabled');
+    expect(errorOf('x[5m] smoothed foo bar')).toBe('1:1: parse error: smoothed modifier is experimental and not enabled');
+    expect(errorOf('sum by ("") (x)')).toBe('1:9: parse error: invalid label name for grouping: ""');
+  });
+
   it('accepts group_left without matching labels between a scalar and a vector, as Prometheus', () => {
     expect((parseExpr('1 + on() group_left x') as BinaryExpr).matching).toBeNull();
   });

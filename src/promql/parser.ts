@@ -453,7 +453,10 @@ class Converter {
     }
     const lit = n.firstChild;
     if (lit === null || lit.name !== 'NumberDurationLiteralInDurationContext' || lit.nextSibling !== null) {
-      this.fail(n.from, 'experimental duration expression is not enabled', n.to, true);
+      // Prometheus names the left operand, or what the parentheses hold.
+      let at = n;
+      while (this.input[at.from] === '(' && at.firstChild !== null) at = at.firstChild;
+      this.fail(at.from, 'experimental duration expression is not enabled', n.to, true);
     }
     const raw = this.text(lit);
     const { value, duration } = this.number(lit.from, raw);
