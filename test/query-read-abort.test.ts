@@ -35,11 +35,11 @@ describe('reads stop with their query and leave the event loop to others', () =>
   let readStarted: () => void = () => {};
 
   /** An API over the DB (its reads observed) with this query timeout, served on a port. */
-  async function serve(queryTimeoutMs?: number): Promise<{ api: Api; url: string }> {
+  async function serve(query: { timeoutMs?: number; maxSamples?: number } = {}): Promise<{ api: Api; url: string }> {
     const config = defaultConfig();
     config.storage.path = dir;
     config.selfMonitoring.enabled = false;
-    if (queryTimeoutMs !== undefined) config.query.timeoutMs = queryTimeoutMs;
+    Object.assign(config.query, query);
     const api = createApi({ config, logger: silent, metrics: createServerMetrics(() => null, 'test'), version: 'test' });
     api.setReady(db);
     const server = createServer(api.handle);
@@ -112,7 +112,7 @@ describe('reads stop with their query and leave the event loop to others', () =>
   }, 60_000);
 
   it('stops the read at the engine timeout (query.timeout) with 503 timeout', async () => {
-    const { url } = await serve(100);
+    const { url } = await serve({ timeoutMs: 100 });
     const { url: unlimited } = await serve();
     const full = await fullRead(unlimited);
     reads = [];
@@ -121,6 +121,21 @@ describe('reads stop with their query and leave the event loop to others', () =>
     expect(((await r.json()) as any).errorType).toBe('timeout');
     const read = await reads[0];
     expect((read.error as ReadAbortedError).reason).toBe('timeout');
+    expect(read.ms).toBeLessThan(full / 2);
+  }, 60_000);
+
+  it('stops the read once it loaded more samples than query.max_samples allows (422)', async () => {
+    const { url } = await serve({ maxSamples: 10_000 });
+    const { url: unlimited } = await serve();
+    const full = await fullRead(unlimited);
+    reads = [];
+    const r = await fetch(`${url}/api/v1/query?query=count(big)&time=${NOW / 1000}`);
+    expect(r.status).toBe(422);
+    expect(await r.json()).toEqual({
+      status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution',
+    });
+    const read = await reads[0];
+    expect((read.error as ReadAbortedError).reason).toBe('too_many_samples');
     expect(read.ms).toBeLessThan(full / 2);
   }, 60_000);
 
