@@ -1,24 +1,40 @@
 // Rules and alerting settings: prometheus.yml's `rule_files` and `alerting` sections, read as
 // Prometheus reads them, and Strata's own `rules` and `notifier` sections beside them.
+import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { bool, describe, duration, section } from './fields.ts';
-import { UNSUPPORTED_SD } from './scrape-sd.ts';
+import type { RelabelRule } from './relabel.ts';
+import { relabelSchema } from './scrape.ts';
+import { list } from './scrape-fields.ts';
+import {
+  UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type HttpSdConfig, type StaticConfig,
+} from './scrape-sd.ts';
 import { parseDuration } from './units.ts';
 
-export interface AlertmanagerTarget {
+/**
+ * One entry of alerting.alertmanagers: a set of Alertmanagers found by service discovery and
+ * relabelling, sharing how alerts are sent to them (Prometheus' AlertmanagerConfig).
+ */
+export interface AlertmanagerConfig {
   scheme: 'http' | 'https';
+  /** As written ('' when unset); the alerts go to path.Join("/", prefix, "/api/v2/alerts"). */
   pathPrefix: string;
   timeoutMs: number;
-  /** host:port addresses from static_configs. */
-  targets: string[];
-  /** static_configs as written (for /api/v1/status/config; the labels are not used). */
-  staticConfigs: { targets: string[]; labels: Record<string, string> }[];
+  staticConfigs: StaticConfig[];
+  fileSdConfigs: { files: string[]; refreshIntervalMs: number }[];
+  httpSdConfigs: HttpSdConfig[];
+  dnsSdConfigs: DnsSdConfig[];
+  /** Applied to each discovered Alertmanager (__address__, __scheme__, __alerts_path__, __meta_*). */
+  relabelConfigs: RelabelRule[];
+  /** Applied to the alerts sent to this set only (Prometheus 2.51+; 2.42 refuses the field). */
+  alertRelabelConfigs: RelabelRule[];
   basicAuth: { username: string; password: string } | null;
   /** "Bearer xyz" or similar, from `authorization`. */
   authorization: string | null;
   tlsInsecureSkipVerify: boolean;
-  /** As configured, for /api/v1/status/config (see the schema). */
+  /** Follow up to 10 redirects as Go's client does; false: a 3xx is a failed send. */
   followRedirects: boolean;
+  /** As configured, for /api/v1/status/config; alerts are sent over HTTP/1.1 either way. */
   enableHttp2: boolean;
 }
 
@@ -26,7 +42,9 @@ export interface AlertingConfig {
   /** prometheus.yml's rule_files: globs, relative to the config file's directory. */
   ruleFiles: string[];
   /** External Alertmanagers alerts are also sent to (alerting.alertmanagers). */
-  alertmanagers: AlertmanagerTarget[];
+  alertmanagers: AlertmanagerConfig[];
+  /** alerting.alert_relabel_configs: applied to every alert (external labels added) before it is queued. */
+  alertRelabelConfigs: RelabelRule[];
   rules: {
     /** Prometheus' --rules.alert.for-outage-tolerance. */
     forOutageToleranceMs: number;
@@ -60,8 +78,24 @@ function promDuration(def: string) {
 
 const stringList = () => z.array(z.string({ error: (iss) => `expected a string, got ${describe(iss.input)}` })).prefault([]);
 
+// Prometheus refuses a null rule in these lists (`- ` with nothing after it) rather than skipping it.
+const relabelList = (what: string) => z.preprocess((v, ctx) => {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return v;
+  v.forEach((r, i) => {
+    if (r === null) ctx.issues.push({ code: 'custom', message: `empty or null ${what} relabeling rule`, path: [i], input: r });
+  });
+  return v.filter((r) => r !== null);
+}, z.array(relabelSchema, { error: (iss) => (iss.code === 'invalid_type' ? `expected a list, got ${describe(iss.input)}` : undefined) }));
+
 const alertmanagerSchema = section({
-  static_configs: z.array(section({ targets: stringList(), labels: z.record(z.string(), z.string()).optional() })).prefault([]),
+  static_configs: list(staticSchema),
+  file_sd_configs: list(fileSdSchema),
+  http_sd_configs: list(httpSdSchema),
+  dns_sd_configs: list(dnsSdSchema),
+  ...Object.fromEntries(UNSUPPORTED_SD.map((f) => [f, unsupportedSd(f)])),
+  relabel_configs: relabelList('Alertmanager target'),
+  alert_relabel_configs: relabelList('Alertmanager alert'),
   scheme: z.enum(['http', 'https'], { error: (iss) => `expected http or https, got ${describe(iss.input)}` }).prefault('http'),
   path_prefix: z.string().prefault(''),
   timeout: promDuration('10s'),
@@ -73,24 +107,16 @@ const alertmanagerSchema = section({
   basic_auth: section({ username: z.string().prefault(''), password: z.string().prefault('') }).optional(),
   authorization: section({ type: z.string().prefault('Bearer'), credentials: z.string().prefault('') }).optional(),
   tls_config: section({ insecure_skip_verify: bool(false) }).optional(),
-  // Accepted (and printed by /api/v1/status/config as Prometheus does); redirects are followed and
-  // HTTP/1.1 is used regardless.
   follow_redirects: bool(true),
+  // Accepted (and printed by /api/v1/status/config as Prometheus does); HTTP/1.1 is used regardless.
   enable_http2: bool(true),
-  // Prometheus' discovery and relabelling of Alertmanagers: refused by name, not as unknown fields.
-  ...Object.fromEntries(['file_sd_configs', 'http_sd_configs', 'dns_sd_configs', ...UNSUPPORTED_SD, 'relabel_configs', 'alert_relabel_configs'].map((f) => [
-    f, z.unknown().optional().transform((v, ctx) => {
-      if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined;
-      ctx.addIssue({ code: 'custom', message: `${f} is not supported for alertmanagers yet (list them with static_configs)` });
-      return z.NEVER;
-    }),
-  ])),
 });
 
 export const ruleFilesSchema = stringList();
 
 export const alertingSchema = section({
-  alertmanagers: z.array(alertmanagerSchema).prefault([]),
+  alert_relabel_configs: relabelList('alert'),
+  alertmanagers: list(alertmanagerSchema),
 });
 
 export const rulesSchema = section({
@@ -106,6 +132,13 @@ export const notifierSchema = section({
   peer_timeout: duration('15s', { positive: true }),
 });
 
+/** Makes an Alertmanager set's file_sd paths absolute: as in Prometheus, relative to the config file's directory. */
+export function resolveAlertmanagerPaths(ams: readonly AlertmanagerConfig[], dir: string): void {
+  for (const a of ams) {
+    for (const f of a.fileSdConfigs) f.files = f.files.map((p) => (isAbsolute(p) ? p : resolve(dir, p)));
+  }
+}
+
 export function resolveAlerting(f: {
   rule_files: z.output<typeof ruleFilesSchema>;
   alerting: z.output<typeof alertingSchema>;
@@ -118,14 +151,20 @@ export function resolveAlerting(f: {
       scheme: a.scheme,
       pathPrefix: a.path_prefix,
       timeoutMs: a.timeout,
-      targets: a.static_configs.flatMap((s) => s.targets),
-      staticConfigs: a.static_configs.map((s) => ({ targets: s.targets, labels: s.labels ?? {} })),
+      staticConfigs: a.static_configs,
+      // Prometheus' defaults: file_sd every 5m, DNS every 30s (http_sd's 1m is its schema's).
+      fileSdConfigs: a.file_sd_configs.map((c) => ({ files: c.files, refreshIntervalMs: c.refresh_interval ?? 300_000 })),
+      httpSdConfigs: a.http_sd_configs,
+      dnsSdConfigs: a.dns_sd_configs.map((d) => ({ names: d.names, type: d.type, port: d.port, refreshIntervalMs: d.refresh_interval ?? 30_000 })),
+      relabelConfigs: a.relabel_configs,
+      alertRelabelConfigs: a.alert_relabel_configs,
       basicAuth: a.basic_auth ? { username: a.basic_auth.username, password: a.basic_auth.password } : null,
       authorization: a.authorization && a.authorization.credentials !== '' ? `${a.authorization.type} ${a.authorization.credentials}` : null,
       tlsInsecureSkipVerify: a.tls_config?.insecure_skip_verify ?? false,
       followRedirects: a.follow_redirects,
       enableHttp2: a.enable_http2,
     })),
+    alertRelabelConfigs: f.alerting.alert_relabel_configs,
     rules: {
       forOutageToleranceMs: f.rules.for_outage_tolerance,
       forGracePeriodMs: f.rules.for_grace_period,

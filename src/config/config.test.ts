@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import {
   ConfigError, applyOverrides, defaultConfig, formatDuration, loadConfigFile, parseConfig, parseDuration,
-  parseListenAddress, parseSize, resolveConfig,
+  parseListenAddress, parseSize, relabelRule, resolveConfig,
 } from './index.ts';
 
 function problems(text: string): string[] {
@@ -177,8 +177,10 @@ describe('rules and alerting sections', () => {
       'notifier: { config_file: am.yml, peers: ["http://127.0.0.1:9291"] }',
       'server: { external_url: "http://strata.example:9190" }',
     ].join('\n'), '/etc/strata/strata.yml');
-    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000, targets: ['127.0.0.1:9093'], basicAuth: null, authorization: null, tlsInsecureSkipVerify: false,
-      staticConfigs: [{ targets: ['127.0.0.1:9093'], labels: {} }], followRedirects: true, enableHttp2: true }]);
+    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000, basicAuth: null, authorization: null, tlsInsecureSkipVerify: false,
+      staticConfigs: [{ targets: ['127.0.0.1:9093'], labels: {} }], fileSdConfigs: [], httpSdConfigs: [], dnsSdConfigs: [], relabelConfigs: [], alertRelabelConfigs: [],
+      followRedirects: true, enableHttp2: true }]);
+    expect(config.alerting.alertRelabelConfigs).toEqual([]);
     expect(config.alerting.rules).toEqual({ forOutageToleranceMs: 3_600_000, forGracePeriodMs: 600_000, resendDelayMs: 30_000 });
     expect(config.alerting.notifier).toEqual({ enabled: true, configFile: '/etc/strata/am.yml', peers: ['http://127.0.0.1:9291'], peerTimeoutMs: 15_000 });
     expect(config.server.externalUrl).toBe('http://strata.example:9190');
@@ -193,9 +195,37 @@ describe('rules and alerting sections', () => {
     expect(() => parseConfig('alerting:\n  alertmanagers:\n    - api_version: v1\n', 'p.yml')).toThrow(/^p\.yml:3:20: alerting\.alertmanagers\[0\]\.api_version: only api_version v2 is supported/);
   });
 
-  it('refuses service discovery of Alertmanagers by name (static_configs only)', () => {
-    expect(() => parseConfig('alerting:\n  alertmanagers:\n    - dns_sd_configs: [{ names: [am.example] }]\n', 'p.yml'))
-      .toThrow(/^p\.yml:3:23: alerting\.alertmanagers\[0\]\.dns_sd_configs: dns_sd_configs is not supported for alertmanagers yet \(list them with static_configs\)$/);
+  it('reads Alertmanager discovery and relabelling as Prometheus does, with its defaults and relative file_sd paths', () => {
+    const { config } = parseConfig([
+      'alerting:',
+      '  alert_relabel_configs: [{ source_labels: [severity], regex: none, action: drop }]',
+      '  alertmanagers:',
+      '    - file_sd_configs: [{ files: [am/*.json] }]',
+      '      dns_sd_configs: [{ names: [_am._tcp.example] }, { names: [am.example], type: A, port: 9093, refresh_interval: 5s }]',
+      '      http_sd_configs: [{ url: "http://sd.example/am", follow_redirects: false }]',
+      '      relabel_configs: [{ source_labels: [__meta_dns_name], target_label: dns }]',
+      '      alert_relabel_configs: [{ action: labeldrop, regex: tmp_.* }]',
+    ].join('\n'), '/etc/strata/strata.yml');
+    const [am] = config.alerting.alertmanagers;
+    expect(am.fileSdConfigs).toEqual([{ files: ['/etc/strata/am/*.json'], refreshIntervalMs: 300_000 }]);
+    expect(am.dnsSdConfigs).toEqual([
+      { names: ['_am._tcp.example'], type: 'SRV', port: 0, refreshIntervalMs: 30_000 },
+      { names: ['am.example'], type: 'A', port: 9093, refreshIntervalMs: 5_000 },
+    ]);
+    expect(am.httpSdConfigs).toEqual([{ url: 'http://sd.example/am', refreshIntervalMs: 60_000, followRedirects: false, enableHttp2: true }]);
+    expect(am.relabelConfigs).toEqual([relabelRule({ sourceLabels: ['__meta_dns_name'], targetLabel: 'dns' })]);
+    expect(am.alertRelabelConfigs).toEqual([relabelRule({ action: 'labeldrop', regex: 'tmp_.*' })]);
+    expect(config.alerting.alertRelabelConfigs).toEqual([relabelRule({ sourceLabels: ['severity'], regex: 'none', action: 'drop' })]);
+  });
+
+  it('refuses bad Alertmanager discovery and relabelling with the position', () => {
+    const bad = (yaml: string) => () => parseConfig(`alerting:\n  alertmanagers:\n    - ${yaml}\n`, 'p.yml');
+    expect(bad('consul_sd_configs: [{ server: c }]')).toThrow(/^p\.yml:3:26: alerting\.alertmanagers\[0\]\.consul_sd_configs: consul_sd_configs is not supported yet \(Strata discovers targets with static_configs, file_sd_configs, http_sd_configs and dns_sd_configs/);
+    expect(bad('dns_sd_configs: [{ names: [a.example], type: A }]')).toThrow(/a port is required for DNS-SD records of type A/);
+    expect(bad('relabel_configs: [{ action: replace, regex: "(" }]')).toThrow(/^p\.yml:3:\d+: alerting\.alertmanagers\[0\]\.relabel_configs\[0\]: invalid regex/);
+    expect(bad('relabel_configs: [null]')).toThrow(/alerting\.alertmanagers\[0\]\.relabel_configs\[0\]: empty or null Alertmanager target relabeling rule/);
+    expect(() => parseConfig('alerting:\n  alert_relabel_configs: [~]\n', 'p.yml')).toThrow(/alerting\.alert_relabel_configs\[0\]: empty or null alert relabeling rule/);
+    expect(bad('oauth2: { client_id: x }')).toThrow(/oauth2/);
   });
 });
 

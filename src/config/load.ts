@@ -2,6 +2,7 @@
 // line:column and field path (`strata.yml:7:12: storage.retention: invalid duration "7x" ...`).
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { resolveAlertmanagerPaths } from './alerting.ts';
 import { defaultConfig, fileSchema, knownKeys, PROMETHEUS_SECTIONS, PROMETHEUS_SECTIONS_USED, PROMETHEUS_STORAGE_FIELDS, type Config } from './schema.ts';
 import { resolveScrapeConfigPaths } from './scrape.ts';
 import { loadScrapeConfigFiles } from './scrape-files.ts';
@@ -65,6 +66,7 @@ function resolveAlertingPaths(c: Config, dir: string): void {
   const abs = (f: string) => (f === '' || isAbsolute(f) ? f : resolve(dir, f));
   c.alerting.ruleFiles = c.alerting.ruleFiles.map(abs);
   c.alerting.notifier.configFile = abs(c.alerting.notifier.configFile);
+  resolveAlertmanagerPaths(c.alerting.alertmanagers, dir);
 }
 
 export interface ConfigOverrides {

@@ -36,6 +36,15 @@ server:
   write_queue_length: 0
   external_url: https://strata.example/
 rule_files: [rules/*.yml]
+alerting:
+  alert_relabel_configs: [{source_labels: [severity], regex: none, action: drop}]
+  alertmanagers:
+    - path_prefix: am
+      file_sd_configs: [{files: [am/*.json]}]
+      dns_sd_configs: [{names: [_am._tcp.example]}, {names: [am.example], type: AAAA, port: 9093}]
+      http_sd_configs: [{url: 'http://sd/am', follow_redirects: false}]
+      relabel_configs: [{source_labels: [__meta_dns_name], target_label: dns}]
+      alert_relabel_configs: [{action: labeldrop, regex: tmp}]
 rules:
   resend_delay: 2m
 notifier:
@@ -110,6 +119,31 @@ describe('configToYaml, fields as Prometheus prints them', () => {
     expect(yaml).toContain([
       'alerting:', '  alertmanagers:', '  - follow_redirects: false', '    enable_http2: false', '    scheme: http', '    path_prefix: /', '    timeout: 10s', '    api_version: v2',
       '    static_configs:', '    - targets:', '      - a:1', '      - b:1', '      labels:', '        dc: d', '        zone: z1', '    - targets:', '      - c:1', '',
+    ].join('\n'));
+  });
+
+  it('prints an Alertmanager entry\'s relabelling and discovery after its own fields, alert_relabel_configs first, as Prometheus 2.42', () => {
+    const yaml = print([
+      'alerting:',
+      '  alertmanagers:',
+      '    - path_prefix: 1am',
+      '      static_configs: [{targets: [a:1]}]',
+      '      http_sd_configs: [{url: "http://127.0.0.1:1/sd"}]',
+      '      file_sd_configs: [{files: [am.json]}]',
+      '      dns_sd_configs: [{names: [localhost], type: A, port: 9014}, {names: [_am._tcp.example.invalid]}]',
+      '      relabel_configs: [{source_labels: [__address__], regex: ".*:9013", action: drop}]',
+      '  alert_relabel_configs: [{source_labels: [severity], regex: none, action: drop}]',
+    ].join('\n'));
+    // Prometheus 2.42's page for the same file (an SRV entry's port 0 included).
+    expect(yaml).toContain([
+      'alerting:', '  alert_relabel_configs:', '  - source_labels: [severity]', '    separator: ;', '    regex: none', '    replacement: $1', '    action: drop',
+      '  alertmanagers:', '  - follow_redirects: true', '    enable_http2: true', '    scheme: http', '    path_prefix: 1am', '    timeout: 10s', '    api_version: v2',
+      '    relabel_configs:', '    - source_labels: [__address__]', '      separator: ;', '      regex: .*:9013', '      replacement: $1', '      action: drop',
+      '    dns_sd_configs:', '    - names:', '      - localhost', '      refresh_interval: 30s', '      type: A', '      port: 9014',
+      '    - names:', '      - _am._tcp.example.invalid', '      refresh_interval: 30s', '      type: SRV', '      port: 0',
+      '    file_sd_configs:', '    - files:', '      - /etc/strata/am.json', '      refresh_interval: 5m',
+      '    http_sd_configs:', '    - follow_redirects: true', '      enable_http2: true', '      refresh_interval: 1m', '      url: http://127.0.0.1:1/sd',
+      '    static_configs:', '    - targets:', '      - a:1', 'server:',
     ].join('\n'));
   });
 

@@ -4,10 +4,10 @@
 // sections follow with their units as text. What is printed loads back to the same configuration
 // (except for the secrets).
 import { Document, isScalar, isSeq, visit } from 'yaml';
-import type { AlertingConfig, AlertmanagerTarget } from './alerting.ts';
+import type { AlertingConfig, AlertmanagerConfig } from './alerting.ts';
 import type { RelabelRule } from './relabel.ts';
 import type { Config } from './schema.ts';
-import type { GlobalConfig, ScrapeConfig, TLSConfig } from './scrape.ts';
+import type { DnsSdConfig, GlobalConfig, HttpSdConfig, ScrapeConfig, StaticConfig, TLSConfig } from './scrape.ts';
 import { formatDuration, formatSize } from './units.ts';
 
 /** What Prometheus prints in place of a password or a token. */
@@ -16,7 +16,7 @@ export const SECRET = '<secret>';
 export function configToYaml(c: Config): string {
   const doc = new Document({
     global: printGlobal(c.global),
-    alerting: c.alerting.alertmanagers.length > 0 ? { alertmanagers: c.alerting.alertmanagers.map(printAlertmanager) } : undefined,
+    alerting: printAlerting(c.alerting),
     rule_files: c.alerting.ruleFiles.length > 0 ? c.alerting.ruleFiles : undefined,
     scrape_configs: c.scrapeConfigs.length > 0 ? c.scrapeConfigs.map(printScrapeConfig) : undefined,
     server: {
@@ -144,21 +144,36 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     }]))),
     relabel_configs: j.relabelConfigs.length > 0 ? j.relabelConfigs.map(printRelabelRule) : undefined,
     metric_relabel_configs: j.metricRelabelConfigs.length > 0 ? j.metricRelabelConfigs.map(printRelabelRule) : undefined,
-    // Prometheus prints service discovery last, by the name of the mechanism.
-    dns_sd_configs: j.dnsSdConfigs.length > 0
-      ? j.dnsSdConfigs.map((d) => ({ names: d.names, refresh_interval: promDuration(d.refreshIntervalMs), type: d.type, port: d.port || undefined }))
+    ...printDiscovery(j),
+  };
+}
+
+/**
+ * The service discovery of a scrape job or an Alertmanager set, as Prometheus prints it: last, by
+ * the name of the mechanism. A DNS entry's port is printed even when 0 (an SRV entry's), as the
+ * field has no omitempty in Prometheus.
+ */
+function printDiscovery(c: {
+  staticConfigs: readonly StaticConfig[];
+  fileSdConfigs: readonly { files: readonly string[]; refreshIntervalMs: number }[];
+  httpSdConfigs: readonly HttpSdConfig[];
+  dnsSdConfigs: readonly DnsSdConfig[];
+}): Record<string, unknown> {
+  return {
+    dns_sd_configs: c.dnsSdConfigs.length > 0
+      ? c.dnsSdConfigs.map((d) => ({ names: d.names, refresh_interval: promDuration(d.refreshIntervalMs), type: d.type, port: d.port }))
       : undefined,
-    file_sd_configs: j.fileSdConfigs.length > 0
-      ? j.fileSdConfigs.map((f) => ({ files: f.files, refresh_interval: promDuration(f.refreshIntervalMs) }))
+    file_sd_configs: c.fileSdConfigs.length > 0
+      ? c.fileSdConfigs.map((f) => ({ files: f.files, refresh_interval: promDuration(f.refreshIntervalMs) }))
       : undefined,
-    http_sd_configs: j.httpSdConfigs.length > 0
+    http_sd_configs: c.httpSdConfigs.length > 0
       // The HTTP client settings first, as Prometheus inlines them ahead of its own fields.
-      ? j.httpSdConfigs.map((h) => ({
+      ? c.httpSdConfigs.map((h) => ({
         follow_redirects: h.followRedirects, enable_http2: h.enableHttp2, refresh_interval: promDuration(h.refreshIntervalMs), url: h.url,
       }))
       : undefined,
-    static_configs: j.staticConfigs.length > 0
-      ? j.staticConfigs.map((s) => ({ targets: s.targets, labels: goMap(s.labels) }))
+    static_configs: c.staticConfigs.length > 0
+      ? c.staticConfigs.map((s) => ({ targets: s.targets, labels: goMap(s.labels) }))
       : undefined,
   };
 }
@@ -181,9 +196,18 @@ function printTls(t: TLSConfig): Record<string, unknown> | undefined {
   };
 }
 
-// Strata keeps an Alertmanager's authorization as one header value; it comes out as Prometheus'
-// type and credentials.
-function printAlertmanager(a: AlertmanagerTarget): Record<string, unknown> {
+function printAlerting(a: AlertingConfig): Record<string, unknown> | undefined {
+  if (a.alertmanagers.length === 0 && a.alertRelabelConfigs.length === 0) return undefined;
+  return {
+    alert_relabel_configs: a.alertRelabelConfigs.length > 0 ? a.alertRelabelConfigs.map(printRelabelRule) : undefined,
+    alertmanagers: a.alertmanagers.length > 0 ? a.alertmanagers.map(printAlertmanager) : undefined,
+  };
+}
+
+// Prometheus' AlertmanagerConfig: the inlined HTTP client settings, its own fields, relabelling,
+// then service discovery. Strata keeps an Alertmanager's authorization as one header value; it
+// comes out as Prometheus' type and credentials.
+function printAlertmanager(a: AlertmanagerConfig): Record<string, unknown> {
   const space = a.authorization?.indexOf(' ') ?? -1;
   return {
     basic_auth: a.basicAuth === null ? undefined : { username: a.basicAuth.username, password: secret(a.basicAuth.password) },
@@ -198,9 +222,9 @@ function printAlertmanager(a: AlertmanagerTarget): Record<string, unknown> {
     path_prefix: a.pathPrefix || undefined,
     timeout: promDuration(a.timeoutMs),
     api_version: 'v2',
-    static_configs: a.staticConfigs.length > 0
-      ? a.staticConfigs.map((s) => ({ targets: s.targets, labels: goMap(s.labels) }))
-      : undefined,
+    relabel_configs: a.relabelConfigs.length > 0 ? a.relabelConfigs.map(printRelabelRule) : undefined,
+    alert_relabel_configs: a.alertRelabelConfigs.length > 0 ? a.alertRelabelConfigs.map(printRelabelRule) : undefined,
+    ...printDiscovery(a),
   };
 }
 

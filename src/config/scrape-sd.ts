@@ -86,7 +86,8 @@ export const dnsSdSchema = section({
   }),
   port: z.unknown().optional().transform((v, ctx) => {
     if (v === undefined || v === null) return 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    // 0 is what Prometheus prints for an SRV entry's unset port: it must load back.
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
       ctx.addIssue({ code: 'custom', message: `expected a port number (1-65535), got ${describe(v)}` });
       return z.NEVER;
     }

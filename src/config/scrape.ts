@@ -131,7 +131,7 @@ export const DEFAULT_GLOBAL: Readonly<GlobalConfig> = Object.freeze({
   labelValueLengthLimit: 0,
 });
 
-const relabelSchema = section({
+export const relabelSchema = section({
   source_labels: stringList(),
   separator: str(DEFAULT_RELABEL_RULE.separator),
   regex: str(DEFAULT_RELABEL_RULE.regex),

@@ -42,7 +42,7 @@ export async function startRuleEvaluation(o: RuleEvaluationOptions): Promise<Rul
   const log = o.logger.child({ component: 'rules' });
   const query = engineQueryFunc(o.engine, () => o.db.querier());
   let templates = ruleTemplates({ query, externalURL: o.externalURL, externalLabels: o.config.global.externalLabels });
-  const sender = new AlertSender(o.config.alerting.alertmanagers, o.config.global.externalLabels, o.logger.child({ component: 'alertsender' }));
+  const sender = new AlertSender(o.config.alerting, o.config.global.externalLabels, o.logger.child({ component: 'alertsender' }));
   const r = o.config.alerting.rules;
   const manager = new RuleManager({
     appendable: o.db,
@@ -80,10 +80,11 @@ export async function startRuleEvaluation(o: RuleEvaluationOptions): Promise<Rul
     async reload(next) {
       await load(next);
       templates = ruleTemplates({ query, externalURL: o.externalURL, externalLabels: next.global.externalLabels });
-      sender.update(next.alerting.alertmanagers, next.global.externalLabels);
+      sender.update(next.alerting, next.global.externalLabels);
     },
     async stop() {
       await manager.stop();
+      sender.stop();
       await sender.flush();
     },
   };
