@@ -14,14 +14,25 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
     blocks.filter((b) => b.meta.minTime <= maxt && b.meta.maxTime > mint);
   return {
     // One sliced read over all sources (blocks oldest first, then the head), so the time slices
-    // and the sample budget span the whole select.
+    // and the sample budget span the whole select. The blocks are retained from the start: one
+    // compacted away while an earlier one is being read stays readable until the read ends.
     async select(matchers, mint, maxt, _hints, ctx) {
-      const lists = runSliced(selectAll(head, overlapping(mint, maxt), matchers, mint, maxt), ctx);
-      return mergeSeriesLists(lists instanceof Promise ? await lists : lists);
+      const bs = retainAll(overlapping(mint, maxt));
+      try {
+        const lists = runSliced(selectAll(head, bs, matchers, mint, maxt), ctx);
+        return mergeSeriesLists(lists instanceof Promise ? await lists : lists);
+      } finally {
+        for (const b of bs) b.release();
+      }
     },
     async series(matchers, mint, maxt, ctx) {
-      const lists = runSliced(seriesAll(head, overlapping(mint, maxt), matchers, mint, maxt), ctx);
-      return mergeLabelLists(lists instanceof Promise ? await lists : lists);
+      const bs = retainAll(overlapping(mint, maxt));
+      try {
+        const lists = runSliced(seriesAll(head, bs, matchers, mint, maxt), ctx);
+        return mergeLabelLists(lists instanceof Promise ? await lists : lists);
+      } finally {
+        for (const b of bs) b.release();
+      }
     },
     async labelNames(matchers, mint, maxt) {
       const set = new Set<string>(head.labelNames(matchers));
@@ -34,6 +45,19 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
       return [...set].sort(compareStrings);
     },
   };
+}
+
+/** Retains every block, or none when one of them is closed already (that error is thrown). */
+function retainAll(blocks: Block[]): Block[] {
+  for (let i = 0; i < blocks.length; i++) {
+    try {
+      blocks[i].retain();
+    } catch (e) {
+      for (let j = 0; j < i; j++) blocks[j].release();
+      throw e;
+    }
+  }
+  return blocks;
 }
 
 function* selectAll(

@@ -6,7 +6,7 @@ import { newMatcher } from '../model/index.ts';
 import { openBlock, writeBlock, type Block } from './block/index.ts';
 import { diffSeries, modelSelect, randomSeries, rng, tempDir } from './block/testutil.ts';
 import { Head } from './head/head.ts';
-import { mergeQuerier } from './querier.ts';
+import { mergeQuerier, mergeSeriesLists } from './querier.ts';
 import { drainSliced, runSliced, type SlicedRead } from './readslices.ts';
 import { ReadAbortedError } from './types.ts';
 
@@ -94,6 +94,39 @@ describe('sliced reads of blocks and the head', () => {
     } finally {
       closes.mockRestore();
     }
+  });
+});
+
+describe('a querier over blocks compacted away during its read', () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a block closed while the read of an earlier block was paused', async () => {
+    const first = randomSeries(rng(1), 2000, MIN, MAX, 20);
+    const second = randomSeries(rng(2), 300, MAX, MAX + 3600_000, 20);
+    const open = async (input: typeof first, min: number, max: number) =>
+      openBlock(`${dir}/${(await writeBlock(dir, input, { minTime: min, maxTime: max }))!.ulid}`);
+    const blocks = [await open(first, MIN, MAX), await open(second, MAX, MAX + 3600_000)];
+    const q = mergeQuerier(new Head({ blockRangeMs: 2 * 3600_000, maxSeries: 0, maxSeriesPerMetric: 0 }), blocks);
+    // Checks of this context take 11 ms, so the read is past its 10 ms slice at its second pause
+    // (512 series into the first block) and lets the event loop run, which closes the blocks.
+    const ctx = {
+      get signal() {
+        const until = performance.now() + 11;
+        while (performance.now() < until);
+        return undefined;
+      },
+    };
+    let closedDuringRead = false;
+    setImmediate(() => {
+      for (const b of blocks) b.close();
+      closedDuringRead = true;
+    });
+    const got = await q.select(all, MIN, MAX + 3600_000, {}, ctx);
+    expect(closedDuringRead).toBe(true);
+    const want = mergeSeriesLists([modelSelect(first, all, MIN, MAX), modelSelect(second, all, MAX, MAX + 3600_000)]);
+    expect(diffSeries(got, want)).toBe('');
+    expect(() => blocks[1].select(all, MAX, MAX + 3600_000)).toThrow(/is closed/);
   });
 });
 

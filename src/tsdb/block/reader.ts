@@ -26,6 +26,12 @@ export interface Block {
    */
   selectSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]>;
   seriesSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]>;
+  /**
+   * Keeps the block readable until release(), even if it is closed meanwhile (a query reading
+   * several blocks in slices, one of them compacted away before its turn). Throws if closed.
+   */
+  retain(): void;
+  release(): void;
   labelNames(matchers: readonly Matcher[]): string[];
   labelValues(name: string, matchers: readonly Matcher[]): string[];
   /** Every series of the block with all its samples, in label order (for compaction, downsampling). */
@@ -62,7 +68,7 @@ class BlockReader implements Block {
   private readonly chunks: ChunkReader;
   private readonly bytes: number;
   private closed = false;
-  /** Sliced reads under way; close() leaves the chunk files open for them (see endRead). */
+  /** Sliced reads and retain()s under way; close() leaves the chunk files open for them. */
   private reading = 0;
   // Chunk metas of the series being read, reused from series to series (reads are synchronous).
   private readonly metas = newChunkMetas();
@@ -92,8 +98,9 @@ class BlockReader implements Block {
     this.bytes = bytes;
   }
 
+  /** Reads are refused once the block is closed and its files are (nobody retains it). */
   private check(): void {
-    if (this.closed) throw new Error(`block ${this.meta.ulid} is closed`);
+    if (this.closed && this.reading === 0) throw new Error(`block ${this.meta.ulid} is closed`);
   }
 
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
@@ -106,7 +113,7 @@ class BlockReader implements Block {
     const out: SeriesData[] = [];
     if (maxt < mint || maxt < this.meta.minTime || mint >= this.meta.maxTime) return out;
     const ids = postingsForMatchers(this.index, matchers);
-    this.reading++;
+    this.retain();
     try {
       let since = 0;
       let samples = 0;
@@ -124,7 +131,7 @@ class BlockReader implements Block {
         }
       }
     } finally {
-      this.endRead();
+      this.release();
     }
     return out;
   }
@@ -140,7 +147,7 @@ class BlockReader implements Block {
     const ids = postingsForMatchers(this.index, matchers);
     // Every series has samples; when the range covers the block, no chunk needs a look.
     const coversBlock = mint <= this.meta.minTime && maxt >= this.meta.maxTime - 1;
-    this.reading++;
+    this.retain();
     try {
       for (let i = 0; i < ids.length; i++) {
         if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
@@ -152,13 +159,18 @@ class BlockReader implements Block {
         if (this.hasSampleInRange(s.chunks, mint, maxt)) out.push(s.labels);
       }
     } finally {
-      this.endRead();
+      this.release();
     }
     return out;
   }
 
-  /** A sliced read ended: the files of a block closed meanwhile are closed now. */
-  private endRead(): void {
+  retain(): void {
+    this.check();
+    this.reading++;
+  }
+
+  /** The files of a block closed while it was retained are closed with the last release. */
+  release(): void {
     if (--this.reading === 0 && this.closed) this.chunks.close();
   }
 
