@@ -15,6 +15,7 @@ import { Router, type Handler, type RequestContext } from './router.ts';
 import { registerTargetRoutes, type TargetsDeps } from './targets.ts';
 import { registerRuleRoutes, type RulesDeps } from './rules.ts';
 import { registerAlertmanagerRoutes, type AlertmanagerDeps } from './alertmanager.ts';
+import { registerAlertmanagersRoute, type AlertmanagersDeps } from './alertmanagers.ts';
 import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type WriteDeps } from './write.ts';
 import { registerPushRoutes } from './push/index.ts';
 
@@ -32,6 +33,8 @@ export interface ApiOptions {
   targets?: TargetsDeps;
   /** The rule manager's groups: /api/v1/rules and /api/v1/alerts. */
   rules?: RulesDeps;
+  /** The rules' external Alertmanagers: /api/v1/alertmanagers (default: none). */
+  alertmanagers?: AlertmanagersDeps;
   /** The built-in notifier: Alertmanager's API v2 under /api/v2. */
   alertmanager?: Omit<AlertmanagerDeps, 'version' | 'maxRequestBytes'>;
 }
@@ -131,6 +134,7 @@ export function createApi(opts: ApiOptions): Api {
   const GET_POST = ['GET', 'POST'];
   if (opts.targets) registerTargetRoutes(router, opts.targets);
   if (opts.rules) registerRuleRoutes(router, opts.rules);
+  registerAlertmanagersRoute(router, opts.alertmanagers ?? { alertmanagers: () => ({ active: [], dropped: [] }) });
   if (opts.alertmanager) registerAlertmanagerRoutes(router, { ...opts.alertmanager, version: opts.version ?? 'unknown', maxRequestBytes: config.server.maxRequestBytes });
   router.add(GET, '/-/healthy', 'healthy', ({ res }) => sendText(res, 200, 'Strata is Healthy.\n'));
   router.add(GET, '/-/ready', 'ready', ({ res }) => {

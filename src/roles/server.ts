@@ -76,6 +76,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
     config, logger: log, metrics, version, metadata, engine,
     targets: { targets: () => (scrape ? scrape.targets() : { active: [], dropped: [], droppedCounts: {} }), reload },
     rules: { groups: () => rules?.manager.groups() ?? [] },
+    alertmanagers: { alertmanagers: () => rules?.sender.alertmanagers() ?? { active: [], dropped: [] } },
     alertmanager: config.alerting.notifier.enabled ? { notifier: () => notifier?.notifier ?? null, receivers: () => notifier?.receivers() ?? [] } : undefined,
   });
 

@@ -215,7 +215,8 @@ alerting:
     // Relative to the config file's directory, as in Prometheus.
     expect(config.alerting.alertmanagers[0].fileSdConfigs[0].files).toEqual([path.join(dir, 'am.json')]);
     const list = await until('discovery', () => s.alertmanagers().active.length === 2 && s.alertmanagers());
-    // A group label overrides the configured scheme (Prometheus sets the scheme before group labels).
+    // A group label overrides the configured scheme, as in Prometheus 3 (2.42 keeps the configured
+    // scheme; test/alertmanager-discovery.test.ts shows it side by side).
     expect(list.active.map((a) => a.url)).toEqual([`http://${east.addr}/east/api/v2/alerts`, `http://${west.addr}/west/api/v2/alerts`]);
     expect(list.dropped.map((a) => a.url)).toEqual(['http://127.0.0.1:1/am/api/v2/alerts']);
     expect(list.active[0].labels).toMatchObject({ __address__: east.addr, dc: 'east', __meta_filepath: path.join(dir, 'am.json') });
