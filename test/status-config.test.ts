@@ -1,6 +1,7 @@
 // The `query` section and /api/v1/status/{config,flags} through the real `strata server` process:
 // the query limits of the config file reach the engine, and the configuration page shows `global`
-// and `scrape_configs` as Prometheus (Debian's 2.x, run side by side on the same file) shows them.
+// and `scrape_configs` as Prometheus (Debian's 2.x, run side by side on the same file) shows them,
+// Alertmanager discovery and relabelling included.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -29,11 +30,39 @@ rule_files:
   - rules/*.yml
   - ../elsewhere/../up*.yml
 alerting:
+  alert_relabel_configs:
+    - source_labels: [severity]
+      regex: none
+      action: drop
+    - action: labeldrop
+      regex: tmp_.*
   alertmanagers:
     - static_configs:
         - targets: ['127.0.0.1:1', '127.0.0.1:2']
           labels: {dc: west, az: b}
         - targets: ['127.0.0.1:6']
+    - path_prefix: 1am
+      file_sd_configs:
+        - files: [am/*.json, /nonexistent/am.yml]
+          refresh_interval: 1m
+      dns_sd_configs:
+        - names: [_am._tcp.example.invalid]
+        - names: [am.example.invalid]
+          type: AAAA
+          port: 9093
+          refresh_interval: 10s
+      http_sd_configs:
+        - url: http://127.0.0.1:1/am-sd
+          follow_redirects: false
+      relabel_configs:
+        - source_labels: [__meta_dns_name, __address__]
+          separator: '@'
+          regex: (.*)@(.*)
+          target_label: __alerts_path__
+          replacement: /$1/api/v2/alerts
+        - action: keep
+          source_labels: [__scheme__]
+          regex: http
     - follow_redirects: false
       enable_http2: false
       path_prefix: /
