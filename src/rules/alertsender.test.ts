@@ -266,17 +266,20 @@ alerting:
     expect(srv?.labels).toMatchObject({ __meta_dns_name: '_am._tcp.example', __meta_dns_srv_record_target: '127.0.0.1' });
   });
 
-  it('keeps an unchanged entry\'s Alertmanagers over a reload and drops a removed entry\'s', async () => {
+  it('keeps an unchanged entry\'s discovered Alertmanagers over a reload and drops a removed entry\'s', async () => {
+    const dir = tempDir();
     const a = await receiver();
     const b = await receiver();
-    const yaml = (addrs: string[]) => `alerting: { alertmanagers: [${addrs.map((x) => `{ static_configs: [{ targets: ["${x}"] }] }`).join(', ')}] }`;
-    const { s } = sender(yaml([a.addr, b.addr]));
-    const next = parseConfig(yaml([b.addr]), '/nonexistent/p.yml').config;
-    s.update(next.alerting, {});
-    expect(s.alertmanagers().active.map((x) => x.url)).toEqual([`http://${b.addr}/api/v2/alerts`]);
+    fs.writeFileSync(path.join(dir, 'am.json'), JSON.stringify([{ targets: [a.addr] }]));
+    const yaml = (withStatic: boolean) => `alerting: { alertmanagers: [{ file_sd_configs: [{ files: [am.json] }] }${withStatic ? `, { static_configs: [{ targets: ["${b.addr}"] }] }` : ''}] }`;
+    const { s } = sender(yaml(true), { dir });
+    await until('discovery', () => s.alertmanagers().active.length === 2);
+    // The file_sd entry is unchanged: its Alertmanager is there at once, not after a new read.
+    s.update(parseConfig(yaml(false), path.join(dir, 'prometheus.yml')).config.alerting, {});
+    expect(s.alertmanagers().active.map((x) => x.url)).toEqual([`http://${a.addr}/api/v2/alerts`]);
     s.send([alert({ alertname: 'X' })]);
     await s.flush();
-    expect(a.got).toHaveLength(0);
-    expect(b.got).toHaveLength(1);
+    expect(a.got).toHaveLength(1);
+    expect(b.got).toHaveLength(0);
   });
 });
