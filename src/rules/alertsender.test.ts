@@ -1,8 +1,10 @@
 // The sender to external Alertmanagers, configured from prometheus.yml text: discovery and
 // relabelling of Alertmanagers, alert relabelling, where the alerts are posted, redirects, and
 // when a batch counts as delivered.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -281,5 +283,33 @@ alerting:
     await s.flush();
     expect(a.got).toHaveLength(1);
     expect(b.got).toHaveLength(0);
+  });
+
+  it('checks an https Alertmanager\'s certificate unless tls_config.insecure_skip_verify is set', async () => {
+    const dir = tempDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+      '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    const got: string[] = [];
+    const srv = createHttpsServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (req, res) => {
+      got.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => res.end());
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      srv.closeAllConnections();
+      srv.close();
+    });
+    const addr = `127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    const checked = sender(`alerting: { alertmanagers: [{ scheme: https, static_configs: [{ targets: ["${addr}"] }] }] }`);
+    checked.s.send([alert({ alertname: 'X' })]);
+    await checked.s.flush();
+    expect(got).toEqual([]);
+    expect(checked.logged).toEqual([expect.stringMatching(/^self-signed certificate/)]);
+    const skipped = sender(`alerting: { alertmanagers: [{ scheme: https, tls_config: { insecure_skip_verify: true }, static_configs: [{ targets: ["${addr}"] }] }] }`);
+    skipped.s.send([alert({ alertname: 'X' })]);
+    await skipped.s.flush();
+    expect(got).toEqual(['POST /api/v2/alerts']);
+    expect(skipped.s.stats()).toMatchObject({ sent: 1, errors: 0 });
   });
 });
