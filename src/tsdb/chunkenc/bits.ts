@@ -138,26 +138,20 @@ export class ChunkReader {
     this.endBits = buf.length * 8;
   }
 
+  /** The next n bits (1 ≤ n ≤ 32) as an unsigned number. */
   readBits(n: number): number {
     const pos = this.pos;
     if (pos + n > this.endBits) throw new ChunkCorruptError('truncated bit stream');
-    const used = pos & 7;
-    if (used + n > 32) {
-      const a = this.readBits(n - 16);
-      return ((a << 16) | this.readBits(16)) >>> 0;
-    }
+    this.pos = pos + n;
     const buf = this.buf;
     const i = pos >>> 3;
-    let w: number;
-    if (i + 3 < buf.length) w = (buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3];
-    else {
-      // The last bytes of the chunk: only read what exists.
-      w = buf[i] << 24;
-      if (i + 1 < buf.length) w |= buf[i + 1] << 16;
-      if (i + 2 < buf.length) w |= buf[i + 2] << 8;
-    }
-    this.pos = pos + n;
-    return ((w << used) >>> (32 - n)) >>> 0;
+    const used = pos & 7;
+    // Bytes past the end read as 0 (undefined in a bit operation): the check above keeps them
+    // out of the result. One 32-bit window covers used + n ≤ 32; the rest comes from a fifth byte.
+    const w = (buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3];
+    const top = (w << used) >>> (32 - n);
+    const extra = used + n - 32;
+    return extra > 0 ? (top | (buf[i + 4] >>> (8 - extra))) >>> 0 : top;
   }
 
   readBit(): number {

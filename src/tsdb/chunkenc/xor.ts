@@ -286,70 +286,129 @@ export function decodeXor(chunk: Uint8Array, n: number): { timestamps: Float64Ar
  * from cursor c, which is left after sample n-1. The chunk must end after sample n-1.
  */
 export function decodeXorInto(chunk: Uint8Array, n: number, c: XorCursor, timestamps: Float64Array, vw: Uint32Array): void {
+  // The hot loop of every read: bits are taken from 32-bit windows (peek32) held in locals, each
+  // sample's control bits decoded from one window, instead of a reader call per bit. Reads past
+  // the end see zeros; the position is checked against the end after every sample.
   const r = new ChunkReader(chunk, HEADER_BYTES);
-  const vs = valState;
+  const endBits = r.endBits;
   let k = c.count;
   let t: number;
   let delta: number;
+  let hi: number;
+  let lo: number;
+  let lead: number;
+  let trail: number;
   if (k === 0) {
     t = r.readSvarint();
-    vs.hi = r.readBits(32);
-    vs.lo = r.readBits(32);
-    vs.lead = 255;
-    vs.trail = 0;
+    hi = r.readBits(32);
+    lo = r.readBits(32);
+    lead = 255;
+    trail = 0;
     timestamps[0] = t;
-    vw[HI] = vs.hi;
-    vw[LO] = vs.lo;
+    vw[HI] = hi;
+    vw[LO] = lo;
     delta = 0;
     k = 1;
   } else {
     r.pos = c.bitPos;
     t = c.t;
     delta = c.delta;
-    vs.hi = c.hi;
-    vs.lo = c.lo;
-    vs.lead = c.lead;
-    vs.trail = c.trail;
+    hi = c.hi;
+    lo = c.lo;
+    lead = c.lead;
+    trail = c.trail;
   }
+  let pos = r.pos;
   for (; k < n; k++) {
     if (k === 1) {
+      r.pos = pos;
       delta = r.readUvarint();
+      pos = r.pos;
     } else {
-      delta += readDod(r);
+      const p = peek32(chunk, pos);
+      if (p >>> 31 === 0) {
+        pos += 1;
+      } else if (p >>> 30 === 2) {
+        const u = (p << 2) >>> 18;
+        delta += u > 8192 ? u - 16384 : u;
+        pos += 16;
+      } else if (p >>> 29 === 6) {
+        const u = (p << 3) >>> 15;
+        delta += u > 65536 ? u - 131072 : u;
+        pos += 20;
+      } else if (p >>> 28 === 14) {
+        const u = (p << 4) >>> 12;
+        delta += u > 524288 ? u - 1048576 : u;
+        pos += 24;
+      } else {
+        const dod = (peek32(chunk, pos + 4) | 0) * TWO32 + peek32(chunk, pos + 36);
+        if (!Number.isSafeInteger(dod)) throw new ChunkCorruptError('delta-of-delta out of range');
+        delta += dod;
+        pos += 68;
+      }
     }
     if (!(delta > 0)) throw new ChunkCorruptError(`non-increasing timestamp at sample ${k}`);
     t += delta;
     if (!Number.isSafeInteger(t)) throw new ChunkCorruptError(`timestamp out of range at sample ${k}`);
+    const q = peek32(chunk, pos);
+    if (q >>> 31 === 0) {
+      pos += 1;
+    } else {
+      if (q >>> 30 === 2) {
+        if (lead === 255) throw new ChunkCorruptError('value window used before it was set');
+        pos += 2;
+      } else {
+        const b = (q << 2) >>> 21;
+        lead = b >>> 6;
+        let sig = b & 63;
+        if (sig === 0) sig = 64;
+        trail = 64 - lead - sig;
+        if (trail < 0) throw new ChunkCorruptError('value window exceeds 64 bits');
+        pos += 13;
+      }
+      const sig = 64 - lead - trail;
+      let shi = 0;
+      let slo: number;
+      if (sig > 32) {
+        shi = peek32(chunk, pos) >>> (64 - sig);
+        slo = peek32(chunk, pos + sig - 32);
+      } else {
+        slo = peek32(chunk, pos) >>> (32 - sig);
+      }
+      pos += sig;
+      if (trail >= 32) {
+        hi ^= slo << (trail - 32);
+      } else if (trail === 0) {
+        hi ^= shi;
+        lo ^= slo;
+      } else {
+        hi ^= (shi << trail) | (slo >>> (32 - trail));
+        lo ^= slo << trail;
+      }
+      hi >>>= 0;
+      lo >>>= 0;
+    }
+    if (pos > endBits) throw new ChunkCorruptError('truncated bit stream');
     timestamps[k] = t;
-    readXorValue(r, vs);
-    vw[2 * k + HI] = vs.hi;
-    vw[2 * k + LO] = vs.lo;
+    vw[2 * k + HI] = hi;
+    vw[2 * k + LO] = lo;
   }
-  const bitPos = r.pos;
+  r.pos = pos;
   r.finish();
   c.count = n;
-  c.bitPos = bitPos;
+  c.bitPos = pos;
   c.t = t;
   c.delta = delta;
-  c.hi = vs.hi;
-  c.lo = vs.lo;
-  c.lead = vs.lead;
-  c.trail = vs.trail;
+  c.hi = hi;
+  c.lo = lo;
+  c.lead = lead;
+  c.trail = trail;
 }
 
-function readDod(r: ChunkReader): number {
-  if (r.readBit() === 0) return 0;
-  let bits: number;
-  if (r.readBit() === 0) bits = 14;
-  else if (r.readBit() === 0) bits = 17;
-  else if (r.readBit() === 0) bits = 20;
-  else {
-    const hi = r.readBits(32) | 0;
-    const lo = r.readBits(32);
-    const dod = hi * TWO32 + lo;
-    if (!Number.isSafeInteger(dod)) throw new ChunkCorruptError('delta-of-delta out of range');
-    return dod;
-  }
-  const u = r.readBits(bits);
-  return u > 1 << (bits - 1) ? u - (1 << bits) : u;
+/** The 32 bits of `buf` from bit `pos` on (MSB first); bytes past the end read as zeros. */
+function peek32(buf: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const used = pos & 7;
+  const w = (buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3];
+  return used === 0 ? w >>> 0 : ((w << used) | (buf[i + 4] >>> (8 - used))) >>> 0;
 }
