@@ -4,3 +4,4 @@ export * from './validate.ts';
 export * from './matchers.ts';
 export * from './batch.ts';
 export * from './re2.ts';
+export * from './re2syntax.ts';

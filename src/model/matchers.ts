@@ -1,5 +1,6 @@
 import { getLabel, type Labels } from './labels.ts';
-import { compileAnchoredRE2 } from './re2.ts';
+import { compileRE2 } from './re2.ts';
+import { checkRE2Syntax } from './re2syntax.ts';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -13,11 +14,21 @@ export interface Matcher {
 }
 
 /**
+ * How a matcher's regex is checked and compiled, after whose reference implementation:
+ * - 'prometheus': Prometheus 3's labels.NewMatcher parses the value itself (syntax.Parse(v)), so an
+ *   error names the value (`missing closing ): `(``); a plain `a|b` list is never parsed.
+ * - 'alertmanager': Alertmanager's labels.NewMatcher compiles "^(?:" + v + ")$", so an error names
+ *   that (`^(?:()$`), and `a)|(b` is valid (Prometheus 2.42 checked the same anchored form first).
+ */
+export type MatcherSyntax = 'prometheus' | 'alertmanager';
+
+/**
  * Builds a matcher. Regexes use RE2 syntax, are fully anchored and `.` matches newlines, as in
  * Prometheus (`^(?s:...)$`).
- * Throws an Error with a readable message for an invalid regex.
+ * Throws RE2SyntaxError, with Go's text, for a regex Go refuses; an Error for valid RE2 Strata
+ * cannot run.
  */
-export function newMatcher(type: MatchType, name: string, value: string): Matcher {
+export function newMatcher(type: MatchType, name: string, value: string, syntax: MatcherSyntax = 'prometheus'): Matcher {
   switch (type) {
     case '=':
       return { type, name, value, matches: (v) => v === value };
@@ -25,11 +36,13 @@ export function newMatcher(type: MatchType, name: string, value: string): Matche
       return { type, name, value, matches: (v) => v !== value };
     case '=~':
     case '!~': {
-      const re = compileAnchored(value);
       const literal = literalAlternatives(value);
       let test: (v: string) => boolean;
       if (literal) test = (v) => literal.has(v);
-      else test = (v) => re.test(v);
+      else {
+        const re = compileMatcherRegex(value, syntax);
+        test = (v) => re.test(v);
+      }
       return type === '=~' ? { type, name, value, matches: test } : { type, name, value, matches: (v) => !test(v) };
     }
     default:
@@ -37,13 +50,15 @@ export function newMatcher(type: MatchType, name: string, value: string): Matche
   }
 }
 
-function compileAnchored(src: string): RegExp {
-  try {
-    // Users write RE2 (Go) syntax: `(?i)`, POSIX classes, `\Q..\E` and the like are translated.
-    return compileAnchoredRE2(src);
-  } catch (e) {
-    throw new Error(`invalid regular expression ${JSON.stringify(src)}: ${(e as Error).message}`);
+function compileMatcherRegex(src: string, syntax: MatcherSyntax): RegExp {
+  if (syntax === 'alertmanager') {
+    // Without the s flag: in Alertmanager `.` does not match a newline.
+    checkRE2Syntax(`^(?:${src})$`);
+    return compileRE2(`^(?-s:${src})$`);
   }
+  // Go parses the value alone; what it accepts is balanced, so anchoring it changes nothing.
+  checkRE2Syntax(src);
+  return compileRE2(`^(?s:${src})$`);
 }
 
 // `a|b|c` of plain literals is by far the most common regex (Grafana multi-value variables); a set

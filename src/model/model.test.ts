@@ -64,7 +64,11 @@ describe('matchers', () => {
     expect(newMatcher('=~', 'x', '[[:alpha:]]+').matches('ab1')).toBe(false);
   });
   it('reports an invalid regex', () => {
-    expect(() => newMatcher('=~', 'job', '(')).toThrow(/invalid regular expression/);
+    // Go's error: Prometheus 3 parses the bare value, Alertmanager compiles it anchored.
+    expect(() => newMatcher('=~', 'job', '(')).toThrow('error parsing regexp: missing closing ): `(`');
+    expect(() => newMatcher('=~', 'job', '(', 'alertmanager')).toThrow('error parsing regexp: missing closing ): `^(?:()$`');
+    expect(() => newMatcher('=~', 'job', 'a)|(b')).toThrow('error parsing regexp: unexpected ): `a)|(b`');
+    expect(newMatcher('=~', 'job', 'a)|(b', 'alertmanager').matches('a')).toBe(true);
   });
 });
 

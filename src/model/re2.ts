@@ -1,8 +1,10 @@
 // label_replace and relabelling use Go's RE2 syntax and Go's Regexp.Expand for the replacement. JavaScript's
 // regex dialect differs in the corners users actually hit: `(?P<name>...)` groups, `(?i)` flag
 // groups, escaped punctuation such as `\-` or `\/`, literal `{`/`}`/`]`, POSIX classes, `\z`, `\Q..\E`.
-// We translate RE2 source into an equivalent JavaScript pattern (with the `u` and `s` flags), and
-// reject what RE2 rejects but JavaScript would accept (look-arounds, back-references).
+// We translate RE2 source into an equivalent JavaScript pattern (with the `u` and `s` flags). What
+// Go refuses is refused first, with Go's own error (re2syntax.ts), so the translation only ever
+// sees valid RE2; what it still cannot express in JavaScript it refuses as unsupported.
+import { checkRE2Syntax, UNICODE_CATEGORIES } from './re2syntax.ts';
 
 const POSIX_CLASSES: Record<string, string> = {
   alnum: '0-9A-Za-z',
@@ -21,20 +23,87 @@ const POSIX_CLASSES: Record<string, string> = {
   xdigit: '0-9A-Fa-f',
 };
 
-const MAX_REPEAT = 1000;
-
 function hexEscape(ch: string): string {
   const cp = ch.codePointAt(0)!;
   return cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`;
 }
 
+// RE2 takes any escaped ASCII character that is not a letter or digit as itself (`\-`, `\_`, `\ `).
 function isAsciiPunct(ch: string): boolean {
-  const c = ch.charCodeAt(0);
-  return ch.length === 1 && c < 0x80 && !/[0-9A-Za-z\s]/.test(ch) && c > 0x20;
+  return ch.length === 1 && ch.charCodeAt(0) < 0x80 && !/[0-9A-Za-z]/.test(ch);
 }
 
-/** Translates an RE2 pattern to JavaScript source (to be used with flags `su`). Throws on invalid or unsupported syntax. */
+/** `[...]` contents for code point ranges [lo, hi] (sorted, disjoint). */
+function rangesSource(ranges: [number, number][]): string {
+  return ranges.map(([lo, hi]) => (lo === hi ? cp(lo) : `${cp(lo)}-${cp(hi)}`)).join('');
+}
+
+const cp = (c: number): string => `\\u{${c.toString(16)}}`;
+
+/** The code points of a POSIX class's ASCII ranges that are not in it, up to U+10FFFF. */
+function complementRanges(src: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  // The class bodies above (`0-9A-Za-z`, `\x00-\x7F`, `\t `...) as code points and ranges.
+  const units: number[] = [];
+  for (let i = 0; i < src.length; ) {
+    if (src[i] === '\\') {
+      const e = src[i + 1];
+      if (e === 'x') {
+        units.push(parseInt(src.slice(i + 2, i + 4), 16));
+        i += 4;
+      } else {
+        units.push({ t: 9, n: 10, v: 11, f: 12, r: 13 }[e as 't'] ?? e.charCodeAt(0));
+        i += 2;
+      }
+    } else if (src[i] === '-' && units.length > 0 && i + 1 < src.length) {
+      units.push(-1);
+      i++;
+    } else {
+      units.push(src.charCodeAt(i));
+      i++;
+    }
+  }
+  const set: [number, number][] = [];
+  for (let k = 0; k < units.length; k++) {
+    if (units[k + 1] === -1) {
+      set.push([units[k], units[k + 2]]);
+      k += 2;
+    } else set.push([units[k], units[k]]);
+  }
+  set.sort((a, b) => a[0] - b[0]);
+  let next = 0;
+  for (const [lo, hi] of set) {
+    if (lo > next) ranges.push([next, lo - 1]);
+    next = Math.max(next, hi + 1);
+  }
+  if (next <= 0x10ffff) ranges.push([next, 0x10ffff]);
+  return ranges;
+}
+
+/**
+ * A `\p{...}` class (known to Go) as JavaScript writes it: categories as they are, scripts as
+ * `Script=...`, Any as every code point; `inClass` for use inside `[...]`.
+ */
+function unicodeClass(name: string, negated: boolean, inClass: boolean): string {
+  if (name.startsWith('^')) {
+    negated = !negated;
+    name = name.slice(1);
+  }
+  if (name === 'Any') {
+    if (inClass) return negated ? '' : '\\u{0}-\\u{10ffff}';
+    return negated ? '[^\\u{0}-\\u{10ffff}]' : '[\\u{0}-\\u{10ffff}]';
+  }
+  const prop = UNICODE_CATEGORIES.has(name) ? name : `Script=${name}`;
+  return `\\${negated ? 'P' : 'p'}{${prop}}`;
+}
+
+/**
+ * Translates a valid RE2 pattern to JavaScript source (to be used with flags `su`). Throws
+ * RE2SyntaxError, with Go's text, for a pattern Go refuses, and a plain Error for valid RE2 that
+ * JavaScript cannot express (the U flag, a repeated group name).
+ */
 export function translateRE2(src: string): string {
+  checkRE2Syntax(src);
   let out = '';
   let i = 0;
   // For each open group: the flag groups `(?i)`-style modifiers opened inside it, which its close
@@ -42,13 +111,30 @@ export function translateRE2(src: string): string {
   const groupStack: string[][] = [[]];
   let inClass = false;
   let classStart = -1;
-  const fail = (msg: string): never => {
-    throw new Error(msg);
+  // In a class: whether the last item was a single character, which a following `-` makes the
+  // start of a range. Any other `-` is a literal, which JavaScript wants escaped (`[\d-z]`).
+  let afterChar = false;
+  let rangeEnd = false;
+  const unsupported = (what: string): never => {
+    throw new Error(`${what} is not supported`);
   };
+  // Emits one class item, `single` when it is one character (a possible range start).
+  const item = (text: string, single: boolean): void => {
+    out += text;
+    afterChar = single && !rangeEnd;
+    rangeEnd = false;
+  };
+  // Assertions go in a group: RE2 lets them be repeated (`^*`), JavaScript only a group.
+  const assertion = (text: string): void => {
+    out += `(?:${text})`;
+  };
+  // Where a quantifier goes that follows flag groups (`x(?i)*` repeats x): before their openers.
+  let quantifierAt = -1;
   while (i < src.length) {
     const ch = src[i];
+    const afterFlags = quantifierAt;
+    quantifierAt = -1;
     if (ch === '\\') {
-      if (i + 1 >= src.length) fail('trailing backslash at end of expression');
       const e = src[i + 1];
       if (e === 'Q') {
         // \Q...\E: everything literal.
@@ -59,90 +145,95 @@ export function translateRE2(src: string): string {
         continue;
       }
       if (isAsciiPunct(e)) {
-        out += hexEscape(e);
+        if (inClass) item(hexEscape(e), true);
+        else out += hexEscape(e);
         i += 2;
         continue;
       }
+      let text: string;
+      let single = false;
       switch (e) {
         case 'z':
-          if (inClass) fail('invalid escape sequence: `\\z`');
-          out += '$';
+          assertion('$');
           i += 2;
           continue;
         case 'A':
-          if (inClass) fail('invalid escape sequence: `\\A`');
-          out += '^';
+          assertion('^');
+          i += 2;
+          continue;
+        case 'b':
+        case 'B':
+          assertion(`\\${e}`);
           i += 2;
           continue;
         case 's':
-          out += inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]';
+          text = inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]';
           i += 2;
-          continue;
+          break;
         case 'S':
-          if (inClass) out += '\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\u{10ffff}';
-          else out += '[^\\t\\n\\f\\r ]';
+          text = inClass ? '\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\u{10ffff}' : '[^\\t\\n\\f\\r ]';
           i += 2;
-          continue;
+          break;
         case 'p':
         case 'P': {
+          let name: string;
           if (src[i + 2] === '{') {
             const end = src.indexOf('}', i + 3);
-            if (end < 0) fail('invalid character class range');
-            out += src.slice(i, end + 1);
+            name = src.slice(i + 3, end);
             i = end + 1;
           } else {
-            if (i + 2 >= src.length) fail('invalid character class range');
-            out += `\\${e}{${src[i + 2]}}`;
-            i += 3;
+            name = String.fromCodePoint(src.codePointAt(i + 2)!);
+            i += 2 + name.length;
           }
-          continue;
+          text = unicodeClass(name, e === 'P', inClass);
+          break;
         }
         case 'x': {
+          let code: number;
           if (src[i + 2] === '{') {
             const end = src.indexOf('}', i + 3);
-            if (end < 0) fail('invalid escape sequence');
-            const hex = src.slice(i + 3, end);
-            if (!/^[0-9A-Fa-f]+$/.test(hex) || parseInt(hex, 16) > 0x10ffff) fail('invalid escape sequence');
-            out += `\\u{${hex}}`;
+            code = parseInt(src.slice(i + 3, end), 16);
             i = end + 1;
           } else {
-            const hex = src.slice(i + 2, i + 4);
-            if (!/^[0-9A-Fa-f]{2}$/.test(hex)) fail('invalid escape sequence');
-            out += `\\x${hex}`;
+            code = parseInt(src.slice(i + 2, i + 4), 16);
             i += 4;
           }
-          continue;
+          text = hexEscape(String.fromCodePoint(code));
+          single = true;
+          break;
         }
-        case 'd': case 'D': case 'w': case 'W': case 'b': case 'B':
-        case 'n': case 't': case 'r': case 'f': case 'v': case 'a':
-          out += e === 'a' ? '\\x07' : `\\${e}`;
+        case 'd': case 'D': case 'w': case 'W':
+          text = `\\${e}`;
           i += 2;
-          continue;
-        default:
-          if (e >= '0' && e <= '7') {
-            // Octal escape (RE2 has no back-references). \0 alone is NUL.
-            let j = i + 1;
-            let digits = '';
-            while (j < src.length && digits.length < 3 && src[j] >= '0' && src[j] <= '7') digits += src[j++];
-            if (digits[0] !== '0' && digits.length === 1) fail(`invalid escape sequence: \`\\${digits}\``);
-            out += hexEscape(String.fromCodePoint(parseInt(digits, 8)));
-            i = j;
-            continue;
-          }
-          fail(`invalid escape sequence: \`\\${e}\``);
+          break;
+        case 'n': case 't': case 'r': case 'f': case 'v': case 'a':
+          text = e === 'a' ? '\\x07' : `\\${e}`;
+          single = true;
+          i += 2;
+          break;
+        default: {
+          // Octal: \0 alone, or up to three digits (a lone \1-\7 would be a back-reference, which Go refuses).
+          let j = i + 1;
+          let digits = '';
+          while (j < src.length && digits.length < 3 && src[j] >= '0' && src[j] <= '7') digits += src[j++];
+          text = hexEscape(String.fromCodePoint(parseInt(digits, 8)));
+          single = true;
+          i = j;
+        }
       }
+      if (inClass) item(text, single);
+      else out += text;
+      continue;
     }
     if (inClass) {
-      if (ch === '[' && src[i + 1] === ':') {
+      if (ch === '[' && src[i + 1] === ':' && !rangeEnd) {
         const end = src.indexOf(':]', i + 2);
         if (end > 0) {
           let name = src.slice(i + 2, end);
           const negated = name.startsWith('^');
           if (negated) name = name.slice(1);
           const cls = POSIX_CLASSES[name];
-          if (cls === undefined) fail(`invalid character class range: \`[:${name}:]\``);
-          if (negated) fail('negated POSIX classes are not supported');
-          out += cls;
+          item(negated ? rangesSource(complementRanges(cls)) : cls, false);
           i = end + 2;
           continue;
         }
@@ -153,18 +244,26 @@ export function translateRE2(src: string): string {
         i++;
         continue;
       }
-      if (ch === ']' || ch === '[') {
-        out += hexEscape(ch);
+      if (ch === '-') {
+        if (afterChar && i + 1 < src.length && src[i + 1] !== ']') {
+          // A range: the next item is its end, not the start of another range.
+          out += '-';
+          afterChar = false;
+          rangeEnd = true;
+        } else item('\\-', true);
         i++;
         continue;
       }
-      out += ch;
-      i++;
+      const c = String.fromCodePoint(src.codePointAt(i)!);
+      item(c === ']' || c === '[' ? hexEscape(c) : c, true);
+      i += c.length;
       continue;
     }
     switch (ch) {
       case '[': {
         inClass = true;
+        afterChar = false;
+        rangeEnd = false;
         out += '[';
         i++;
         if (src[i] === '^') {
@@ -180,19 +279,24 @@ export function translateRE2(src: string): string {
         out += hexEscape(ch);
         i++;
         continue;
+      case '^':
+      case '$':
+        assertion(ch);
+        i++;
+        continue;
+      case '*':
+      case '+':
+      case '?':
       case '{': {
-        const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i));
+        // A repeat as Go reads it (no leading zeros); any other `{` is a literal.
+        const m = /^(?:[*+?]|\{(?:0|[1-9]\d*)(?:,(?:0|[1-9]\d*)?)?\})\??/.exec(src.slice(i));
         if (m === null) {
           out += '\\{';
           i++;
           continue;
         }
-        const lo = Number(m[1]);
-        const hi = m[3] !== undefined && m[3] !== '' ? Number(m[3]) : lo;
-        if (lo > MAX_REPEAT || hi > MAX_REPEAT || (m[2] !== undefined && m[3] !== '' && hi < lo)) {
-          fail(`invalid repeat count: \`${m[0]}\``);
-        }
-        out += m[0];
+        if (afterFlags >= 0) out = out.slice(0, afterFlags) + m[0] + out.slice(afterFlags);
+        else out += m[0];
         i += m[0].length;
         continue;
       }
@@ -204,31 +308,31 @@ export function translateRE2(src: string): string {
           continue;
         }
         const rest = src.slice(i + 2);
-        const named = /^P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
+        const named = /^P?<([A-Za-z0-9_]+)>/.exec(rest);
         if (named !== null) {
+          if (!/^[A-Za-z_]/.test(named[1])) unsupported(`a group name starting with a digit (${named[1]})`);
           groupStack.push([]);
           out += `(?<${named[1]}>`;
           i += 2 + named[0].length;
           continue;
         }
-        const flags = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest);
-        if (flags === null) fail(`invalid or unsupported Perl syntax: \`${src.slice(i, i + 3)}\``);
-        const on = flags![1];
-        const off = flags![2] ?? '';
-        if (on.includes('U') || off.includes('U')) fail('the U (ungreedy) flag is not supported');
+        const flags = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest)!;
+        const on = flags[1];
+        const off = flags[2] ?? '';
+        if (on.includes('U') || off.includes('U')) unsupported('the U (ungreedy) flag');
         // `s` is always on (Prometheus wraps the pattern in (?s:...)); JS rejects repeating a flag.
         const jsOn = [...new Set(on.replace(/s/g, ''))].join('');
         const jsOff = [...new Set(off)].join('');
         const mod = jsOn === '' && jsOff === '' ? '?:' : `?${jsOn}${jsOff !== '' ? '-' + jsOff : ''}:`;
-        i += 2 + flags![0].length;
+        i += 2 + flags[0].length;
+        if (flags[3] === ')') quantifierAt = afterFlags >= 0 ? afterFlags : out.length;
         out += `(${mod}`;
         // `(?i)` applies to the rest of the enclosing group: open a group that closes with it.
-        if (flags![3] === ':') groupStack.push([]);
+        if (flags[3] === ':') groupStack.push([]);
         else groupStack[groupStack.length - 1].push(mod);
         continue;
       }
       case ')': {
-        if (groupStack.length <= 1) fail('unexpected )');
         const extra = groupStack.pop()!;
         out += ')'.repeat(extra.length) + ')';
         i++;
@@ -242,20 +346,38 @@ export function translateRE2(src: string): string {
         i++;
         continue;
       }
-      default:
-        out += ch;
-        i++;
+      default: {
+        const c = String.fromCodePoint(src.codePointAt(i)!);
+        out += c;
+        i += c.length;
+      }
     }
   }
-  if (inClass) fail('missing closing ]');
-  if (groupStack.length > 1) fail('missing closing )');
   out += ')'.repeat(groupStack[0].length);
   return out;
 }
 
-/** Compiles an RE2 pattern fully anchored, with `.` matching newlines, as Prometheus does ("^(?s:" + re + ")$"). */
+/**
+ * Compiles exactly the pattern Go is given (anchors included, when the caller's reference adds
+ * them): Go's error for what Go refuses, and a RegExp matching as Go's would for the rest. Valid
+ * RE2 that Strata cannot run throws a plain Error saying so.
+ */
+export function compileRE2(pattern: string): RegExp {
+  const source = translateRE2(pattern);
+  try {
+    return new RegExp(source, 'su');
+  } catch (e) {
+    // Valid RE2 (Go accepted it) that the JavaScript translation still gets wrong.
+    throw new Error(`regular expression ${JSON.stringify(pattern)} is not supported: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Compiles a regex as Prometheus 3 compiles relabelling and label_replace regexes,
+ * regexp.Compile("^(?s:" + re + ")$"): errors name the anchored pattern (`^(?s:()$`).
+ */
 export function compileAnchoredRE2(src: string): RegExp {
-  return new RegExp(`^(?:${translateRE2(src)})$`, 'su');
+  return compileRE2(`^(?s:${src})$`);
 }
 
 const NAME_CHAR = /[\p{L}\p{Nd}_]/u;

@@ -106,7 +106,11 @@ receivers: [{name: r}]
     expect(errors('route: {receiver: r, group_interval: 0}\nreceivers: [{name: r}]')[0]).toMatch(/group_interval cannot be zero/);
     expect(errors('route: {receiver: r}\nreceivers: [{name: r}, {name: r}]')[0]).toMatch(/receivers\[1\]\.name: .*not unique/);
     expect(errors("route: {receiver: r, routes: [{matchers: ['a=\"b']}]}\nreceivers: [{name: r}]")[0]).toMatch(/unescaped double quote/);
-    expect(errors("route: {receiver: r, routes: [{matchers: ['a=~\"(\"']}]}\nreceivers: [{name: r}]")[0]).toMatch(/invalid regular expression/);
+    // Go's error for the anchored pattern, as amtool check-config prints it.
+    expect(errors("route: {receiver: r, routes: [{matchers: ['a=~\"(\"']}]}\nreceivers: [{name: r}]")[0]).toMatch(/: error parsing regexp: missing closing \): `\^\(\?:\(\)\$`$/);
+    expect(errors("route: {receiver: r, routes: [{match_re: {a: '('}}]}\nreceivers: [{name: r}]")[0]).toMatch(/: error parsing regexp: missing closing \): `\^\(\?:\(\)\$`$/);
+    // ...which is valid anchored, as in Alertmanager.
+    expect(() => parseNotifierConfig("route: {receiver: r, routes: [{receiver: r, matchers: ['a=~\"a)|(b\"']}]}\nreceivers: [{name: r}]", 'am.yml')).not.toThrow();
     expect(errors('route: {receiver: r}\nreceivers: [{name: r}]\ninhibit_rules: [{equal: ["a-b"]}]')[0]).toMatch(/inhibit_rules\[0\]\.equal: invalid label name/);
     // A channel setting that may come from global but comes from nowhere, reported at the channel.
     expect(errors('route: {receiver: r}\nreceivers:\n  - name: r\n    email_configs: [{to: a@example.com}]\n')[0]).toMatch(/^am.yml:4:21: receivers\[0\]\.email_configs\[0\]: no from address set and no global smtp_from/);

@@ -67,7 +67,8 @@ export function parseMatcher(s: string): Matcher {
     } else value += ch;
   }
   if (expectQuote) throw new Error(`matcher value contains unescaped double quote: ${m[3]}`);
-  return newMatcher(m[2] as MatchType, m[1], value);
+  // Alertmanager compiles "^(?:" + value + ")$": its regex errors name that anchored form.
+  return newMatcher(m[2] as MatchType, m[1], value, 'alertmanager');
 }
 
 /** `name="value"` as Alertmanager prints a matcher (OpenMetrics escaping of the value). */

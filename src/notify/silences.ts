@@ -5,7 +5,7 @@
 // snapshotted atomically on every change and replayed at start; peers exchange silences.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { newMatcher, type Matcher } from '../model/index.ts';
+import { newMatcher, RE2SyntaxError, type Matcher } from '../model/index.ts';
 import { LABEL_NAME_RE } from './labels.ts';
 import { matchesLabelSet } from './matchers.ts';
 import { ensureDir, readSnapshot, writeSnapshot } from './persist.ts';
@@ -69,6 +69,8 @@ function validate(s: Silence): void {
     try {
       compiled.push(...compileSilenceMatchers([m]));
     } catch (e) {
+      // Alertmanager's validateMatcher compiles the bare pattern and names it.
+      if (e instanceof RE2SyntaxError) throw new SilenceError(`invalid label matcher ${i}: invalid regular expression ${JSON.stringify(m.value)}: ${e.message}`);
       throw new SilenceError(`invalid label matcher ${i}: ${(e as Error).message}`);
     }
   });

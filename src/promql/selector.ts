@@ -74,7 +74,7 @@ function selectorMatchers(input: string, vs: SyntaxNode): Matcher[] {
           const valueNode = child(m, 'StringLiteral', nameNode);
           const value = unquoteString(input, valueNode.from, valueNode.to);
           if (name === METRIC_NAME) nameInBraces ??= value;
-          matchers.push(labelMatcher(input, input.slice(op.from, op.to) as MatchType, name, value, valueNode.from));
+          matchers.push(labelMatcher(input, input.slice(op.from, op.to) as MatchType, name, value, nameNode.from));
           break;
         }
         default:
@@ -94,6 +94,8 @@ function selectorMatchers(input: string, vs: SyntaxNode): Matcher[] {
   return matchers;
 }
 
+// A bad regex is Go's regexp/syntax error (`error parsing regexp: missing closing ): `(``),
+// positioned as Prometheus does: at the matcher's label name.
 function labelMatcher(input: string, type: MatchType, name: string, value: string, at: number): Matcher {
   try {
     return newMatcher(type, name, value);
