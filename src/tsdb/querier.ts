@@ -16,10 +16,10 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
     // One sliced read over all sources (blocks oldest first, then the head), so the time slices
     // and the sample budget span the whole select. The blocks are retained from the start: one
     // compacted away while an earlier one is being read stays readable until the read ends.
-    async select(matchers, mint, maxt, _hints, ctx) {
+    async select(matchers, mint, maxt, hints, ctx) {
       const bs = retainAll(overlapping(mint, maxt));
       try {
-        const lists = runSliced(selectAll(head, bs, matchers, mint, maxt), ctx);
+        const lists = runSliced(selectAll(head, bs, matchers, mint, maxt, hints?.lastOnly === true), ctx);
         return mergeSeriesLists(lists instanceof Promise ? await lists : lists);
       } finally {
         for (const b of bs) b.release();
@@ -61,11 +61,12 @@ function retainAll(blocks: Block[]): Block[] {
 }
 
 function* selectAll(
-  head: Head, blocks: readonly Block[], matchers: readonly Matcher[], mint: number, maxt: number,
+  head: Head, blocks: readonly Block[], matchers: readonly Matcher[], mint: number, maxt: number, lastOnly: boolean,
 ): SlicedRead<SeriesData[][]> {
   const lists: SeriesData[][] = [];
+  // Blocks return their whole range either way: an instant read at "now" rarely reaches them.
   for (const b of blocks) lists.push(yield* b.selectSliced(matchers, mint, maxt));
-  lists.push(yield* head.selectSliced(matchers, mint, maxt));
+  lists.push(yield* head.selectSliced(matchers, mint, maxt, lastOnly));
   return lists;
 }
 

@@ -15,6 +15,12 @@ export interface SelectHints {
   step?: number;
   /** Name of the function wrapping the selector, e.g. "rate" (used for tier choice later). */
   func?: string;
+  /**
+   * Only each series' newest sample in [mint, maxt] is needed (an instant vector selector read at
+   * one time): a source may return just that one instead of the whole range. The head then answers
+   * from its open chunk's last sample without decoding anything.
+   */
+  lastOnly?: boolean;
 }
 
 /**

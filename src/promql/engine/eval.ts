@@ -104,12 +104,12 @@ export class Evaluator {
     this.current -= n;
   }
 
-  private async select(vs: VectorSelector, mint: number, maxt: number, func?: string): Promise<SeriesData[]> {
+  private async select(vs: VectorSelector, mint: number, maxt: number, func?: string, lastOnly = false): Promise<SeriesData[]> {
     this.checkNow();
     // The read itself stops too (its pauses check the context), instead of running on unheard;
     // its sample budget is what hold() would still accept, as the selectors hold all it loads.
     const ctx = { signal: this.opts.signal, deadline: this.opts.deadline, maxSamples: this.opts.maxSamples - this.current };
-    const p = this.opts.querier.select(vs.matchers, mint, maxt, { step: this.opts.queryStep, func }, ctx);
+    const p = this.opts.querier.select(vs.matchers, mint, maxt, { step: this.opts.queryStep, func, lastOnly }, ctx);
     let res: SeriesData[];
     try {
       res = await Promise.race([p, this.cancel]);
@@ -205,7 +205,8 @@ export class Evaluator {
       if (times[i] > maxT) maxT = times[i];
     }
     const lookback = this.opts.lookbackMs;
-    const data = await this.select(vs, minT - lookback + 1, maxT);
+    // Read at one time (an instant query, or @): only each series' newest sample counts.
+    const data = await this.select(vs, minT - lookback + 1, maxT, undefined, minT === maxT);
     let raw = 0;
     for (const d of data) raw += d.timestamps.length;
     this.hold(raw);

@@ -5,6 +5,7 @@ import {
 import { AppendError } from '../types.ts';
 import { compareLabels } from '../../model/index.ts';
 import { Head, type HeadLogFn } from './head.ts';
+import { drainSliced } from '../readslices.ts';
 
 const H = 3600_000;
 const name = (n: string) => newMatcher('=', '__name__', n);
@@ -77,6 +78,30 @@ describe('Head append and select', () => {
       expect(pick(ms)).toEqual(brute(ms));
       expect(pick(ms).length).toBeGreaterThan(0);
     }
+  });
+
+  it('answers a last-sample read with the newest sample in range, from the open chunk or by decoding', () => {
+    const head = newHead();
+    const rec = recorder();
+    // 300 samples: closed chunks and an open one; the last sample is a staleness marker for one series.
+    // (Built through the builder: a plain JS array of doubles would canonicalise the NaN payload.)
+    for (let t = 0; t < 300; t++) {
+      const b = new SampleBatchBuilder();
+      b.startSeries(['__name__', 'a']);
+      b.add(t * 1000, t);
+      b.startSeries(['__name__', 'b']);
+      b.add(t * 1000, t === 299 ? STALE_NAN : -t);
+      head.append(b.build(), rec.log);
+    }
+    const last = (mint: number, maxt: number) => drainSliced(head.selectSliced([newMatcher('=~', '__name__', 'a|b')], mint, maxt, true));
+    const full = (mint: number, maxt: number) => head.select([newMatcher('=~', '__name__', 'a|b')], mint, maxt);
+    for (const [mint, maxt] of [[0, 1e9], [290_000, 299_000], [10_000, 150_500], [0, 0], [200_500, 200_900], [299_001, 1e9]]) {
+      const want = full(mint, maxt).map((s) => ({ labels: s.labels, t: [...s.timestamps.subarray(-1)], bits: [...new Uint32Array(s.values.slice(-1).buffer)] }));
+      const got = last(mint, maxt).map((s) => ({ labels: s.labels, t: [...s.timestamps], bits: [...new Uint32Array(Float64Array.from(s.values).buffer)] }));
+      expect(got, `[${mint}, ${maxt}]`).toEqual(want);
+    }
+    expect(isStaleNaN(last(0, 1e9)[1].values[0])).toBe(true);
+    expect(last(0, 1e9)[0].timestamps.length).toBe(1);
   });
 
   it('logs before applying, and a failed log leaves the head unchanged', () => {

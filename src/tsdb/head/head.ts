@@ -474,7 +474,7 @@ export class Head {
    * appends and truncation may run: each series is read whole within one slice, refs are never
    * reused, and a series removed meanwhile is skipped.
    */
-  *selectSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]> {
+  *selectSliced(matchers: readonly Matcher[], mint: number, maxt: number, lastOnly = false): SlicedRead<SeriesData[]> {
     const out: SeriesData[] = [];
     if (this.numSeries === 0 || maxt < this.minT || mint > this.maxT) return out;
     const ps = postingsForMatchers(this.postings, matchers);
@@ -483,7 +483,7 @@ export class Head {
     for (let i = 0; i < ps.length; i++) {
       const ref = ps[i];
       if (this.labelLen[ref] === 0) continue;
-      const data = this.samplesOf(ref, mint, maxt);
+      const data = lastOnly ? this.lastSampleOf(ref, mint, maxt) : this.samplesOf(ref, mint, maxt);
       if (data) {
         out.push({ labels: this.labelsOf(ref), timestamps: data.timestamps, values: data.values });
         samples += data.timestamps.length;
@@ -548,6 +548,30 @@ export class Head {
       parts.push(this.pool.decode(slot));
     }
     return concatDecoded(parts, from, maxt);
+  }
+
+  /**
+   * The newest sample of a series in [mint, maxt], or null. The open chunk holds a series' newest
+   * samples and the pool keeps the last one appended, so a read at or after it (an instant query
+   * at "now", an alert rule) needs no decoding; otherwise the range is decoded and cut to its end.
+   */
+  private lastSampleOf(ref: number, mint: number, maxt: number): { timestamps: Float64Array; values: Float64Array } | null {
+    const slot = this.openSlot[ref];
+    if (slot >= 0 && this.pool.count(slot) > 0) {
+      const last = this.pool.maxTime(slot);
+      if (last <= maxt) {
+        if (last < mint || last < this.persistedBefore) return null;
+        const timestamps = new Float64Array(1);
+        const values = new Float64Array(1);
+        timestamps[0] = last;
+        values[0] = this.pool.lastValue(slot);
+        return { timestamps, values };
+      }
+    }
+    const all = this.samplesOf(ref, mint, maxt);
+    if (all === null || all.timestamps.length <= 1) return all;
+    const n = all.timestamps.length;
+    return { timestamps: all.timestamps.subarray(n - 1), values: all.values.subarray(n - 1) };
   }
 
   /**
