@@ -1,7 +1,7 @@
 // Helpers shared by the Prometheus and Alertmanager function sets: RE2 regexps, Go's number
 // parsing, HumanizeDuration (both projects use prometheus/common's), word title-casing.
 
-import { translateRE2, expandTemplate } from '../model/index.ts';
+import { translateRE2, expandTemplate, RE2SyntaxError } from '../model/index.ts';
 import { sprintf } from './fmt.ts';
 import { GoDuration } from './gotime.ts';
 
@@ -10,6 +10,8 @@ export function compileRE2(pattern: string): RegExp {
   try {
     return new RegExp(translateRE2(pattern), 'gu');
   } catch (e) {
+    // Go's own error text already (`error parsing regexp: missing closing ): `(``).
+    if (e instanceof RE2SyntaxError) throw e;
     throw new Error(`error parsing regexp: ${e instanceof Error ? e.message : String(e)}: \`${pattern}\``);
   }
 }
