@@ -54,11 +54,11 @@ function compileMatcherRegex(src: string, syntax: MatcherSyntax): RegExp {
   if (syntax === 'alertmanager') {
     // Without the s flag: in Alertmanager `.` does not match a newline.
     checkRE2Syntax(`^(?:${src})$`);
-    return compileRE2(`^(?-s:${src})$`);
+    return compileRE2(`^(?-s:${src})$`, true);
   }
   // Go parses the value alone; what it accepts is balanced, so anchoring it changes nothing.
   checkRE2Syntax(src);
-  return compileRE2(`^(?s:${src})$`);
+  return compileRE2(`^(?s:${src})$`, true);
 }
 
 // `a|b|c` of plain literals is by far the most common regex (Grafana multi-value variables); a set

@@ -104,6 +104,11 @@ function unicodeClass(name: string, negated: boolean, inClass: boolean): string 
  */
 export function translateRE2(src: string): string {
   checkRE2Syntax(src);
+  return translateCheckedRE2(src);
+}
+
+/** translateRE2 for a pattern already checked with checkRE2Syntax (or one that encloses it). */
+export function translateCheckedRE2(src: string): string {
   let out = '';
   let i = 0;
   // For each open group: the flag groups `(?i)`-style modifiers opened inside it, which its close
@@ -360,10 +365,11 @@ export function translateRE2(src: string): string {
 /**
  * Compiles exactly the pattern Go is given (anchors included, when the caller's reference adds
  * them): Go's error for what Go refuses, and a RegExp matching as Go's would for the rest. Valid
- * RE2 that Strata cannot run throws a plain Error saying so.
+ * RE2 that Strata cannot run throws a plain Error saying so. `checked`: the caller has checked
+ * the pattern (or what it wraps) already.
  */
-export function compileRE2(pattern: string): RegExp {
-  const source = translateRE2(pattern);
+export function compileRE2(pattern: string, checked = false): RegExp {
+  const source = checked ? translateCheckedRE2(pattern) : translateRE2(pattern);
   try {
     return new RegExp(source, 'su');
   } catch (e) {

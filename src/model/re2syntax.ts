@@ -156,6 +156,8 @@ class Checker {
   }
 
   private size(n: Node, force: boolean): number {
+    // Leaves need no memo (most nodes are literals; a map entry each would dominate the check).
+    if (n.subs.length === 0) return Math.max(1, n.op === 'literal' ? n.runes : 0);
     if (!force) {
       const known = this.sizes.get(n);
       if (known !== undefined) return known;
@@ -202,6 +204,7 @@ class Checker {
   }
 
   private height(n: Node, force: boolean): number {
+    if (n.subs.length === 0) return 1;
     if (!force) {
       const known = this.heightOf.get(n);
       if (known !== undefined) return known;
