@@ -200,9 +200,24 @@ function or(ev: Evaluator, l: VectorValue, r: VectorValue, m: VectorMatching, n:
 
 /** The labels of a matched pair's result (Prometheus' resultMetric); `one` is the "one" side. */
 function resultLabels(many: Labels, one: Labels, op: BinaryOp, m: VectorMatching, returnBool: boolean): Labels {
+  const dropName = ARITHMETIC.has(op) || returnBool;
+  if (m.include.length === 0) {
+    // Nothing taken from the one side: the many side's labels, some dropped, still sorted. The
+    // common case (`a / b`, `a > bool b`), so it skips the map and the sort below.
+    const oneToOne = m.card === 'one-to-one';
+    if (!oneToOne || (!m.on && m.labels.length === 0)) return dropName ? dropMetricName(many) : many;
+    const out: string[] = [];
+    for (let i = 0; i < many.length; i += 2) {
+      const name = many[i];
+      if (dropName && name === METRIC_NAME) continue;
+      if (m.labels.includes(name) !== m.on) continue;
+      out.push(name, many[i + 1]);
+    }
+    return out;
+  }
   const map = new Map<string, string>();
   for (let i = 0; i < many.length; i += 2) map.set(many[i], many[i + 1]);
-  if (ARITHMETIC.has(op) || returnBool) map.delete(METRIC_NAME);
+  if (dropName) map.delete(METRIC_NAME);
   if (m.card === 'one-to-one') {
     if (m.on) {
       for (const k of [...map.keys()]) if (!m.labels.includes(k)) map.delete(k);
