@@ -59,6 +59,14 @@ const QUERIES: [string, string, { says: string; why: string }?][] = [
   // The first error wins, also before a later syntax error.
   ['foo{a=~"("} + bar{b=~"["}', '1:5: error parsing regexp: missing closing ): `(`', { says: '1:5: error parsing regexp: missing closing ): `^(?:()$`', why: ANCHORED }],
   ['foo{a=~"("} bar', '1:5: error parsing regexp: missing closing ): `(`', { says: '1:5: error parsing regexp: missing closing ): `^(?:()$`', why: ANCHORED }],
+  ['foo{a=~"("}[5m', '1:5: error parsing regexp: missing closing ): `(`', { says: '1:5: error parsing regexp: missing closing ): `^(?:()$`', why: ANCHORED }],
+  ['foo{a=~"("} offset 1m @ 1 @ 2', '1:5: error parsing regexp: missing closing ): `(`', { says: '1:5: error parsing regexp: missing closing ): `^(?:()$`', why: ANCHORED }],
+  ['foo{a=~"("} + "s"', '1:5: error parsing regexp: missing closing ): `(`', { says: '1:5: error parsing regexp: missing closing ): `^(?:()$`', why: ANCHORED }],
+  ['rate(foo{a=~"x**"}[5m:1m])', '1:10: error parsing regexp: invalid nested repetition operator: `**`'],
+  ['foo{a=~".*"} + sum(x{a=~"["})', '1:22: error parsing regexp: missing closing ]: `[`', { says: '1:22: error parsing regexp: missing closing ]: `[)$`', why: ANCHORED }],
+  // ...but not before a syntax error or a grammar-action error that comes first.
+  ['foo bar{a=~"("}', '1:5: unexpected identifier "bar"'],
+  ['sum() + foo{a=~"("}', '1:1: no arguments for aggregate expression provided'],
   ['foo{a=~"a|b|c"}', 'OK'],
   ['foo{a=~"\\\\d+"}', 'OK'],
   ['foo{a=~"\\\\p{Greek}"}', 'OK'],
