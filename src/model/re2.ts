@@ -94,13 +94,16 @@ function unicodeClass(name: string, negated: boolean, inClass: boolean): string 
     return negated ? '[^\\u{0}-\\u{10ffff}]' : '[\\u{0}-\\u{10ffff}]';
   }
   const prop = UNICODE_CATEGORIES.has(name) ? name : `Script=${name}`;
+  // Outside a class, negated as a class: under (?i) Go leaves out the case variants of the
+  // class's characters too ((?i)\P{Lu} does not match `a`), as JavaScript does for [^...], not for \P.
+  if (negated && !inClass) return `[^\\p{${prop}}]`;
   return `\\${negated ? 'P' : 'p'}{${prop}}`;
 }
 
 /**
  * Translates a valid RE2 pattern to JavaScript source (to be used with flags `su`). Throws
  * RE2SyntaxError, with Go's text, for a pattern Go refuses, and a plain Error for valid RE2 that
- * JavaScript cannot express (the U flag, a repeated group name).
+ * JavaScript cannot express (a group name starting with a digit or given twice).
  */
 export function translateRE2(src: string): string {
   checkRE2Syntax(src);
@@ -112,8 +115,22 @@ export function translateCheckedRE2(src: string): string {
   let out = '';
   let i = 0;
   // For each open group: the flag groups `(?i)`-style modifiers opened inside it, which its close
-  // (and any `|` at its level) must close too.
-  const groupStack: string[][] = [[]];
+  // (and any `|` at its level) must close too, and whether the U flag (ungreedy) is on in it —
+  // JavaScript has no such flag, so each repetition's greediness is flipped instead.
+  // `start`: where the group's `(` is in the output.
+  interface Group { mods: string[]; ungreedy: boolean; start: number }
+  const groupStack: Group[] = [{ mods: [], ungreedy: false, start: 0 }];
+  const group = (): Group => groupStack[groupStack.length - 1];
+  // The last operand written (an atom with its repetitions), for a repetition that follows flag
+  // groups: in RE2 `x(?i)*` repeats x, and `x*(?i)+` repeats x* — in JavaScript the repetition
+  // must go right after the operand, in a group when the operand is repeated already.
+  let atomStart = -1;
+  let atomEnd = -1;
+  const atom = (text: string): void => {
+    atomStart = out.length;
+    out += text;
+    atomEnd = out.length;
+  };
   let inClass = false;
   let classStart = -1;
   // In a class: whether the last item was a single character, which a following `-` makes the
@@ -130,28 +147,22 @@ export function translateCheckedRE2(src: string): string {
     rangeEnd = false;
   };
   // Assertions go in a group: RE2 lets them be repeated (`^*`), JavaScript only a group.
-  const assertion = (text: string): void => {
-    out += `(?:${text})`;
-  };
-  // Where a quantifier goes that follows flag groups (`x(?i)*` repeats x): before their openers.
-  let quantifierAt = -1;
+  const assertion = (text: string): void => atom(`(?:${text})`);
   while (i < src.length) {
     const ch = src[i];
-    const afterFlags = quantifierAt;
-    quantifierAt = -1;
     if (ch === '\\') {
       const e = src[i + 1];
       if (e === 'Q') {
         // \Q...\E: everything literal.
         const end = src.indexOf('\\E', i + 2);
         const lit = end < 0 ? src.slice(i + 2) : src.slice(i + 2, end);
-        for (const c of lit) out += isAsciiPunct(c) ? hexEscape(c) : c;
+        for (const c of lit) atom(isAsciiPunct(c) ? hexEscape(c) : c);
         i = end < 0 ? src.length : end + 2;
         continue;
       }
       if (isAsciiPunct(e)) {
         if (inClass) item(hexEscape(e), true);
-        else out += hexEscape(e);
+        else atom(hexEscape(e));
         i += 2;
         continue;
       }
@@ -227,7 +238,7 @@ export function translateCheckedRE2(src: string): string {
         }
       }
       if (inClass) item(text, single);
-      else out += text;
+      else atom(text);
       continue;
     }
     if (inClass) {
@@ -246,6 +257,7 @@ export function translateCheckedRE2(src: string): string {
       if (ch === ']' && i !== classStart) {
         inClass = false;
         out += ']';
+        atomEnd = out.length;
         i++;
         continue;
       }
@@ -269,6 +281,7 @@ export function translateCheckedRE2(src: string): string {
         inClass = true;
         afterChar = false;
         rangeEnd = false;
+        atomStart = out.length;
         out += '[';
         i++;
         if (src[i] === '^') {
@@ -281,7 +294,7 @@ export function translateCheckedRE2(src: string): string {
       }
       case ']':
       case '}':
-        out += hexEscape(ch);
+        atom(hexEscape(ch));
         i++;
         continue;
       case '^':
@@ -296,18 +309,27 @@ export function translateCheckedRE2(src: string): string {
         // A repeat as Go reads it (no leading zeros); any other `{` is a literal.
         const m = /^(?:[*+?]|\{(?:0|[1-9]\d*)(?:,(?:0|[1-9]\d*)?)?\})\??/.exec(src.slice(i));
         if (m === null) {
-          out += '\\{';
+          atom('\\{');
           i++;
           continue;
         }
-        if (afterFlags >= 0) out = out.slice(0, afterFlags) + m[0] + out.slice(afterFlags);
-        else out += m[0];
         i += m[0].length;
+        let q = m[0];
+        if (group().ungreedy) q = q.length > 1 && q.endsWith('?') ? q.slice(0, -1) : q + '?';
+        if (out.length === atomEnd) out += q;
+        else {
+          // Only flag groups were opened since the operand (anything else would not be valid RE2).
+          const operand = `(?:${out.slice(atomStart, atomEnd)})${q}`;
+          out = out.slice(0, atomStart) + operand + out.slice(atomEnd);
+          atomEnd = atomStart + operand.length;
+          continue;
+        }
+        atomEnd = out.length;
         continue;
       }
       case '(': {
         if (src[i + 1] !== '?') {
-          groupStack.push([]);
+          groupStack.push({ mods: [], ungreedy: group().ungreedy, start: out.length });
           out += '(';
           i++;
           continue;
@@ -316,7 +338,7 @@ export function translateCheckedRE2(src: string): string {
         const named = /^P?<([A-Za-z0-9_]+)>/.exec(rest);
         if (named !== null) {
           if (!/^[A-Za-z_]/.test(named[1])) unsupported(`a group name starting with a digit (${named[1]})`);
-          groupStack.push([]);
+          groupStack.push({ mods: [], ungreedy: group().ungreedy, start: out.length });
           out += `(?<${named[1]}>`;
           i += 2 + named[0].length;
           continue;
@@ -324,41 +346,47 @@ export function translateCheckedRE2(src: string): string {
         const flags = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest)!;
         const on = flags[1];
         const off = flags[2] ?? '';
-        if (on.includes('U') || off.includes('U')) unsupported('the U (ungreedy) flag');
-        // `s` is always on (Prometheus wraps the pattern in (?s:...)); JS rejects repeating a flag.
-        const jsOn = [...new Set(on.replace(/s/g, ''))].join('');
-        const jsOff = [...new Set(off)].join('');
+        const ungreedy = off.includes('U') ? false : on.includes('U') ? true : group().ungreedy;
+        // As in Go a flag both set and cleared ends up cleared; JS rejects a flag named twice.
+        const jsOn = [...new Set(on.replace(/U/g, ''))].filter((f) => !off.includes(f)).join('');
+        const jsOff = [...new Set(off.replace(/U/g, ''))].join('');
         const mod = jsOn === '' && jsOff === '' ? '?:' : `?${jsOn}${jsOff !== '' ? '-' + jsOff : ''}:`;
         i += 2 + flags[0].length;
-        if (flags[3] === ')') quantifierAt = afterFlags >= 0 ? afterFlags : out.length;
-        out += `(${mod}`;
+        if (flags[3] === ':') {
+          groupStack.push({ mods: [], ungreedy, start: out.length });
+          out += `(${mod}`;
+          continue;
+        }
         // `(?i)` applies to the rest of the enclosing group: open a group that closes with it.
-        if (flags[3] === ':') groupStack.push([]);
-        else groupStack[groupStack.length - 1].push(mod);
+        group().mods.push(mod);
+        group().ungreedy = ungreedy;
+        out += `(${mod}`;
         continue;
       }
       case ')': {
-        const extra = groupStack.pop()!;
-        out += ')'.repeat(extra.length) + ')';
+        const closed = groupStack.pop()!;
+        out += ')'.repeat(closed.mods.length) + ')';
+        atomStart = closed.start;
+        atomEnd = out.length;
         i++;
         continue;
       }
       case '|': {
         // RE2 flags persist across `|` up to the end of the group, but the alternation must
         // not end up inside our flag group: close the flag groups, then reopen them.
-        const open = groupStack[groupStack.length - 1];
+        const open = group().mods;
         out += ')'.repeat(open.length) + '|' + open.map((mod) => `(${mod}`).join('');
         i++;
         continue;
       }
       default: {
         const c = String.fromCodePoint(src.codePointAt(i)!);
-        out += c;
+        atom(c);
         i += c.length;
       }
     }
   }
-  out += ')'.repeat(groupStack[0].length);
+  out += ')'.repeat(groupStack[0].mods.length);
   return out;
 }
 
@@ -369,9 +397,9 @@ export function translateCheckedRE2(src: string): string {
  * the pattern (or what it wraps) already.
  */
 export function compileRE2(pattern: string, checked = false): RegExp {
-  const source = checked ? translateCheckedRE2(pattern) : translateRE2(pattern);
+  if (!checked) checkRE2Syntax(pattern);
   try {
-    return new RegExp(source, 'su');
+    return new RegExp(translateCheckedRE2(pattern), 'su');
   } catch (e) {
     // Valid RE2 (Go accepted it) that the JavaScript translation still gets wrong.
     throw new Error(`regular expression ${JSON.stringify(pattern)} is not supported: ${(e as Error).message}`);

@@ -169,10 +169,31 @@ describe('valid RE2 runs as in Go', () => {
     ['^(?s:a\\ b)$', [['a b', true], ['ab', false]]],
     ['^(?s:\\Q(\\E*)$', [['((', true], ['a', false]]],
     ['^(?s:(?<n>a)b)$', [['ab', true], ['b', false]]],
+    ['^(?s:a*(?i)+b)$', [['aaab', true], ['b', true], ['xb', false]]], // (a*)+: a flag group between is no operand
+    ['^(?s:{(?i)*)$', [['{{', true], ['', true]]],
+    ['^(?s:(?i)\\P{Lu})$', [['a', false], ['1', true], ['A', false]]], // the complement of Lu and its case variants
+    // Flags: set and cleared is cleared; s applies where a caller compiles without it.
+    ['^(?i-i:a)$', [['a', true], ['A', false]]],
+    ['(?-s:a.b)', [['a\nb', false], ['axb', true]]],
   ];
   it.each(MATCHES)('%j', (pattern, inputs) => {
     const re = compileRE2(pattern);
     for (const [input, want] of inputs) expect(re.test(input), JSON.stringify(input)).toBe(want);
+  });
+
+  // The U flag swaps greedy and lazy repetitions (JavaScript has no such flag): what a group
+  // captures shows it. [pattern, input, Go's FindStringSubmatch group 1]
+  it.each([
+    ['(?U)(a+)', 'aaa', 'a'],
+    ['(?U)(a+?)', 'aaa', 'aaa'],
+    ['(?U)(a{1,3})', 'aaa', 'a'],
+    ['(a+)(?U:b+)', 'aabbb', 'aa'],
+    ['(?U:(a+))b', 'aab', 'aa'],
+    ['x(?U)|(a*)', 'aa', ''],
+    ['((?U)a*)(a*)', 'aa', ''],
+    ['(?U)(?-U)(a+)', 'aaa', 'aaa'],
+  ])('%j on %j captures %j', (pattern, input, want) => {
+    expect(compileRE2(pattern).exec(input)?.[1]).toBe(want);
   });
 
   it("matches as Alertmanager's matchers do: anchored, `.` not matching a newline", () => {
