@@ -72,6 +72,8 @@ describe('silences', () => {
     expect(bad({ matchers: [] })).toThrow('silence invalid: at least one matcher required');
     expect(bad({ matchers: [{ name: 'a', value: '.*', isRegex: true, isEqual: true }] })).toThrow('silence invalid: at least one matcher must not match the empty string');
     expect(bad({ matchers: [eq('a', 'b'), { name: 'b', value: '(', isRegex: true, isEqual: true }] })).toThrow('silence invalid: invalid label matcher 1: invalid regular expression "(": error parsing regexp: missing closing ): `(`');
+    // Valid anchored, as the matcher is compiled, but Alertmanager checks the bare pattern first.
+    expect(bad({ matchers: [{ name: 'b', value: 'a)|(b', isRegex: true, isEqual: true }] })).toThrow('silence invalid: invalid label matcher 0: invalid regular expression "a)|(b": error parsing regexp: unexpected ): `a)|(b`');
     expect(bad({ matchers: [eq('', 'b')] })).toThrow('silence invalid: invalid label matcher 0: invalid label name ""');
     expect(bad({ endsAt: t - 1, startsAt: t - 2 })).toThrow("Failed to create silence: end time can't be in the past");
     expect(bad({ endsAt: t + 1, startsAt: t + 1 })).toThrow('Failed to create silence: start time must be before end time');

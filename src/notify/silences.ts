@@ -5,7 +5,7 @@
 // snapshotted atomically on every change and replayed at start; peers exchange silences.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { newMatcher, RE2SyntaxError, type Matcher } from '../model/index.ts';
+import { checkRE2Syntax, newMatcher, RE2SyntaxError, type Matcher } from '../model/index.ts';
 import { LABEL_NAME_RE } from './labels.ts';
 import { matchesLabelSet } from './matchers.ts';
 import { ensureDir, readSnapshot, writeSnapshot } from './persist.ts';
@@ -51,8 +51,9 @@ export function silenceState(s: Silence, now: number): SilenceState {
   return 'active';
 }
 
+// Matched as Alertmanager's labels.NewMatcher matches ("^(?:" + value + ")$", `.` not matching a newline).
 export function compileSilenceMatchers(ms: readonly SilenceMatcher[]): Matcher[] {
-  return ms.map((m) => newMatcher(m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=', m.name, m.value));
+  return ms.map((m) => newMatcher(m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=', m.name, m.value, 'alertmanager'));
 }
 
 // Alertmanager's validateSilence, in its order and words (amtool shows them): each matcher's name
@@ -67,9 +68,10 @@ function validate(s: Silence): void {
     if (typeof m.name !== 'string' || !LABEL_NAME_RE.test(m.name)) throw new SilenceError(`invalid label matcher ${i}: invalid label name ${JSON.stringify(m.name)}`);
     if (typeof m.value !== 'string') throw new SilenceError(`invalid label matcher ${i}: invalid label value ${JSON.stringify(m.value)}`);
     try {
+      // Alertmanager's validateMatcher compiles the bare pattern (`a)|(b` is refused) and names it.
+      if (m.isRegex) checkRE2Syntax(m.value);
       compiled.push(...compileSilenceMatchers([m]));
     } catch (e) {
-      // Alertmanager's validateMatcher compiles the bare pattern and names it.
       if (e instanceof RE2SyntaxError) throw new SilenceError(`invalid label matcher ${i}: invalid regular expression ${JSON.stringify(m.value)}: ${e.message}`);
       throw new SilenceError(`invalid label matcher ${i}: ${(e as Error).message}`);
     }
