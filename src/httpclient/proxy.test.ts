@@ -52,21 +52,32 @@ describe('proxyFor', () => {
   });
 
   it('from the environment: HTTP_PROXY or HTTPS_PROXY by the target\'s scheme, upper case first, NO_PROXY, loopback direct', () => {
-    const restoreEnv = setProxyEnv({});
-    onTestFinished(restoreEnv);
+    // Each setProxyEnv stands for a process started with that environment.
+    onTestFinished(setProxyEnv({}));
     const via = (url: string) => proxyFor('environment', new URL(url))?.href;
     expect(via('http://a.test/')).toBeUndefined();
-    process.env.http_proxy = 'http://lower:1';
+    setProxyEnv({ http_proxy: 'http://lower:1' });
     expect(via('http://a.test/')).toBe('http://lower:1/');
-    process.env.HTTP_PROXY = 'upper:3128';
+    setProxyEnv({ http_proxy: 'http://lower:1', HTTP_PROXY: 'upper:3128' });
     // Without a scheme, as Go reads it: http://.
     expect(via('http://a.test/')).toBe('http://upper:3128/');
     expect(via('https://a.test/')).toBeUndefined();
-    process.env.HTTPS_PROXY = 'http://tls-proxy:3128';
+    setProxyEnv({ HTTP_PROXY: 'upper:3128', HTTPS_PROXY: 'http://tls-proxy:3128' });
     expect(via('https://a.test/')).toBe('http://tls-proxy:3128/');
-    process.env.NO_PROXY = '.test';
+    setProxyEnv({ HTTP_PROXY: 'upper:3128', HTTPS_PROXY: 'http://tls-proxy:3128', NO_PROXY: '.test' });
     expect(via('https://a.test/')).toBeUndefined();
     expect(via('http://a.example/')).toBe('http://upper:3128/');
     expect(via('http://127.0.0.1:9090/')).toBeUndefined();
+  });
+
+  it('reads the environment once per process, as Go\'s ProxyFromEnvironment: later changes are not seen', () => {
+    onTestFinished(setProxyEnv({ HTTP_PROXY: 'http://first:3128' }));
+    const via = (url: string) => proxyFor('environment', new URL(url))?.href;
+    expect(via('http://a.test/')).toBe('http://first:3128/');
+    process.env.HTTP_PROXY = 'http://second:3128';
+    process.env.NO_PROXY = '*';
+    expect(via('http://a.test/')).toBe('http://first:3128/');
+    delete process.env.HTTP_PROXY;
+    expect(via('http://b.test/')).toBe('http://first:3128/');
   });
 });

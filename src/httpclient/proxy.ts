@@ -10,7 +10,12 @@ export interface ProxySettings {
   readonly noProxy: string;
 }
 
-/** A proxy: its settings, or 'environment' for HTTP_PROXY, HTTPS_PROXY and NO_PROXY read at each request. */
+/**
+ * A proxy: its settings, or 'environment' for HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read once per
+ * process at first use as Go's http.ProxyFromEnvironment reads them (Prometheus'
+ * proxy_from_environment): changing them later, in a process that cannot change its own
+ * environment from outside anyway, changes nothing until a restart.
+ */
 export type Proxy = ProxySettings | 'environment';
 
 /** The proxy a request to `target` goes through, or undefined to go direct. */
@@ -21,8 +26,9 @@ export function proxyFor(p: Proxy | undefined, target: URL): URL | undefined {
   let url: string;
   let noProxy: string;
   if (p === 'environment') {
-    url = https ? env('HTTPS_PROXY') : env('HTTP_PROXY');
-    noProxy = env('NO_PROXY');
+    const e = environment();
+    url = https ? e.https : e.http;
+    noProxy = e.noProxy;
     if (url === '') return undefined;
     // Go takes a proxy without a scheme as http://.
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `http://${url}`;
@@ -36,9 +42,18 @@ export function proxyFor(p: Proxy | undefined, target: URL): URL | undefined {
   return u;
 }
 
-/** Upper case first, as Go reads them. */
-function env(name: string): string {
-  return process.env[name] ?? process.env[name.toLowerCase()] ?? '';
+let fromEnvironment: { http: string; https: string; noProxy: string } | undefined;
+
+function environment(): { http: string; https: string; noProxy: string } {
+  // Upper case first, as Go reads them.
+  const env = (name: string) => process.env[name] ?? process.env[name.toLowerCase()] ?? '';
+  fromEnvironment ??= { http: env('HTTP_PROXY'), https: env('HTTPS_PROXY'), noProxy: env('NO_PROXY') };
+  return fromEnvironment;
+}
+
+/** Forgets the proxy environment read, so the next request reads it again (tests that set it). */
+export function rereadProxyEnvironment(): void {
+  fromEnvironment = undefined;
 }
 
 const loopback = new BlockList();

@@ -3,6 +3,7 @@
 // `route` says; and the proxy environment set for one test.
 import * as http from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { rereadProxyEnvironment } from './proxy.ts';
 
 export interface ProxiedRequest {
   method: string;
@@ -86,15 +87,21 @@ export async function startProxy(o: TestProxyOptions = {}): Promise<TestProxy> {
 
 const PROXY_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
 
-/** Clears the proxy variables (both cases), sets `vars`, and returns a function that puts them back. */
+/**
+ * Clears the proxy variables (both cases), sets `vars`, and returns a function that puts them
+ * back. Both make the next request read them anew (a process reads them once, see proxy.ts): each
+ * test stands for a process started with that environment.
+ */
 export function setProxyEnv(vars: Record<string, string>): () => void {
   const saved = PROXY_ENV.map((k) => [k, process.env[k]] as const);
   for (const k of PROXY_ENV) delete process.env[k];
   Object.assign(process.env, vars);
+  rereadProxyEnvironment();
   return () => {
     for (const [k, v] of saved) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+    rereadProxyEnvironment();
   };
 }
