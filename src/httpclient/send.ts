@@ -1,12 +1,15 @@
 // One HTTP(S) request, direct or through an http:// proxy: http:// URLs through it as a forward
 // proxy (the request line carries the absolute URL), https:// ones through a CONNECT tunnel with
-// TLS end to end. Resolves with the response as soon as its head arrives: reading the body (limits,
-// gzip, deadlines) is the caller's, which destroys the response when it gives up.
+// TLS end to end (tunnel.ts). Resolves with the response as soon as its head arrives: reading the
+// body (limits, gzip, deadlines) is the caller's, which destroys the response when it gives up.
+// A failure carries notes (goerror.ts) for wording it as Go would.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls';
+import { noteError, socketPair } from './goerror.ts';
 import { proxyFor, unbracket, type Proxy } from './proxy.ts';
+import { tunnelAgent, type TunnelAgents } from './tunnel.ts';
 
 export interface SendOptions {
   method: string;
@@ -14,8 +17,11 @@ export interface SendOptions {
   body?: string | Buffer;
   /** TLS settings for https:// URLs, inside a CONNECT tunnel too (CA, client certificate, server name...). */
   tls?: ConnectionOptions;
-  /** Agents for direct and forward-proxied requests (keep-alive); default: Node's global ones. */
-  agents?: { readonly http?: http.Agent; readonly https?: https.Agent };
+  /**
+   * Agents for direct and forward-proxied requests (keep-alive; default: Node's global ones), and
+   * for CONNECT tunnels (kept open between requests; without, a tunnel per request).
+   */
+  agents?: { readonly http?: http.Agent; readonly https?: https.Agent; readonly tunnels?: TunnelAgents };
   proxy?: Proxy;
   /** Sent with CONNECT (proxy_connect_header), whichever way the proxy was chosen. */
   proxyConnectHeaders?: Record<string, string[]>;
@@ -33,47 +39,47 @@ export function send(url: URL, o: SendOptions): Promise<http.IncomingMessage> {
       reject(e as Error);
       return;
     }
+    const secure = url.protocol === 'https:';
+    const tlsHost = o.tls?.servername ?? unbracket(url.hostname);
     const go = (req: http.ClientRequest) => {
-      req.on('error', reject);
+      let sockets: string | undefined;
+      let peerCertificate: PeerCertificate | undefined;
+      req.on('socket', (s: Socket) => {
+        const seen = () => {
+          sockets = socketPair(s) ?? sockets;
+        };
+        if (s.remotePort !== undefined) seen();
+        else s.once('connect', seen);
+        // The certificate is gone once Node has refused it; Go's error names it, so look first.
+        if (secure && typeof (s as TLSSocket).getPeerCertificate === 'function') {
+          s.prependListener('secure', () => {
+            seen();
+            peerCertificate = (s as TLSSocket).getPeerCertificate();
+          });
+        }
+      });
+      req.on('error', (e: Error) => reject(noteError(e, {
+        ...(proxy !== undefined ? { proxied: true } : {}), sockets, tlsHost, peerCertificate,
+      })));
       req.on('response', resolve);
       req.end(o.body);
     };
-    const secure = url.protocol === 'https:';
     if (proxy === undefined) {
       go((secure ? https : http).request(url, { method: o.method, headers: o.headers, signal: o.signal, agent: secure ? o.agents?.https : o.agents?.http, ...o.tls }));
       return;
     }
-    const proxyAt = { hostname: unbracket(proxy.hostname), port: proxy.port || '80' };
-    const proxyAuth: Record<string, string> = proxy.username === ''
-      ? {}
-      : { 'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` };
     if (!secure) {
+      const proxyAuth: Record<string, string> = proxy.username === ''
+        ? {}
+        : { 'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` };
       go(http.request({
-        ...proxyAt, method: o.method, path: url.href, agent: o.agents?.http, signal: o.signal, headers: { ...o.headers, Host: url.host, ...proxyAuth },
+        hostname: unbracket(proxy.hostname), port: proxy.port || '80', method: o.method, path: url.href, agent: o.agents?.http, signal: o.signal,
+        headers: { ...o.headers, Host: url.host, ...proxyAuth },
       }));
       return;
     }
-    // A tunnel per request (no keep-alive through the proxy), which is what a proxy expects anyway.
-    const port = url.port || '443';
-    const connect = http.request({
-      ...proxyAt, method: 'CONNECT', path: `${url.hostname}:${port}`, agent: false, signal: o.signal,
-      headers: { Host: `${url.hostname}:${port}`, ...proxyAuth, ...o.proxyConnectHeaders },
-    });
-    connect.on('error', reject);
-    connect.on('connect', (res: http.IncomingMessage, socket: Socket) => {
-      if (res.statusCode !== 200 || o.signal?.aborted) {
-        socket.destroy();
-        reject(o.signal?.aborted ? o.signal.reason as Error : new Error(`proxy ${proxy.host} refused the tunnel to ${url.host}: HTTP ${res.statusCode}`));
-        return;
-      }
-      const host = unbracket(url.hostname);
-      const tunnel = tlsConnect({ ...o.tls, socket, servername: o.tls?.servername ?? (isIP(host) === 0 ? host : undefined) });
-      // A handshake failure (an untrusted certificate) comes before the request owns the socket.
-      tunnel.on('error', reject);
-      // With createConnection and no agent the request runs over this very socket. Host is set
-      // here: without an agent Node would add :80 (it knows no default port then).
-      go(https.request(url, { method: o.method, headers: { ...o.headers, Host: url.host }, signal: o.signal, createConnection: () => tunnel }));
-    });
-    connect.end();
+    // The TLS settings go with the request: the agent pools tunnels by target and by them.
+    const agent = o.agents?.tunnels?.get(proxy, o.proxyConnectHeaders) ?? tunnelAgent(proxy, o.proxyConnectHeaders, false);
+    go(https.request(url, { method: o.method, headers: o.headers, signal: o.signal, agent, ...o.tls }));
   });
 }

@@ -6,7 +6,7 @@
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { createGunzip } from 'node:zlib';
-import { redirectFrom, send, type Hop, type Proxy } from '../httpclient/index.ts';
+import { goReadError, goRequestError, noteError, redirectFrom, send, socketPair, type Hop, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
 
 export interface GetOptions {
   timeoutMs: number;
@@ -16,8 +16,11 @@ export interface GetOptions {
   /** Ask for gzip (default true). */
   gzip?: boolean;
   headers?: Record<string, string | string[]>;
-  /** Agents per protocol (TLS settings live in the https one); default: Node's global agents. */
-  agents?: { readonly http: HttpAgent; readonly https: HttpsAgent };
+  /**
+   * Agents per protocol (TLS settings live in the https one; default: Node's global agents), and
+   * the pool's CONNECT tunnels (default: one per scrape).
+   */
+  agents?: { readonly http: HttpAgent; readonly https: HttpsAgent; readonly tunnels?: TunnelAgents };
   /** Redirects to follow (default 0: a 3xx is returned as it is). */
   maxRedirects?: number;
   /** proxy_url with no_proxy, or the environment. */
@@ -34,6 +37,7 @@ export interface GetResult {
   body: Buffer;
 }
 
+/** A failed GET, its message worded as Go's HTTP client words it (what Prometheus shows as the target's last error). */
 export class ScrapeHttpError extends Error {
   constructor(message: string) {
     super(message);
@@ -44,10 +48,10 @@ export class ScrapeHttpError extends Error {
 export class BodySizeLimitError extends ScrapeHttpError {}
 
 /**
- * GET, following up to o.maxRedirects redirects, all within one deadline. Following redirects, one
- * more than that is an error as Go's client words it (`Get "<Location>": stopped after 10
- * redirects`, which Prometheus shows as the target's last error); not following them, the 3xx is
- * the answer.
+ * GET, following redirects up to o.maxRedirects requests in all, within one deadline. As Go's
+ * client counts: the 10th response asking for another request is the error (`Get "<its
+ * Location>": stopped after 10 redirects`), so 9 redirects are followed. Not following them, the
+ * 3xx is the answer.
  */
 export async function httpGet(url: string, o: GetOptions): Promise<GetResult> {
   const deadline = performance.now() + o.timeoutMs;
@@ -55,15 +59,15 @@ export async function httpGet(url: string, o: GetOptions): Promise<GetResult> {
   let hop: Hop = { url: new URL(url), method: 'GET' };
   for (let n = 0; ; n++) {
     const left = Math.max(1, Math.round(deadline - performance.now()));
-    const r = await getOnce(hop.url, { ...o, timeoutMs: left }, o.timeoutMs);
+    const r = await getOnce(hop.url, { ...o, timeoutMs: left });
     const next = max > 0 ? redirectFrom(hop, r.status, r.location) : undefined;
     if (next === undefined) return r;
-    if (n === max) throw new ScrapeHttpError(`Get ${JSON.stringify(r.location)}: stopped after ${max} redirects`);
+    if (n + 1 >= max) throw new ScrapeHttpError(`Get ${JSON.stringify(r.location)}: stopped after ${max} redirects`);
     hop = next;
   }
 }
 
-function getOnce(u: URL, o: GetOptions, totalMs: number): Promise<GetResult & { location: string }> {
+function getOnce(u: URL, o: GetOptions): Promise<GetResult & { location: string }> {
   return new Promise<GetResult & { location: string }>((resolve, reject) => {
     let settled = false;
     let res: IncomingMessage | undefined;
@@ -86,13 +90,15 @@ function getOnce(u: URL, o: GetOptions, totalMs: number): Promise<GetResult & { 
     // timers run before I/O in an event-loop turn, so the timeout gives that I/O one turn (an
     // immediate runs after it) before it counts. A target that has really not answered still fails
     // in the same turn.
+    // Go: the request's error names the URL; once the body is being read, the bare cause.
     const timer = setTimeout(() => {
-      setImmediate(() => finish(new ScrapeHttpError(`context deadline exceeded (timeout ${totalMs / 1000}s)`)));
+      setImmediate(() => finish(new ScrapeHttpError(res === undefined ? goRequestError('GET', u, new Error('context deadline exceeded')) : 'context deadline exceeded')));
     }, o.timeoutMs);
 
     const onResponse = (r: IncomingMessage) => {
       if (settled) return void r.destroy();
       res = r;
+      const sockets = socketPair(r.socket);
       const chunks: Buffer[] = [];
       let size = 0;
       const gz = /^\s*gzip\s*$/i.test(String(r.headers['content-encoding'] ?? ''));
@@ -100,14 +106,16 @@ function getOnce(u: URL, o: GetOptions, totalMs: number): Promise<GetResult & { 
       stream.on('data', (c: Buffer) => {
         size += c.length;
         if (o.maxBytes > 0 && size > o.maxBytes) {
-          finish(new BodySizeLimitError(`body size limit exceeded (more than ${o.maxBytes} bytes${gz ? ' after decompression' : ''})`));
+          // Prometheus' words, without the limit (the job's body_size_limit; counted after gzip).
+          finish(new BodySizeLimitError('body size limit exceeded'));
           stream.destroy();
           return;
         }
         chunks.push(c);
       });
-      stream.on('error', (e: Error) => finish(gz ? new ScrapeHttpError(`invalid gzip body: ${e.message}`) : e));
-      r.on('aborted', () => finish(new ScrapeHttpError('connection closed before the body was complete')));
+      stream.on('error', (e: Error) => finish(new ScrapeHttpError(goReadError(noteError(e, { sockets })))));
+      // The body cut short by the server closing the connection: Go's io.ErrUnexpectedEOF.
+      r.on('aborted', () => finish(new ScrapeHttpError('unexpected EOF')));
       stream.on('end', () => finish(null, {
         status: r.statusCode ?? 0,
         statusText: r.statusMessage ?? '',
@@ -123,6 +131,7 @@ function getOnce(u: URL, o: GetOptions, totalMs: number): Promise<GetResult & { 
     const tls = Object.fromEntries(Object.entries({
       ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized, minVersion: t.minVersion, maxVersion: t.maxVersion, servername: t.servername,
     }).filter(([, v]) => v !== undefined));
-    send(u, { method: 'GET', headers, tls, agents: o.agents, proxy: o.proxy, proxyConnectHeaders: o.proxyConnectHeaders, signal: abort.signal }).then(onResponse, (e: Error) => finish(e));
+    send(u, { method: 'GET', headers, tls, agents: o.agents, proxy: o.proxy, proxyConnectHeaders: o.proxyConnectHeaders, signal: abort.signal })
+      .then(onResponse, (e: Error) => finish(new ScrapeHttpError(goRequestError('GET', u, e))));
   });
 }

@@ -70,17 +70,52 @@ function mutateWithConflicts(scraped: Labels, target: Labels): Labels {
   return out;
 }
 
+/**
+ * Fails a series over label_limit, label_name_length_limit or label_value_length_limit with
+ * Prometheus' error text: lengths in bytes (Go's len), the metric name, label name and value cut
+ * at 50 characters (%.50s, %.50q).
+ */
 export function checkLabelLimits(ls: Labels, cfg: ScrapeConfig): void {
   const n = ls.length >> 1;
-  if (cfg.labelLimit > 0 && n > cfg.labelLimit) throw new Error(`label_limit exceeded (metric: ${ls[1]}, number of labels: ${n}, limit: ${cfg.labelLimit})`);
+  const metric = cut50(ls[1]);
+  if (cfg.labelLimit > 0 && n > cfg.labelLimit) throw new Error(`label_limit exceeded (metric: ${metric}, number of labels: ${n}, limit: ${cfg.labelLimit})`);
   for (let i = 0; i < ls.length; i += 2) {
-    if (cfg.labelNameLengthLimit > 0 && ls[i].length > cfg.labelNameLengthLimit) {
-      throw new Error(`label_name_length_limit exceeded (metric: ${ls[1]}, label name: ${ls[i]}, length: ${ls[i].length}, limit: ${cfg.labelNameLengthLimit})`);
+    const name = ls[i];
+    const value = ls[i + 1];
+    if (cfg.labelNameLengthLimit > 0 && overBytes(name, cfg.labelNameLengthLimit)) {
+      throw new Error(`label_name_length_limit exceeded (metric: ${metric}, label name: ${cut50(name)}, length: ${Buffer.byteLength(name)}, limit: ${cfg.labelNameLengthLimit})`);
     }
-    if (cfg.labelValueLengthLimit > 0 && ls[i + 1].length > cfg.labelValueLengthLimit) {
-      throw new Error(`label_value_length_limit exceeded (metric: ${ls[1]}, label name: ${ls[i]}, value: ${JSON.stringify(ls[i + 1].slice(0, 40))}, length: ${ls[i + 1].length}, limit: ${cfg.labelValueLengthLimit})`);
+    if (cfg.labelValueLengthLimit > 0 && overBytes(value, cfg.labelValueLengthLimit)) {
+      throw new Error(`label_value_length_limit exceeded (metric: ${metric}, label name: ${cut50(name)}, value: ${goQuote(cut50(value))}, length: ${Buffer.byteLength(value)}, limit: ${cfg.labelValueLengthLimit})`);
     }
   }
+}
+
+/** Whether s is longer than limit in UTF-8 bytes (counted only when it may be). */
+function overBytes(s: string, limit: number): boolean {
+  return s.length > limit || (s.length * 3 > limit && Buffer.byteLength(s) > limit);
+}
+
+/** The first 50 characters (code points), as Go's %.50s and %.50q cut. */
+function cut50(s: string): string {
+  if (s.length <= 50) return s;
+  return Array.from(s).slice(0, 50).join('');
+}
+
+/** Go's strconv.Quote: printable characters as they are, the rest escaped. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }
 
 /** The target's labels with __name__ set (target labels never contain __name__). */

@@ -17,7 +17,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeProtocol } from '../config/index.ts';
-import { MAX_REDIRECTS, type Proxy } from '../httpclient/index.ts';
+import { MAX_REDIRECTS, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
 import { parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
 import {
   SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
@@ -54,7 +54,7 @@ export interface PoolContext {
   readonly cfg: ScrapeConfig;
   readonly metricRelabel: readonly CompiledRelabelRule[];
   readonly appendable: Appendable;
-  readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent };
+  readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent; readonly tunnels?: TunnelAgents };
   readonly headers: () => Promise<Record<string, string | string[]>>;
   /** proxy_url with no_proxy, or proxy_from_environment. */
   readonly proxy?: Proxy;
@@ -349,7 +349,7 @@ export class ScrapeLoop {
       if (ls === null) continue;
       for (let j = batch.offsets[i]; j < batch.offsets[i + 1]; j++) {
         kept++;
-        if (cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new SampleLimitError(`sample limit exceeded (limit ${cfg.sampleLimit})`);
+        if (cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new SampleLimitError('sample limit exceeded');
         const explicit = batch.timestamps[j] !== start;
         const t = explicit && cfg.honorTimestamps ? batch.timestamps[j] : start;
         out.startSeries(ls);

@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'nod
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ScrapeConfig, TLSConfig } from '../config/index.ts';
-import { clientCredentialsToken, type Proxy } from '../httpclient/index.ts';
+import { clientCredentialsToken, createTunnelAgents, type Proxy } from '../httpclient/index.ts';
 import { compileRelabelRules, type MetricMetadata } from '../ingest/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { startDiscovery, type Discoverer, type DnsResolver, type TargetGroup } from '../discovery/index.ts';
@@ -236,6 +236,7 @@ class ScrapePool {
     await this.syncChain;
     oldAgents.http.destroy();
     oldAgents.https.destroy();
+    oldAgents.tunnels?.destroy();
   }
 
   async stop(staleness: boolean): Promise<void> {
@@ -246,6 +247,7 @@ class ScrapePool {
     this.loops.clear();
     this.ctx.agents.http.destroy();
     this.ctx.agents.https.destroy();
+    this.ctx.agents.tunnels?.destroy();
   }
 
   private makeContext(cfg: ScrapeConfig): PoolContext {
@@ -265,8 +267,9 @@ class ScrapePool {
       if (t.maxVersion !== '') o.maxVersion = NODE_TLS_VERSIONS[t.maxVersion];
       return o;
     };
-    // Relabelling may set __scheme__ per target, so both protocols get an agent.
-    const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(tls(cfg.tlsConfig, 'tls_config')) };
+    // Relabelling may set __scheme__ per target, so both protocols get an agent; https targets
+    // behind a proxy keep their CONNECT tunnels open from scrape to scrape, as Go's transport does.
+    const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(tls(cfg.tlsConfig, 'tls_config')), tunnels: createTunnelAgents() };
     const o = cfg.oauth2;
     const oauth2 = o === null ? null : clientCredentialsToken({
       clientId: o.clientId,
