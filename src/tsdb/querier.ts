@@ -2,8 +2,8 @@
 // joins equal series and their samples by time. Where sources overlap (a flush followed by more
 // data in the same range, or blocks waiting for compaction) an identical timestamp is kept once,
 // from the older source.
-import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
-import type { Querier, SeriesData } from './types.ts';
+import { compareLabels, compareStrings, type Labels } from '../model/index.ts';
+import type { Querier, ReadContext, SeriesData } from './types.ts';
 import { runSliced, type SlicedRead } from './readslices.ts';
 import type { Head } from './head/head.ts';
 import { mergeSamples, type Block } from './block/index.ts';
@@ -13,42 +13,55 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
   const overlapping = (mint: number, maxt: number) =>
     blocks.filter((b) => b.meta.minTime <= maxt && b.meta.maxTime > mint);
   return {
-    // One sliced read over all sources (blocks oldest first, then the head), so the time slices
-    // and the sample budget span the whole select. The blocks are retained from the start: one
-    // compacted away while an earlier one is being read stays readable until the read ends.
+    // Each a single sliced read over all sources (blocks oldest first, then the head), so the
+    // time slices and the sample budget span the whole read.
     async select(matchers, mint, maxt, hints, ctx) {
-      const bs = retainAll(overlapping(mint, maxt));
-      try {
-        const lists = runSliced(selectAll(head, bs, matchers, mint, maxt, hints?.lastOnly === true), ctx);
-        return mergeSeriesLists(lists instanceof Promise ? await lists : lists);
-      } finally {
-        for (const b of bs) b.release();
-      }
+      const lastOnly = hints?.lastOnly === true;
+      // Blocks return their whole range either way: an instant read at "now" rarely reaches them.
+      const lists = readSources(overlapping(mint, maxt), (b) => b.selectSliced(matchers, mint, maxt),
+        () => head.selectSliced(matchers, mint, maxt, lastOnly), ctx);
+      return mergeSeriesLists(lists instanceof Promise ? await lists : lists);
     },
     async series(matchers, mint, maxt, ctx) {
-      const bs = retainAll(overlapping(mint, maxt));
-      try {
-        const lists = runSliced(seriesAll(head, bs, matchers, mint, maxt), ctx);
-        return mergeLabelLists(lists instanceof Promise ? await lists : lists);
-      } finally {
-        for (const b of bs) b.release();
-      }
+      const lists = readSources(overlapping(mint, maxt), (b) => b.seriesSliced(matchers, mint, maxt),
+        () => head.seriesSliced(matchers, mint, maxt), ctx);
+      return mergeLabelLists(lists instanceof Promise ? await lists : lists);
     },
-    async labelNames(matchers, mint, maxt) {
-      const set = new Set<string>(head.labelNames(matchers));
-      for (const b of overlapping(mint, maxt)) for (const n of b.labelNames(matchers)) set.add(n);
-      return [...set].sort(compareStrings);
+    async labelNames(matchers, mint, maxt, ctx) {
+      const lists = readSources(overlapping(mint, maxt), (b) => b.labelNamesSliced(matchers), () => head.labelNamesSliced(matchers), ctx);
+      return mergeStringLists(lists instanceof Promise ? await lists : lists);
     },
-    async labelValues(name, matchers, mint, maxt) {
-      const set = new Set<string>(head.labelValues(name, matchers));
-      for (const b of overlapping(mint, maxt)) for (const v of b.labelValues(name, matchers)) set.add(v);
-      return [...set].sort(compareStrings);
+    async labelValues(name, matchers, mint, maxt, ctx) {
+      const lists = readSources(overlapping(mint, maxt), (b) => b.labelValuesSliced(name, matchers),
+        () => head.labelValuesSliced(name, matchers), ctx);
+      return mergeStringLists(lists instanceof Promise ? await lists : lists);
     },
   };
 }
 
+/**
+ * Reads the blocks, then the head, as one sliced read; directly when it ends within its first
+ * slice, else as a promise. The blocks are retained from the start: one compacted away while an
+ * earlier one is being read stays readable until the read ends.
+ */
+function readSources<T>(
+  blocks: Block[], readBlock: (b: Block) => SlicedRead<T>, readHead: () => SlicedRead<T>, ctx: ReadContext | undefined,
+): T[] | Promise<T[]> {
+  retainAll(blocks);
+  let lists: T[] | Promise<T[]>;
+  try {
+    lists = runSliced(inTurn(blocks, readBlock, readHead), ctx);
+  } catch (e) {
+    for (const b of blocks) b.release();
+    throw e;
+  }
+  if (lists instanceof Promise) return lists.finally(() => { for (const b of blocks) b.release(); });
+  for (const b of blocks) b.release();
+  return lists;
+}
+
 /** Retains every block, or none when one of them is closed already (that error is thrown). */
-function retainAll(blocks: Block[]): Block[] {
+function retainAll(blocks: Block[]): void {
   for (let i = 0; i < blocks.length; i++) {
     try {
       blocks[i].retain();
@@ -57,26 +70,20 @@ function retainAll(blocks: Block[]): Block[] {
       throw e;
     }
   }
-  return blocks;
 }
 
-function* selectAll(
-  head: Head, blocks: readonly Block[], matchers: readonly Matcher[], mint: number, maxt: number, lastOnly: boolean,
-): SlicedRead<SeriesData[][]> {
-  const lists: SeriesData[][] = [];
-  // Blocks return their whole range either way: an instant read at "now" rarely reaches them.
-  for (const b of blocks) lists.push(yield* b.selectSliced(matchers, mint, maxt));
-  lists.push(yield* head.selectSliced(matchers, mint, maxt, lastOnly));
-  return lists;
+/** Each block's read, then the head's, one after the other (each started in its turn). */
+function* inTurn<T>(blocks: readonly Block[], readBlock: (b: Block) => SlicedRead<T>, readHead: () => SlicedRead<T>): SlicedRead<T[]> {
+  const out: T[] = [];
+  for (const b of blocks) out.push(yield* readBlock(b));
+  out.push(yield* readHead());
+  return out;
 }
 
-function* seriesAll(
-  head: Head, blocks: readonly Block[], matchers: readonly Matcher[], mint: number, maxt: number,
-): SlicedRead<Labels[][]> {
-  const lists: Labels[][] = [];
-  for (const b of blocks) lists.push(yield* b.seriesSliced(matchers, mint, maxt));
-  lists.push(yield* head.seriesSliced(matchers, mint, maxt));
-  return lists;
+function mergeStringLists(lists: readonly string[][]): string[] {
+  const set = new Set<string>();
+  for (const l of lists) for (const s of l) set.add(s);
+  return [...set].sort(compareStrings);
 }
 
 /**

@@ -13,6 +13,8 @@ import { ReadAbortedError } from './types.ts';
 const MIN = 1_700_000_000_000;
 const MAX = MIN + 2 * 3600_000;
 const all = [newMatcher('=~', '__name__', '.+')];
+/** More series than a read handles between two pauses. */
+const SERIES_PER_PAUSE_AT_LEAST = 256;
 
 /** A read of `steps` steps, each busy for `ms`; counts the steps run and whether it was ended. */
 function busyRead(steps: number, ms: number): { read: SlicedRead<number>; ran: () => number; ended: () => boolean } {
@@ -66,6 +68,20 @@ describe('sliced reads of blocks and the head', () => {
     expect(diffSeries(await querier().select(all, MIN, MAX, {}, ctx), want)).toBe('');
     const labels = await querier().series(all, MIN, MAX, ctx);
     expect(labels).toEqual(want.map((s) => s.labels));
+  });
+
+  it('answers label names and values of matching series, and stops them when aborted', async () => {
+    const web = [newMatcher('=~', 'job', 'node|api')];
+    const want = modelSelect(input, web, MIN, MAX).map((s) => s.labels);
+    expect(want.length).toBeGreaterThan(SERIES_PER_PAUSE_AT_LEAST);
+    const names = [...new Set(want.flatMap((ls) => ls.filter((_, i) => i % 2 === 0)))].sort();
+    const modes = [...new Set(want.flatMap((ls) => ls.filter((_, i) => i % 2 === 1 && ls[i - 1] === 'mode')))].sort();
+    expect(await querier().labelNames(web, MIN, MAX)).toEqual(names);
+    expect(await querier().labelValues('mode', web, MIN, MAX)).toEqual(modes);
+    const ac = new AbortController();
+    ac.abort();
+    expect((await rejection(querier().labelNames(web, MIN, MAX, { signal: ac.signal }))).reason).toBe('canceled');
+    expect((await rejection(querier().labelValues('mode', web, MIN, MAX, { signal: ac.signal }))).reason).toBe('canceled');
   });
 
   it('stops on an aborted signal, a past deadline and a spent sample budget', async () => {

@@ -54,9 +54,9 @@ export interface Querier {
   /** Label sets of the matching series that have samples in [mint, maxt], sorted. */
   series(matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<Labels[]>;
   /** Sorted label names of matching series (all series when no matchers). */
-  labelNames(matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]>;
+  labelNames(matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<string[]>;
   /** Sorted values of one label among matching series (all series when no matchers). */
-  labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]>;
+  labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<string[]>;
 }
 
 export interface Queryable {

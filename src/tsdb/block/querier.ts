@@ -19,18 +19,18 @@ export function blockQuerier(block: Block): Querier {
     async series(matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<Labels[]> {
       return runSliced(block.seriesSliced(matchers, mint, maxt), ctx);
     },
-    async labelNames(matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
+    async labelNames(matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<string[]> {
       if (!overlaps(mint, maxt)) return [];
-      if (covers(mint, maxt)) return block.labelNames(matchers);
+      if (covers(mint, maxt)) return runSliced(block.labelNamesSliced(matchers), ctx);
       const names = new Set<string>();
-      for (const ls of block.series(matchers, mint, maxt)) for (let i = 0; i < ls.length; i += 2) names.add(ls[i]);
+      for (const ls of await runSliced(block.seriesSliced(matchers, mint, maxt), ctx)) for (let i = 0; i < ls.length; i += 2) names.add(ls[i]);
       return [...names].sort();
     },
-    async labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<string[]> {
+    async labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number, ctx?: ReadContext): Promise<string[]> {
       if (!overlaps(mint, maxt)) return [];
-      if (covers(mint, maxt)) return block.labelValues(name, matchers);
+      if (covers(mint, maxt)) return runSliced(block.labelValuesSliced(name, matchers), ctx);
       const values = new Set<string>();
-      for (const ls of block.series(matchers, mint, maxt)) {
+      for (const ls of await runSliced(block.seriesSliced(matchers, mint, maxt), ctx)) {
         for (let i = 0; i < ls.length; i += 2) if (ls[i] === name) values.add(ls[i + 1]);
       }
       return [...values].sort();

@@ -34,6 +34,9 @@ export interface Block {
   release(): void;
   labelNames(matchers: readonly Matcher[]): string[];
   labelValues(name: string, matchers: readonly Matcher[]): string[];
+  /** labelNames and labelValues as reads that pause every few hundred series. */
+  labelNamesSliced(matchers: readonly Matcher[]): SlicedRead<string[]>;
+  labelValuesSliced(name: string, matchers: readonly Matcher[]): SlicedRead<string[]>;
   /** Every series of the block with all its samples, in label order (for compaction, downsampling). */
   allSeries(): Generator<SeriesData>;
   /** Bytes on disk: meta.json, index and chunk files. */
@@ -175,11 +178,16 @@ class BlockReader implements Block {
   }
 
   labelNames(matchers: readonly Matcher[]): string[] {
+    return drainSliced(this.labelNamesSliced(matchers));
+  }
+
+  *labelNamesSliced(matchers: readonly Matcher[]): SlicedRead<string[]> {
     this.check();
     if (matchers.length === 0) return this.index.labelNames();
     const ids = postingsForMatchers(this.index, matchers);
     const names = new Set<string>();
     for (let i = 0; i < ids.length; i++) {
+      if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
       const ls = this.index.seriesLabels(ids[i]);
       for (let j = 0; j < ls.length; j += 2) names.add(ls[j]);
     }
@@ -187,6 +195,10 @@ class BlockReader implements Block {
   }
 
   labelValues(name: string, matchers: readonly Matcher[]): string[] {
+    return drainSliced(this.labelValuesSliced(name, matchers));
+  }
+
+  *labelValuesSliced(name: string, matchers: readonly Matcher[]): SlicedRead<string[]> {
     this.check();
     const all = this.index.labelValues(name);
     if (matchers.length === 0 || all.length === 0) return all;
@@ -195,10 +207,16 @@ class BlockReader implements Block {
     // Few values against many matching series: intersect postings per value; otherwise read the
     // labels of the matching series.
     if (all.length * 4 < ids.length) {
-      return all.filter((v) => intersectPostings(ids, this.index.postings(name, v)).length > 0);
+      const found: string[] = [];
+      for (const v of all) {
+        if (intersectPostings(ids, this.index.postings(name, v)).length > 0) found.push(v);
+        yield 0;
+      }
+      return found;
     }
     const values = new Set<string>();
     for (let i = 0; i < ids.length; i++) {
+      if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
       const ls = this.index.seriesLabels(ids[i]);
       for (let j = 0; j < ls.length; j += 2) {
         if (ls[j] === name) {

@@ -516,18 +516,28 @@ export class Head {
   }
 
   labelNames(matchers: readonly Matcher[]): string[] {
+    return drainSliced(this.labelNamesSliced(matchers));
+  }
+
+  /** labelNames as a read that pauses every few hundred series (see selectSliced). */
+  *labelNamesSliced(matchers: readonly Matcher[]): SlicedRead<string[]> {
     if (this.numSeries === 0) return [];
     if (matchers.length === 0) return [...this.postings.labelNames()];
     const names = new Set<string>();
-    for (const ls of this.series(matchers, -Infinity, Infinity)) for (let i = 0; i < ls.length; i += 2) names.add(ls[i]);
+    for (const ls of yield* this.seriesSliced(matchers, -Infinity, Infinity)) for (let i = 0; i < ls.length; i += 2) names.add(ls[i]);
     return [...names].sort();
   }
 
   labelValues(name: string, matchers: readonly Matcher[]): string[] {
+    return drainSliced(this.labelValuesSliced(name, matchers));
+  }
+
+  /** labelValues as a read that pauses every few hundred series (see selectSliced). */
+  *labelValuesSliced(name: string, matchers: readonly Matcher[]): SlicedRead<string[]> {
     if (this.numSeries === 0) return [];
     if (matchers.length === 0) return [...this.postings.labelValues(name)];
     const values = new Set<string>();
-    for (const ls of this.series(matchers, -Infinity, Infinity)) {
+    for (const ls of yield* this.seriesSliced(matchers, -Infinity, Infinity)) {
       for (let i = 0; i < ls.length; i += 2) if (ls[i] === name) values.add(ls[i + 1]);
     }
     return [...values].sort();
