@@ -135,7 +135,7 @@ describe('http_headers, proxy_url and no_proxy', () => {
   it('sends http targets through proxy_url with their absolute URL, except those no_proxy exempts; likewise through HTTP_PROXY with proxy_from_environment', async () => {
     const proxy = await startProxy({ answer: (_, res) => res.end('via_proxy 1\n') });
     cleanups.push(() => proxy.close());
-    // The environment is read at each scrape; loopback targets go direct under its rules, as in Go.
+    // The environment as this process was started with it (read once); loopback targets go direct under its rules, as in Go.
     cleanups.push(setProxyEnv({ HTTP_PROXY: proxy.url }));
     const direct = await serve(text('direct 1\n'));
     const rec = new Recorder();
@@ -194,5 +194,55 @@ describe('http_headers, proxy_url and no_proxy', () => {
       .catch((e: Error) => { throw new Error(`${e.message}: ${m.targets().active.map((t) => t.status.lastError).join(' | ')}`); });
     const t = proxy.tunnels[0];
     expect([t.target, t.headers['proxy-authorization'], t.headers['x-proxy-tenant']]).toEqual([`exporter.test:${targetPort}`, `Basic ${Buffer.from('u:p').toString('base64')}`, 't1']);
+  });
+
+  it('keeps a CONNECT tunnel open from scrape to scrape, as Go\'s transport keeps its connections; a reload opens a new one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tunnel-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=exporter.test', '-addext', 'subjectAltName=DNS:exporter.test'], { stdio: 'ignore' });
+    let requests = 0;
+    let handshakes = 0;
+    const target = createHttpsServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+      requests++;
+      text('kept 1\n')(req, res);
+    });
+    target.on('secureConnection', () => handshakes++);
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const targetPort = (target.address() as AddressInfo).port;
+    cleanups.push(() => new Promise<void>((r) => {
+      target.closeAllConnections();
+      target.close(() => r());
+    }));
+    const proxy = await startProxy({ route: () => `127.0.0.1:${targetPort}` });
+    cleanups.push(() => proxy.close());
+    const rec = new Recorder();
+    const m = manager(rec);
+    const config = (interval: string) => jobs([
+      'scrape_configs:',
+      '  - job_name: kept',
+      '    scheme: https',
+      `    scrape_interval: ${interval}`,
+      `    tls_config: { ca_file: "${cert}" }`,
+      `    static_configs: [{ targets: ["exporter.test:${targetPort}"] }]`,
+      `    proxy_url: ${proxy.url}`,
+    ].join('\n'));
+    await m.applyConfig(config('200ms'));
+    const up = `up{instance="exporter.test:${targetPort}", job="kept"}`;
+    await until('five good scrapes', () => rec.values(up).filter((v) => v === 1).length >= 5, 10_000)
+      .catch((e: Error) => { throw new Error(`${e.message}: ${m.targets().active.map((t) => t.status.lastError).join(' | ')}`); });
+    expect(requests).toBeGreaterThanOrEqual(5);
+    // One tunnel and one TLS handshake for all of them, plus one for each scrape that failed (a
+    // timed-out scrape's connection is closed, as Go closes it; on a busy machine it happens).
+    const goodBefore = rec.values(up).filter((v) => v === 1).length;
+    const failed = rec.values(up).filter((v) => v === 0).length;
+    expect(proxy.tunnels).toHaveLength(1 + failed);
+    expect(handshakes).toBe(1 + failed);
+    // A reload replaces the pool's connections (new TLS settings may come with it).
+    await m.applyConfig(config('250ms'));
+    await until('scraped after the reload', () => rec.values(up).filter((v) => v === 1).length >= goodBefore + 3, 10_000);
+    expect(proxy.tunnels).toHaveLength(2 + rec.values(up).filter((v) => v === 0).length);
   });
 });
