@@ -162,6 +162,23 @@ describe('reads stop with their query and leave the event loop to others', () =>
     await api.idle();
   }, 60_000);
 
+  it('stops an export\'s read when the client closes the connection before the answer', async () => {
+    const { api, url } = await serve();
+    const full = await fullRead(url);
+    reads = [];
+    const reading = started();
+    const req = request(`${url}/api/v1/export?match[]=big&start=${(NOW - 120_000) / 1000}&end=${NOW / 1000}`);
+    req.on('error', () => {});
+    req.end();
+    await reading;
+    await new Promise((r) => setTimeout(r, full / 10));
+    req.destroy();
+    const read = await reads[0];
+    expect((read.error as ReadAbortedError).reason).toBe('canceled');
+    expect(read.ms).toBeLessThan(full / 2);
+    await api.idle();
+  }, 60_000);
+
   it('answers health checks, writes and small queries while a big read runs', async () => {
     const { url } = await serve();
     await fullRead(url);

@@ -1,7 +1,7 @@
 // Read endpoints in the Prometheus API shape (series, labels, label values) and a streaming export
 // in VictoriaMetrics' JSON-lines shape.
 import { compareLabels, compareStrings, isValidLabelName, labelsToRecord, METRIC_NAME, type Labels } from '../model/index.ts';
-import type { Querier, SeriesData } from '../tsdb/index.ts';
+import { ReadAbortedError, type Querier, type ReadContext, type SeriesData } from '../tsdb/index.ts';
 import type { MetricMetadata } from '../ingest/index.ts';
 import { badData, readParams, sendSuccess, writeChunk } from './http.ts';
 import type { MetadataStore } from './metadata.ts';
@@ -21,7 +21,8 @@ export async function handleSeries(ctx: RequestContext, deps: ReadDeps): Promise
   const { start, end } = parseRange(params);
   const limit = parseLimit(params);
   const q = deps.querier(ctx);
-  const found = await Promise.all(sets.map((ms) => q.series(ms, start, end)));
+  const found = await whileListening(ctx, (rc) => Promise.all(sets.map((ms) => q.series(ms, start, end, rc))));
+  if (found === null) return;
   const merged = mergeLabelSets(found);
   const { items, warnings } = applyLimit(merged, limit);
   sendSuccess(ctx.res, items.map(labelsToRecord), warnings);
@@ -33,7 +34,8 @@ export async function handleLabelNames(ctx: RequestContext, deps: ReadDeps): Pro
   const { start, end } = parseRange(params);
   const limit = parseLimit(params);
   const q = deps.querier(ctx);
-  const found = await Promise.all((sets.length > 0 ? sets : [[]]).map((ms) => q.labelNames(ms, start, end)));
+  const found = await whileListening(ctx, (rc) => Promise.all((sets.length > 0 ? sets : [[]]).map((ms) => q.labelNames(ms, start, end, rc))));
+  if (found === null) return;
   const { items, warnings } = applyLimit(mergeStrings(found), limit);
   sendSuccess(ctx.res, items, warnings);
 }
@@ -46,7 +48,8 @@ export async function handleLabelValues(ctx: RequestContext, deps: ReadDeps): Pr
   const { start, end } = parseRange(params);
   const limit = parseLimit(params);
   const q = deps.querier(ctx);
-  const found = await Promise.all((sets.length > 0 ? sets : [[]]).map((ms) => q.labelValues(name, ms, start, end)));
+  const found = await whileListening(ctx, (rc) => Promise.all((sets.length > 0 ? sets : [[]]).map((ms) => q.labelValues(name, ms, start, end, rc))));
+  if (found === null) return;
   const { items, warnings } = applyLimit(mergeStrings(found), limit);
   sendSuccess(ctx.res, items, warnings);
 }
@@ -78,7 +81,8 @@ export async function handleExport(ctx: RequestContext, deps: ReadDeps): Promise
   const sets = parseMatchParams(params, true);
   const { start, end } = parseRange(params);
   const q = deps.querier(ctx);
-  const found = await Promise.all(sets.map((ms) => q.select(ms, start, end)));
+  const found = await whileListening(ctx, (rc) => Promise.all(sets.map((ms) => q.select(ms, start, end, undefined, rc))));
+  if (found === null) return;
   const series = mergeSeries(found);
   const { res } = ctx;
   res.writeHead(200, { 'Content-Type': 'application/stream+json; charset=utf-8' });
@@ -104,6 +108,26 @@ export function formatExportValue(v: number): string {
   if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : String(v);
   if (Number.isNaN(v)) return '"NaN"';
   return v > 0 ? '"+Inf"' : '"-Inf"';
+}
+
+/**
+ * Runs the storage reads of a request, stopping them when the client closes the connection first
+ * (nobody would read the answer): null then, and the handler sends nothing.
+ */
+async function whileListening<T>(ctx: RequestContext, read: (rc: ReadContext) => Promise<T>): Promise<T | null> {
+  const ac = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableEnded) ac.abort(new Error('client closed the connection'));
+  };
+  ctx.res.once('close', onClose);
+  try {
+    return await read({ signal: ac.signal });
+  } catch (e) {
+    if (e instanceof ReadAbortedError && ac.signal.aborted) return null;
+    throw e;
+  } finally {
+    ctx.res.off('close', onClose);
+  }
 }
 
 function applyLimit<T>(items: T[], limit: number): { items: T[]; warnings: string[] } {
