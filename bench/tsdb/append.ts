@@ -3,11 +3,16 @@
 //   node_modules/.bin/node --expose-gc bench/tsdb/append.ts --hosts 500 --scrapes 60
 // heldBytesPerSeries is what the database held after ingest (JS heap + array buffers, measured as
 // what a collection frees once it is closed and dropped); rssPerSeries adds V8's and the
-// allocator's retained space (the young generation alone is ~130 MB unless capped).
+// allocator's retained space (the young generation alone is ~130 MB unless capped). Array buffers
+// are counted from process.memoryUsage().external, which includes resizable buffers (arrayBuffers
+// leaves them out) at their current length.
+// Stalls: appendMaxMs is the longest single DB.append; appendsOver50Ms counts the long ones and
+// gcMaxPauseMs is the longest collector pause meanwhile, to tell a collection from the engine's
+// own work. --no-flush skips the flush (most of the run's time at millions of series).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SampleBatchBuilder } from '../../src/model/index.ts';
@@ -19,6 +24,7 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '500' },
     scrapes: { type: 'string', default: '60' },
     'series-per-request': { type: 'string', default: '2000' },
+    'no-flush': { type: 'boolean', default: false },
   },
 });
 const hosts = Number(args.hosts);
@@ -35,6 +41,15 @@ let db = await openDB({ dir, logger: pino({ level: 'warn' }), retentionMs: 0, ma
 let samples = 0;
 let busy = 0;
 let appendMaxMs = 0;
+let appendsOver50Ms = 0;
+const appendMs: number[] = [];
+/** [ms, scrape, first series of the batch] of the appends over 50 ms. */
+const longest: [number, number, number][] = [];
+let gcMaxPauseMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (e.duration > gcMaxPauseMs) gcMaxPauseMs = e.duration;
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 for (let s = 0; s < scrapes; s++) {
@@ -52,12 +67,22 @@ for (let s = 0; s < scrapes; s++) {
     const took = performance.now() - t0;
     busy += took;
     if (took > appendMaxMs) appendMaxMs = took;
+    if (took > 50) {
+      appendsOver50Ms++;
+      longest.push([+took.toFixed(1), s, from]);
+    }
+    appendMs.push(took);
     samples += to - from;
   }
   if (s % 10 === 0) process.stderr.write(`\rscrape ${s + 1}/${scrapes}`);
 }
 const wall = performance.now() - wall0;
 const cpu = process.cpuUsage(cpu0);
+// The observer is called from the event loop, which the appends above may not have reached.
+await new Promise((resolve) => setImmediate(resolve));
+for (const e of gcObserver.takeRecords()) if (e.duration > gcMaxPauseMs) gcMaxPauseMs = e.duration;
+gcObserver.disconnect();
+appendMs.sort((a, b) => a - b);
 // Twice, a tick apart: array buffers freed by one collection are released by V8's sweeper later.
 gc();
 await new Promise((resolve) => setImmediate(resolve));
@@ -73,28 +98,34 @@ console.log(JSON.stringify({
   totalSamplesPerSec: Math.round(samples / (wall / 1000)),
   cpuSecondsPerMillion: +(((cpu.user + cpu.system) / 1e6) / (samples / 1e6)).toFixed(3),
   appendMaxMs: +appendMaxMs.toFixed(1),
+  appendP99Ms: +appendMs[Math.floor(appendMs.length * 0.99)].toFixed(1),
+  appendsOver50Ms,
+  gcMaxPauseMs: +gcMaxPauseMs.toFixed(1),
+  longestAppends: JSON.stringify(longest.sort((a, b) => b[0] - a[0]).slice(0, 6)),
   rssPerSeries: Math.round((rss1 - rss0) / nSeries),
   headMemoryPerSeries: Math.round(st.headMemoryBytes / nSeries),
   walBytesPerSample: +(st.walBytes / samples).toFixed(2),
 }, null, 1));
-// Flush with an event-loop delay monitor: block writing runs on the compactor thread, so the main
-// thread should only stall for short moments (gathering chunks, truncating the head).
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
-const f0 = performance.now();
-const cpuF = process.cpuUsage();
-const flushed = await db.flush();
-loop.disable();
-const mainCpu = process.cpuUsage(cpuF);
-const stats2 = db.stats();
-console.log(JSON.stringify({
-  flushMs: Math.round(performance.now() - f0),
-  flushedSamples: flushed.samples,
-  blockBytesPerSample: +(stats2.blocks.reduce((n, b) => n + b.bytes, 0) / flushed.samples).toFixed(3),
-  flushEventLoopMaxDelayMs: Math.round(loop.max / 1e6),
-  flushEventLoopP99DelayMs: Math.round(loop.percentile(99) / 1e6),
-  flushCpuSecondsAllThreads: +((mainCpu.user + mainCpu.system) / 1e6).toFixed(2),
-}));
+if (!args['no-flush']) {
+  // Flush with an event-loop delay monitor: block writing runs on the compactor thread, so the main
+  // thread should only stall for short moments (gathering chunks, truncating the head).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const f0 = performance.now();
+  const cpuF = process.cpuUsage();
+  const flushed = await db.flush();
+  loop.disable();
+  const mainCpu = process.cpuUsage(cpuF);
+  const stats2 = db.stats();
+  console.log(JSON.stringify({
+    flushMs: Math.round(performance.now() - f0),
+    flushedSamples: flushed.samples,
+    blockBytesPerSample: +(stats2.blocks.reduce((n, b) => n + b.bytes, 0) / flushed.samples).toFixed(3),
+    flushEventLoopMaxDelayMs: Math.round(loop.max / 1e6),
+    flushEventLoopP99DelayMs: Math.round(loop.percentile(99) / 1e6),
+    flushCpuSecondsAllThreads: +((mainCpu.user + mainCpu.system) / 1e6).toFixed(2),
+  }));
+}
 await db.close();
 (db as unknown) = null;
 gc();
@@ -102,7 +133,7 @@ await new Promise((resolve) => setImmediate(resolve));
 gc();
 const mem2 = process.memoryUsage();
 console.log(JSON.stringify({
-  heldBytesPerSeries: Math.round((mem1.heapUsed + mem1.arrayBuffers - mem2.heapUsed - mem2.arrayBuffers) / nSeries),
+  heldBytesPerSeries: Math.round((mem1.heapUsed + mem1.external - mem2.heapUsed - mem2.external) / nSeries),
   heldHeapBytesPerSeries: Math.round((mem1.heapUsed - mem2.heapUsed) / nSeries),
 }));
 fs.rmSync(dir, { recursive: true, force: true });
