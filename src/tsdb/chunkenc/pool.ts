@@ -5,7 +5,8 @@
 import { HEADER_BYTES, MAX_CHUNK_SAMPLES, joinFloat } from './bits.ts';
 import type { DecodedSamples } from './index.ts';
 import { OpenDecodedCache, type OpenDecodedStats } from './opendecoded.ts';
-import { XOR_ENCODING, appendXor, decodeXor, newXorState, resetXorSlot, xorAppendBits, type XorState } from './xor.ts';
+import { XOR_ENCODING, appendXor, decodeXor, resetXorSlot, xorAppendBits, type XorState } from './xor.ts';
+import { growColumn, newColumn } from '../columns.ts';
 
 /** Worst-case bits one append adds (the first sample: header, 8-byte varint, 64 raw bits). */
 const MAX_SAMPLE_BITS = 152;
@@ -68,13 +69,19 @@ export class OpenChunkPool {
   constructor(initialSlots = 1024, slabBytes = SLAB_TARGET_BYTES, decodedCacheBytes = DECODED_CACHE_BYTES) {
     this.decoded = new OpenDecodedCache(decodedCacheBytes);
     const n = Math.max(16, initialSlots | 0);
+    // Every series holds a slot: the per-slot arrays grow in place, without a copy (columns.ts).
+    this.st = {
+      prevT: newColumn(Float64Array, n), prevDelta: newColumn(Float64Array, n),
+      vHi: newColumn(Uint32Array, n), vLo: newColumn(Uint32Array, n),
+      lead: newColumn(Uint8Array, n), trail: newColumn(Uint8Array, n),
+      bitPos: newColumn(Uint32Array, n), count: newColumn(Uint32Array, n), minT: newColumn(Float64Array, n),
+    };
+    this.cls = newColumn(Uint8Array, n).fill(NO_CLASS);
+    this.loc = newColumn(Uint32Array, n);
+    this.live = newColumn(Uint8Array, n);
+    this.freeSlots = newColumn(Int32Array, 64);
+    this.hint = newColumn(Uint8Array, n);
     this.capacity = n;
-    this.st = newXorState(n);
-    this.cls = new Uint8Array(n).fill(NO_CLASS);
-    this.loc = new Uint32Array(n);
-    this.live = new Uint8Array(n);
-    this.freeSlots = new Int32Array(64);
-    this.hint = new Uint8Array(n);
     this.classes = CLASS_SIZES.map((size) => ({
       size,
       shift: Math.min(16, Math.max(0, Math.floor(Math.log2(slabBytes / size)))),
@@ -111,7 +118,7 @@ export class OpenChunkPool {
     this.releaseStorage(slot);
     this.decoded.drop(slot);
     this.live[slot] = 0;
-    if (this.freeTop === this.freeSlots.length) this.freeSlots = growInt32(this.freeSlots);
+    if (this.freeTop === this.freeSlots.length) this.freeSlots = growColumn(this.freeSlots, Int32Array, this.freeTop + 1);
     this.freeSlots[this.freeTop++] = slot;
   }
 
@@ -341,44 +348,25 @@ export class OpenChunkPool {
   }
 
   private growSlots(): void {
-    // 1.5, not 2: every series holds a slot, so slack here is per-series memory (as in the head).
-    const n = Math.ceil(this.capacity * 1.5);
+    const n = this.capacity + 1;
     const st = this.st;
-    st.prevT = growF64(st.prevT, n);
-    st.prevDelta = growF64(st.prevDelta, n);
-    st.minT = growF64(st.minT, n);
-    st.vHi = growU32(st.vHi, n);
-    st.vLo = growU32(st.vLo, n);
-    st.bitPos = growU32(st.bitPos, n);
-    st.count = growU32(st.count, n);
-    st.lead = growU8(st.lead, n);
-    st.trail = growU8(st.trail, n);
-    this.loc = growU32(this.loc, n);
-    this.cls = growU8(this.cls, n);
+    st.prevT = growColumn(st.prevT, Float64Array, n);
+    st.prevDelta = growColumn(st.prevDelta, Float64Array, n);
+    st.minT = growColumn(st.minT, Float64Array, n);
+    st.vHi = growColumn(st.vHi, Uint32Array, n);
+    st.vLo = growColumn(st.vLo, Uint32Array, n);
+    st.bitPos = growColumn(st.bitPos, Uint32Array, n);
+    st.count = growColumn(st.count, Uint32Array, n);
+    st.lead = growColumn(st.lead, Uint8Array, n);
+    st.trail = growColumn(st.trail, Uint8Array, n);
+    this.loc = growColumn(this.loc, Uint32Array, n);
+    this.cls = growColumn(this.cls, Uint8Array, n);
+    this.live = growColumn(this.live, Uint8Array, n);
+    this.hint = growColumn(this.hint, Uint8Array, n);
+    const cap = Math.min(st.prevT.length, st.prevDelta.length, st.minT.length, st.vHi.length, st.vLo.length,
+      st.bitPos.length, st.count.length, st.lead.length, st.trail.length, this.loc.length, this.cls.length,
+      this.live.length, this.hint.length);
     this.cls.fill(NO_CLASS, this.capacity);
-    this.live = growU8(this.live, n);
-    this.hint = growU8(this.hint, n);
-    this.capacity = n;
+    this.capacity = cap;
   }
-}
-
-function growF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-function growU32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-}
-function growU8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
-}
-function growInt32(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }

@@ -24,6 +24,7 @@ import { sortedRefs, type RefComparator } from './sortedrefs.ts';
 import { ChunkBatchBuilder, type HeadChunkBatch } from './chunkbatch.ts';
 import { SymbolTable } from './symbols.ts';
 import { drainSliced, type SlicedRead } from '../readslices.ts';
+import { growColumn, newColumn } from '../columns.ts';
 
 export interface HeadOptions {
   /** Block range in ms; chunks never straddle a multiple of it, so blocks cut cleanly. */
@@ -55,11 +56,8 @@ export interface HeadStats {
 }
 
 const MAX_ERRORS = 5;
-/**
- * Growth factor of the per-series columns and the label pool. Not 2: right after a doubling half
- * of every column is unused (87% of it at 1.1M series), and the copy costs the same either way.
- */
-const GROWTH = 1.5;
+/** Label pool entries reserved (see columns.ts): 2^26 series refs of 8 names and values each. */
+const LABEL_POOL_RESERVE = 1 << 29;
 /** Series handled between two yields to the event loop by whole-head passes. */
 const SLICE = 20_000;
 /**
@@ -88,17 +86,18 @@ export class Head {
   private readonly pool = new OpenChunkPool(1024);
   private readonly arena = new ChunkArena();
 
-  // Per-series columns, indexed by ref. labelLen 0 marks a ref that is unused or removed.
+  // Per-series columns, indexed by ref. labelLen 0 marks a ref that is unused or removed. They
+  // grow in place, without a copy (see columns.ts).
   private cap = 0;
-  private labelOff = new Uint32Array(0);
-  private labelLen = new Uint16Array(0);
-  private openSlot = new Int32Array(0);
-  private closedHead = new Float64Array(0);
-  private closedCount = new Uint32Array(0);
-  private lastT = new Float64Array(0);
-  private lastV = new Float64Array(0);
+  private labelOff = newColumn(Uint32Array, 0);
+  private labelLen = newColumn(Uint16Array, 0);
+  private openSlot = newColumn(Int32Array, 0);
+  private closedHead = newColumn(Float64Array, 0);
+  private closedCount = newColumn(Uint32Array, 0);
+  private lastT = newColumn(Float64Array, 0);
+  private lastV = newColumn(Float64Array, 0);
 
-  private labelPool = new Uint32Array(1 << 16);
+  private labelPool = newColumn(Uint32Array, 0, LABEL_POOL_RESERVE);
   private labelPoolLen = 0;
 
   private readonly byHash = new RefsByHash();
@@ -401,9 +400,7 @@ export class Head {
   private createSeries(ref: number, ls: Labels): void {
     this.ensureCapacity(ref + 1);
     if (this.labelPoolLen + ls.length > this.labelPool.length) {
-      const next = new Uint32Array(Math.max(Math.ceil(this.labelPool.length * GROWTH), this.labelPoolLen + ls.length));
-      next.set(this.labelPool.subarray(0, this.labelPoolLen));
-      this.labelPool = next;
+      this.labelPool = growColumn(this.labelPool, Uint32Array, this.labelPoolLen + ls.length);
     }
     this.labelOff[ref] = this.labelPoolLen;
     for (let i = 0; i < ls.length; i++) this.labelPool[this.labelPoolLen++] = this.symbols.intern(ls[i]);
@@ -761,23 +758,20 @@ export class Head {
   // ---- storage growth --------------------------------------------------------------------------
 
   private ensureCapacity(n: number): void {
-    if (n > this.cap) this.grow(Math.max(n, Math.ceil(this.cap * GROWTH)));
+    if (n > this.cap) this.grow(n);
   }
 
+  /** Grows the columns to at least cap refs: in place, unless a column outgrew its reservation. */
   private grow(cap: number): void {
-    const g = <T extends Float64Array | Uint16Array | Int32Array | Uint32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(cap);
-      next.set(old as never);
-      return next;
-    };
-    this.labelOff = g(this.labelOff, (n) => new Uint32Array(n));
-    this.labelLen = g(this.labelLen, (n) => new Uint16Array(n));
-    this.openSlot = g(this.openSlot, (n) => new Int32Array(n));
-    this.closedHead = g(this.closedHead, (n) => new Float64Array(n));
-    this.closedCount = g(this.closedCount, (n) => new Uint32Array(n));
-    this.lastT = g(this.lastT, (n) => new Float64Array(n));
-    this.lastV = g(this.lastV, (n) => new Float64Array(n));
-    this.cap = cap;
+    this.labelOff = growColumn(this.labelOff, Uint32Array, cap);
+    this.labelLen = growColumn(this.labelLen, Uint16Array, cap);
+    this.openSlot = growColumn(this.openSlot, Int32Array, cap);
+    this.closedHead = growColumn(this.closedHead, Float64Array, cap);
+    this.closedCount = growColumn(this.closedCount, Uint32Array, cap);
+    this.lastT = growColumn(this.lastT, Float64Array, cap);
+    this.lastV = growColumn(this.lastV, Float64Array, cap);
+    this.cap = Math.min(this.labelOff.length, this.labelLen.length, this.openSlot.length, this.closedHead.length,
+      this.closedCount.length, this.lastT.length, this.lastV.length);
   }
 
   private ensureScratch(n: number): void {

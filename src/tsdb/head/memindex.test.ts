@@ -37,3 +37,31 @@ describe('MemPostings', () => {
     expect([...ix.postings('__name__', 'm')].slice(-1)).toEqual([5001]);
   });
 });
+
+describe('MemPostings, lists long enough to grow in place', () => {
+  it('stays sorted and exact past 2^16 entries, through out-of-order re-adds and removals', () => {
+    const ix = new MemPostings();
+    const n = 150_000;
+    const labelsOf = (ref: number) => ['__name__', 'm', 'half', String(ref % 2)];
+    for (let ref = 1; ref <= n; ref++) ix.add(ref, labelsOf(ref));
+    // Replay-like re-adds out of order are no-ops; a ref past the end is appended.
+    for (let ref = n; ref > 0; ref -= 9973) ix.add(ref, labelsOf(ref));
+    ix.add(n + 2, labelsOf(n + 2));
+    let all = ix.postings('__name__', 'm');
+    expect(all.length).toBe(n + 1);
+    expect(all[0]).toBe(1);
+    expect(all[n - 1]).toBe(n);
+    expect(all[n]).toBe(n + 2);
+    for (let i = 1; i < all.length; i++) if (all[i] <= all[i - 1]) throw new Error(`unsorted at ${i}`);
+    // Removing most refs shrinks the list, which keeps taking refs.
+    const removed = [];
+    for (let ref = 1; ref <= n; ref++) if (ref % 10 !== 0) removed.push({ ref, labels: labelsOf(ref) });
+    ix.remove(removed);
+    ix.add(n + 3, labelsOf(n + 3));
+    all = ix.postings('__name__', 'm');
+    expect(all.length).toBe(n / 10 + 2);
+    expect([...all.subarray(0, 3)]).toEqual([10, 20, 30]);
+    expect([...all.subarray(-2)]).toEqual([n + 2, n + 3]);
+    expect(ix.postings('half', '1').length).toBe(1); // n + 3 (odd); every multiple of 10 is even
+  });
+});

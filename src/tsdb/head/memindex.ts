@@ -6,6 +6,7 @@
 // overhead, too much for the many short lists of high-cardinality labels.
 import { compareStrings } from '../../model/index.ts';
 import type { PostingsIndex } from '../index/index.ts';
+import { growColumn } from '../columns.ts';
 
 /** A long list: ids[0, n) sorted. */
 interface LongList {
@@ -16,6 +17,13 @@ type List = number[] | LongList;
 
 /** Entries at which a plain list becomes a LongList (never back). */
 const LONG_AT = 64;
+/**
+ * Entries from which a LongList grows in place (a column, see columns.ts) instead of by a copy: the
+ * lists of every series of a job or of a large metric hold millions of refs at 10M series, and
+ * copying one would stall appends. Not below: a column is an address-space reservation and a
+ * memory mapping of its own, and there are tens of thousands of shorter lists (one per instance).
+ */
+const COLUMN_AT = 1 << 16;
 
 export class MemPostings implements PostingsIndex {
   /**
@@ -139,9 +147,12 @@ function insertSorted(list: List, ref: number): List {
   const at = n === 0 || list.ids[n - 1] < ref ? n : lowerBound(list.ids, n, ref);
   if (at < n && list.ids[at] === ref) return list;
   if (n === list.ids.length) {
-    const next = new Uint32Array(Math.ceil(n * 1.5) + 16);
-    next.set(list.ids);
-    list.ids = next;
+    if (n >= COLUMN_AT) list.ids = growColumn(list.ids, Uint32Array, n + 1);
+    else {
+      const next = new Uint32Array(Math.ceil(n * 1.5) + 16);
+      next.set(list.ids);
+      list.ids = next;
+    }
   }
   if (at < n) list.ids.copyWithin(at + 1, at, n);
   list.ids[at] = ref;
