@@ -70,7 +70,11 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   (ENDPOINTS[p] ?? plain('ok 1\n'))(req, res);
 }
 
-/** [job, scrape config fields] for every failure kind; `H`, `S` and `P` stand for the plain, TLS and proxy servers. */
+/**
+ * [job, scrape config fields] for every failure kind; `H`, `S` and `P` stand for the plain, TLS
+ * and proxy servers, `I` for a TLS server with a certificate for another IP address, `C` for one
+ * that wants a client certificate.
+ */
 function jobs(certFile: string): [string, string][] {
   return [
     ['refused', 'static_configs: [{ targets: ["127.0.0.1:1"] }]'],
@@ -101,6 +105,8 @@ function jobs(certFile: string): [string, string][] {
     ['tls_unknown_ca', 'scheme: https, tls_config: { server_name: exporter.test }, static_configs: [{ targets: ["S"] }]'],
     ['tls_wrong_name', `scheme: https, tls_config: { ca_file: "${certFile}", server_name: other.test }, static_configs: [{ targets: ["S"] }]`],
     ['tls_versions', `scheme: https, tls_config: { ca_file: "${certFile}", server_name: exporter.test, max_version: TLS11 }, static_configs: [{ targets: ["S"] }]`],
+    ['tls_ip_mismatch', `scheme: https, tls_config: { ca_file: "${certFile.replace('cert.pem', 'ipcert.pem')}" }, static_configs: [{ targets: ["I"] }]`],
+    ['tls_client_cert_required', 'scheme: https, tls_config: { insecure_skip_verify: true }, static_configs: [{ targets: ["C"] }]'],
     ['https_to_http', 'scheme: https, static_configs: [{ targets: ["H"] }]'],
     ['http_to_https', 'static_configs: [{ targets: ["S"] }]'],
     ['proxy_refused', 'proxy_url: "http://127.0.0.1:1", static_configs: [{ targets: ["example.test:9100"] }]'],
@@ -142,12 +148,19 @@ describe('scrape errors side by side with Prometheus 2.42', () => {
       '-subj', '/CN=exporter.test', '-addext', 'subjectAltName=DNS:exporter.test'], { stdio: 'ignore' });
     const plainAddr = await listen(http.createServer(handle));
     const tlsAddr = await listen(https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, handle));
+    // A certificate for another IP address, and a server that wants a client certificate.
+    const ipKey = path.join(dir, 'ipkey.pem');
+    const ipCert = path.join(dir, 'ipcert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', ipKey, '-out', ipCert, '-days', '1',
+      '-subj', '/CN=10.0.0.1', '-addext', 'subjectAltName=IP:10.0.0.1'], { stdio: 'ignore' });
+    const ipAddr = await listen(https.createServer({ key: fs.readFileSync(ipKey), cert: fs.readFileSync(ipCert) }, handle));
+    const clientCertAddr = await listen(https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert), requestCert: true, rejectUnauthorized: true, ca: fs.readFileSync(cert) }, handle));
     // A proxy that refuses every tunnel (403) and answers every forwarded request with 502.
     const proxy = http.createServer((_req, res) => void res.writeHead(502).end());
     proxy.on('connect', (_req, s: Socket) => void s.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
     const proxyAddr = await listen(proxy);
     const scrapeConfigs = jobs(cert).map(([name, fields]) => {
-      const f = fields.replace(/"H"/g, `"${plainAddr}"`).replace(/"S"/g, `"${tlsAddr}"`).replace('http://P', `http://${proxyAddr}`);
+      const f = fields.replace(/"H"/g, `"${plainAddr}"`).replace(/"S"/g, `"${tlsAddr}"`).replace(/"I"/g, `"${ipAddr}"`).replace(/"C"/g, `"${clientCertAddr}"`).replace('http://P', `http://${proxyAddr}`);
       return `  - { job_name: ${name}, ${f} }`;
     });
     const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:', ...scrapeConfigs].join('\n') + '\n';
