@@ -17,7 +17,7 @@ import {
 } from './block/index.ts';
 import { Compactor } from './compactor/index.ts';
 import { lockDataDir } from './lock.ts';
-import { mergeQuerier } from './querier.ts';
+import { mergeQuerier, PendingReads } from './querier.ts';
 import { importCutoff, prepareImport, splitAtTime, writePreparedBlocks, type DBImportResult, type Importable, type ImportSeries } from './import.ts';
 
 export interface DBOptions {
@@ -85,6 +85,7 @@ class TSDB implements DB {
   private wal!: Wal;
   /** Block writing and compaction run on this worker thread. */
   private readonly compactor = new Compactor();
+  private readonly pendingReads = new PendingReads();
   private blocks: Block[] = [];
   private closed = false;
   private unlock: () => void = () => undefined;
@@ -270,7 +271,7 @@ class TSDB implements DB {
   // ---- reads -------------------------------------------------------------------------------------
 
   querier(): Querier {
-    return mergeQuerier(this.head, this.blocks.slice());
+    return mergeQuerier(this.head, () => this.blocks.slice(), this.pendingReads);
   }
 
   // ---- maintenance -------------------------------------------------------------------------------
@@ -314,6 +315,9 @@ class TSDB implements DB {
       this.log.info({ block: meta.ulid, mint, maxt, series: meta.stats.numSeries, samples: meta.stats.numSamples,
         ms: Math.round(performance.now() - started) }, 'head persisted into a block');
     }
+    // Reads that started before the block was added read [mint, maxt) from the head: let them end
+    // first (they are bounded by their query's timeout).
+    await this.pendingReads.drained();
     await this.head.truncate(maxt);
     // The block is written and the head truncated: a failed checkpoint only leaves the WAL longer,
     // so it must not stop maintenance (or a flush). The next persisted range retries it.

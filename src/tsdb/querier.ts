@@ -9,9 +9,19 @@ import type { Head } from './head/head.ts';
 import { mergeSamples, type Block } from './block/index.ts';
 import { sampleArray } from './chunkenc/index.ts';
 
-export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
+/**
+ * A querier over the head and the blocks. `blocks` may be a function: each read then takes the
+ * blocks there are when it starts, so a querier held across a flush (a query's later selectors,
+ * a rule group) sees the new block rather than a head that has dropped what the block took over.
+ * Reads that outlast their first slice are registered in `pending` while they run (see PendingReads).
+ */
+export function mergeQuerier(head: Head, blocks: readonly Block[] | (() => readonly Block[]), pending?: PendingReads): Querier {
   const overlapping = (mint: number, maxt: number) =>
-    blocks.filter((b) => b.meta.minTime <= maxt && b.meta.maxTime > mint);
+    (typeof blocks === 'function' ? blocks() : blocks).filter((b) => b.meta.minTime <= maxt && b.meta.maxTime > mint);
+  const readSources = <T>(bs: Block[], readBlock: (b: Block) => SlicedRead<T>, readHead: () => SlicedRead<T>, ctx: ReadContext | undefined) => {
+    const lists = readSourcesInTurn(bs, readBlock, readHead, ctx);
+    return lists instanceof Promise && pending !== undefined ? pending.track(lists) : lists;
+  };
   return {
     // Each a single sliced read over all sources (blocks oldest first, then the head), so the
     // time slices and the sample budget span the whole read.
@@ -44,7 +54,7 @@ export function mergeQuerier(head: Head, blocks: readonly Block[]): Querier {
  * slice, else as a promise. The blocks are retained from the start: one compacted away while an
  * earlier one is being read stays readable until the read ends.
  */
-function readSources<T>(
+function readSourcesInTurn<T>(
   blocks: Block[], readBlock: (b: Block) => SlicedRead<T>, readHead: () => SlicedRead<T>, ctx: ReadContext | undefined,
 ): T[] | Promise<T[]> {
   retainAll(blocks);
@@ -58,6 +68,47 @@ function readSources<T>(
   if (lists instanceof Promise) return lists.finally(() => { for (const b of blocks) b.release(); });
   for (const b of blocks) b.release();
   return lists;
+}
+
+/**
+ * The reads in progress that did not end within their first slice. The head drops what a new block
+ * took over only once the reads that started before the block was added have ended: they read the
+ * head for that range, not the block. (A read that ends within its first slice cannot interleave
+ * with that: both run on the one thread.)
+ */
+export class PendingReads {
+  private nextId = 0;
+  private readonly active = new Set<number>();
+  private waiters: { upTo: number; resolve: () => void }[] = [];
+
+  track<T>(read: Promise<T>): Promise<T> {
+    const id = this.nextId++;
+    this.active.add(id);
+    return read.finally(() => {
+      this.active.delete(id);
+      this.waiters = this.waiters.filter((w) => {
+        if (this.anyBefore(w.upTo)) return true;
+        w.resolve();
+        return false;
+      });
+    });
+  }
+
+  /** Resolves once every read tracked before this call has ended. */
+  drained(): Promise<void> {
+    const upTo = this.nextId;
+    if (!this.anyBefore(upTo)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
+  }
+
+  get size(): number {
+    return this.active.size;
+  }
+
+  private anyBefore(upTo: number): boolean {
+    for (const id of this.active) if (id < upTo) return true;
+    return false;
+  }
 }
 
 /** Retains every block, or none when one of them is closed already (that error is thrown). */
