@@ -48,8 +48,13 @@ beforeAll(async () => {
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'rules.yml'), 'groups:\n  - name: g\n    interval: 1s\n    rules:\n      - alert: Hot\n        expr: temp > 30\n');
   fs.writeFileSync(path.join(dir, 'strata.yml'), [
-    'global: { evaluation_interval: 1s }',
+    'global: { evaluation_interval: 1s, external_labels: { site: lab } }',
     'rule_files: [rules.yml]',
+    // Alerts reach the built-in notifier relabelled as they would reach an Alertmanager.
+    'alerting:',
+    '  alert_relabel_configs:',
+    '    - { target_label: severity, replacement: page }',
+    '    - { source_labels: [room], regex: garage, action: drop }',
     'notifier: { config_file: am.yml }',
     'self_monitoring: { enabled: false }',
   ].join('\n'));
@@ -65,16 +70,24 @@ afterAll(async () => {
 describe('built-in notifier', () => {
   it('delivers a rule alert to the routed webhook with the Alertmanager payload', async () => {
     const now = Date.now();
-    await writeSeries(strata.url, [{ labels: { __name__: 'temp', room: 'kitchen' }, samples: [[now - 1000, 35], [now, 35]] }]);
+    await writeSeries(strata.url, [
+      { labels: { __name__: 'temp', room: 'kitchen' }, samples: [[now - 1000, 35], [now, 35]] },
+      { labels: { __name__: 'temp', room: 'garage' }, samples: [[now - 1000, 35], [now, 35]] },
+    ]);
     await until('a webhook notification', () => hooks.length > 0);
+    const labels = { alertname: 'Hot', room: 'kitchen', site: 'lab', severity: 'page' };
     expect(hooks[0]).toMatchObject({
       version: '4',
       status: 'firing',
       receiver: 'ops',
       groupLabels: { alertname: 'Hot' },
-      commonLabels: { alertname: 'Hot', room: 'kitchen' },
-      alerts: [{ status: 'firing', labels: { alertname: 'Hot', room: 'kitchen' }, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) }],
+      commonLabels: labels,
+      alerts: [{ status: 'firing', labels, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) }],
     });
+    // The garage's alert fires in the rules but was dropped on its way to the notifier.
+    const rules = (await api('GET', '/api/v1/alerts')).json.data.alerts.map((a: any) => a.labels.room).sort();
+    expect(rules).toEqual(['garage', 'kitchen']);
+    expect((await api('GET', '/api/v2/alerts?filter=alertname%3D%22Hot%22')).json.map((a: any) => a.labels.room)).toEqual(['kitchen']);
     expect(hooks[0].groupKey).toBe('{}:{alertname="Hot"}');
   });
 

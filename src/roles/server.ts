@@ -17,7 +17,8 @@ import { defaultScrapeConfig, formatListenAddress, summarizeConfig, type Config,
 import { ScrapeManager } from '../scrape/index.ts';
 import type { PostableAlert } from '../notify/index.ts';
 import { Engine } from '../promql/index.ts';
-import type { OutgoingAlert } from '../rules/index.ts';
+import { relabelAlert, type OutgoingAlert } from '../rules/index.ts';
+import { compileRelabelRules } from '../ingest/index.ts';
 import { openDB, type DB } from '../tsdb/index.ts';
 import { checkRuleFiles, startRuleEvaluation, type RuleEvaluation } from './alerting.ts';
 import { listenOn } from './listen.ts';
@@ -59,6 +60,9 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   // Invalid rule files or notifier configuration stop the start, before anything listens.
   checkRuleFiles(config);
   if (config.alerting.notifier.enabled) notifierConfigOf(config);
+  // What the built-in notifier's alerts go through, as an Alertmanager's would: the external labels
+  // and alerting.alert_relabel_configs of the configuration in force (a reload changes them).
+  let toNotifier = alertRelabelingOf(config);
   const reload = async (): Promise<void> => {
     if (!opts.loadConfig) throw new Error('this server was started without a config file to reload');
     const next = opts.loadConfig();
@@ -67,6 +71,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
     const applyNotifier = notifier?.prepareReload(next);
     if (rules) await rules.reload(next);
     applyNotifier?.();
+    toNotifier = alertRelabelingOf(next);
     if (scrape) await scrape.applyConfig(scrapeJobs(next, selfTarget));
     log.info({ jobs: next.scrapeConfigs.length, ruleFiles: next.alerting.ruleFiles.length }, 'configuration reloaded');
   };
@@ -145,7 +150,10 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
       startRuleEvaluation({
         config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port),
         // The built-in notifier hears the rules' alerts as an Alertmanager would from Prometheus.
-        onAlerts: notifier ? (alerts) => notifier?.notifier.receive(alerts.map((a) => toPostable(a, config.global.externalLabels))) : undefined,
+        onAlerts: notifier ? (alerts) => notifier?.notifier.receive(alerts.flatMap((a) => {
+          const out = relabelAlert(a, toNotifier.rules, toNotifier.externalLabels);
+          return out === null ? [] : [toPostable(out)];
+        })) : undefined,
       })
         .then((r) => {
           if (stopping) return r.stop();
@@ -201,9 +209,13 @@ export function selfInstance(host: string, port: number): string {
   return formatListenAddress({ host, port });
 }
 
-function toPostable(a: OutgoingAlert, externalLabels: Record<string, string>): PostableAlert {
+function alertRelabelingOf(c: Config) {
+  return { rules: compileRelabelRules(c.alerting.alertRelabelConfigs), externalLabels: c.global.externalLabels };
+}
+
+function toPostable(a: OutgoingAlert): PostableAlert {
   return {
-    labels: { ...externalLabels, ...a.labels },
+    labels: a.labels,
     annotations: a.annotations,
     startsAt: new Date(a.startsAt).toISOString(),
     endsAt: new Date(a.endsAt).toISOString(),

@@ -237,7 +237,7 @@ async function post(cfg: AlertmanagerConfig, url: string, body: string): Promise
  * Prometheus' relabelAlerts: the external labels an alert lacks (or has empty) are added, then the
  * rules run over its labels; null when they drop it.
  */
-function relabelAlert(a: OutgoingAlert, rules: readonly CompiledRelabelRule[], ext: Record<string, string>): OutgoingAlert | null {
+export function relabelAlert(a: OutgoingAlert, rules: readonly CompiledRelabelRule[], ext: Record<string, string>): OutgoingAlert | null {
   const labels = { ...a.labels };
   for (const [k, v] of Object.entries(ext)) if (labels[k] === undefined || labels[k] === '') labels[k] = v;
   if (rules.length === 0) return { ...a, labels };

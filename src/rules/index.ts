@@ -10,7 +10,7 @@ export { RuleManager, readRuleFiles } from './manager.ts';
 export type { RuleManagerOptions, RuleSettings } from './manager.ts';
 export { engineQueryFunc } from './query.ts';
 export type { AlertTemplateData, ExpandFunc, InstantSample, QueryFunc, RuleContext } from './types.ts';
-export { AlertSender } from './alertsender.ts';
+export { AlertSender, relabelAlert } from './alertsender.ts';
 export type { AlertmanagerList, AlertSenderConfig, AlertSenderStats } from './alertsender.ts';
 export type { AlertmanagerEndpoint } from './alertsender-targets.ts';
 export { ruleTemplates } from './templates.ts';
