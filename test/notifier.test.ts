@@ -136,4 +136,23 @@ describe('built-in notifier', () => {
     expect(invalid.status).toBe(422);
     expect(invalid.json).toEqual({ code: 602, message: 'comment in body is required' });
   });
+
+  it('keeps its configuration when a reload finds the notifier file invalid, and applies a valid one', async () => {
+    const file = path.join(dir, 'am.yml');
+    const good = fs.readFileSync(file, 'utf8');
+    try {
+      fs.writeFileSync(file, good.replace('receiver: db-pager', 'receiver: nobody'));
+      const bad = await fetch(`${strata.url}/-/reload`, { method: 'POST' });
+      expect(bad.status).toBe(500);
+      expect(await bad.text()).toMatch(/am\.yml.*nobody/s);
+      expect((await api('GET', '/api/v2/receivers')).json).toEqual([{ name: 'ops' }, { name: 'db-pager' }]);
+      expect((await api('GET', '/api/v2/status')).json.config.original).toContain('db-pager');
+      fs.writeFileSync(file, good.replace(/db-pager/g, 'db-oncall'));
+      const ok = await fetch(`${strata.url}/-/reload`, { method: 'POST' });
+      expect(ok.status).toBe(200);
+      expect((await api('GET', '/api/v2/receivers')).json).toEqual([{ name: 'ops' }, { name: 'db-oncall' }]);
+    } finally {
+      fs.writeFileSync(file, good);
+    }
+  });
 });
