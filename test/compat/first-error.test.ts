@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { ensurePrometheus, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/server.ts';
-import { ParseError } from '../../src/promql/errors.ts';
-import { parseExpr } from '../../src/promql/parser.ts';
+import { asPrometheusPrints as full, strataParseError as strataSays } from './parse-errors.ts';
 
 interface Prometheus2Difference {
   says: string;
@@ -114,19 +113,6 @@ const CASES: [string, string, Prometheus2Difference?][] = [
   ['0x8000000000000000', '1:1: error parsing number: strconv.ParseFloat: parsing "0x8000000000000000": invalid syntax'],
   ['0777 + 1', 'OK'],
 ];
-
-/** "line:column: message" as Prometheus prints it ("line:column: parse error: message"), or "OK". */
-const full = (want: string): string => (want === 'OK' ? want : want.replace(/^(\d+:\d+): /, '$1: parse error: '));
-
-function strataSays(query: string): string {
-  try {
-    parseExpr(query);
-    return 'OK';
-  } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    return e.message;
-  }
-}
 
 describe('the first of several errors', () => {
   it.each(CASES)('%j: Strata reports what Prometheus 3 does', (query, want) => {

@@ -15,8 +15,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import { ConfigError, parseNotifierConfig } from '../../src/notify/config.ts';
-import { ParseError } from '../../src/promql/errors.ts';
-import { parseExpr } from '../../src/promql/parser.ts';
+import { asPrometheusPrints as full, strataParseError as strataSays } from './parse-errors.ts';
 import { tempDir } from '../helpers/server.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
@@ -71,19 +70,6 @@ const QUERIES: [string, string, { says: string; why: string }?][] = [
   ['foo{a=~"\\\\d+"}', 'OK'],
   ['foo{a=~"\\\\p{Greek}"}', 'OK'],
 ];
-
-/** "line:column: message" as Prometheus prints it ("line:column: parse error: message"), or "OK". */
-const full = (want: string): string => (want === 'OK' ? want : want.replace(/^(\d+:\d+): /, '$1: parse error: '));
-
-function strataSays(query: string): string {
-  try {
-    parseExpr(query);
-    return 'OK';
-  } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    return e.message;
-  }
-}
 
 // [regex, Prometheus 3's error for it]: relabelling compiles "^(?s:" + regex + ")$" (2.42: "^(?:").
 const RELABEL: [string, string][] = [
