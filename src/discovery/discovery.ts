@@ -19,6 +19,7 @@ import type { DnsSdConfig, HttpSdConfig, StaticConfig } from '../config/index.ts
 import { isValidLabelName } from '../model/index.ts';
 import { startDnsSD, systemResolver, type DnsResolver } from './dns.ts';
 import { sdGet } from './http.ts';
+import { pollEvery } from './poll.ts';
 
 export interface TargetGroup {
   /** Identifies the group within its provider (file path + index, URL + index). */
@@ -191,11 +192,7 @@ function startHttpSD(
   provider: string, cfg: HttpSdConfig, onGroups: GroupsHandler, log: Logger | undefined, metrics: DiscoveryMetrics | undefined,
 ): Discoverer {
   const { url, refreshIntervalMs: refreshMs } = cfg;
-  let stopped = false;
-  let running = false;
-  const refresh = async () => {
-    if (running || stopped) return;
-    running = true;
+  return pollEvery(refreshMs, async (stopped) => {
     try {
       const res = await sdGet(url, { timeoutMs: Math.min(refreshMs, 30_000), maxBytes: 64 << 20, followRedirects: cfg.followRedirects });
       // Go's resp.Status, as Prometheus words it: the code and the server's reason phrase.
@@ -203,21 +200,10 @@ function startHttpSD(
       if (!/^application\/json\b/.test(res.contentType)) throw new Error(`unsupported content type ${JSON.stringify(res.contentType)}`);
       const groups = parseGroups(JSON.parse(res.body.toString('utf8')), url);
       for (const g of groups) g.labels.__meta_url = url;
-      if (!stopped) onGroups(provider, groups);
+      if (!stopped()) onGroups(provider, groups);
     } catch (e) {
       metrics?.httpSdFailure();
       log?.error({ url, err: (e as Error).message }, 'http_sd: cannot fetch target groups; keeping the last good ones');
-    } finally {
-      running = false;
     }
-  };
-  const timer = setInterval(() => void refresh(), refreshMs);
-  timer.unref();
-  void refresh();
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
-  };
+  });
 }

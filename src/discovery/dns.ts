@@ -10,6 +10,7 @@ import { promises as dns } from 'node:dns';
 import type { Logger } from 'pino';
 import type { DnsSdConfig } from '../config/index.ts';
 import type { DiscoveryMetrics, Discoverer, GroupsHandler, TargetGroup } from './discovery.ts';
+import { pollEvery } from './poll.ts';
 
 /** The lookups DNS-SD needs; the system's by default, a test's fake otherwise. */
 export interface DnsResolver {
@@ -62,35 +63,18 @@ export async function resolveTargets(resolver: DnsResolver, name: string, cfg: P
 export function startDnsSD(
   provider: string, cfg: DnsSdConfig, onGroups: GroupsHandler, resolver: DnsResolver, log: Logger | undefined, metrics: DiscoveryMetrics | undefined,
 ): Discoverer {
-  let stopped = false;
-  let running = false;
   const byName = new Map<string, TargetGroup>();
-  const refresh = async () => {
-    if (running || stopped) return;
-    running = true;
-    try {
-      await Promise.all(cfg.names.map(async (name) => {
-        try {
-          const targets = await resolveTargets(resolver, name, cfg);
-          metrics?.dnsSdLookup(false);
-          byName.set(name, { source: name, targets, labels: {} });
-        } catch (e) {
-          metrics?.dnsSdLookup(true);
-          log?.error({ name, type: cfg.type, err: (e as Error).message }, 'dns_sd: lookup failed; keeping the last good targets');
-        }
-      }));
-      if (!stopped) onGroups(provider, cfg.names.flatMap((n) => byName.get(n) ?? []));
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void refresh(), cfg.refreshIntervalMs);
-  timer.unref();
-  void refresh();
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
-  };
+  return pollEvery(cfg.refreshIntervalMs, async (stopped) => {
+    await Promise.all(cfg.names.map(async (name) => {
+      try {
+        const targets = await resolveTargets(resolver, name, cfg);
+        metrics?.dnsSdLookup(false);
+        byName.set(name, { source: name, targets, labels: {} });
+      } catch (e) {
+        metrics?.dnsSdLookup(true);
+        log?.error({ name, type: cfg.type, err: (e as Error).message }, 'dns_sd: lookup failed; keeping the last good targets');
+      }
+    }));
+    if (!stopped()) onGroups(provider, cfg.names.flatMap((n) => byName.get(n) ?? []));
+  });
 }
