@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { send } from './send.ts';
+import { createTunnelAgents } from './tunnel.ts';
 import { setProxyEnv, startProxy, type TestProxy } from './testing.ts';
 
 interface Recorded {
@@ -130,6 +131,33 @@ describe('send through a proxy', () => {
       const err = await send(new URL('https://target.test:8443/'), { method: 'GET', headers: {}, proxy: { url: proxy.url, noProxy: '' } })
         .then(() => null, (e: Error) => e);
       expect(err?.message).toBe(`proxy ${new URL(proxy.url).host} refused the tunnel to target.test:8443: HTTP 403`);
+    });
+
+    it('keeps the tunnel open for the next request with tunnel agents, and closes a CONNECT still unanswered when the request is given up', async () => {
+      const target = await startTarget();
+      const proxy = await proxyAnswering({ route: () => `127.0.0.1:${target.port}` });
+      const tunnels = createTunnelAgents();
+      cleanups.push(() => tunnels.destroy());
+      for (let i = 0; i < 3; i++) {
+        const res = await send(new URL('https://target.test/m'), { method: 'GET', headers: {}, tls: { ca: cert }, agents: { tunnels }, proxy: { url: proxy.url, noProxy: '' } });
+        expect(await text(res)).toBe('tunnelled');
+      }
+      expect(proxy.tunnels).toHaveLength(1);
+      expect(target.requests).toHaveLength(3);
+
+      // A proxy that takes the CONNECT and never answers it.
+      let ended = 0;
+      const silent = http.createServer();
+      // Reading, so that the client's closing is seen.
+      silent.on('connect', (_req, socket: Socket) => socket.on('end', () => ended++).resume());
+      const port = await listen(silent);
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(new Error('given up')), 100);
+      const err = await send(new URL('https://target.test/m'), { method: 'GET', headers: {}, agents: { tunnels }, proxy: { url: `http://127.0.0.1:${port}`, noProxy: '' }, signal: abort.signal })
+        .then(() => null, (e: Error) => e);
+      expect(err).not.toBeNull();
+      for (let i = 0; i < 50 && ended === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(ended).toBe(1);
     });
   });
 });

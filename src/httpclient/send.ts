@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls';
 import { noteError, socketPair } from './goerror.ts';
 import { proxyFor, unbracket, type Proxy } from './proxy.ts';
-import { tunnelAgent, type TunnelAgents } from './tunnel.ts';
+import { tunnelAgent, type TunnelAgents, type TunnelRequestOptions } from './tunnel.ts';
 
 export interface SendOptions {
   method: string;
@@ -80,6 +80,7 @@ export function send(url: URL, o: SendOptions): Promise<http.IncomingMessage> {
     }
     // The TLS settings go with the request: the agent pools tunnels by target and by them.
     const agent = o.agents?.tunnels?.get(proxy, o.proxyConnectHeaders) ?? tunnelAgent(proxy, o.proxyConnectHeaders, false);
-    go(https.request(url, { method: o.method, headers: o.headers, signal: o.signal, agent, ...o.tls }));
+    const options: TunnelRequestOptions = { method: o.method, headers: o.headers, signal: o.signal, agent, ...o.tls, tunnelSignal: o.signal };
+    go(https.request(url, options));
   });
 }

@@ -47,7 +47,10 @@ export function tunnelAgent(proxy: URL, connectHeaders: Record<string, string[]>
   agent.createConnection = (options, done) => {
     const host = unbracket(String(options.hostname ?? options.host ?? ''));
     const port = String(options.port ?? 443);
-    openTunnel(proxy, `${host.includes(':') ? `[${host}]` : host}:${port}`, connectHeaders).then((socket) => {
+    // Node keeps a request's signal from its agent; send() passes it on under another name so a
+    // request given up (a scrape's deadline) does not leave its CONNECT waiting on the proxy.
+    const signal = (options as TunnelRequestOptions).tunnelSignal;
+    openTunnel(proxy, `${host.includes(':') ? `[${host}]` : host}:${port}`, connectHeaders, signal).then((socket) => {
       const o = options as ConnectionOptions;
       const tunnel = tlsConnect({ ...o, socket, host, servername: o.servername || (isIP(host) === 0 ? host : undefined) });
       done?.(null, tunnel);
@@ -57,14 +60,19 @@ export function tunnelAgent(proxy: URL, connectHeaders: Record<string, string[]>
   return agent;
 }
 
+/** Request options for a tunnel agent: the request's signal, which Node does not hand to the agent itself. */
+export interface TunnelRequestOptions extends https.RequestOptions {
+  tunnelSignal?: AbortSignal;
+}
+
 /** A socket to `authority` (host:port) through the proxy, or the proxy's refusal. */
-function openTunnel(proxy: URL, authority: string, connectHeaders: Record<string, string[]> | undefined): Promise<Socket> {
+function openTunnel(proxy: URL, authority: string, connectHeaders: Record<string, string[]> | undefined, signal: AbortSignal | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const auth: Record<string, string> = proxy.username === ''
       ? {}
       : { 'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` };
     const connect = http.request({
-      hostname: unbracket(proxy.hostname), port: proxy.port || '80', method: 'CONNECT', path: authority, agent: false,
+      hostname: unbracket(proxy.hostname), port: proxy.port || '80', method: 'CONNECT', path: authority, agent: false, signal,
       headers: { Host: authority, ...auth, ...connectHeaders },
     });
     connect.on('error', (e: Error) => reject(noteError(e, { proxied: true })));
