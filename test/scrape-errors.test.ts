@@ -1,7 +1,8 @@
 // A failed scrape's error as Prometheus words it, side by side: the real Prometheus 2.42 and the
 // Strata server scrape the same failing endpoints (refused port, unknown host, timeouts before and
 // during the body, 404/500/418, a redirect loop, too large a body, a bad gzip body, a cut-short
-// body, TLS failures, proxies that refuse, sample and label limits), and every target's lastError
+// body, TLS failures, proxies that refuse, oauth2 token endpoints that fail, sample and label
+// limits), and every target's lastError
 // in /api/v1/targets must be the same text, as must Strata's "scrape failed" log line.
 //
 // Not compared: exposition parse errors, which are the parser's (src/ingest) and not the HTTP
@@ -62,6 +63,11 @@ const ENDPOINTS: Record<string, Handler> = {
     res.write('a 1\n');
     setTimeout(() => req.socket.destroy(), 50);
   },
+  // Token endpoints for oauth2.
+  '/token/400': (_req, res) => void res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"unauthorized_client"}\n'),
+  '/token/500': (_req, res) => void res.writeHead(500, { 'Content-Type': 'text/plain' }).end('oops'),
+  '/token/html': (_req, res) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>'),
+  '/token/empty': (_req, res) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"token_type":"bearer"}'),
 };
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -72,7 +78,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
 
 /**
  * [job, scrape config fields] for every failure kind; `H`, `S` and `P` stand for the plain, TLS
- * and proxy servers, `I` for a TLS server with a certificate for another IP address, `C` for one
+ * and proxy servers (`http://H/` too), `I` for a TLS server with a certificate for another IP address, `C` for one
  * that wants a client certificate.
  */
 function jobs(certFile: string): [string, string][] {
@@ -109,6 +115,11 @@ function jobs(certFile: string): [string, string][] {
     ['tls_client_cert_required', 'scheme: https, tls_config: { insecure_skip_verify: true }, static_configs: [{ targets: ["C"] }]'],
     ['https_to_http', 'scheme: https, static_configs: [{ targets: ["H"] }]'],
     ['http_to_https', 'static_configs: [{ targets: ["S"] }]'],
+    ['oauth2_400', 'oauth2: { client_id: c, client_secret: s, token_url: "http://H/token/400" }, static_configs: [{ targets: ["H"] }]'],
+    ['oauth2_500', 'oauth2: { client_id: c, client_secret: s, token_url: "http://H/token/500" }, static_configs: [{ targets: ["H"] }]'],
+    ['oauth2_no_json', 'oauth2: { client_id: c, client_secret: s, token_url: "http://H/token/html" }, static_configs: [{ targets: ["H"] }]'],
+    ['oauth2_no_token', 'oauth2: { client_id: c, client_secret: s, token_url: "http://H/token/empty" }, static_configs: [{ targets: ["H"] }]'],
+    ['oauth2_refused', 'oauth2: { client_id: c, client_secret: s, token_url: "http://127.0.0.1:1/token" }, static_configs: [{ targets: ["H"] }]'],
     ['proxy_refused', 'proxy_url: "http://127.0.0.1:1", static_configs: [{ targets: ["example.test:9100"] }]'],
     ['proxy_refused_tls', 'scheme: https, proxy_url: "http://127.0.0.1:1", static_configs: [{ targets: ["example.test:9100"] }]'],
     ['proxy_connect_403', 'scheme: https, proxy_url: "http://P", static_configs: [{ targets: ["example.test:9100"] }]'],
@@ -160,7 +171,7 @@ describe('scrape errors side by side with Prometheus 2.42', () => {
     proxy.on('connect', (_req, s: Socket) => void s.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
     const proxyAddr = await listen(proxy);
     const scrapeConfigs = jobs(cert).map(([name, fields]) => {
-      const f = fields.replace(/"H"/g, `"${plainAddr}"`).replace(/"S"/g, `"${tlsAddr}"`).replace(/"I"/g, `"${ipAddr}"`).replace(/"C"/g, `"${clientCertAddr}"`).replace('http://P', `http://${proxyAddr}`);
+      const f = fields.replace(/"H"/g, `"${plainAddr}"`).replace('http://H/', `http://${plainAddr}/`).replace(/"S"/g, `"${tlsAddr}"`).replace(/"I"/g, `"${ipAddr}"`).replace(/"C"/g, `"${clientCertAddr}"`).replace('http://P', `http://${proxyAddr}`);
       return `  - { job_name: ${name}, ${f} }`;
     });
     const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:', ...scrapeConfigs].join('\n') + '\n';

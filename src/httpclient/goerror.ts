@@ -44,10 +44,15 @@ export function socketPair(s: Socket | null | undefined): string | undefined {
  * Go titles it, the URL quoted, a password in it replaced by ***).
  */
 export function goRequestError(method: string, url: URL, err: Error): string {
+  return goUrlError(method, url, goCause(err));
+}
+
+/** Go's url.Error around a cause already in Go's words (e.g. a TokenError's goText). */
+export function goUrlError(method: string, url: URL, cause: string): string {
   const op = method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
   const u = new URL(url.href);
   if (u.password !== '') u.password = '***';
-  return `${op} ${JSON.stringify(u.href)}: ${goCause(err)}`;
+  return `${op} ${JSON.stringify(u.href)}: ${cause}`;
 }
 
 /** Go's text for an error while reading a response body (no url.Error around it there). */

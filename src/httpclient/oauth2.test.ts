@@ -81,6 +81,17 @@ describe('clientCredentialsToken', () => {
     expect(ts.requests[2].form.client_secret).toBe('two');
   });
 
+  it('takes a form-encoded answer, as Go\'s oauth2 does for application/x-www-form-urlencoded and text/plain', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/x-www-form-urlencoded' }).end('access_token=form-tok&token_type=bearer&expires_in=60'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const auth = clientCredentialsToken(credentials(`http://127.0.0.1:${(server.address() as AddressInfo).port}/token`));
+    expect(await auth()).toBe('Bearer form-tok');
+  });
+
   it('keeps a token type other than bearer; takes a token without expires_in as lasting', async () => {
     const ts = await tokenServer(() => [200, '{"access_token":"abc","token_type":"MAC"}']);
     let now = 0;
@@ -98,13 +109,20 @@ describe('clientCredentialsToken', () => {
     expect(refused).toBeInstanceOf(TokenError);
     expect(refused?.status).toBe(400);
     expect(refused?.message).toBe(`oauth2: token endpoint ${refusing.url} returned HTTP 400: {"error":"unauthorized_client"}`);
+    // Go's oauth2 package's words, the whole answer kept (what a scrape's lastError shows).
+    expect(refused?.goText).toBe('oauth2: cannot fetch token: 400 Bad Request\nResponse: {"error":"unauthorized_client"}\n');
 
     const garbled = await tokenServer(() => [200, '<html>']);
-    expect(await fail(clientCredentialsToken(credentials(garbled.url)))).toMatchObject({ status: 0, message: `oauth2: token endpoint ${garbled.url} answered no JSON` });
+    expect(await fail(clientCredentialsToken(credentials(garbled.url)))).toMatchObject({
+      status: 0, message: `oauth2: token endpoint ${garbled.url} answered no JSON`, goText: 'invalid character \'<\' looking for beginning of value',
+    });
     const empty = await tokenServer(() => [200, '{"token_type":"bearer"}']);
-    expect(await fail(clientCredentialsToken(credentials(empty.url)))).toMatchObject({ status: 0, message: `oauth2: token endpoint ${empty.url} answered no access_token` });
+    expect(await fail(clientCredentialsToken(credentials(empty.url)))).toMatchObject({
+      status: 0, message: `oauth2: token endpoint ${empty.url} answered no access_token`, goText: 'oauth2: server response missing access_token',
+    });
     const down = await fail(clientCredentialsToken(credentials('http://127.0.0.1:9/token')));
     expect(down).toMatchObject({ status: 0 });
     expect(down?.message).toMatch(/^oauth2: token request to http:\/\/127\.0\.0\.1:9\/token failed: connect ECONNREFUSED/);
+    expect(down?.goText).toBe('Post "http://127.0.0.1:9/token": dial tcp 127.0.0.1:9: connect: connection refused');
   });
 });

@@ -8,6 +8,7 @@
 import type * as https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import type { Proxy } from './proxy.ts';
+import { goRequestError } from './goerror.ts';
 import { send } from './send.ts';
 
 const EARLY_MS = 10_000;
@@ -30,13 +31,19 @@ export interface ClientCredentials {
   proxyConnectHeaders?: Record<string, string[]>;
 }
 
-/** A token that could not be had: status is the token endpoint's HTTP status, 0 when it gave none usable. */
+/**
+ * A token that could not be had: status is the token endpoint's HTTP status, 0 when it gave none
+ * usable; goText the same failure as Go's oauth2 package words it (what Prometheus shows after
+ * `Get "<target>": ` as a scrape's error).
+ */
 export class TokenError extends Error {
   readonly status: number;
-  constructor(message: string, status: number) {
+  readonly goText: string;
+  constructor(message: string, status: number, goText: string) {
     super(message);
     this.name = 'TokenError';
     this.status = status;
+    this.goText = goText;
   }
 }
 
@@ -89,15 +96,24 @@ export function clientCredentialsToken(c: ClientCredentials, now: () => number =
       }
     }
     if (r.status < 200 || r.status >= 300) {
-      throw new TokenError(`oauth2: token endpoint ${c.tokenUrl} returned HTTP ${r.status}: ${r.body.trim().slice(0, 200)}`, r.status);
+      throw new TokenError(`oauth2: token endpoint ${c.tokenUrl} returned HTTP ${r.status}: ${r.body.trim().slice(0, 200)}`, r.status,
+        `oauth2: cannot fetch token: ${`${r.status} ${r.statusText}`.trim()}\nResponse: ${r.body}`);
     }
     let doc: { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
     try {
       doc = JSON.parse(r.body) as typeof doc;
     } catch {
-      throw new TokenError(`oauth2: token endpoint ${c.tokenUrl} answered no JSON`, 0);
+      // Go's oauth2 reads form-encoded and text/plain answers as a form (so does this, when they
+      // are not JSON), anything else as JSON.
+      const media = r.contentType.split(';')[0].trim().toLowerCase();
+      if (media !== 'application/x-www-form-urlencoded' && media !== 'text/plain') {
+        throw new TokenError(`oauth2: token endpoint ${c.tokenUrl} answered no JSON`, 0, goJsonError(r.body));
+      }
+      doc = Object.fromEntries(new URLSearchParams(r.body));
     }
-    if (typeof doc.access_token !== 'string' || doc.access_token === '') throw new TokenError(`oauth2: token endpoint ${c.tokenUrl} answered no access_token`, 0);
+    if (typeof doc.access_token !== 'string' || doc.access_token === '') {
+      throw new TokenError(`oauth2: token endpoint ${c.tokenUrl} answered no access_token`, 0, 'oauth2: server response missing access_token');
+    }
     // Go's oauth2 sends "Bearer" whatever case the server wrote it in.
     const type = typeof doc.token_type === 'string' && doc.token_type !== '' && doc.token_type.toLowerCase() !== 'bearer' ? doc.token_type : 'Bearer';
     const expiresIn = Number(doc.expires_in);
@@ -119,8 +135,24 @@ function formEncode(s: string): string {
   return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-async function postForm(c: ClientCredentials, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; body: string }> {
-  const fail = (e: unknown) => new TokenError(`oauth2: token request to ${c.tokenUrl} failed: ${signal.aborted && signal.reason instanceof Error ? signal.reason.message : (e as Error).message}`, 0);
+/**
+ * encoding/json's error for text that is no JSON, for the common cases: nothing at all, or a first
+ * character no JSON value starts with (an HTML error page); else the text of the commonest
+ * remaining case, a truncated answer (Go names the offending character for others).
+ */
+function goJsonError(text: string): string {
+  const first = /\S/u.exec(text)?.[0];
+  if (first === undefined) return 'unexpected end of JSON input';
+  if (!/[{["\-0-9tfn]/.test(first)) return `invalid character ${first === "'" ? "'\\''" : `'${first}'`} looking for beginning of value`;
+  return 'unexpected end of JSON input';
+}
+
+async function postForm(c: ClientCredentials, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; statusText: string; contentType: string; body: string }> {
+  const fail = (e: unknown) => {
+    const cause = signal.aborted && signal.reason instanceof Error ? signal.reason : e as Error;
+    return new TokenError(`oauth2: token request to ${c.tokenUrl} failed: ${cause.message}`, 0,
+      goRequestError('POST', new URL(c.tokenUrl), signal.aborted ? new Error('context deadline exceeded') : cause));
+  };
   try {
     const res = await send(new URL(c.tokenUrl), { method: 'POST', headers, body, tls: c.tls, agents: { https: c.httpsAgent }, proxy: c.proxy, proxyConnectHeaders: c.proxyConnectHeaders, signal });
     const chunks: Buffer[] = [];
@@ -133,7 +165,7 @@ async function postForm(c: ClientCredentials, body: string, headers: Record<stri
       }
       chunks.push(chunk);
     }
-    return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+    return { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') };
   } catch (e) {
     throw fail(e);
   }

@@ -44,7 +44,8 @@ describe('oauth2', () => {
     const m = manager(rec);
     await m.applyConfig(jobs(`scrape_configs: [{ job_name: o, scrape_interval: 100ms, oauth2: { client_id: c, client_secret: s, token_url: "http://${tokens}/t" }, static_configs: [{ targets: ["${target}"] }] }]`));
     await until('a failed scrape', () => m.targets().active[0]?.status.health === 'down');
-    expect(m.targets().active[0].status.lastError).toMatch(/^oauth2: token endpoint http:\/\/.*\/t returned HTTP 400: \{"error":"unauthorized_client"\}/);
+    // As Go's oauth2 package words it inside the scrape's request (see test/scrape-errors.test.ts).
+    expect(m.targets().active[0].status.lastError).toMatch(/^Get "http:\/\/[^"]+\/metrics": oauth2: cannot fetch token: 400 Bad Request\nResponse: \{"error":"unauthorized_client"\}/);
     refuse = false;
     await until('scraped with the token', () => rec.values(`secured{instance="${target}", job="o"}`).length > 0);
     expect(seen).toBe('Bearer abc');

@@ -17,7 +17,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeProtocol } from '../config/index.ts';
-import { MAX_REDIRECTS, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
+import { goUrlError, MAX_REDIRECTS, TokenError, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
 import { parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
 import {
   SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
@@ -240,7 +240,10 @@ export class ScrapeLoop {
     let out = new SampleBatchBuilder(Math.max(64, this.cache.size + 8));
     try {
       if (this.forcedError !== '') throw new Error(this.forcedError);
-      const headers = await this.ctx.headers();
+      const headers = await this.ctx.headers().catch((e: unknown) => {
+        // Go's client fetches the oauth2 token inside the request: its failure is the request's.
+        throw e instanceof TokenError ? new Error(goUrlError('GET', new URL(this.target.url), e.goText)) : e;
+      });
       const res = await httpGet(this.target.url, {
         timeoutMs: this.target.timeoutMs,
         maxBytes: cfg.bodySizeLimit,
