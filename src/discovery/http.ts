@@ -2,7 +2,7 @@
 // same src/httpclient pieces the scrapes use), the body read up to a limit. Scraping has its own
 // GET (gzip, TLS agents per pool, body limits counted as scrape failures); discovery needs only
 // this much, and sits below scraping so that the rules' Alertmanager discovery can share it.
-import { MAX_REDIRECTS, redirectFrom, send, type Hop } from '../httpclient/index.ts';
+import { MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
 
 export interface SdResponse {
   status: number;
@@ -20,7 +20,7 @@ export interface SdGetOptions {
 }
 
 /**
- * GETs an SD endpoint. Following redirects, an 11th is an error worded as Go's client words it
+ * GETs an SD endpoint. Following redirects, a 10th is an error worded as Go's client words it
  * (`Get "<Location>": stopped after 10 redirects`), the Location as the server sent it.
  */
 export async function sdGet(url: string, o: SdGetOptions): Promise<SdResponse> {
@@ -32,7 +32,7 @@ export async function sdGet(url: string, o: SdGetOptions): Promise<SdResponse> {
     });
     const next = o.followRedirects ? redirectFrom(hop, r.status, r.location) : undefined;
     if (next === undefined) return r;
-    if (n === MAX_REDIRECTS) throw new Error(`Get ${JSON.stringify(r.location)}: stopped after ${MAX_REDIRECTS} redirects`);
+    if (tooManyRedirects(n)) throw new Error(`Get ${JSON.stringify(r.location)}: stopped after ${MAX_REDIRECTS} redirects`);
     hop = next;
   }
 }

@@ -8,5 +8,5 @@ export { bypassed, proxyFor, type Proxy, type ProxySettings } from './proxy.ts';
 export { send, type SendOptions } from './send.ts';
 export { createTunnelAgents, type TunnelAgents } from './tunnel.ts';
 export { goReadError, goRequestError, goUrlError, noteError, socketPair } from './goerror.ts';
-export { MAX_REDIRECTS, redirectFrom, type Hop } from './redirect.ts';
+export { MAX_REDIRECTS, redirectFrom, tooManyRedirects, type Hop } from './redirect.ts';
 export { clientCredentialsToken, TokenError, type ClientCredentials } from './oauth2.ts';

@@ -3,6 +3,15 @@
 // Location are answers. Go gives up after 10.
 export const MAX_REDIRECTS = 10;
 
+/**
+ * Whether a redirect answer, after `followed` redirects were followed, is one too many: Go's client
+ * refuses once the requests made so far (`via`) reach 10, so the 10th redirect answer is the error
+ * (`stopped after 10 redirects`) and 9 are followed.
+ */
+export function tooManyRedirects(followed: number): boolean {
+  return followed + 1 >= MAX_REDIRECTS;
+}
+
 export interface Hop {
   url: URL;
   method: string;

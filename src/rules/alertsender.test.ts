@@ -156,7 +156,8 @@ alerting:
     const { s, logged } = sender(`alerting: { alertmanagers: [{ static_configs: [{ targets: ["${loop.addr}"] }] }] }`);
     s.send([alert({ alertname: 'X' })]);
     await s.flush();
-    expect(loop.got).toHaveLength(11);
+    // The 10th answer is the error: 9 redirects followed, as Go's client (see tooManyRedirects).
+    expect(loop.got).toHaveLength(10);
     expect(logged).toEqual(['Post "/again": stopped after 10 redirects']);
   });
 

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { AlertmanagerConfig, RelabelRule } from '../config/index.ts';
 import { startDiscovery, type Discoverer, type DiscoveryEnv, type TargetGroup } from '../discovery/index.ts';
-import { MAX_REDIRECTS, redirectFrom, send, type Hop } from '../httpclient/index.ts';
+import { MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
 import { compileRelabelRules, relabel, type CompiledRelabelRule } from '../ingest/index.ts';
 import { labelsFromRecord, labelsToRecord } from '../model/index.ts';
 import { alertmanagersFromGroup, type AlertmanagerEndpoint } from './alertsender-targets.ts';
@@ -228,7 +228,7 @@ async function post(cfg: AlertmanagerConfig, url: string, body: string): Promise
       if (status < 200 || status > 299) throw new Error(`bad response status ${`${status} ${statusText}`.trim()}`);
       return;
     }
-    if (n + 1 > MAX_REDIRECTS) throw new Error(`Post ${JSON.stringify(location)}: stopped after ${MAX_REDIRECTS} redirects`);
+    if (tooManyRedirects(n)) throw new Error(`Post ${JSON.stringify(location)}: stopped after ${MAX_REDIRECTS} redirects`);
     hop = next;
   }
 }

@@ -2,7 +2,7 @@
 // oauth2 client credentials, TLS, proxies, redirects) and the retry decision Alertmanager makes:
 // 5xx, 429 and network failures may pass, other 4xx will not.
 import type { IncomingMessage } from 'node:http';
-import { MAX_REDIRECTS, redirectFrom, send, type Hop } from '../../httpclient/index.ts';
+import { MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../../httpclient/index.ts';
 import { ChannelError } from '../types.ts';
 import type { HTTPSettings } from './config.ts';
 import { redactURL } from './fields.ts';
@@ -59,7 +59,7 @@ export async function request(r: HTTPRequest): Promise<HTTPResponse> {
     }
     hop = r.httpConfig?.followRedirects === false ? undefined : redirectFrom(hop, res.status, res.location);
     if (hop === undefined) return { status: res.status, body: res.body };
-    if (n + 1 >= MAX_REDIRECTS) throw new ChannelError(`request to ${redactURL(r.url)}: stopped after ${MAX_REDIRECTS} redirects`, false, res.status);
+    if (tooManyRedirects(n)) throw new ChannelError(`request to ${redactURL(r.url)}: stopped after ${MAX_REDIRECTS} redirects`, false, res.status);
   }
 }
 
