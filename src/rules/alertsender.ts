@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { AlertmanagerConfig, RelabelRule } from '../config/index.ts';
 import { startDiscovery, type Discoverer, type DiscoveryEnv, type TargetGroup } from '../discovery/index.ts';
-import { MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
+import { goRequestError, goUrlError, MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
 import { compileRelabelRules, relabel, type CompiledRelabelRule } from '../ingest/index.ts';
 import { labelsFromRecord, labelsToRecord } from '../model/index.ts';
 import { alertmanagersFromGroup, type AlertmanagerEndpoint } from './alertsender-targets.ts';
@@ -220,8 +220,9 @@ async function post(cfg: AlertmanagerConfig, url: string, body: string): Promise
       statusText = res.statusMessage ?? '';
       location = String(res.headers.location ?? '');
     } catch (e) {
-      if (signal.aborted) throw new Error(`context deadline exceeded (timeout ${cfg.timeoutMs / 1000}s)`);
-      throw e;
+      // As Prometheus logs it: Go's url.Error around the cause.
+      if (signal.aborted) throw new Error(goUrlError(hop.method, hop.url, 'context deadline exceeded'));
+      throw new Error(goRequestError(hop.method, hop.url, e as Error));
     }
     const next = cfg.followRedirects ? redirectFrom(hop, status, location) : undefined;
     if (next === undefined) {
