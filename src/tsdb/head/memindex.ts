@@ -7,6 +7,7 @@
 import { compareStrings } from '../../model/index.ts';
 import type { PostingsIndex } from '../index/index.ts';
 import { growColumn } from '../columns.ts';
+import { StringMap } from './stringmap.ts';
 
 /** A long list: ids[0, n) sorted. */
 interface LongList {
@@ -32,7 +33,8 @@ export class MemPostings implements PostingsIndex {
    * than taking the union of the postings of every value the regex matches.
    */
   readonly seriesLabels: ((ref: number) => readonly string[]) | undefined;
-  private readonly byName = new Map<string, Map<string, List>>();
+  /** A name's values are a StringMap: a label with a value per series has millions of them. */
+  private readonly byName = new Map<string, StringMap<List>>();
   private all: List = [];
   /** One past the highest ref ever added: the id universe for bitmap unions. */
   numSeries = 0;
@@ -48,7 +50,7 @@ export class MemPostings implements PostingsIndex {
     for (let i = 0; i < labels.length; i += 2) {
       let values = this.byName.get(labels[i]);
       if (!values) {
-        values = new Map();
+        values = new StringMap();
         this.byName.set(labels[i], values);
       }
       const list = values.get(labels[i + 1]);

@@ -1,8 +1,12 @@
 // Label strings are interned: each distinct name or value is stored once and series refer to it by
 // number. For node_exporter-like data (a few hundred distinct names and values per host) this
-// makes labels cost a few bytes per series instead of a few hundred.
+// makes labels cost a few bytes per series instead of a few hundred. A label with a value per
+// series makes it hold millions of strings: the map is a StringMap, which never rehashes them all at
+// once.
+import { StringMap } from './stringmap.ts';
+
 export class SymbolTable {
-  private readonly ids = new Map<string, number>();
+  private readonly ids = new StringMap<number>();
   private readonly strings: string[] = [];
   private bytes = 0;
 
