@@ -9,6 +9,8 @@
 // Stalls: appendMaxMs is the longest single DB.append; appendsOver50Ms counts the long ones and
 // gcMaxPauseMs is the longest collector pause meanwhile, to tell a collection from the engine's
 // own work. --no-flush skips the flush (most of the run's time at millions of series).
+// --unique-label adds a label with a value per series (uid="<n>", like a pod uid): high cardinality
+// for the symbol table and the postings index.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,7 @@ const { values: args } = parseArgs({
     scrapes: { type: 'string', default: '60' },
     'series-per-request': { type: 'string', default: '2000' },
     'no-flush': { type: 'boolean', default: false },
+    'unique-label': { type: 'boolean', default: false },
   },
 });
 const hosts = Number(args.hosts);
@@ -35,6 +38,21 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-append-'));
 const gen = createNodeExporterGen({ hosts, seed: 1, startMs: Date.now() - scrapes * 15_000 });
 const nSeries = gen.series.length;
+const series = args['unique-label'] ? gen.series.map(withUid) : gen.series;
+
+function withUid(ls: readonly string[], i: number): string[] {
+  const out: string[] = [];
+  let done = false;
+  for (let k = 0; k < ls.length; k += 2) {
+    if (!done && ls[k] > 'uid') {
+      out.push('uid', `u${i}`);
+      done = true;
+    }
+    out.push(ls[k], ls[k + 1]);
+  }
+  if (!done) out.push('uid', `u${i}`);
+  return out;
+}
 gc();
 const rss0 = process.memoryUsage().rss;
 let db = await openDB({ dir, logger: pino({ level: 'warn' }), retentionMs: 0, maintenanceIntervalMs: 3600_000 });
@@ -58,7 +76,7 @@ for (let s = 0; s < scrapes; s++) {
     const b = new SampleBatchBuilder(perReq);
     const to = Math.min(nSeries, from + perReq);
     for (let i = from; i < to; i++) {
-      b.startSeries(gen.series[i]);
+      b.startSeries(series[i]);
       b.add(timestampMs, values[i]);
     }
     const batch = b.build();
