@@ -231,6 +231,19 @@ describe('with a real DB', () => {
     const lines = (await get(`${h.url}/api/v1/export?match[]=temp`)).text.trim().split('\n');
     expect(lines).toHaveLength(2);
   });
+
+  it('exports metric by metric, each series once across match[] sets, series without a name too', async () => {
+    const ls = [labelsFromRecord({ __name__: 'hum', room: 'a' }), labelsFromRecord({ room: 'c' })];
+    await db.append({ series: ls, offsets: Uint32Array.from([0, 1, 2]), timestamps: Float64Array.from([5000, 5000]), values: Float64Array.from([40, 7]) });
+    const r = await get(`${h.url}/api/v1/export?match[]={room=~"a|c"}&match[]=temp`);
+    expect(r.status).toBe(200);
+    expect(r.text.trim().split('\n').map((l) => JSON.parse(l).metric)).toEqual([
+      { __name__: 'hum', room: 'a' },
+      { __name__: 'temp', room: 'a' },
+      { __name__: 'temp', room: 'b' },
+      { room: 'c' },
+    ]);
+  });
 });
 
 describe('units', () => {

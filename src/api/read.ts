@@ -1,6 +1,6 @@
 // Read endpoints in the Prometheus API shape (series, labels, label values) and a streaming export
 // in VictoriaMetrics' JSON-lines shape.
-import { compareLabels, compareStrings, isValidLabelName, labelsToRecord, METRIC_NAME, type Labels } from '../model/index.ts';
+import { compareLabels, compareStrings, isValidLabelName, labelsToRecord, METRIC_NAME, newMatcher, type Labels } from '../model/index.ts';
 import { ReadAbortedError, type Querier, type ReadContext, type SeriesData } from '../tsdb/index.ts';
 import type { MetricMetadata } from '../ingest/index.ts';
 import { badData, readParams, sendSuccess, writeChunk } from './http.ts';
@@ -73,22 +73,28 @@ export function handleMetadata(ctx: RequestContext, store: MetadataStore, own: r
  * `GET /api/v1/export?match[]=...&start=&end=`: one JSON object per line and per series,
  * `{"metric":{...},"values":[...],"timestamps":[...]}` with timestamps in ms. JSON has no NaN or
  * infinities, so those values are written as the strings "NaN", "+Inf" and "-Inf" (as Prometheus
- * writes every value). Each line is written as soon as it is encoded and the next waits for the
- * socket to drain, so a large export never piles up in memory on our side.
+ * writes every value). The export is read one metric name at a time (the matchers plus
+ * `__name__="<name>"`, then the series without a name), and each line is written as soon as it is
+ * encoded, the next waiting for the socket to drain: memory holds one metric's samples, not the
+ * whole export.
  */
 export async function handleExport(ctx: RequestContext, deps: ReadDeps): Promise<void> {
   const params = await readParams(ctx.req, ctx.url, deps.maxRequestBytes);
   const sets = parseMatchParams(params, true);
   const { start, end } = parseRange(params);
   const q = deps.querier(ctx);
-  const found = await whileListening(ctx, (rc) => Promise.all(sets.map((ms) => q.select(ms, start, end, undefined, rc))));
-  if (found === null) return;
-  const series = mergeSeries(found);
+  const names = await whileListening(ctx, (rc) => Promise.all(sets.map((ms) => q.labelValues(METRIC_NAME, ms, start, end, rc))));
+  if (names === null) return;
   const { res } = ctx;
   res.writeHead(200, { 'Content-Type': 'application/stream+json; charset=utf-8' });
-  for (const s of series) {
-    if (s.timestamps.length === 0) continue;
-    if (!(await writeChunk(res, exportLine(s)))) return;
+  for (const name of [...mergeStrings(names), '']) {
+    const byName = newMatcher('=', METRIC_NAME, name);
+    const found = await whileListening(ctx, (rc) => Promise.all(sets.map((ms) => q.select([...ms, byName], start, end, undefined, rc))));
+    if (found === null) return;
+    for (const s of mergeSeries(found)) {
+      if (s.timestamps.length === 0) continue;
+      if (!(await writeChunk(res, exportLine(s)))) return;
+    }
   }
   res.end();
 }
