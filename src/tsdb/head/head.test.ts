@@ -276,6 +276,39 @@ describe('Head truncation and replay', () => {
     b.append(batch([[{ __name__: 'new' }, [[1e6, 1]]]]), rec2.log);
     expect(rec2.series[0][0]).toBeGreaterThan(Math.max(...rec.series.map((s) => s[0])));
   });
+
+  it('keeps every series exact while its columns grow many times, and replays refs in any order', () => {
+    // 30,000 series: the columns, label pool and chunk pool grow in steps of 4,096+ (in place).
+    const a = newHead();
+    const rec = recorder();
+    const n = 30_000;
+    for (let t = 0; t < 3; t++) {
+      const b = new SampleBatchBuilder();
+      for (let i = 0; i < n; i++) {
+        b.startSeries(labelsFromRecord({ __name__: `g${i % 13}`, id: `s${i}`, t: 'x'.repeat(i % 5) }));
+        b.add(t * 15_000, i * 10 + t);
+      }
+      a.append(b.build(), rec.log);
+    }
+    const check = (h: Head) => {
+      for (const i of [0, 1, 4095, 4096, 4097, 12_345, n - 1]) {
+        const got = h.select([name(`g${i % 13}`), newMatcher('=', 'id', `s${i}`)], 0, 1e9);
+        expect(got.map((s) => [s.labels, [...s.timestamps], [...s.values]]))
+          .toEqual([[labelsFromRecord({ __name__: `g${i % 13}`, id: `s${i}`, t: 'x'.repeat(i % 5) }), [0, 15_000, 30_000], [i * 10, i * 10 + 1, i * 10 + 2]]]);
+      }
+      expect(h.stats().series).toBe(n);
+    };
+    check(a);
+    // Replay with the series records reversed: the first one names the highest ref.
+    const b = newHead();
+    for (const [ref, ls] of [...rec.series].reverse()) b.replaySeries(ref, ls);
+    const refs = Uint32Array.from(rec.samples.map((x) => x[0]));
+    const ts = Float64Array.from(rec.samples.map((x) => x[1]));
+    const vs = Float64Array.from(rec.samples.map((x) => x[2]));
+    b.replaySamples(refs, ts, vs, refs.length);
+    b.finishReplay();
+    check(b);
+  });
 });
 
 describe('sortedRefs', () => {
