@@ -184,6 +184,7 @@ describe('strata server', () => {
     expect(metricValue(text, 'strata_remote_write_requests_total{code="413"}')).toBe(2);
     expect(metricValue(text, 'strata_remote_write_rejected_samples_total{reason="invalid_metric_name"}')).toBe(2);
     expect(metricValue(text, 'strata_tsdb_head_series')).toBeGreaterThan(0);
+    expect(metricValue(text, 'strata_tsdb_head_open_chunk_reads_total{result="miss"}')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^strata_http_request_duration_seconds_bucket\{le="0\.1",handler="remote_write",code="204"\} \d+/m);
   });
 

@@ -72,6 +72,20 @@ export function createServerMetrics(stats: () => DBStats | null, version: string
   counter('strata_tsdb_head_samples_appended_total', 'Samples appended to the head.', (s) => s.samplesAppended);
   counter('strata_tsdb_head_series_created_total', 'Series created in the head.', (s) => s.seriesCreated);
   counter('strata_tsdb_head_series_removed_total', 'Series removed from the head.', (s) => s.seriesRemoved);
+  new Counter({
+    name: 'strata_tsdb_head_open_chunk_reads_total',
+    help: 'Reads of open head chunks by how the decode cache served them: hit (kept decode), extended (kept decode continued with new samples), miss (decoded from the start).',
+    labelNames: ['result'],
+    registers: r,
+    collect() {
+      this.reset();
+      const s = current();
+      if (!s) return;
+      this.inc({ result: 'hit' }, s.headOpenChunkReads.hits);
+      this.inc({ result: 'extended' }, s.headOpenChunkReads.extended);
+      this.inc({ result: 'miss' }, s.headOpenChunkReads.misses);
+    },
+  });
   gauge('strata_tsdb_wal_bytes', 'Bytes in the write-ahead log.', (s) => s.walBytes);
   gauge('strata_tsdb_wal_segments', 'Segments of the write-ahead log.', (s) => s.walSegments);
   counter('strata_tsdb_compactions_total', 'Compactions run.', (s) => s.compactions);

@@ -169,6 +169,19 @@ describe('DB', () => {
     expect(samples).toBe(acked * 100);
   });
 
+  it('counts reads of open chunks by how the decode cache served them', async () => {
+    const db = await openTestDB(tmpdir(), { walFsync: 'never' });
+    const series = [labelsFromRecord({ __name__: 'm' })];
+    const one = (t: number) => db.append({ series, offsets: Uint32Array.from([0, 1]), timestamps: Float64Array.from([t]), values: Float64Array.from([t]) });
+    for (const t of [1000, 2000, 3000]) await one(t);
+    const read = () => db.querier().select([newMatcher('=', '__name__', 'm')], 0, 10_000);
+    await read();
+    await read();
+    await one(4000);
+    await read();
+    expect(db.stats().headOpenChunkReads).toEqual({ misses: 1, hits: 1, extended: 1 });
+  });
+
   it('a read in progress during a flush, and a querier held across it, still see every sample', async () => {
     const db = await openTestDB(tmpdir(), { walFsync: 'never' });
     const n = 60_000;

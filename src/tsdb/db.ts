@@ -45,6 +45,8 @@ export interface DBStats {
   headMinTime: number;
   headMaxTime: number;
   headMemoryBytes: number;
+  /** Reads of the head's open chunks by how the decode cache served them. */
+  headOpenChunkReads: { hits: number; extended: number; misses: number };
   samplesAppended: number;
   seriesCreated: number;
   seriesRemoved: number;
@@ -450,6 +452,7 @@ class TSDB implements DB {
       headMinTime: h.minTime,
       headMaxTime: h.maxTime,
       headMemoryBytes: h.memoryBytes,
+      headOpenChunkReads: h.openChunkReads,
       samplesAppended: h.samplesAppended,
       seriesCreated: h.seriesCreated,
       seriesRemoved: h.seriesRemoved,

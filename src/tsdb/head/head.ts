@@ -53,6 +53,8 @@ export interface HeadStats {
   seriesCreated: number;
   seriesRemoved: number;
   outOfOrderOnReplay: number;
+  /** Reads of open chunks: answered from a kept decode, continued from one, decoded from the start. */
+  openChunkReads: { hits: number; extended: number; misses: number };
 }
 
 const MAX_ERRORS = 5;
@@ -748,6 +750,7 @@ export class Head {
       seriesCreated: this.seriesCreated,
       seriesRemoved: this.seriesRemoved,
       outOfOrderOnReplay: this.outOfOrderOnReplay,
+      openChunkReads: (({ hits, extended, misses }) => ({ hits, extended, misses }))(this.pool.decodedStats()),
     };
   }
 
