@@ -5,10 +5,8 @@
 // limits), and every target's lastError
 // in /api/v1/targets must be the same text, as must Strata's "scrape failed" log line.
 //
-// Not compared: exposition parse errors, which are the parser's (src/ingest) and not the HTTP
-// client's: Prometheus 2.42 reports its parser's own words (`strconv.ParseFloat: parsing "is":
-// invalid syntax`, `data does not end with # EOF`), Strata's parser says where and what (`line 2:
-// invalid sample value "is"`, `line 1: OpenMetrics exposition does not end with "# EOF"`).
+// Exposition parse errors (`strconv.ParseFloat: parsing "is": invalid syntax`, ...) are compared
+// the same way in scrape-errors-exposition.test.ts.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';

@@ -322,3 +322,45 @@ describe('parseExposition with openMetrics', () => {
     expect(() => parseExposition('a 1 # {x="y"} 1\n', { defaultTimestamp: T0 })).toThrow(/invalid timestamp "#"/);
   });
 });
+
+describe('parseExposition errors in Prometheus 2.42 words', () => {
+  // The full side-by-side comparison with a running Prometheus is test/scrape-errors-exposition.test.ts;
+  // these pin the wording without one, with the message for push senders beside it.
+  it.each([
+    ['a 1\nb is\n', 'line 2: invalid sample value "is"', 'strconv.ParseFloat: parsing "is": invalid syntax'],
+    ['a 1e999\n', 'line 1: invalid sample value "1e999"', 'strconv.ParseFloat: parsing "1e999": value out of range'],
+    ['a 0x1p3\n', 'line 1: invalid sample value "0x1p3"', 'unsupported character in float'],
+    ['a 1\x01\n', 'line 1: invalid sample value "1\\u0001"', 'strconv.ParseFloat: parsing "1\\x01": invalid syntax'],
+    ['a{b="c"}\n', 'line 1: missing sample value', 'expected value after metric, got "INVALID"'],
+    ['a{b="c"}{d="e"} 1\n', 'line 1: invalid sample value "{d=\\"e\\"}"', 'expected value after metric, got "BOPEN"'],
+    ['a 1 2 3\n', 'line 1: unexpected text after the timestamp: "3"', 'expected next entry after timestamp, got "TIMESTAMP"'],
+    ['a 1 -5x\n', 'line 1: invalid timestamp "-5x"; expected integer milliseconds', 'expected timestamp or new record, got "INVALID"'],
+    ['a 1 99999999999999999999\n', 'line 1: invalid timestamp "99999999999999999999"; expected integer milliseconds', 'strconv.ParseInt: parsing "99999999999999999999": value out of range'],
+    ['a{,} 1\n', 'line 1: invalid label name at ",} 1"', 'expected label name, got "COMMA"'],
+    ['a{b="c" 1\n', 'line 1: expected "," or "}" after the value of label "b", found "1"', 'expected label name, got "INVALID"'],
+    ['a{b} 1\n', 'line 1: expected "=" after label name "b", found "} 1"', 'expected equal, got "BCLOSE"'],
+    ['a{b=} 1\n', 'line 1: expected a quoted value for label "b", found "} 1"', 'expected label value, got "INVALID"'],
+    ['a{b="1",b="2"} 1\n', 'line 1: duplicate label name "b" in a{b="1", b="2"}', 'label name "b" is not unique: invalid sample'],
+    ['{b="c"} 1\n', 'line 1: sample without a metric name', '"INVALID" is not a valid start token'],
+    ['# TYPE a foo\n', 'line 1: unknown metric type "foo" for a; expected counter, gauge, histogram, summary or untyped', 'invalid metric type "foo"'],
+    ['# TYPE a counter x\n', 'line 1: unexpected text after the type of a: "x"', 'invalid metric type "counter x"'],
+    ['# HELP 1a x\n', 'line 1: HELP line without a valid metric name at "1a x"', 'expected metric name after HELP, got "INVALID"'],
+    // Accepted by Prometheus 2.42's scraper, refused here: worded as prometheus/common's expfmt does.
+    ['# TYPE a gauge\n# TYPE a gauge\n', 'line 2: second TYPE line for metric a', 'second TYPE line for metric name "a", or TYPE reported after samples'],
+    ['a{b="c" d="e"} 1\n', 'line 1: expected "," or "}" after the value of label "b", found "d=\\"e\\"} 1"', 'unexpected end of label value "c"'],
+    ['a{b="c\nd"} 1\n', 'line 1: unterminated value of label "b"', 'label value "c" contains unescaped new-line'],
+  ])('%j', (text, message, prometheus) => {
+    const e = parseError(text);
+    expect(e.message).toBe(message);
+    expect(e.prometheusMessage).toBe(prometheus);
+  });
+
+  it('words OpenMetrics errors its own way', () => {
+    try {
+      parseExposition('a 1\n', { defaultTimestamp: T0, openMetrics: true });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ExpositionError).prometheusMessage).toBe('data does not end with # EOF');
+    }
+  });
+});

@@ -11,6 +11,7 @@
 import { METRIC_NAME, SampleBatchBuilder, labelsToString, type SampleBatch } from '../model/index.ts';
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
 import type { MetricMetadata, MetricType } from './metadata.ts';
+import { goQuote } from './prometheuswording.ts';
 import { LineCursor, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
 
 export interface ExpositionOptions {
@@ -73,7 +74,7 @@ const CR = 0x0d;
 export function parseExposition(text: string, opts: ExpositionOptions): ParsedExposition {
   const om = opts.openMetrics === true;
   let sawEOF = false;
-  const c = new LineCursor(text);
+  const c = new LineCursor(text, !om);
   const out = new SampleBatchBuilder(256);
   const families = new Map<string, Family>();
   const metadata: MetricMetadata[] = [];
@@ -148,7 +149,7 @@ export function parseExposition(text: string, opts: ExpositionOptions): ParsedEx
     }
     lastFamily.hasSamples = true;
   }
-  if (om && !sawEOF) c.fail('syntax', 'OpenMetrics exposition does not end with "# EOF"');
+  if (om && !sawEOF) c.fail('syntax', 'OpenMetrics exposition does not end with "# EOF"', 'data does not end with # EOF');
   return { batch: out.build(), metadata };
 }
 
@@ -184,7 +185,7 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
   if (keyword !== 'HELP' && keyword !== 'TYPE' && !(om && keyword === 'UNIT')) return false;
   c.skipBlanks();
   const name = c.metricName();
-  if (name === '') c.fail('invalid_metric_name', `${keyword} line without a valid metric name${c.atEnd() ? '' : ` at ${JSON.stringify(c.rest())}`}`);
+  if (name === '') c.fail('invalid_metric_name', `${keyword} line without a valid metric name${c.atEnd() ? '' : ` at ${JSON.stringify(c.rest())}`}`, 'invalid metric name in comment');
   if (!c.skipBlanks() && !c.atEnd()) c.fail('invalid_metric_name', `invalid character in metric name of ${keyword} line at ${JSON.stringify(c.rest())}`);
   let f = families.get(name);
   if (f === undefined) {
@@ -192,14 +193,15 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
     families.set(name, f);
   }
   if (keyword === 'HELP') {
-    if (f.hasHelp) c.fail('duplicate_metadata', `second HELP line for metric ${name}`);
+    if (f.hasHelp) c.fail('duplicate_metadata', `second HELP line for metric ${name}`, `second HELP line for metric name ${goQuote(name)}`);
     f.hasHelp = true;
     f.meta.help = unescapeHelp(c.s, c.pos, c.end);
   } else if (keyword === 'UNIT') {
     f.meta.unit = c.token();
   } else {
-    if (f.hasType) c.fail('duplicate_metadata', `second TYPE line for metric ${name}`);
-    if (f.hasSamples) c.fail('syntax', `TYPE line for metric ${name} after its samples; it must come before them`);
+    const twice = `second TYPE line for metric name ${goQuote(name)}, or TYPE reported after samples`;
+    if (f.hasType) c.fail('duplicate_metadata', `second TYPE line for metric ${name}`, twice);
+    if (f.hasSamples) c.fail('syntax', `TYPE line for metric ${name} after its samples; it must come before them`, twice);
     const word = c.token();
     const type = om ? TYPES_OM[word] : TYPES_004[word.toLowerCase()];
     if (type === undefined) {

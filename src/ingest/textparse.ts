@@ -3,6 +3,7 @@
 // share — metric names, label sets, float values, integer timestamps. Everything works on string
 // indexes with charCodeAt; no regex and no per-line split on the hot path.
 import { IngestError } from './errors.ts';
+import { goQuote, prometheusRecordError } from './prometheuswording.ts';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -13,13 +14,19 @@ const EQUALS = 0x3d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-/** A parse error of a text payload; `line` is 1-based. */
+/**
+ * A parse error of a text payload; `line` is 1-based. `message` says where and what, for the
+ * sender of a push; `prometheusMessage` is what Prometheus 2.42 says about the same input (its text
+ * parser's own words, no line number), which a scrape reports as the target's lastError.
+ */
 export class TextParseError extends IngestError {
   readonly line: number;
-  constructor(line: number, reason: string, message: string) {
+  readonly prometheusMessage: string;
+  constructor(line: number, reason: string, message: string, prometheusMessage = message) {
     super(400, reason, `line ${line}: ${message}`);
     this.name = 'TextParseError';
     this.line = line;
+    this.prometheusMessage = prometheusMessage;
   }
 }
 
@@ -33,12 +40,26 @@ export class LineCursor {
   /** 1-based number of the current line. */
   line = 0;
 
-  constructor(s: string) {
+  /**
+   * Whether the text is Prometheus' text format 0.0.4, whose errors are then also worded as
+   * Prometheus 2.42 words them (prometheuswording.ts).
+   */
+  readonly prometheusText: boolean;
+
+  constructor(s: string, prometheusText = false) {
     this.s = s;
+    this.prometheusText = prometheusText;
   }
 
-  fail(reason: string, message: string): never {
-    throw new TextParseError(this.line, reason, message);
+  /**
+   * Throws a TextParseError for the current line. `otherwise` is Prometheus' wording for an input
+   * its own text parser accepts or words differently (prometheus/common's expfmt words): used when
+   * reading the record as Prometheus 2.42 does finds nothing wrong, or for other formats.
+   */
+  fail(reason: string, message: string, otherwise?: string): never {
+    let theirs: string | null = null;
+    if (this.prometheusText) theirs = prometheusRecordError(this.s, this.s.lastIndexOf('\n', this.end - 1) + 1);
+    throw new TextParseError(this.line, reason, message, theirs ?? otherwise ?? message);
   }
 
   atEnd(): boolean {
@@ -126,7 +147,9 @@ export class LineCursor {
       this.skipBlanks();
       const c = this.peek();
       if (c === COMMA) this.pos++;
-      else if (c !== CLOSE_BRACE) this.fail('syntax', `expected "," or "}" after the value of label ${JSON.stringify(name)}, found ${describe(this)}`);
+      else if (c !== CLOSE_BRACE) {
+        this.fail('syntax', `expected "," or "}" after the value of label ${JSON.stringify(name)}, found ${describe(this)}`, `unexpected end of label value ${goQuote(pairs[n - 1])}`);
+      }
     }
   }
 
@@ -166,7 +189,8 @@ export class LineCursor {
       out += s[p];
       p++;
     }
-    return this.fail('syntax', `unterminated value of label ${JSON.stringify(name)}`);
+    // Prometheus 2.42 reads on over the newline to a later quote; expfmt refuses the newline.
+    return this.fail('syntax', `unterminated value of label ${JSON.stringify(name)}`, `label value ${goQuote(s.slice(start, p))} contains unescaped new-line`);
   }
 
   /** Reads a sample value token: a Go-syntax decimal float, NaN, or [+-]Inf(inity). */

@@ -18,7 +18,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeProtocol } from '../config/index.ts';
 import { goUrlError, MAX_REDIRECTS, TokenError, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
-import { parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
+import { TextParseError, parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
 import {
   SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
 } from '../model/index.ts';
@@ -266,7 +266,8 @@ export class ScrapeLoop {
       postRelabel = r.kept;
       added = r.added;
     } catch (e) {
-      error = (e as Error).message || String(e);
+      // A malformed exposition is reported in Prometheus' words (no line number), as there.
+      error = e instanceof TextParseError ? e.prometheusMessage : (e as Error).message || String(e);
       if (e instanceof SampleLimitError) this.ctx.metrics?.sampleLimitExceeded();
       else if (e instanceof BodySizeLimitError) this.ctx.metrics?.bodySizeLimitExceeded();
       // A failed scrape stores none of its samples: start the batch over.
