@@ -204,6 +204,9 @@ class SegmentedWal implements Wal {
   private checkpointMinTime = -Infinity;
   private enc = new EncodeBuffer();
   private dirty = false;
+  /** The fd with an fdatasync in flight on the thread pool (-1: none), and fds to close after it. */
+  private syncing = -1;
+  private readonly closeAfterSync = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private checkpointing = false;
@@ -292,10 +295,11 @@ class SegmentedWal implements Wal {
     const old = this.fd;
     // The older segment is made durable before the newer one exists: a power loss must not leave
     // an unsynced tail behind a newer segment, which would read as corruption in mid-WAL.
-    if (this.policy !== 'never' && this.dirty) fs.fdatasyncSync(old);
+    // (A timer's fdatasync still in flight may not cover what was written before it: sync here too.)
+    if (this.policy !== 'never' && (this.dirty || this.syncing === old)) fs.fdatasyncSync(old);
     this.dirty = false;
     const next = this.openSegment(this.segment + 1); // before closing, so a failure leaves the old one in use
-    fs.closeSync(old);
+    this.closeFd(old);
     this.closedSizes.set(this.segment, this.segmentBytes);
     this.closedMaxTimes.set(this.segment, this.segmentMaxTime);
     this.fd = next;
@@ -309,13 +313,29 @@ class SegmentedWal implements Wal {
     this.dirty = false;
   }
 
+  // The 'interval' policy's fdatasync runs on the thread pool: on a busy disk it takes tens of ms,
+  // which on the main thread would stall ingestion, scrapes and queries. Writes go on meanwhile;
+  // what they add is synced by the next tick (or by a cut or close, which sync on the spot).
   private syncOnTimer(): void {
-    if (!this.dirty || this.closed) return;
-    try {
-      this.syncNow();
-    } catch (err) {
-      this.logger.error(`wal: fdatasync of segment ${segmentName(this.segment)} failed: ${(err as Error).message}`);
-    }
+    if (!this.dirty || this.closed || this.syncing >= 0) return;
+    const fd = this.fd;
+    const segment = this.segment;
+    this.syncing = fd;
+    this.dirty = false;
+    fs.fdatasync(fd, (err) => {
+      this.syncing = -1;
+      if (err) {
+        if (fd === this.fd) this.dirty = true;
+        this.logger.error(`wal: fdatasync of segment ${segmentName(segment)} failed: ${err.message}`);
+      }
+      if (this.closeAfterSync.delete(fd)) fs.close(fd, () => {});
+    });
+  }
+
+  /** Closes a segment's fd, or has the timer's fdatasync in flight on it close it when done. */
+  private closeFd(fd: number): void {
+    if (fd === this.syncing) this.closeAfterSync.add(fd);
+    else fs.closeSync(fd);
   }
 
   sync(): void {
@@ -400,7 +420,7 @@ class SegmentedWal implements Wal {
     try {
       fs.fdatasyncSync(this.fd);
     } finally {
-      fs.closeSync(this.fd);
+      this.closeFd(this.fd);
       this.fd = -1;
     }
   }
