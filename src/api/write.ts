@@ -10,10 +10,11 @@ import { batchSampleCount, labelsToString } from '../model/index.ts';
 import { decodeRemoteWrite, decodeRemoteWrite2, negotiateRemoteWrite, type BatchLimits, type RemoteWriteVersion } from '../ingest/index.ts';
 import type { Appendable, Importable } from '../tsdb/index.ts';
 import { AdmissionError, createAdmission, type AdmissionOptions } from './admission.ts';
-import { readBody, sendText } from './http.ts';
+import { ApiError, readBody, sendText } from './http.ts';
 import type { MetadataStore } from './metadata.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { appendPushed, countReceived, countRejected, countRequest, failedOutcome, type PushOutcome, type PushProtocol } from './push/ingest.ts';
+import { sendOtlpFailure } from './push/otlp.ts';
 import type { RequestContext } from './router.ts';
 
 export interface WriteDeps {
@@ -34,7 +35,7 @@ export type AdmitWrite = (ctx: RequestContext, protocol: PushProtocol, run: () =
 
 /**
  * Write admission for every push protocol: requests beyond the limits are answered here (429 or
- * 503, Retry-After, plain text) and counted in strata_write_rejected_total{protocol, reason} and
+ * 503, Retry-After, plain text; an OTLP google.rpc.Status for OTLP) and counted in strata_write_rejected_total{protocol, reason} and
  * the protocol's request counter. Admitted requests need the DB open (503 otherwise).
  */
 export function createWriteAdmission(deps: WriteDeps, opts: AdmissionOptions): AdmitWrite {
@@ -48,11 +49,20 @@ export function createWriteAdmission(deps: WriteDeps, opts: AdmissionOptions): A
       deps.metrics.writeRejected.inc({ protocol, reason: e.reason });
       countRequest(deps, protocol, e.status);
       ctx.res.setHeader('Retry-After', String(e.retryAfterSeconds));
-      sendText(ctx.res, e.status, `${e.message}\n`);
+      if (protocol === 'otlp') sendOtlpFailure(ctx, e.status, e.message);
+      else sendText(ctx.res, e.status, `${e.message}\n`);
       return;
     }
     try {
-      deps.db(ctx);
+      try {
+        deps.db(ctx);
+      } catch (e) {
+        // Other protocols get the API's JSON error from the router; OTLP exporters expect a Status.
+        if (protocol !== 'otlp' || !(e instanceof ApiError)) throw e;
+        countRequest(deps, protocol, e.status);
+        sendOtlpFailure(ctx, e.status, e.message);
+        return;
+      }
       await run();
     } finally {
       release();

@@ -15,9 +15,29 @@ import type { WriteDeps } from '../write.ts';
 import { readPushBody, utf8Text } from './body.ts';
 import { appendPushed, countRequest, failedOutcome, type PushOutcome } from './ingest.ts';
 
+/** The request's media type, lower case, without parameters. */
+function mediaType(ctx: RequestContext): string {
+  return (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Answers an OTLP request that failed, whatever refused it (the write admission queue, the DB not
+ * open, the payload): the OTLP/HTTP spec wants every 4xx and 5xx body to be a google.rpc.Status,
+ * in the request's encoding (JSON when it was JSON, protobuf otherwise), and exporters retry 429
+ * and 503 (after Retry-After when given).
+ */
+export function sendOtlpFailure(ctx: RequestContext, status: number, message: string): void {
+  const json = mediaType(ctx) === 'application/json';
+  const code = status === 429 ? RPC_CODE.resourceExhausted : status === 503 ? RPC_CODE.unavailable : status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidArgument;
+  if ((status === 429 || status === 503) && !ctx.res.hasHeader('Retry-After')) ctx.res.setHeader('Retry-After', '1');
+  const payload = encodeStatus(code, message, json);
+  ctx.res.writeHead(status, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf', 'Content-Length': payload.length });
+  ctx.res.end(payload);
+}
+
 export async function handleOtlpMetrics(ctx: RequestContext, deps: WriteDeps): Promise<void> {
   const { req, res } = ctx;
-  const media = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const media = mediaType(ctx);
   const json = media === 'application/json';
   let outcome: PushOutcome;
   try {
@@ -33,20 +53,10 @@ export async function handleOtlpMetrics(ctx: RequestContext, deps: WriteDeps): P
     outcome = failedOutcome(e, deps, 'otlp', 0);
   }
   countRequest(deps, 'otlp', outcome.status);
-  const contentType = json ? 'application/json' : 'application/x-protobuf';
-  let status: number;
-  let payload: Buffer;
-  if (outcome.status === 204 || outcome.written > 0) {
-    status = 200;
-    let rejected = 0;
-    for (const k in outcome.rejected) rejected += outcome.rejected[k];
-    payload = encodeExportResponse(rejected, outcome.status === 204 ? '' : outcome.message, json);
-  } else {
-    status = outcome.status;
-    const code = status === 429 ? RPC_CODE.resourceExhausted : status === 503 ? RPC_CODE.unavailable : status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidArgument;
-    if (status === 429 || status === 503) res.setHeader('Retry-After', '1');
-    payload = encodeStatus(code, outcome.message, json);
-  }
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': payload.length });
+  if (outcome.status !== 204 && outcome.written === 0) return sendOtlpFailure(ctx, outcome.status, outcome.message);
+  let rejected = 0;
+  for (const k in outcome.rejected) rejected += outcome.rejected[k];
+  const payload = encodeExportResponse(rejected, outcome.status === 204 ? '' : outcome.message, json);
+  res.writeHead(200, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf', 'Content-Length': payload.length });
   res.end(payload);
 }
