@@ -12,7 +12,7 @@
 // - Parts a decoder cannot represent (native histograms, OTLP delta sums, Influx string fields)
 //   are counted as rejected with their own reason and reported in the response, never dropped silently.
 import { batchSampleCount, type SampleBatch } from '../../model/index.ts';
-import { IngestError, validateBatch } from '../../ingest/index.ts';
+import { IngestError, TextParseError, validateBatch } from '../../ingest/index.ts';
 import { AppendError, type AppendResult } from '../../tsdb/index.ts';
 import { ApiError } from '../http.ts';
 import type { RequestContext } from '../router.ts';
@@ -116,6 +116,11 @@ export function failedOutcome(
     }
     return { status, message, received: samples, written: 0, rejected, partial: false };
   };
+  // A text-format parse error also names what Prometheus' own parser says about that input, the
+  // words a sender may know from a failing scrape of the same text.
+  if (e instanceof TextParseError && !e.message.endsWith(`: ${e.prometheusMessage}`)) {
+    return out(e.status, e.reason, `${e.message} (Prometheus: ${e.prometheusMessage})`);
+  }
   if (e instanceof IngestError) return out(e.status, e.reason, e.message);
   if (e instanceof AppendError) return out(e.status, e.reason, `${e.reason}: ${e.message}`);
   if (e instanceof ApiError) return out(e.status, e.status === 413 ? 'too_large' : e.errorType, e.message);
