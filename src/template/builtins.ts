@@ -95,6 +95,9 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
 }
 
 // --- comparison ----------------------------------------------------------------------------------
+// As Go's eq/lt: basic kinds compare only with the same kind (an int literal with a float64 is
+// "incompatible types", so Prometheus rules write `gt $value 0.0`), a missing value or nil equals
+// only another and is unequal to anything else, and slices, maps and funcs are not comparable.
 
 type Basic = 'bool' | 'int' | 'float' | 'string';
 
@@ -106,28 +109,48 @@ function scalar(v: unknown): unknown {
   return v instanceof SafeHTML || v instanceof SafeURL ? v.value : v;
 }
 
+/** Go compares strings byte by byte in UTF-8, which is code point order (JavaScript's < is UTF-16's). */
+function compareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Only where a surrogate meets a code unit above the surrogates do the two orders differ.
+    const xs = x >= 0xd800 && x < 0xe000;
+    const ys = y >= 0xd800 && y < 0xe000;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function isInvalid(k: Kind): boolean {
+  return k === 'invalid' || k === 'nil';
+}
+
 function equal(a: unknown, b: unknown): boolean {
   const ka = kindOf(a);
   const kb = kindOf(b);
-  // A missing value or nil equals only another; Go would refuse some of these comparisons, but a
-  // label that is absent compared with a string is a plain "no" to anyone writing a template.
-  if (ka === 'invalid' || ka === 'nil' || kb === 'invalid' || kb === 'nil') {
-    return (ka === 'invalid' || ka === 'nil') && (kb === 'invalid' || kb === 'nil');
-  }
   const ba = basicKind(ka);
   const bb = basicKind(kb);
-  if (ba !== null && bb !== null) {
-    if (ba === bb) return scalar(a) === scalar(b) || (ba === 'float' && a === b);
-    // Ints and floats compare by value (Go refuses; our data does not always know which it is).
-    if ((ba === 'int' || ba === 'float') && (bb === 'int' || bb === 'float')) return Number(a) === Number(b);
-    throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
+  if (ba !== null && ba === bb) {
+    if (ba === 'string') return scalar(a) === scalar(b);
+    return a === b;
   }
-  if (ka === 'slice' || ka === 'map' || ka === 'func') throw new Error(`non-comparable type ${sprintf("%s", [a])}: ${typeName(a)}`);
+  if (isInvalid(ka) || isInvalid(kb)) return isInvalid(ka) && isInvalid(kb);
+  if (ba !== null || bb !== null) throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
+  // Neither is a basic kind (slices, maps, funcs, structs).
+  if (ka !== kb || typeName(a) !== typeName(b)) {
+    throw new Error(`non-comparable types ${sprintf('%s', [a])}: ${typeName(a)}, ${typeName(b)}: ${sprintf('%v', [b])}`);
+  }
+  if (ka === 'slice' || ka === 'map' || ka === 'func') throw new Error(`non-comparable type ${sprintf('%s', [b])}: ${typeName(b)}`);
   return a === b;
 }
 
 function eq(arg1: unknown, ...args: unknown[]): boolean {
   if (args.length === 0) throw new Error('missing argument for comparison');
+  // Go stops at the first argument equal to arg1: a later incomparable one is never looked at.
   for (const a of args) if (equal(arg1, a)) return true;
   return false;
 }
@@ -135,12 +158,15 @@ function eq(arg1: unknown, ...args: unknown[]): boolean {
 function less(a: unknown, b: unknown): boolean {
   const ba = basicKind(kindOf(a));
   const bb = basicKind(kindOf(b));
-  if (ba === null || ba === 'bool' || bb === null || bb === 'bool') throw new Error('invalid type for comparison');
-  if (ba === 'string' || bb === 'string') {
-    if (ba !== bb) throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
-    return (scalar(a) as string) < (scalar(b) as string);
-  }
+  if (ba === null || bb === null) throw new Error('invalid type for comparison');
+  if (ba !== bb) throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
+  if (ba === 'bool') throw new Error('invalid type for comparison');
+  if (ba === 'string') return compareStrings(scalar(a) as string, scalar(b) as string) < 0;
   return (a as number | bigint) < (b as number | bigint);
+}
+
+function lessOrEqual(a: unknown, b: unknown): boolean {
+  return less(a, b) || equal(a, b);
 }
 
 // --- escaping ------------------------------------------------------------------------------------
@@ -222,8 +248,8 @@ export const BUILTINS: Record<string, { fn: Builtin; arity?: number; minArgs?: n
   eq: { fn: eq as Builtin, minArgs: 1 },
   ne: { fn: (a, b) => !eq(a, b), arity: 2 },
   lt: { fn: (a, b) => less(a, b), arity: 2 },
-  le: { fn: (a, b) => less(a, b) || equal(a, b), arity: 2 },
-  gt: { fn: (a, b) => !less(a, b) && !equal(a, b), arity: 2 },
+  le: { fn: lessOrEqual, arity: 2 },
+  gt: { fn: (a, b) => !lessOrEqual(a, b), arity: 2 },
   ge: { fn: (a, b) => !less(a, b), arity: 2 },
   html: { fn: (...a) => htmlEscape(joinArgs(a)) },
   js: { fn: (...a) => jsEscape(joinArgs(a)) },

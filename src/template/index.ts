@@ -8,8 +8,8 @@
 //
 // Where we knowingly differ from Go:
 //   - Parse errors carry line and column ("template: NAME:2:10: ..."); Go prints only the line.
-//   - eq/ne/lt/le/gt/ge compare an int with a float by value ({{ if gt $value 0 }}), and a missing
-//     value or nil with anything (false); Go fails with "incompatible types for comparison".
+//   - Slices have no element type: they are all []interface {} (in error messages, and for eq,
+//     which compares structs by identity where Go compares their fields).
 //   - `index` on a map without the key gives "" when the map's values are all strings (Go's zero
 //     value for map[string]string, as Prometheus' $labels is) and <no value> otherwise; Go decides
 //     by the map's declared type, which JavaScript does not have. missingKey 'zero' (the option

@@ -149,7 +149,11 @@ describe('control flow', () => {
     expect(calls).toBe(1);
   });
 
-  it('compares a float with an int literal by value (Go would refuse: a deliberate leniency)', async () => {
-    expect(await createTemplateSet().render('{{ if gt .v 0 }}up{{ end }} {{ eq .v 2 }}', { v: 2 })).toBe('up true');
+  it('refuses to compare a float with an int literal, as Go does (Prometheus rules write gt $value 0.0)', async () => {
+    // Go 1.26 names the types; promtool 2.42 (an older Go) says only "incompatible types for comparison".
+    await expect(createTemplateSet().render('{{ if gt .v 0 }}up{{ end }}', { v: 2 })).rejects.toThrow(
+      'template: text:1:6: executing "text" at <gt .v 0>: error calling gt: incompatible types for comparison: float64 and int',
+    );
+    expect(await createTemplateSet().render('{{ if gt .v 0.0 }}up{{ end }} {{ eq .v 2.0 }} {{ eq (len "ab") 2 }}', { v: 2 })).toBe('up true true');
   });
 });

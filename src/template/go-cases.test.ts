@@ -1,0 +1,61 @@
+// Template cases whose expected output or error was produced by Go 1.26's text/template (a
+// throwaway Go program executing each template over the JSON data, which decodes objects to
+// map[string]interface{} and numbers to float64, as our plain objects and JS numbers stand for):
+//   testdata/go-compare.json  eq/ne/lt/le/gt/ge across kinds, missing values and nil
+//   testdata/go-printf.json   printf's verbs and flags over the values templates see
+//   testdata/go-regexp.json   match and reReplaceAll (Go's regexp.MatchString, ReplaceAllString)
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { reMatch, reReplaceAll } from './funcs-common.ts';
+import { createTemplateSet, TemplateError } from './index.ts';
+
+interface GoCase {
+  template: string;
+  data: unknown;
+  out: string;
+  err?: string;
+}
+
+// The functions the Go program registered.
+const funcs = {
+  toUpper: (s: string) => s.toUpperCase(),
+  inf: () => Infinity,
+  nan: () => NaN,
+  negzero: () => -0,
+  f: (x: number) => x,
+  strs: (...s: string[]) => s,
+  match: reMatch,
+  reReplaceAll,
+};
+
+for (const file of ['go-compare.json', 'go-printf.json', 'go-regexp.json']) {
+  let cases: GoCase[];
+  try {
+    cases = JSON.parse(readFileSync(new URL(`./testdata/${file}`, import.meta.url), 'utf8'));
+  } catch {
+    continue;
+  }
+  describe(`agrees with Go text/template: ${file}`, () => {
+    for (const c of cases) {
+      it(JSON.stringify(c.template), async () => {
+        const set = createTemplateSet({ funcs });
+        let out = '';
+        let err: unknown;
+        try {
+          set.parse('t', c.template);
+          out = await set.execute('t', c.data === null ? undefined : c.data);
+        } catch (e) {
+          err = e;
+        }
+        if (c.err === undefined) {
+          expect(err).toBeUndefined();
+          expect(out).toBe(c.out);
+        } else {
+          expect(err).toBeInstanceOf(TemplateError);
+          expect((err as Error).message).toBe(c.err);
+        }
+      });
+    }
+  });
+}
