@@ -4,6 +4,8 @@
 // `strconv.ParseFloat: parsing "is": invalid syntax`, `expected label name, got "BCLOSE"`, ...).
 // The HTTP failures are compared in scrape-errors.test.ts.
 //
+// Bytes that are not UTF-8 are refused where Prometheus checks for them (label values, HELP).
+//
 // Some bodies Strata refuses and Prometheus 2.42 stores (a second TYPE line, a TYPE line after the
 // family's samples, `# TYPE` without a name, labels without a comma between them, a timestamp
 // beyond 2^53 ms, a newline inside a label value): Strata keeps refusing them (their data would be stored wrongly or not be
@@ -60,6 +62,11 @@ const BODIES: Record<string, string | Buffer> = {
   label_value_across_lines: 'a{b="c} 1\nd{e="f"} 2\n',
   trailing_comma_ok_then_bad_value: 'a{b="c",} x\n',
   bad_second_line: 'a 1\nb{c="d"} 2 3 4\n',
+  // Bytes that are not UTF-8, where Prometheus checks for them.
+  invalid_utf8_label_value: Buffer.from('a{b="\xff"} 1\n', 'latin1'),
+  invalid_utf8_help: Buffer.from('# HELP a \xfe\xff help\na 1\n', 'latin1'),
+  invalid_utf8_later_label: Buffer.from('a{b="c"} 1\nd{e="\xc3"} 2\n', 'latin1'),
+  invalid_utf8_after_error: Buffer.from('a is\nd{e="\xc3"} 2\n', 'latin1'),
 };
 
 /** Refused by Strata only (see the top): job -> body. */

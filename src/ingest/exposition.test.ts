@@ -364,3 +364,27 @@ describe('parseExposition errors in Prometheus 2.42 words', () => {
     }
   });
 });
+
+describe('parseExposition of a body that was not valid UTF-8', () => {
+  const bad = { defaultTimestamp: T0, invalidUtf8: true };
+  const refusal = (text: string) => {
+    try {
+      parseExposition(text, bad);
+    } catch (e) {
+      return [(e as ExpositionError).message, (e as ExpositionError).prometheusMessage];
+    }
+    return null;
+  };
+
+  it('refuses U+FFFD (a replaced byte) in a label value or HELP text, as Prometheus refuses the bytes', () => {
+    expect(refusal('a 1\nb{c="x\ufffd"} 1\n')).toEqual(['line 2: a label value is not valid UTF-8 (the bad bytes read as U+FFFD)', 'invalid UTF-8 label value']);
+    expect(refusal('# HELP a \ufffd\n')).toEqual(['line 1: HELP text is not valid UTF-8 (the bad bytes read as U+FFFD)', 'help text is not a valid utf8 string']);
+    // An earlier error is the one reported; a comment may hold anything.
+    expect(refusal('a is\nb{c="\ufffd"} 1\n')).toEqual(['line 1: invalid sample value "is"', 'strconv.ParseFloat: parsing "is": invalid syntax']);
+    expect(refusal('# \ufffd\na 1\n')).toBeNull();
+  });
+
+  it('keeps U+FFFD that a valid body carries', () => {
+    expect(lines(parseExposition('b{c="x\ufffd"} 1\n', { defaultTimestamp: T0 }).batch)).toEqual([`b{c="x\ufffd"} 1@${T0}`]);
+  });
+});

@@ -11,8 +11,8 @@
 import { METRIC_NAME, SampleBatchBuilder, labelsToString, type SampleBatch } from '../model/index.ts';
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
 import type { MetricMetadata, MetricType } from './metadata.ts';
-import { goQuote } from './prometheuswording.ts';
-import { LineCursor, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
+import { INVALID_UTF8_HELP, INVALID_UTF8_LABEL_VALUE, goQuote, prometheusRecordError } from './prometheuswording.ts';
+import { LineCursor, TextParseError, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
 
 export interface ExpositionOptions {
   /** Timestamp (ms) given to samples that carry none: the scrape time. */
@@ -24,6 +24,12 @@ export interface ExpositionOptions {
    * (they are creation times, not samples; Prometheus drops them too unless asked otherwise).
    */
   openMetrics?: boolean;
+  /**
+   * The text was decoded from bytes that were not all valid UTF-8 (U+FFFD stands for the bad
+   * ones): a label value or HELP text with U+FFFD is then refused, as Prometheus refuses invalid
+   * UTF-8 there. Text 0.0.4 only.
+   */
+  invalidUtf8?: boolean;
 }
 
 export interface ParsedExposition {
@@ -72,6 +78,39 @@ const CR = 0x0d;
  * and what is wrong with it.
  */
 export function parseExposition(text: string, opts: ExpositionOptions): ParsedExposition {
+  return opts.invalidUtf8 === true && opts.openMetrics !== true ? parseRefusingBadUtf8(text, opts) : parse(text, opts);
+}
+
+/**
+ * Parses, then refuses the first label value or HELP text holding U+FFFD (a byte that was not
+ * UTF-8) unless the parse failed on an earlier line. Only for bodies that were not valid UTF-8:
+ * the ordinary parse does not look for U+FFFD, which valid UTF-8 may carry too.
+ */
+function parseRefusingBadUtf8(text: string, opts: ExpositionOptions): ParsedExposition {
+  let parsed: ParsedExposition | null = null;
+  let failure: TextParseError | null = null;
+  try {
+    parsed = parse(text, opts);
+  } catch (e) {
+    if (!(e instanceof TextParseError)) throw e;
+    failure = e;
+  }
+  let line = 0;
+  for (let start = 0; start < text.length && (failure === null || line + 1 < failure.line);) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    line++;
+    const bad = text.lastIndexOf('\ufffd', nl) >= start ? prometheusRecordError(text, start, true) : null;
+    if (bad === INVALID_UTF8_LABEL_VALUE || bad === INVALID_UTF8_HELP) {
+      throw new TextParseError(line, 'invalid_utf8', `${bad === INVALID_UTF8_HELP ? 'HELP text' : 'a label value'} is not valid UTF-8 (the bad bytes read as U+FFFD)`, bad);
+    }
+    start = nl + 1;
+  }
+  if (failure !== null) throw failure;
+  return parsed!;
+}
+
+function parse(text: string, opts: ExpositionOptions): ParsedExposition {
   const om = opts.openMetrics === true;
   let sawEOF = false;
   const c = new LineCursor(text, !om);

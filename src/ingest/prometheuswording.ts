@@ -20,8 +20,15 @@
 
 const LF = 0x0a;
 
-/** Prometheus 2.42's error for the record starting at `start` of a text exposition, or null. */
-export function prometheusRecordError(s: string, start: number): string | null {
+export const INVALID_UTF8_LABEL_VALUE = 'invalid UTF-8 label value';
+export const INVALID_UTF8_HELP = 'help text is not a valid utf8 string';
+
+/**
+ * Prometheus 2.42's error for the record starting at `start` of a text exposition, or null.
+ * `badUtf8`: the text was decoded from bytes that were not all UTF-8, and U+FFFD in it may stand
+ * for them (Prometheus refuses them in label values and HELP texts, and only there).
+ */
+export function prometheusRecordError(s: string, start: number, badUtf8 = false): string | null {
   const n = s.length;
   let i = start;
   const blank = (k: number) => k < n && (s.charCodeAt(k) === 0x20 || s.charCodeAt(k) === 0x09);
@@ -39,7 +46,7 @@ export function prometheusRecordError(s: string, start: number): string | null {
 
   skipBlanks();
   if (atLineEnd()) return null;
-  if (s.charCodeAt(i) === 0x23 /* # */) return metadataError(s, i + 1);
+  if (s.charCodeAt(i) === 0x23 /* # */) return metadataError(s, i + 1, badUtf8);
 
   const metricEnd = nameEnd(i, true);
   if (metricEnd === i) return '"INVALID" is not a valid start token';
@@ -65,6 +72,7 @@ export function prometheusRecordError(s: string, start: number): string | null {
       skipBlanks();
       const valueEnd = quotedEnd(s, i);
       if (valueEnd < 0) return 'expected label value, got "INVALID"';
+      if (badUtf8 && s.slice(i, valueEnd).includes('\ufffd')) return INVALID_UTF8_LABEL_VALUE;
       i = valueEnd;
       skipBlanks();
       if (i < n && s.charCodeAt(i) === 0x2c /* , */) i++;
@@ -97,7 +105,7 @@ export function prometheusRecordError(s: string, start: number): string | null {
 }
 
 /** After '#': a comment (never an error), or a HELP or TYPE line. */
-function metadataError(s: string, i: number): string | null {
+function metadataError(s: string, i: number, badUtf8: boolean): string | null {
   const n = s.length;
   const blank = (k: number) => k < n && (s.charCodeAt(k) === 0x20 || s.charCodeAt(k) === 0x09);
   if (!blank(i)) return null;
@@ -108,11 +116,11 @@ function metadataError(s: string, i: number): string | null {
   while (blank(i)) i++;
   if (i >= n || !isNameStart(s.charCodeAt(i), true)) return `expected metric name after ${keyword}, got "INVALID"`;
   while (i < n && (isNameStart(s.charCodeAt(i), true) || isDigit(s.charCodeAt(i)))) i++;
-  if (keyword === 'HELP') return null;
   // The text token is the rest of the line less its first character (normally the blank after
   // the name); a rest of blanks only lexes as whitespace and leaves an empty text.
   let end = s.indexOf('\n', i);
   if (end < 0) end = n;
+  if (keyword === 'HELP') return badUtf8 && s.slice(i, end).includes('\ufffd') ? INVALID_UTF8_HELP : null;
   let k = i;
   while (k < end && blank(k)) k++;
   const text = k === end ? '' : s.slice(i + 1, end);

@@ -13,6 +13,7 @@
 // scrape gets a staleness marker (STALE_NAN) at that scrape's time; a failed scrape marks every
 // series of the last good one; a target that goes away marks all its series and report series.
 // Queries then stop returning the series at once instead of 5 minutes of lookback later.
+import { isUtf8 } from 'node:buffer';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
@@ -258,7 +259,8 @@ export class ScrapeLoop {
       // Go's resp.Status: the code and the server's reason phrase.
       if (res.status !== 200) throw new Error(`server returned HTTP status ${`${res.status} ${res.statusText}`.trim()}`);
       const openMetrics = isOpenMetrics(res.contentType, cfg.fallbackScrapeProtocol);
-      const parsed = parseExposition(res.body.toString('utf8'), { defaultTimestamp: start, openMetrics });
+      // Bytes that are not UTF-8 decode to U+FFFD; the parser is told, to refuse them where Prometheus does.
+      const parsed = parseExposition(res.body.toString('utf8'), { defaultTimestamp: start, openMetrics, invalidUtf8: !isUtf8(res.body) });
       if (parsed.metadata.length > 0) this.ctx.onMetadata?.(parsed.metadata);
       const batch = parsed.batch;
       scraped = batch.offsets[batch.series.length];
