@@ -53,6 +53,8 @@ export interface HeadStats {
   seriesCreated: number;
   seriesRemoved: number;
   outOfOrderOnReplay: number;
+  /** Times the label pool was rebuilt without the ranges of removed series. */
+  labelPoolCompactions: number;
   /** Reads of open chunks: answered from a kept decode, continued from one, decoded from the start. */
   openChunkReads: { hits: number; extended: number; misses: number };
 }
@@ -62,6 +64,8 @@ const MAX_ERRORS = 5;
 const LABEL_POOL_RESERVE = 1 << 29;
 /** Series handled between two yields to the event loop by whole-head passes. */
 const SLICE = 20_000;
+/** The label pool is compacted once removed series' entries are this many and half of it. */
+const LABEL_POOL_MIN_DEAD = 1 << 16;
 /**
  * Reads pause (to be stopped or to let the event loop run, see readslices.ts) after this many
  * series (a power of two) or this many samples, whichever comes first.
@@ -101,6 +105,11 @@ export class Head {
 
   private labelPool = newColumn(Uint32Array, 0, LABEL_POOL_RESERVE);
   private labelPoolLen = 0;
+  /** Label pool entries of removed series: compactLabelPool gives them back once they are many. */
+  private labelPoolDead = 0;
+  /** Set while compactLabelPool runs (it spans turns of the event loop). */
+  private compactingLabels = false;
+  private labelPoolCompactions = 0;
 
   private readonly byHash = new RefsByHash();
   /** byHash's candidate check, bound once (no closure per lookup). */
@@ -426,7 +435,7 @@ export class Head {
    * arrays: symbol ids are mapped to their rank among all symbols in string order.
    */
   private labelOrder(): RefComparator {
-    const n = this.symbols.size;
+    const n = this.symbols.idLimit;
     const ids = new Int32Array(n);
     for (let i = 0; i < n; i++) ids[i] = i;
     ids.sort((a, b) => compareStrings(this.symbols.get(a), this.symbols.get(b)));
@@ -707,6 +716,57 @@ export class Head {
     }
     this.arena.freeBefore(t);
     this.minT = this.numSeries === 0 ? Infinity : Math.max(min, t);
+    if (this.labelPoolDead >= LABEL_POOL_MIN_DEAD && this.labelPoolDead * 2 >= this.labelPoolLen) {
+      await this.compactLabelPool();
+    }
+  }
+
+  /**
+   * Copies the labels of live series into a fresh pool, so that the ranges of removed series
+   * (series churn leaves one per series ever created) are given back. Works in slices that yield to
+   * the event loop. Until the end, everything reads the old pool and offsets, which stay as they
+   * are (series created meanwhile are appended to the old pool); the last step, synchronous, copies
+   * the series created meanwhile and swaps both at once. So a read that pauses between slices sees
+   * one consistent pool at every step, and a comparator from labelOrder() keeps the arrays it took.
+   * Series are only removed by truncate, which runs this at its end, so none disappear meanwhile.
+   */
+  private async compactLabelPool(): Promise<void> {
+    if (this.compactingLabels) return;
+    this.compactingLabels = true;
+    try {
+      const live = this.labelPoolLen - this.labelPoolDead;
+      let pool = newColumn(Uint32Array, live + (live >>> 3), LABEL_POOL_RESERVE);
+      let off = newColumn(Uint32Array, this.cap);
+      let len = 0;
+      const copy = (from: number, to: number): void => {
+        const old = this.labelPool;
+        const oldOff = this.labelOff;
+        for (let ref = from; ref < to; ref++) {
+          const n = this.labelLen[ref];
+          if (n === 0) continue;
+          if (len + n > pool.length) pool = growColumn(pool, Uint32Array, len + n);
+          const o = oldOff[ref];
+          for (let i = 0; i < n; i++) pool[len + i] = old[o + i];
+          off[ref] = len;
+          len += n;
+        }
+      };
+      const end = this.nextRef;
+      for (let from = 1; from < end; from += SLICE) {
+        copy(from, Math.min(end, this.cap, from + SLICE));
+        await yieldToLoop();
+      }
+      // Series created while this ran: refs from `end` on (refs only grow outside replay).
+      off = growColumn(off, Uint32Array, this.cap);
+      copy(end, Math.min(this.nextRef, this.cap));
+      this.labelPool = pool;
+      this.labelOff = off;
+      this.labelPoolLen = len;
+      this.labelPoolDead = 0;
+      this.labelPoolCompactions++;
+    } finally {
+      this.compactingLabels = false;
+    }
   }
 
   /** Removes series among refs [from, to) that hold no data at or after t. */
@@ -720,6 +780,10 @@ export class Head {
     }
     for (const { ref, labels } of removed) {
       this.byHash.delete(labelsHash(labels), ref);
+      const off = this.labelOff[ref];
+      const len = this.labelLen[ref];
+      for (let i = 0; i < len; i++) this.symbols.release(this.labelPool[off + i]);
+      this.labelPoolDead += len;
       const name = metricOf(labels);
       const left = (this.perMetric.get(name) ?? 1) - 1;
       if (left === 0) this.perMetric.delete(name);
@@ -736,7 +800,7 @@ export class Head {
   stats(): HeadStats {
     const columns = this.cap * (4 + 2 + 4 + 8 + 4 + 8 + 8);
     // Maps cost roughly 80 bytes an entry in V8; counted so the metric tracks reality.
-    const maps = this.byHash.byteLength + this.symbols.size * 80 + this.postings.pairCount() * 100;
+    const maps = this.byHash.byteLength + this.symbols.size * 80 + this.symbols.overheadBytes + this.postings.pairCount() * 100;
     let open = 0;
     for (let ref = 1; ref < this.nextRef && ref < this.cap; ref++) if (this.openSlot[ref] >= 0 && this.labelLen[ref] !== 0) open++;
     return {
@@ -750,6 +814,7 @@ export class Head {
       seriesCreated: this.seriesCreated,
       seriesRemoved: this.seriesRemoved,
       outOfOrderOnReplay: this.outOfOrderOnReplay,
+      labelPoolCompactions: this.labelPoolCompactions,
       openChunkReads: (({ hits, extended, misses }) => ({ hits, extended, misses }))(this.pool.decodedStats()),
     };
   }
