@@ -155,22 +155,49 @@ export function binaryFloat(x: number): string {
 }
 
 /** strconv's 'x' format with shortest precision: -0x1.fep+07. */
-export function hexFloat(x: number, upper: boolean): string {
-  let { neg, mant, exp } = floatBits(x);
-  let s: string;
-  if (mant === 0n) s = '0x0p+00';
-  else {
-    // Normalise to 1.xxx × 2^e with 52 fraction bits.
+export function hexFloat(x: number, upper: boolean, prec = -1): string {
+  const bits = floatBits(x);
+  let { mant, exp } = bits;
+  // As strconv's %x: the leading 1 at bit 60 of a 64-bit mantissa, rounded (half to even) to
+  // prec hex digits when a precision is given; the exponent has at least two digits.
+  const M64 = (1n << 64n) - 1n;
+  let e = 0;
+  if (mant !== 0n) {
     while (mant < 1n << 52n) {
       mant <<= 1n;
       exp--;
     }
-    const e = exp + 52;
-    const frac = (mant & ((1n << 52n) - 1n)).toString(16).padStart(13, '0').replace(/0+$/, '');
-    const a = Math.abs(e);
-    s = `0x1${frac === '' ? '' : '.' + frac}p${e < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
+    e = exp + 52;
+    mant <<= 8n;
   }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      e++;
+    }
+  }
+  let s = '0x' + ((mant >> 60n) & 1n).toString();
+  mant = (mant << 4n) & M64;
+  const digit = (): string => {
+    const d = ((mant >> 60n) & 15n).toString(16);
+    mant = (mant << 4n) & M64;
+    return d;
+  };
+  if (prec < 0 && mant !== 0n) {
+    s += '.';
+    while (mant !== 0n) s += digit();
+  } else if (prec > 0) {
+    s += '.';
+    for (let i = 0; i < prec; i++) s += digit();
+  }
+  const a = Math.abs(e);
+  s += `p${e < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
   if (upper) s = s.toUpperCase();
-  return neg ? '-' + s : s;
+  return bits.neg ? '-' + s : s;
 }
 

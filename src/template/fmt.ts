@@ -82,15 +82,21 @@ interface Spec {
   space: boolean;
   zero: boolean;
   sharp: boolean;
+  /** %+v: field names for structs; the + flag itself is off (%+v of 1.5 is "1.5"). */
+  plusV: boolean;
+  /** %#v: Go syntax ("x" quoted, []interface {}{1, "a"}); the # flag itself is off. */
+  sharpV: boolean;
   width: number; // -1 absent
   prec: number; // -1 absent
 }
 
 function newSpec(): Spec {
-  return { minus: false, plus: false, space: false, zero: false, sharp: false, width: -1, prec: -1 };
+  return { minus: false, plus: false, space: false, zero: false, sharp: false, plusV: false, sharpV: false, width: -1, prec: -1 };
 }
 
+/** Go's fmt pad: to the width, with zeros under the 0 flag (strings and bools too, as Go does). */
 function pad(s: string, spec: Spec, zeroOk = true): string {
+  if (spec.width < 0) return s;
   const n = spec.width - [...s].length;
   if (n <= 0) return s;
   if (spec.minus) return s + ' '.repeat(n);
@@ -109,13 +115,19 @@ function badVerb(v: unknown, verb: string, spec: Spec = newSpec()): string {
   return `%!${verb}(${typeName(v)}=${formatArg(v, 'v', spec)})`;
 }
 
-function formatArg(v: unknown, verb: string, spec: Spec): string {
-  if (verb === 'T') return pad(v === null || v === undefined ? '<nil>' : typeName(v), spec);
+/**
+ * One operand under one verb, as fmt's printArg (depth 0) and printValue (inside slices, maps and
+ * structs, where a nil element prints "<nil>" unpadded whatever the verb) do.
+ */
+function formatArg(v: unknown, verb: string, spec: Spec, depth = 0): string {
   if (v === null || v === undefined) {
-    return verb === 'v' ? pad('<nil>', spec, false) : badVerb(v, verb, spec);
+    if (depth > 0) return spec.sharpV ? 'interface {}(nil)' : '<nil>';
+    return verb === 'v' || verb === 'T' ? pad('<nil>', spec) : badVerb(v, verb, spec);
   }
+  if (verb === 'T') return pad(typeName(v), spec);
   if (v instanceof SafeHTML || v instanceof SafeURL) return formatString(v.value, verb, spec) ?? badVerb(v, verb, spec);
-  if ('vsxXq'.includes(verb)) {
+  // %#v wants GoString, which only time.Time has here; the rest print their fields.
+  if (!spec.sharpV && 'vsxXq'.includes(verb)) {
     const s = stringer(v);
     if (s !== undefined) return formatString(s, verb, spec)!;
   }
@@ -123,7 +135,7 @@ function formatArg(v: unknown, verb: string, spec: Spec): string {
   if (i !== undefined) return formatInt(i, verb, spec) ?? badVerb(v, verb, spec);
   switch (typeof v) {
     case 'boolean':
-      return verb === 'v' || verb === 't' ? pad(String(v), spec, false) : badVerb(v, verb, spec);
+      return verb === 'v' || verb === 't' ? pad(String(v), spec) : badVerb(v, verb, spec);
     case 'number':
       return formatFloatVerb(v, verb, spec) ?? badVerb(v, verb, spec);
     case 'string':
@@ -132,15 +144,17 @@ function formatArg(v: unknown, verb: string, spec: Spec): string {
       return verb === 'v' ? pad('<func>', spec) : badVerb(v, verb, spec);
   }
   if (Array.isArray(v)) {
-    if (verb === 'T') return typeName(v);
-    return '[' + v.map((e) => formatArg(e, verb, spec)).join(' ') + ']';
+    const elems = v.map((e) => formatArg(e, verb, spec, depth + 1));
+    return spec.sharpV ? `${typeName(v)}{${elems.join(', ')}}` : `[${elems.join(' ')}]`;
   }
   if (typeof v === 'object') {
     if (v instanceof Map || isPlainObject(v)) {
-      return 'map[' + sortedEntries(v).map(([k, e]) => formatArg(k, verb, spec) + ':' + formatArg(e, verb, spec)).join(' ') + ']';
+      const pairs = sortedEntries(v).map(([k, e]) => formatArg(k, verb, spec, depth + 1) + ':' + formatArg(e, verb, spec, depth + 1));
+      return spec.sharpV ? `${typeName(v)}{${pairs.join(', ')}}` : `map[${pairs.join(' ')}]`;
     }
-    // A struct: its fields in order.
-    return '{' + Object.values(v).map((e) => formatArg(e, verb, spec)).join(' ') + '}';
+    // A struct: its fields in order, named under %+v and %#v.
+    const fields = Object.entries(v).map(([k, e]) => (spec.plusV || spec.sharpV ? k + ':' : '') + formatArg(e, verb, spec, depth + 1));
+    return spec.sharpV ? `${typeName(v)}{${fields.join(', ')}}` : `{${fields.join(' ')}}`;
   }
   return badVerb(v, verb, spec);
 }
@@ -180,14 +194,15 @@ function formatInt(i: bigint, verb: string, spec: Spec): string | undefined {
       if (spec.sharp) prefix = '0b';
       break;
     case 'c':
-      return pad(String.fromCodePoint(Number(i)), spec, false);
+      return pad(runeOf(i), spec);
     case 'q':
-      return pad(quote(String.fromCodePoint(Number(i)), spec.plus, "'"), spec, false);
+      return pad(quote(runeOf(i), spec.plus, "'"), spec);
     case 'U': {
-      const cp = Number(i);
-      const ch = cp >= 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+      // Go prints the int's bits as unsigned: -1 is U+FFFFFFFFFFFFFFFF.
+      const u = neg ? (1n << 64n) + i : i;
+      const ch = u <= 0x10ffffn && !(u >= 0xd800n && u < 0xe000n) ? String.fromCodePoint(Number(u)) : '';
       const printable = spec.sharp && ch !== '' && isPrint(ch);
-      return pad('U+' + a.toString(16).toUpperCase().padStart(4, '0') + (printable ? ` '${ch}'` : ''), spec, false);
+      return pad('U+' + u.toString(16).toUpperCase().padStart(4, '0') + (printable ? ` '${ch}'` : ''), spec, false);
     }
     default:
       return undefined;
@@ -201,6 +216,11 @@ function formatInt(i: bigint, verb: string, spec: Spec): string | undefined {
   if (prec === 0 && a === 0n) digits = '';
   if (prec > digits.length) digits = '0'.repeat(prec - digits.length) + digits;
   return pad(signed(prefix + digits, neg, spec), spec, false);
+}
+
+/** %c's character: not a Unicode code point (negative, a surrogate, past U+10FFFF) is U+FFFD, as Go writes it. */
+function runeOf(i: bigint): string {
+  return i < 0n || i > 0x10ffffn || (i >= 0xd800n && i < 0xe000n) ? '\ufffd' : String.fromCodePoint(Number(i));
 }
 
 function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefined {
@@ -223,7 +243,7 @@ function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefine
     case 'X':
     case 'b':
       if (!Number.isFinite(x)) num = formatFloat(x, 'g', -1);
-      else num = verb === 'b' ? binaryFloat(x) : hexFloat(x, verb === 'X');
+      else num = verb === 'b' ? binaryFloat(x) : hexFloat(x, verb === 'X', spec.prec);
       break;
     default:
       return undefined;
@@ -248,18 +268,35 @@ function formatFloatVerb(x: number, verb: string, spec: Spec): string | undefine
 }
 
 /**
- * The `#` flag on floats: always a decimal point, and for %g (and %v) trailing zeros kept up to
- * the precision (6 when none is given).
+ * The `#` flag on floats, as Go's fmtFloat: always a decimal point, and for %v, %g, %G and %x
+ * trailing zeros up to the precision (6 when none is given). Go counts the digits from the first
+ * nonzero character after the sign, and for %x the `x` of `0x` is one (%#x of 1.5 is 0x1.8000p+00).
  */
 function alternateFloat(num: string, verb: string, prec: number): string {
-  const m = /^(-?)([^eEpP]*)(.*)$/.exec(num)!;
-  let mant = m[2];
-  const wantDigits = 'vgG'.includes(verb) ? (prec < 0 ? 6 : prec) : 0;
-  const significant = mant.replace('.', '').replace(/^0+/, '');
-  let missing = wantDigits - (significant === '' ? 1 : significant.length);
-  if (!mant.includes('.')) mant += '.';
-  while (missing-- > 0) mant += '0';
-  return m[1] + mant + m[3];
+  let digits = 'vgGx'.includes(verb) ? (prec < 0 ? 6 : prec) : 0;
+  const sign = num[0] === '-' || num[0] === '+' ? num[0] : '';
+  let body = num.slice(sign.length);
+  let tail = '';
+  let hasPoint = false;
+  let sawNonzero = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '.') hasPoint = true;
+    else if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = body.slice(i);
+      body = body.slice(0, i);
+      break;
+    } else {
+      if (c !== '0') sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!hasPoint) {
+    if (body === '0') digits--;
+    body += '.';
+  }
+  if (digits > 0) body += '0'.repeat(digits);
+  return sign + body + tail;
 }
 
 function formatString(s: string, verb: string, spec: Spec): string | undefined {
@@ -267,7 +304,7 @@ function formatString(s: string, verb: string, spec: Spec): string | undefined {
     case 'v':
     case 's': {
       const t = spec.prec >= 0 ? [...s].slice(0, spec.prec).join('') : s;
-      return pad(t, spec);
+      return pad(verb === 'v' && spec.sharpV ? quote(t) : t, spec);
     }
     case 'q':
       if (spec.sharp && !s.includes('`') && [...s].every((c) => c === '\t' || (isPrint(c) && c !== '\ufeff'))) return pad('`' + s + '`', spec);
@@ -276,6 +313,8 @@ function formatString(s: string, verb: string, spec: Spec): string | undefined {
     case 'X': {
       let bytes = [...new TextEncoder().encode(s)];
       if (spec.prec >= 0) bytes = bytes.slice(0, spec.prec);
+      // Nothing to encode: no 0x either, only the padding.
+      if (bytes.length === 0) return pad('', spec, false);
       const hex = bytes.map((b) => {
         const h = b.toString(16).padStart(2, '0');
         return verb === 'X' ? h.toUpperCase() : h;
@@ -392,6 +431,13 @@ export function sprintf(format: string, args: unknown[]): string {
       continue;
     }
     const arg = args[argi++];
+    if (verb === 'v') {
+      // As fmt's doPrintf: # and + mean Go syntax and field names under %v, not their usual selves.
+      spec.sharpV = spec.sharp;
+      spec.sharp = false;
+      spec.plusV = spec.plus;
+      spec.plus = false;
+    }
     out += /[a-zA-Z]/.test(verb) ? formatArg(arg, verb, spec) : badVerb(arg, verb, spec);
   }
   if (!reordered && argi < args.length) {

@@ -22,7 +22,8 @@
 //     Go's static rewriting; JS and CSS contexts are reduced to "a value".
 //   - A function-valued property is always a method, in argument position too (as `len
 //     .Alerts.Firing` needs), so `call .F` calls F first; Go would pass a func-typed field as is.
-//   - printf: %#v (Go syntax) is not supported.
+//   - printf: %p has no address to print (it is a bad verb for every value), and %#v of a time
+//     prints its fields where Go calls time.Time's GoString.
 
 export type { TemplateFunc, MissingKey } from './exec.ts';
 export { TemplateError } from './errors.ts';
