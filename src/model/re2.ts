@@ -105,13 +105,20 @@ function unicodeClass(name: string, negated: boolean, inClass: boolean): string 
  * RE2SyntaxError, with Go's text, for a pattern Go refuses, and a plain Error for valid RE2 that
  * JavaScript cannot express (a group name starting with a digit or given twice).
  */
-export function translateRE2(src: string): string {
+export function translateRE2(src: string, dotAll = true): string {
   checkRE2Syntax(src);
-  return translateCheckedRE2(src);
+  return translateCheckedRE2(src, dotAll);
 }
 
-/** translateRE2 for a pattern already checked with checkRE2Syntax (or one that encloses it). */
-export function translateCheckedRE2(src: string): string {
+/**
+ * translateRE2 for a pattern already checked with checkRE2Syntax (or one that encloses it).
+ * `dotAll`: the caller compiles with the `s` flag. Without it (templates, where Go's `.` stops only
+ * at `\n` unless `(?s)`), `.` also matches the other line terminators JavaScript's `.` skips.
+ */
+export function translateCheckedRE2(src: string, dotAll = true): string {
+  // Go's only line terminator is \n; JavaScript's ^ and $ under m (and . without s) also stop at
+  // \r, U+2028 and U+2029. Where (?m) may be on, ^ and $ carry a lookaround that keeps them at \n.
+  const multiline = /\(\?[imsU-]*m/.test(src);
   let out = '';
   let i = 0;
   // For each open group: the flag groups `(?i)`-style modifiers opened inside it, which its close
@@ -169,12 +176,13 @@ export function translateCheckedRE2(src: string): string {
       let text: string;
       let single = false;
       switch (e) {
+        // Text start and end whatever the flags: JavaScript's ^ and $ would follow (?m).
         case 'z':
-          assertion('$');
+          assertion('(?![\\s\\S])');
           i += 2;
           continue;
         case 'A':
-          assertion('^');
+          assertion('(?<![\\s\\S])');
           i += 2;
           continue;
         case 'b':
@@ -299,7 +307,8 @@ export function translateCheckedRE2(src: string): string {
         continue;
       case '^':
       case '$':
-        assertion(ch);
+        if (!multiline) assertion(ch);
+        else assertion(ch === '^' ? '^(?<![^\\n])' : '$(?![^\\n])');
         i++;
         continue;
       case '*':
@@ -381,6 +390,11 @@ export function translateCheckedRE2(src: string): string {
       }
       default: {
         const c = String.fromCodePoint(src.codePointAt(i)!);
+        if (c === '.' && !inClass && !dotAll) {
+          atom('(?:.|[\\r\\u2028\\u2029])');
+          i++;
+          continue;
+        }
         atom(c);
         i += c.length;
       }

@@ -2,30 +2,54 @@
 // parsing, HumanizeDuration (both projects use prometheus/common's), word title-casing.
 
 import { translateRE2, expandTemplate, RE2SyntaxError } from '../model/index.ts';
-import { sprintf } from './fmt.ts';
+import { quote, sprintf } from './fmt.ts';
 import { GoDuration } from './gotime.ts';
 
-/** An unanchored RE2 regexp (`.` does not match a newline, as in Go without `(?s)`). */
+// Patterns compiled once: templates run per alert with the same few patterns.
+const compiled = new Map<string, RegExp>();
+const COMPILED_MAX = 256;
+
+/**
+ * An unanchored RE2 regexp as Go's regexp.Compile builds it: `.` stops only at `\n` (everything
+ * with `(?s)`), `(?m)`'s lines end only at `\n`. Throws Go's error text for what Go refuses.
+ */
 export function compileRE2(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (re !== undefined) {
+    re.lastIndex = 0;
+    return re;
+  }
   try {
-    return new RegExp(translateRE2(pattern), 'gu');
+    re = new RegExp(translateRE2(pattern, false), 'gu');
   } catch (e) {
     // Go's own error text already (`error parsing regexp: missing closing ): `(``).
     if (e instanceof RE2SyntaxError) throw e;
-    throw new Error(`error parsing regexp: ${e instanceof Error ? e.message : String(e)}: \`${pattern}\``);
+    throw new Error(`regular expression ${JSON.stringify(pattern)} is not supported: ${e instanceof Error ? e.message : String(e)}`);
   }
+  if (compiled.size >= COMPILED_MAX) compiled.clear();
+  compiled.set(pattern, re);
+  return re;
 }
 
-/** Go's regexp.MatchString. */
+/** Go's regexp.MatchString: a bad pattern is its error ("error parsing regexp: ..."). */
 export function reMatch(pattern: string, text: string): boolean {
-  const re = compileRE2(pattern);
-  re.lastIndex = 0;
-  return re.test(String(text));
+  return compileRE2(String(pattern)).test(String(text));
+}
+
+/** regexp.MustCompile's panic text, which Prometheus' and Alertmanager's reReplaceAll fail with. */
+function mustCompile(pattern: string): RegExp {
+  try {
+    return compileRE2(pattern);
+  } catch (e) {
+    if (!(e instanceof RE2SyntaxError)) throw e;
+    const backquotable = !/[`\x00-\x08\x0a-\x1f\x7f\ufeff]/.test(pattern);
+    throw new Error(`regexp: Compile(${backquotable ? '`' + pattern + '`' : quote(pattern)}): ${e.message}`);
+  }
 }
 
 /** Go's Regexp.ReplaceAllString (the replacement expands $1, ${name}). */
 export function reReplaceAll(pattern: string, repl: string, text: string): string {
-  const re = compileRE2(pattern);
+  const re = mustCompile(String(pattern));
   let lastEnd = -1;
   return String(text).replace(re, (...args: unknown[]) => {
     const m = args[0] as string;

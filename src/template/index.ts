@@ -14,8 +14,6 @@
 //     value for map[string]string, as Prometheus' $labels is) and <no value> otherwise; Go decides
 //     by the map's declared type, which JavaScript does not have. missingKey 'zero' (the option
 //     both Prometheus' rule templates and Alertmanager execute with) follows the same rule for `.key`.
-//   - RE2 regexps are translated to JavaScript (src/model/re2.ts): `(?s)` inside a pattern is
-//     ignored, so `.` never matches a newline in template regexps.
 //   - Time-zone abbreviations come from Intl; a zone Intl has no English name for (Asia/Tokyo's
 //     JST) prints Go's numeric fallback ("+09") instead.
 //   - HTML mode tracks the context at run time over the produced output (see html.ts) instead of
