@@ -37,6 +37,9 @@ describe('parseTimestampedText', () => {
     expect(whole.samples).toEqual(['a{x="1"} 1 @1000', 'a{x="1"} 3 @3000', 'a{x="1"} 6 @6000']);
     expect(whole.rejected.map((r) => r[0])).toEqual([2, 5, 6, 8]);
     expect(whole.rejected[1][1]).toMatch(/without a timestamp/);
+    // A parse error names Prometheus' words for the line too.
+    expect(whole.rejected[3][1]).toBe('invalid sample value "notanumber" (Prometheus: strconv.ParseFloat: parsing "notanumber": invalid syntax)');
+    expect(whole.rejected[0][1]).toBe('expected "," or "}" after the value of label "x", found "2 2000" (Prometheus: expected label name, got "INVALID")');
     // The same input cut into pieces of whole lines gives the same answer.
     const lines = text.split(/(?<=\n)/);
     const pieces = [lines.slice(0, 3).join(''), lines.slice(3, 5).join(''), lines.slice(5).join('')];

@@ -33,6 +33,12 @@ export interface TimestampedTextSink {
 const EOF_LINE = /^# EOF[ \t]*\r?$/m;
 const LINE_PREFIX = /^line \d+: /;
 
+/** A refused line's message: the parser's, without its line number, then Prometheus' words when they differ. */
+function lineMessage(e: TextParseError): string {
+  const ours = e.message.replace(LINE_PREFIX, '');
+  return ours === e.prometheusMessage ? ours : `${ours} (Prometheus: ${e.prometheusMessage})`;
+}
+
 /**
  * Parses `text` (whole lines; the first is line `firstLine` of the input) and hands the samples
  * and the refused lines to the sink. Samples without a timestamp are refused: backfill needs them.
@@ -88,13 +94,13 @@ function parseRange(text: string, firstLine: number, st: TimestampedTextState, s
       const segLines = countLines(seg);
       if (k > segLines) {
         // Blamed on what was appended: refuse the piece's last line rather than loop.
-        sink.rejected(line + segLines - 1, e.message.replace(LINE_PREFIX, ''));
+        sink.rejected(line + segLines - 1, lineMessage(e));
         if (segLines > 1) parseRange(seg.slice(0, lineOffset(seg, segLines)), line, st, sink);
         return;
       }
       const bad = lineOffset(seg, k);
       if (k > 1) parseRange(seg.slice(0, bad), line, st, sink);
-      sink.rejected(line + k - 1, e.message.replace(LINE_PREFIX, ''));
+      sink.rejected(line + k - 1, lineMessage(e));
       const next = seg.indexOf('\n', bad);
       if (next < 0) return;
       pos += next + 1;
