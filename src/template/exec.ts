@@ -1,9 +1,11 @@
 // The executor: walks a parsed tree against data, following text/template's evaluation rules
 // (fields and methods, variables and their scopes, pipelines passing the previous value as the last
 // argument, range/with/if truth). Functions may return Promises (Prometheus' `query`), but nearly
-// all are synchronous and an async walk cost a microtask per node (6-15 ms for a 200-alert email):
-// the walk is a generator that yields only a Promise a function returned, and run() drives it
-// synchronously until one appears, then asynchronously from there.
+// all are synchronous, and an async walk cost a microtask per node (6-15 ms for a 200-alert
+// email; a generator walk still 5-10): the walk is plain synchronous code. A call that returns a
+// Promise suspends the run; it is awaited and the template run again from the start with that
+// call's result recorded (templates are deterministic given their functions' results, and the
+// other functions are pure), so a rule annotation with two queries runs three times, quickly.
 
 import { BUILTINS, missingKeyValue } from './builtins.ts';
 import { TemplateError, position } from './errors.ts';
@@ -52,8 +54,27 @@ type Final = unknown | typeof NO_FINAL;
 
 type Signal = 'break' | 'continue' | undefined;
 
-/** A step of the walk: yields only Promises (a function's result), is resumed with their value. */
-type Gen<T> = Generator<PromiseLike<unknown>, T, unknown>;
+/**
+ * Thrown out of a synchronous run when a function returned a Promise: run() awaits it, records
+ * the outcome as the result of that call (by its position in the run's sequence of calls) and
+ * runs the template again from the start, which gets the recorded result at that call.
+ */
+class Suspend {
+  readonly call: number;
+  readonly fn: TemplateFunc;
+  readonly promise: PromiseLike<unknown>;
+  constructor(call: number, fn: TemplateFunc, promise: PromiseLike<unknown>) {
+    this.call = call;
+    this.fn = fn;
+    this.promise = promise;
+  }
+}
+
+type Recorded = { fn: TemplateFunc; value: unknown } | { fn: TemplateFunc; error: unknown };
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && e.message.includes('call stack');
+}
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -73,16 +94,24 @@ export class Executor {
   private vars: Variable[] = [];
   private depth = 0;
   private current: { name: string; def: Defined };
+  private out: Output;
+  /** Function calls so far in this run: a call's identity for the results recorded across runs. */
+  private calls = 0;
+  private readonly recorded = new Map<number, Recorded>();
+  private readonly start: { name: string; def: Defined };
   private readonly templates: Map<string, Defined>;
   private readonly funcs: Record<string, TemplateFunc>;
-  private readonly out: Output;
+  private readonly newOutput: () => Output;
   private readonly missingKey: MissingKey;
 
-  constructor(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, out: Output, name: string, def: Defined, missingKey: MissingKey = 'default') {
+  /** newOutput: a fresh output for each run (a run suspended by a Promise starts over). */
+  constructor(templates: Map<string, Defined>, funcs: Record<string, TemplateFunc>, newOutput: () => Output, name: string, def: Defined, missingKey: MissingKey = 'default') {
     this.templates = templates;
     this.funcs = funcs;
-    this.out = out;
-    this.current = { name, def };
+    this.newOutput = newOutput;
+    this.out = newOutput();
+    this.start = { name, def };
+    this.current = this.start;
     this.missingKey = missingKey;
   }
 
@@ -93,32 +122,41 @@ export class Executor {
 
   /**
    * Executes the template: the output as a string when no function returned a Promise, else a
-   * Promise of it (the walk resumes after each awaited function).
+   * Promise of it.
    */
   run(data: unknown): string | Promise<string> {
-    this.vars = [{ name: '$', value: data }];
-    const steps = this.walk(data, this.current.def.tree.root);
-    let step = steps.next();
-    while (!step.done) {
-      if (isPromiseLike(step.value)) return this.resume(steps, step.value);
-      step = steps.next(step.value);
+    try {
+      return this.runOnce(data);
+    } catch (e) {
+      if (e instanceof Suspend) return this.runAgain(data, e);
+      throw e;
     }
+  }
+
+  private runOnce(data: unknown): string {
+    this.out = this.newOutput();
+    this.vars = [{ name: '$', value: data }];
+    this.current = this.start;
+    this.depth = 0;
+    this.calls = 0;
+    this.walk(data, this.start.def.tree.root);
     return this.out.result();
   }
 
-  private async resume(steps: Gen<Signal>, pending: PromiseLike<unknown>): Promise<string> {
+  private async runAgain(data: unknown, suspended: Suspend): Promise<string> {
     for (;;) {
-      let settled: { value: unknown } | { error: unknown };
+      const { call, fn } = suspended;
       try {
-        settled = { value: await pending };
+        this.recorded.set(call, { fn, value: await suspended.promise });
       } catch (error) {
-        settled = { error };
+        this.recorded.set(call, { fn, error });
       }
-      // A rejection is thrown into the walk at the call, which positions it as any error.
-      let step = 'error' in settled ? steps.throw(settled.error) : steps.next(settled.value);
-      while (!step.done && !isPromiseLike(step.value)) step = steps.next(step.value);
-      if (step.done) return this.out.result();
-      pending = step.value;
+      try {
+        return this.runOnce(data);
+      } catch (e) {
+        if (!(e instanceof Suspend)) throw e;
+        suspended = e;
+      }
     }
   }
 
@@ -140,18 +178,18 @@ export class Executor {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof TemplateError) throw e;
+      if (e instanceof TemplateError || e instanceof Suspend || isStackOverflow(e)) throw e;
       this.fail(node, e instanceof Error ? e.message : String(e));
     }
   }
 
   // --- statements ----------------------------------------------------------------------------
 
-  private *walk(dot: unknown, node: Node): Gen<Signal> {
+  private walk(dot: unknown, node: Node): Signal {
     switch (node.type) {
       case 'list':
         for (const n of node.nodes) {
-          const sig = yield* this.walk(dot, n);
+          const sig = this.walk(dot, n);
           if (sig !== undefined) return sig;
         }
         return undefined;
@@ -159,7 +197,7 @@ export class Executor {
         this.out.text(node.text);
         return undefined;
       case 'action': {
-        const v = yield* this.evalPipeline(dot, node.pipe);
+        const v = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) {
           if (typeof v === 'function') this.fail(node, `can't print ${nodeString(node.pipe)} of type func`);
           const last = node.pipe.cmds[node.pipe.cmds.length - 1].args[0];
@@ -172,29 +210,29 @@ export class Executor {
       case 'with': {
         const mark = this.vars.length;
         try {
-          const v = yield* this.evalPipeline(dot, node.pipe);
-          if (isTrue(v)) return yield* this.walk(node.type === 'with' ? v : dot, node.list);
-          if (node.elseList !== null) return yield* this.walk(dot, node.elseList);
+          const v = this.evalPipeline(dot, node.pipe);
+          if (isTrue(v)) return this.walk(node.type === 'with' ? v : dot, node.list);
+          if (node.elseList !== null) return this.walk(dot, node.elseList);
           return undefined;
         } finally {
           this.vars.length = mark;
         }
       }
       case 'range':
-        return yield* this.walkRange(dot, node);
+        return this.walkRange(dot, node);
       case 'template':
-        return yield* this.walkTemplate(dot, node);
+        return this.walkTemplate(dot, node);
       case 'break':
       case 'continue':
         return node.type;
     }
   }
 
-  private *walkRange(dot: unknown, node: RangeNode): Gen<Signal> {
+  private walkRange(dot: unknown, node: RangeNode): Signal {
     const mark = this.vars.length;
     try {
       const pipe: PipeNode = { ...node.pipe, decl: [] };
-      const v = yield* this.evalPipeline(dot, pipe);
+      const v = this.evalPipeline(dot, pipe);
       const decl = node.pipe.decl;
       const setVar = (i: number, value: unknown) => {
         if (node.pipe.isAssign) this.setVar(decl[i], value);
@@ -202,7 +240,7 @@ export class Executor {
       };
       const entries = this.rangeEntries(node, v);
       if (entries.length === 0) {
-        if (node.elseList !== null) yield* this.walk(dot, node.elseList);
+        if (node.elseList !== null) this.walk(dot, node.elseList);
         return undefined;
       }
       for (const [key, elem] of entries) {
@@ -212,7 +250,7 @@ export class Executor {
           setVar(0, key);
           setVar(1, elem);
         }
-        const sig = yield* this.walk(elem, node.list);
+        const sig = this.walk(elem, node.list);
         this.vars.length = iterMark;
         if (sig === 'break') break;
       }
@@ -246,17 +284,22 @@ export class Executor {
     this.fail(node.pipe.cmds[node.pipe.cmds.length - 1], `range can't iterate over ${formatValue(v)}`);
   }
 
-  private *walkTemplate(dot: unknown, node: Extract<Node, { type: 'template' }>): Gen<Signal> {
+  private walkTemplate(dot: unknown, node: Extract<Node, { type: 'template' }>): Signal {
     const def = this.templates.get(node.name);
     if (def === undefined) this.fail(node, `template "${node.name}" not defined`);
     if (this.depth >= MAX_DEPTH) this.fail(node, `exceeded maximum template depth (${MAX_DEPTH})`);
-    const newDot = node.pipe === null ? undefined : yield* this.evalPipeline(dot, node.pipe);
+    const newDot = node.pipe === null ? undefined : this.evalPipeline(dot, node.pipe);
     const saved = { vars: this.vars, current: this.current };
     this.vars = [{ name: '$', value: newDot }];
     this.current = { name: node.name, def };
     this.depth++;
     try {
-      yield* this.walk(newDot, def.tree.root);
+      this.walk(newDot, def.tree.root);
+    } catch (e) {
+      // JavaScript's stack ends some thousands of levels before Go's limit: the same error, with
+      // the depth reached. (Should reporting it overflow again, a shallower call reports it.)
+      if (isStackOverflow(e)) this.fail(node, `exceeded maximum template depth (${this.depth})`);
+      throw e;
     } finally {
       this.depth--;
       this.vars = saved.vars;
@@ -284,10 +327,10 @@ export class Executor {
 
   // --- pipelines and commands ----------------------------------------------------------------
 
-  private *evalPipeline(dot: unknown, pipe: PipeNode): Gen<unknown> {
+  private evalPipeline(dot: unknown, pipe: PipeNode): unknown {
     let value: Final = NO_FINAL;
     for (const cmd of pipe.cmds) {
-      value = yield* this.evalCommand(dot, cmd, value);
+      value = this.evalCommand(dot, cmd, value);
       // A nil interface coming out of a command is "no value", as Go unwraps it.
       if (value === null) value = undefined;
     }
@@ -298,20 +341,20 @@ export class Executor {
     return value;
   }
 
-  private *evalCommand(dot: unknown, cmd: CommandNode, final: Final): Gen<unknown> {
+  private evalCommand(dot: unknown, cmd: CommandNode, final: Final): unknown {
     const first = cmd.args[0];
     switch (first.type) {
       case 'field':
-        return yield* this.evalFieldChain(dot, dot, first, first.idents, cmd.args, final);
+        return this.evalFieldChain(dot, dot, first, first.idents, cmd.args, final);
       case 'chain':
-        return yield* this.evalChain(dot, first, cmd.args, final);
+        return this.evalChain(dot, first, cmd.args, final);
       case 'identifier':
-        return yield* this.evalFunction(dot, first, cmd, cmd.args, final);
+        return this.evalFunction(dot, first, cmd, cmd.args, final);
       case 'pipe':
         this.notAFunction(cmd, cmd.args, final);
-        return yield* this.evalPipeline(dot, first);
+        return this.evalPipeline(dot, first);
       case 'variable':
-        return yield* this.evalVariable(dot, first, cmd.args, final);
+        return this.evalVariable(dot, first, cmd.args, final);
     }
     this.notAFunction(cmd, cmd.args, final);
     switch (first.type) {
@@ -338,22 +381,22 @@ export class Executor {
     if (args.length > 1 || final !== NO_FINAL) this.fail(args[0], `can't give argument to non-function ${nodeString(args[0])}`);
   }
 
-  private *evalArg(dot: unknown, arg: ArgNode): Gen<unknown> {
+  private evalArg(dot: unknown, arg: ArgNode): unknown {
     switch (arg.type) {
       case 'dot':
         return dot;
       case 'nil':
         return null;
       case 'field':
-        return yield* this.evalFieldChain(dot, dot, arg, arg.idents, [arg], NO_FINAL);
+        return this.evalFieldChain(dot, dot, arg, arg.idents, [arg], NO_FINAL);
       case 'variable':
-        return yield* this.evalVariable(dot, arg, [arg], NO_FINAL);
+        return this.evalVariable(dot, arg, [arg], NO_FINAL);
       case 'pipe':
-        return yield* this.evalPipeline(dot, arg);
+        return this.evalPipeline(dot, arg);
       case 'identifier':
-        return yield* this.evalFunction(dot, arg, arg, [arg], NO_FINAL);
+        return this.evalFunction(dot, arg, arg, [arg], NO_FINAL);
       case 'chain':
-        return yield* this.evalChain(dot, arg, [arg], NO_FINAL);
+        return this.evalChain(dot, arg, [arg], NO_FINAL);
       case 'bool':
         return arg.value;
       case 'number':
@@ -363,28 +406,28 @@ export class Executor {
     }
   }
 
-  private *evalVariable(dot: unknown, v: VariableNode, args: ArgNode[], final: Final): Gen<unknown> {
+  private evalVariable(dot: unknown, v: VariableNode, args: ArgNode[], final: Final): unknown {
     const value = this.at(v, () => this.lookupVar(v.idents[0]));
     if (v.idents.length === 1) {
       if (args.length > 1 || final !== NO_FINAL) this.fail(v, `can't give argument to non-function ${nodeString(v)}`);
       return value;
     }
-    return yield* this.evalFieldChain(dot, value, v, v.idents.slice(1), args, final);
+    return this.evalFieldChain(dot, value, v, v.idents.slice(1), args, final);
   }
 
-  private *evalChain(dot: unknown, chain: ChainNode, args: ArgNode[], final: Final): Gen<unknown> {
-    const receiver = yield* this.evalArg(dot, chain.node);
-    return yield* this.evalFieldChain(dot, receiver, chain, chain.fields, args, final);
+  private evalChain(dot: unknown, chain: ChainNode, args: ArgNode[], final: Final): unknown {
+    const receiver = this.evalArg(dot, chain.node);
+    return this.evalFieldChain(dot, receiver, chain, chain.fields, args, final);
   }
 
-  private *evalFieldChain(dot: unknown, receiver: unknown, node: ArgNode, idents: string[], args: ArgNode[], final: Final): Gen<unknown> {
+  private evalFieldChain(dot: unknown, receiver: unknown, node: ArgNode, idents: string[], args: ArgNode[], final: Final): unknown {
     const n = idents.length;
-    for (let i = 0; i < n - 1; i++) receiver = yield* this.evalField(dot, idents[i], node, [], NO_FINAL, receiver);
-    return yield* this.evalField(dot, idents[n - 1], node, args, final, receiver);
+    for (let i = 0; i < n - 1; i++) receiver = this.evalField(dot, idents[i], node, [], NO_FINAL, receiver);
+    return this.evalField(dot, idents[n - 1], node, args, final, receiver);
   }
 
   /** `.Name` on receiver: a method (function-valued property) is called; a map key or struct field is read. */
-  private *evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[], final: Final, receiver: unknown): Gen<unknown> {
+  private evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[], final: Final, receiver: unknown): unknown {
     if (receiver === undefined) return this.missing(node, name, undefined);
     if (receiver === null) this.fail(node, `nil pointer evaluating interface {}.${name}`);
     if (receiver instanceof Date) receiver = GoTime.from(receiver);
@@ -393,7 +436,7 @@ export class Executor {
       const obj = receiver as object;
       const member = lookupMember(obj, name);
       if (member.found && typeof member.value === 'function') {
-        return yield* this.evalCall(dot, member.value as TemplateFunc, obj, node, name, args, final, false);
+        return this.evalCall(dot, member.value as TemplateFunc, obj, node, name, args, final, false);
       }
       const isMap = obj instanceof Map || isPlainObject(obj);
       if (member.found && !(obj instanceof Map)) {
@@ -404,7 +447,7 @@ export class Executor {
         if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
         if (!obj.has(name)) return this.missing(node, name, obj);
         const v = obj.get(name);
-        if (typeof v === 'function') return yield* this.evalCall(dot, v as TemplateFunc, obj, node, name, args, final, false);
+        if (typeof v === 'function') return this.evalCall(dot, v as TemplateFunc, obj, node, name, args, final, false);
         return v;
       }
       if (isMap) {
@@ -417,36 +460,36 @@ export class Executor {
   }
 
   /** Calls a function; errors from its body are reported at the whole command (Go's `at <len 3>`). */
-  private *evalFunction(dot: unknown, node: IdentifierNode, cmd: CommandNode | IdentifierNode, args: ArgNode[], final: Final): Gen<unknown> {
+  private evalFunction(dot: unknown, node: IdentifierNode, cmd: CommandNode | IdentifierNode, args: ArgNode[], final: Final): unknown {
     const name = node.name;
-    if (name === 'and' || name === 'or') return yield* this.evalAndOr(dot, node, args, final);
+    if (name === 'and' || name === 'or') return this.evalAndOr(dot, node, args, final);
     const builtin = Object.hasOwn(this.funcs, name) ? undefined : BUILTINS[name];
     if (builtin !== undefined) {
       const argc = args.length - 1 + (final !== NO_FINAL ? 1 : 0);
       if (builtin.arity !== undefined && argc !== builtin.arity) this.fail(node, `wrong number of args for ${name}: want ${builtin.arity} got ${argc}`);
       if (builtin.minArgs !== undefined && argc < builtin.minArgs) this.fail(node, `wrong number of args for ${name}: want at least ${builtin.minArgs} got ${argc}`);
-      return yield* this.evalCall(dot, builtin.fn, undefined, cmd, name, args, final, true);
+      return this.evalCall(dot, builtin.fn, undefined, cmd, name, args, final, true);
     }
     const fn = this.funcs[name];
     if (fn === undefined) this.fail(node, `"${name}" is not a defined function`);
-    return yield* this.evalCall(dot, fn, undefined, cmd, name, args, final, false);
+    return this.evalCall(dot, fn, undefined, cmd, name, args, final, false);
   }
 
   /** `and`/`or` evaluate their arguments only as far as needed, returning the deciding one. */
-  private *evalAndOr(dot: unknown, node: IdentifierNode, args: ArgNode[], final: Final): Gen<unknown> {
+  private evalAndOr(dot: unknown, node: IdentifierNode, args: ArgNode[], final: Final): unknown {
     const argc = args.length - 1 + (final !== NO_FINAL ? 1 : 0);
     if (argc < 1) this.fail(node, `wrong number of args for ${node.name}: want at least 1 got 0`);
     const wantTrue = node.name === 'or';
     let v: unknown;
     for (let i = 1; i < args.length; i++) {
-      v = yield* this.evalArg(dot, args[i]);
+      v = this.evalArg(dot, args[i]);
       if (isTrue(v) === wantTrue) return v;
     }
     if (final !== NO_FINAL) v = final;
     return v;
   }
 
-  private *evalCall(
+  private evalCall(
     dot: unknown,
     fn: TemplateFunc,
     self: unknown,
@@ -455,19 +498,27 @@ export class Executor {
     args: ArgNode[],
     final: Final,
     builtin: boolean,
-  ): Gen<unknown> {
+  ): unknown {
     const values: unknown[] = [];
-    for (let i = 1; i < args.length; i++) values.push(yield* this.evalArg(dot, args[i]));
+    for (let i = 1; i < args.length; i++) values.push(this.evalArg(dot, args[i]));
     if (final !== NO_FINAL) values.push(final);
     // Functions written in JS see ints as numbers and a missing value as null, as a Go func sees nil.
     const passed = builtin ? values : values.map((v) => (v === undefined ? null : toJS(v)));
+    const call = this.calls++;
     try {
-      let result = fn.apply(self, passed);
-      // Only a function that is asynchronous (Prometheus' query) makes the run wait.
-      if (isPromiseLike(result)) result = yield result;
+      let result: unknown;
+      const rec = this.recorded.get(call);
+      if (rec !== undefined && rec.fn === fn) {
+        if ('error' in rec) throw rec.error;
+        result = rec.value;
+      } else {
+        result = fn.apply(self, passed);
+        // Only an asynchronous function (Prometheus' query) suspends the run.
+        if (isPromiseLike(result)) throw new Suspend(call, fn, result);
+      }
       return result === undefined && !builtin ? null : result;
     } catch (e) {
-      if (e instanceof TemplateError) throw e;
+      if (e instanceof TemplateError || e instanceof Suspend || isStackOverflow(e)) throw e;
       this.fail(node, `error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -475,11 +526,15 @@ export class Executor {
 
 /** Plain-text output: values print as fmt's %v, a missing value as "<no value>". */
 export function textOutput(): Output {
-  const parts: string[] = [];
+  let out = '';
   return {
-    text: (s) => parts.push(s),
-    value: (v) => parts.push(v === undefined ? '<no value>' : formatValue(v)),
-    result: () => parts.join(''),
+    text: (s) => {
+      out += s;
+    },
+    value: (v) => {
+      out += v === undefined ? '<no value>' : formatValue(v);
+    },
+    result: () => out,
   };
 }
 

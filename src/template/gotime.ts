@@ -202,11 +202,19 @@ const ELEMENTS = [
   'Z07:00:00', 'Z070000', 'Z07:00', 'Z0700', 'Z07',
 ];
 
-/** Go's Time.Format with a reference-time layout ("2006-01-02T15:04:05Z07:00"). */
-export function formatTime(t: GoTime, layout: string): string {
-  const f = fields(t);
-  const nanos = (((Math.floor(t.ms) % 1000) + 1000) % 1000) * 1000000 + t.nanos;
-  let out = '';
+type LayoutPart = string | { el: string } | { frac: number; trim: boolean; sep: string };
+
+// Layouts split once into literal text, elements and fractions: templates format with a few
+// fixed layouts, once per alert.
+const layouts = new Map<string, LayoutPart[]>();
+
+function parseLayout(layout: string): LayoutPart[] {
+  const parts: LayoutPart[] = [];
+  let lit = '';
+  const flush = () => {
+    if (lit !== '') parts.push(lit);
+    lit = '';
+  };
   let i = 0;
   while (i < layout.length) {
     // Fractional seconds: `.000`/`,000` (fixed) or `.999` (trimmed), not followed by a digit.
@@ -216,7 +224,8 @@ export function formatTime(t: GoTime, layout: string): string {
       let j = i + 1;
       while (layout[j] === digit) j++;
       if (!/[0-9]/.test(layout[j] ?? '')) {
-        out += fraction(nanos, j - i - 1, digit === '9', c);
+        flush();
+        parts.push({ frac: j - i - 1, trim: digit === '9', sep: c });
         i = j;
         continue;
       }
@@ -224,18 +233,39 @@ export function formatTime(t: GoTime, layout: string): string {
     // "Jan" and "Mon" followed by a lower-case letter are words ("Janet", "Month"), not elements.
     const el = ELEMENTS.find((e) => layout.startsWith(e, i) && !((e === 'Jan' || e === 'Mon') && /[a-z]/.test(layout[i + 3] ?? '')));
     if (el === undefined) {
-      out += c;
+      lit += c;
       i++;
       continue;
     }
     // "_2006" is a literal "_" then the year.
     if (el === '_2' && layout.startsWith('_2006', i)) {
-      out += '_';
+      lit += '_';
       i++;
       continue;
     }
-    out += element(el, f);
+    flush();
+    parts.push({ el });
     i += el.length;
+  }
+  flush();
+  return parts;
+}
+
+/** Go's Time.Format with a reference-time layout ("2006-01-02T15:04:05Z07:00"). */
+export function formatTime(t: GoTime, layout: string): string {
+  let parts = layouts.get(layout);
+  if (parts === undefined) {
+    parts = parseLayout(layout);
+    if (layouts.size >= 100) layouts.clear();
+    layouts.set(layout, parts);
+  }
+  const f = fields(t);
+  const nanos = (((Math.floor(t.ms) % 1000) + 1000) % 1000) * 1000000 + t.nanos;
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'string') out += part;
+    else if ('el' in part) out += element(part.el, f);
+    else out += fraction(nanos, part.frac, part.trim, part.sep);
   }
   return out;
 }

@@ -57,7 +57,11 @@ const HTML_NOSPACE_ESCAPES: Record<string, string> = {
   '"': '&#34;', '&': '&amp;', "'": '&#39;', '+': '&#43;', '<': '&lt;', '=': '&#61;', '>': '&gt;', '`': '&#96;',
 };
 
+const HTML_TEXT_SPECIAL = /[\0"&'+<>]/;
+
 export function escapeHtmlText(s: string): string {
+  // Most values (label values, names) have nothing to escape.
+  if (!HTML_TEXT_SPECIAL.test(s)) return s;
   return s.replace(/[\0"&'+<>]/g, (c) => HTML_TEXT_ESCAPES[c]);
 }
 
@@ -68,7 +72,11 @@ function escapeAttr(s: string, quote: string): string {
 const URL_KEEP_NORMALIZED = /[A-Za-z0-9\-._~!#$&*+,/:;=?@[\]%]/;
 const URL_KEEP_ESCAPED = /[A-Za-z0-9\-._~]/;
 
+const URL_ALL_NORMALIZED = /^[A-Za-z0-9\-._~!#$&*+,/:;=?@[\]%]*$/;
+const URL_ALL_ESCAPED = /^[A-Za-z0-9\-._~]*$/;
+
 function urlEncode(s: string, normalize: boolean): string {
+  if ((normalize ? URL_ALL_NORMALIZED : URL_ALL_ESCAPED).test(s)) return s;
   let out = '';
   for (const b of new TextEncoder().encode(s)) {
     const c = String.fromCharCode(b);
@@ -95,14 +103,61 @@ function jsValue(v: unknown): string {
 
 const SAFE_CSS = /^[\w\s#%.,-]*$/;
 
+const TEXT_MEMO = new Map<string, Map<string, { out: string; state: State }>>();
+const TEXT_MEMO_MAX = 5000;
+
+/** A context as a string: every field, so equal keys are interchangeable contexts. */
+function stateKey(st: State): string {
+  switch (st.s) {
+    case 'text':
+    case 'comment':
+      return st.s;
+    case 'tag':
+      return `tag\0${st.name}\0${st.closing}`;
+    case 'attrName':
+    case 'afterName':
+    case 'beforeValue':
+      return `${st.s}\0${st.tag}\0${st.name}`;
+    case 'attr':
+      return `attr\0${st.tag}\0${st.quote}\0${st.kind}\0${st.started}\0${st.query}`;
+    case 'raw':
+      return `raw\0${st.tag}`;
+  }
+}
+
 export function htmlOutput(): Output {
-  const parts: string[] = [];
+  let output = '';
   let state: State = { s: 'text' };
 
-  const emit = (s: string) => parts.push(s);
+  const emit = (s: string) => {
+    output += s;
+  };
 
-  /** Advances the context over trusted template text, dropping HTML comments. */
+  /**
+   * Template text: the same text node entered in the same context always gives the same output
+   * and context, so that is remembered (an e-mail's row template runs once per alert).
+   */
   const text = (src: string) => {
+    const key = stateKey(state);
+    let byState = TEXT_MEMO.get(src);
+    const known = byState?.get(key);
+    if (known !== undefined) {
+      output += known.out;
+      state = { ...known.state };
+      return;
+    }
+    const out = scan(src);
+    output += out;
+    if (byState === undefined) {
+      if (TEXT_MEMO.size >= TEXT_MEMO_MAX) TEXT_MEMO.clear();
+      byState = new Map();
+      TEXT_MEMO.set(src, byState);
+    }
+    byState.set(key, { out, state: { ...state } });
+  };
+
+  /** Advances the context over trusted template text, dropping HTML comments; returns the text to output. */
+  const scan = (src: string): string => {
     let out = '';
     for (let i = 0; i < src.length; i++) {
       const c = src[i];
@@ -171,7 +226,7 @@ export function htmlOutput(): Output {
       }
       out += c;
     }
-    if (out !== '') emit(out);
+    return out;
   };
 
   const value = (v: unknown, preEscaped: boolean) => {
@@ -239,7 +294,7 @@ export function htmlOutput(): Output {
     emit(escapeAttr(s, st.quote));
   };
 
-  return { text, value, result: () => parts.join('') };
+  return { text, value, result: () => output };
 }
 
 function closeTag(name: string, closing: boolean): State {

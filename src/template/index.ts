@@ -20,6 +20,8 @@
 //     Go's static rewriting; JS and CSS contexts are reduced to "a value".
 //   - A function-valued property is always a method, in argument position too (as `len
 //     .Alerts.Firing` needs), so `call .F` calls F first; Go would pass a func-typed field as is.
+//   - {{ template }} recursion stops at the depth JavaScript's stack allows (some hundreds of
+//     levels), with Go's "exceeded maximum template depth" error; Go allows 100000.
 //   - printf: %p has no address to print (it is a bad verb for every value), and %#v of a time
 //     prints its fields where Go calls time.Time's GoString.
 

@@ -64,8 +64,7 @@ function makeSet(templates: Map<string, Defined>, funcs: Record<string, Template
   const run = (all: Map<string, Defined>, name: string, data: unknown) => {
     const def = all.get(name);
     if (def === undefined) throw new TemplateError(`template: no template "${name}" associated with template set`, name, 0, 0);
-    const out = html ? htmlOutput() : textOutput();
-    return new Executor(all, funcs, out, name, def, missingKey).run(data);
+    return new Executor(all, funcs, html ? htmlOutput : textOutput, name, def, missingKey).run(data);
   };
 
   return {

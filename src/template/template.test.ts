@@ -157,3 +157,41 @@ describe('control flow', () => {
     expect(await createTemplateSet().render('{{ if gt .v 0.0 }}up{{ end }} {{ eq .v 2.0 }} {{ eq (len "ab") 2 }}', { v: 2 })).toBe('up true true');
   });
 });
+
+describe('synchronous and asynchronous functions', () => {
+  it('runs a template of synchronous functions to the end before returning', () => {
+    let calls = 0;
+    const set = createTemplateSet({ funcs: { f: (x: number) => (calls++, x) } });
+    const result = set.render('{{ range . }}{{ f . }}{{ end }}', [1, 2, 3, 4, 5]);
+    // No await yet: an executor that awaited per node would have called f once at most by now.
+    expect(calls).toBe(5);
+    return expect(result).resolves.toBe('12345');
+  });
+
+  it('calls each asynchronous function once per call, in order, with the synchronous ones around them', async () => {
+    const queried: string[] = [];
+    let syncCalls = 0;
+    const set = createTemplateSet({
+      funcs: {
+        query: async (q: string) => (queried.push(q), q.length),
+        twice: (x: number) => (syncCalls++, x * 2),
+      },
+    });
+    const out = await set.render('{{ twice 1 }} {{ query "ab" }} {{ range $i := 2 }}{{ query (printf "q%d" $i) | twice }}{{ end }} {{ twice 3 }}', {});
+    expect(out).toBe('2 2 44 6');
+    expect(queried).toEqual(['ab', 'q0', 'q1']);
+    // The template runs again after each awaited call (4 runs here); the synchronous functions with it.
+    expect(syncCalls).toBeGreaterThanOrEqual(4);
+  });
+
+  it('positions a rejected asynchronous call as any failing call', async () => {
+    const set = createTemplateSet({ funcs: { query: async () => Promise.reject(new Error('bad_data: parse error')) } });
+    await expect(set.render('x {{ query "up" }}', {})).rejects.toThrow('template: text:1:5: executing "text" at <query "up">: error calling query: bad_data: parse error');
+  });
+
+  it("stops runaway template recursion with Go's error (at the depth JavaScript's stack allows, not Go's 100000)", async () => {
+    const set = createTemplateSet();
+    set.parse('t', '{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}');
+    await expect(set.execute('t', 1)).rejects.toThrow(/^template: t:1:\d+: executing "r" at <\{\{template "r" \.\}\}>: exceeded maximum template depth \(\d+\)$/);
+  });
+});

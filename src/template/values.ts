@@ -104,6 +104,8 @@ export function stringOf(v: unknown): string {
   throw new Error(`expected string; found ${typeName(v)}`);
 }
 
+const NOT_FOUND = Object.freeze({ found: false, value: undefined });
+
 /**
  * Looks up a property the way a Go field or method lookup sees it: own properties and those of
  * user-defined prototypes, never JavaScript's built-in ones (no `.length`, `.toString`, `.map`).
@@ -111,11 +113,10 @@ export function stringOf(v: unknown): string {
 export function lookupMember(obj: object, name: string): { found: boolean; value: unknown } {
   let o: object | null = obj;
   while (o !== null && !BUILTIN_PROTOS.has(o)) {
-    const desc = Object.getOwnPropertyDescriptor(o, name);
-    if (desc !== undefined) return { found: true, value: (obj as Record<string, unknown>)[name] };
+    if (Object.hasOwn(o, name)) return { found: true, value: (obj as Record<string, unknown>)[name] };
     o = Object.getPrototypeOf(o);
   }
-  return { found: false, value: undefined };
+  return NOT_FOUND;
 }
 
 /** Map-like receivers: entries in Go's sorted key order. */
