@@ -8,8 +8,9 @@
 //
 // Where we knowingly differ from Go:
 //   - Parse errors carry line and column ("template: NAME:2:10: ..."); Go prints only the line.
-//   - Slices have no element type: they are all []interface {} (in error messages, and for eq,
-//     which compares structs by identity where Go compares their fields).
+//   - Slices and maps have no element type: they are []interface {} and map[string]interface {}
+//     in %T, %#v and error messages (Go: []string, map[string]string, Alertmanager's template.KV),
+//     and eq compares structs by identity where Go compares their fields.
 //   - `index` on a map without the key gives "" when the map's values are all strings (Go's zero
 //     value for map[string]string, as Prometheus' $labels is) and <no value> otherwise; Go decides
 //     by the map's declared type, which JavaScript does not have. missingKey 'zero' (the option
