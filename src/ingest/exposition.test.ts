@@ -205,40 +205,7 @@ describe('parseExposition', () => {
     ]);
   });
 
-  it.each([
-    ['a 1\nb{x="1"} one\n', 2, 'invalid_value', 'invalid sample value "one"'],
-    ['a\n', 1, 'invalid_value', 'missing sample value'],
-    ['a 1\n\n-x 1\n', 3, 'invalid_metric_name', 'invalid metric name'],
-    ['a-b 1\n', 1, 'invalid_metric_name', 'invalid character in metric name'],
-    ['{x="1"} 1\n', 1, 'invalid_metric_name', 'sample without a metric name'],
-    ['a{x="1" y="2"} 1\n', 1, 'syntax', 'expected "," or "}"'],
-    ['a{x="1"\n', 1, 'syntax', 'expected "," or "}"'],
-    ['a{x="1\n} 1\n', 1, 'syntax', 'unterminated value of label "x"'],
-    ['a{x="1\\"} 1\n', 1, 'syntax', 'unterminated value of label "x"'],
-    ['a{1x="1"} 1\n', 1, 'invalid_label_name', 'invalid label name'],
-    ['a{x-y="1"} 1\n', 1, 'syntax', 'expected "=" after label name "x"'],
-    ['a{x=1} 1\n', 1, 'syntax', 'expected a quoted value for label "x"'],
-    ['a{x="1"', 1, 'syntax', 'expected "," or "}"'],
-    ['a{', 1, 'syntax', 'unexpected end of line inside braces'],
-    ['a{x="1",x="2"} 1\n', 1, 'duplicate_label_name', 'duplicate label name "x"'],
-    ['a{__name__="b"} 1\n', 1, 'invalid_label_name', 'must not be set inside braces'],
-    ['a 1 2 3\n', 1, 'syntax', 'unexpected text after the timestamp'],
-    ['a 1 1.5\n', 1, 'invalid_timestamp', 'invalid timestamp "1.5"'],
-    ['a 1 99999999999999999999\n', 1, 'invalid_timestamp', 'invalid timestamp'],
-    ['a 1e400\n', 1, 'invalid_value', 'invalid sample value "1e400"'],
-    ['a 0x10\n', 1, 'invalid_value', 'invalid sample value "0x10"'],
-    ['a -NaN\n', 1, 'invalid_value', 'invalid sample value "-NaN"'],
-    ['# HELP a x\n# HELP a y\n', 2, 'duplicate_metadata', 'second HELP line for metric a'],
-    ['# TYPE a gauge\n# TYPE a counter\n', 2, 'duplicate_metadata', 'second TYPE line for metric a'],
-    ['a 1\n# TYPE a gauge\n', 2, 'syntax', 'TYPE line for metric a after its samples'],
-    ['# TYPE h histogram\nh_bucket{le="1"} 1\n# TYPE h histogram\n', 3, 'duplicate_metadata', 'second TYPE line'],
-    ['# TYPE a gauge extra\n', 1, 'syntax', 'unexpected text after the type of a'],
-    ['# TYPE a meter\n', 1, 'invalid_type', 'unknown metric type "meter"'],
-    ['# TYPE a\n', 1, 'invalid_type', 'unknown metric type ""'],
-    ['# HELP\n', 1, 'invalid_metric_name', 'HELP line without a valid metric name'],
-    ['# HELP 0a x\n', 1, 'invalid_metric_name', 'HELP line without a valid metric name'],
-    ['# TYPE a-b gauge\n', 1, 'invalid_metric_name', 'invalid character in metric name of TYPE line'],
-  ])('refuses %j at line %i as %s', (text, line, reason, message) => {
+  it.each(REFUSED)('refuses %j at line %i as %s', (text, line, reason, message) => {
     const e = parseError(text);
     expect(e).toBeInstanceOf(IngestError);
     expect(e.status).toBe(400);
@@ -246,6 +213,140 @@ describe('parseExposition', () => {
     expect(e.reason).toBe(reason);
     expect(e.message.startsWith(`line ${line}: `)).toBe(true);
     expect(e.message).toContain(message);
+  });
+});
+
+/** Text 0.0.4 that the strict (push) parse refuses: text, line, reason, what the message says. */
+const REFUSED: [string, number, string, string][] = [
+  ['a 1\nb{x="1"} one\n', 2, 'invalid_value', 'invalid sample value "one"'],
+  ['a\n', 1, 'invalid_value', 'missing sample value'],
+  ['a 1\n\n-x 1\n', 3, 'invalid_metric_name', 'invalid metric name'],
+  ['a-b 1\n', 1, 'invalid_metric_name', 'invalid character in metric name'],
+  ['{x="1"} 1\n', 1, 'invalid_metric_name', 'sample without a metric name'],
+  ['a{x="1" y="2"} 1\n', 1, 'syntax', 'expected "," or "}"'],
+  ['a{x="1"\n', 1, 'syntax', 'expected "," or "}"'],
+  ['a{x="1\n} 1\n', 1, 'syntax', 'unterminated value of label "x"'],
+  ['a{x="1\\"} 1\n', 1, 'syntax', 'unterminated value of label "x"'],
+  ['a{1x="1"} 1\n', 1, 'invalid_label_name', 'invalid label name'],
+  ['a{x-y="1"} 1\n', 1, 'syntax', 'expected "=" after label name "x"'],
+  ['a{x=1} 1\n', 1, 'syntax', 'expected a quoted value for label "x"'],
+  ['a{x="1"', 1, 'syntax', 'expected "," or "}"'],
+  ['a{', 1, 'syntax', 'unexpected end of line inside braces'],
+  ['a{x="1",x="2"} 1\n', 1, 'duplicate_label_name', 'duplicate label name "x"'],
+  ['a{__name__="b"} 1\n', 1, 'invalid_label_name', 'must not be set inside braces'],
+  ['a 1 2 3\n', 1, 'syntax', 'unexpected text after the timestamp'],
+  ['a 1 1.5\n', 1, 'invalid_timestamp', 'invalid timestamp "1.5"'],
+  ['a 1 99999999999999999999\n', 1, 'invalid_timestamp', 'invalid timestamp'],
+  ['a 1e400\n', 1, 'invalid_value', 'invalid sample value "1e400"'],
+  ['a 0x10\n', 1, 'invalid_value', 'invalid sample value "0x10"'],
+  ['a -NaN\n', 1, 'invalid_value', 'invalid sample value "-NaN"'],
+  ['# HELP a x\n# HELP a y\n', 2, 'duplicate_metadata', 'second HELP line for metric a'],
+  ['# TYPE a gauge\n# TYPE a counter\n', 2, 'duplicate_metadata', 'second TYPE line for metric a'],
+  ['a 1\n# TYPE a gauge\n', 2, 'syntax', 'TYPE line for metric a after its samples'],
+  ['# TYPE h histogram\nh_bucket{le="1"} 1\n# TYPE h histogram\n', 3, 'duplicate_metadata', 'second TYPE line'],
+  ['# TYPE a gauge extra\n', 1, 'syntax', 'unexpected text after the type of a'],
+  ['# TYPE a meter\n', 1, 'invalid_type', 'unknown metric type "meter"'],
+  ['# TYPE a\n', 1, 'invalid_type', 'unknown metric type ""'],
+  ['# HELP\n', 1, 'invalid_metric_name', 'HELP line without a valid metric name'],
+  ['# HELP 0a x\n', 1, 'invalid_metric_name', 'HELP line without a valid metric name'],
+  ['# TYPE a-b gauge\n', 1, 'invalid_metric_name', 'invalid character in metric name of TYPE line'],
+];
+
+/**
+ * Text 0.0.4 that Prometheus 2.42's scraper stores and expfmt (Pushgateway, promtool) refuses:
+ * text -> the message a strict parse gives, in expfmt's words. test/scrape-errors-exposition.test.ts
+ * scrapes the same bodies with Prometheus 2.42 and compares what is stored.
+ */
+const SCRAPE_ONLY: Record<string, string> = {
+  '# TYPE a counter\n# TYPE a gauge\na 1\n': 'second TYPE line for metric name "a", or TYPE reported after samples',
+  'a 1\n# TYPE a counter\n': 'second TYPE line for metric name "a", or TYPE reported after samples',
+  '# HELP a x\n# HELP a y\na 1\n': 'second HELP line for metric name "a"',
+  '# TYPE\n': 'invalid metric name in comment',
+  'a{b="c" d="e"} 1\n': 'unexpected end of label value "c"',
+  'a{b="c\nd"} 1\n': 'label value "c" contains unescaped new-line',
+};
+
+describe('parseExposition lenient (scrapes), as Prometheus 2.42 reads text 0.0.4', () => {
+  const lenient = (text: string) => parseExposition(text, { defaultTimestamp: T0, lenient: true });
+
+  it('refuses what expfmt refuses unless lenient (pushes)', () => {
+    const words: Record<string, string> = {};
+    for (const text of Object.keys(SCRAPE_ONLY)) words[text] = parseError(text).prometheusMessage;
+    expect(words).toEqual(SCRAPE_ONLY);
+  });
+
+  it('takes a second HELP or TYPE line and a TYPE line after samples; the last one counts', () => {
+    const two = lenient('# HELP a x\n# TYPE a counter\n# HELP a y\n# TYPE a gauge\na 1\nb 2\n# TYPE b counter\n# HELP b later\n');
+    expect(lines(two.batch)).toEqual([`a 1@${T0}`, `b 2@${T0}`]);
+    expect(two.metadata).toEqual([
+      { family: 'a', type: 'gauge', help: 'y', unit: '' },
+      { family: 'b', type: 'counter', help: 'later', unit: '' },
+    ]);
+    // A histogram's TYPE after its buckets: the family is still known as a histogram.
+    const h = lenient('h_bucket{le="1"} 1\n# TYPE h histogram\nh_count 1\n');
+    expect(lines(h.batch)).toEqual([`h_bucket{le="1"} 1@${T0}`, `h_count 1@${T0}`]);
+    expect(h.metadata).toEqual([{ family: 'h', type: 'histogram', help: '', unit: '' }]);
+  });
+
+  it('reads HELP and TYPE only between blanks, as its lexer does: otherwise a comment', () => {
+    for (const text of ['# TYPE\n', '# HELP\n', '#TYPE a foo\n', '#\tHELP\n', '# TYPEa foo\n']) {
+      expect(lenient(`${text}x 1\n`).metadata, text).toEqual([]);
+    }
+    expect(lenient('#\tTYPE\ta\tgauge\n').metadata).toEqual([{ family: 'a', type: 'gauge', help: '', unit: '' }]);
+  });
+
+  it('takes labels without a comma between them', () => {
+    expect(lines(lenient('a{b="c" d="e"} 1\na{b="c"d="f",} 2\n').batch)).toEqual([`a{b="c", d="e"} 1@${T0}`, `a{b="c", d="f"} 2@${T0}`]);
+  });
+
+  it('reads a label value over newlines, escapes decoded, and goes on after its record', () => {
+    const p = lenient('a{b="c\nd\\"\\n\\x\\\\" e="f"} 1 5\nb 2\n');
+    expect(p.batch.series).toEqual([['__name__', 'a', 'b', 'c\nd"\n\\x\\', 'e', 'f'], ['__name__', 'b']]);
+    expect(Array.from(p.batch.values)).toEqual([1, 2]);
+    expect(Array.from(p.batch.timestamps)).toEqual([5, T0]);
+    // A later error names the line it is on, counting the lines inside the value.
+    const e = (() => {
+      try {
+        lenient('a{b="c\n\nd"} 1\nx y\n');
+      } catch (err) {
+        return err as ExpositionError;
+      }
+      throw new Error('no error');
+    })();
+    expect([e.line, e.prometheusMessage]).toEqual([4, 'strconv.ParseFloat: parsing "y": invalid syntax']);
+  });
+
+  // Everything else the strict parse refuses stays refused, with Prometheus' words for it.
+  const stillRefused = REFUSED.filter(([text]) => !/^(# HELP a x\n# HELP|# TYPE a gauge\n# TYPE|a 1\n# TYPE|# TYPE h histogram|# HELP\n$|a\{x="1" y=)/.test(text));
+  it.each(stillRefused.map(([text, line]) => [text, line] as const))('still refuses %j at line %i', (text, line) => {
+    let err: unknown = null;
+    try {
+      lenient(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ExpositionError);
+    expect((err as ExpositionError).line).toBe(line);
+    expect((err as ExpositionError).prometheusMessage).toBe(parseError(text).prometheusMessage);
+  });
+
+  it.each([
+    ['a{x="1\\\n"} 1\n', 'expected label value, got "INVALID"'],
+    ['a{x="1\n} 1\n', 'expected label value, got "INVALID"'],
+    ['a{b="c} 1\nd{e="f"} 2\n', 'expected equal, got "INVALID"'],
+    ['a{x="1" 1\n', 'expected label name, got "INVALID"'],
+  ])('refuses %j in Prometheus words: %s', (text, words) => {
+    let err: unknown = null;
+    try {
+      lenient(text);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ExpositionError).prometheusMessage).toBe(words);
+  });
+
+  it('is ignored for OpenMetrics', () => {
+    expect(() => parseExposition('# TYPE a gauge\n# TYPE a gauge\na 1\n# EOF\n', { defaultTimestamp: T0, openMetrics: true, lenient: true })).toThrow(ExpositionError);
   });
 });
 

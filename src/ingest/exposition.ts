@@ -30,6 +30,16 @@ export interface ExpositionOptions {
    * UTF-8 there. Text 0.0.4 only.
    */
   invalidUtf8?: boolean;
+  /**
+   * Accept text 0.0.4 as Prometheus 2.42's scraper (promparse) does, where the format's own parser
+   * (prometheus/common's expfmt, which the Pushgateway and promtool use) refuses it: a second HELP
+   * or TYPE line for a family, or a TYPE line after its samples (the last one counts, as in
+   * Prometheus' scrape cache); `# HELP`/`# TYPE` not followed by a blank (`# TYPE`, `#TYPE a
+   * counter`), which is a comment there; labels without a comma between them; a newline inside a
+   * quoted label value (kept in the value). For scrapes, so that a target Prometheus scrapes does
+   * not fail here; pushes keep refusing what their reference refuses. Ignored for OpenMetrics.
+   */
+  lenient?: boolean;
 }
 
 export interface ParsedExposition {
@@ -113,7 +123,8 @@ function parseRefusingBadUtf8(text: string, opts: ExpositionOptions): ParsedExpo
 function parse(text: string, opts: ExpositionOptions): ParsedExposition {
   const om = opts.openMetrics === true;
   let sawEOF = false;
-  const c = new LineCursor(text, !om);
+  const lenient = opts.lenient === true && !om;
+  const c = new LineCursor(text, !om, lenient);
   const out = new SampleBatchBuilder(256);
   const families = new Map<string, Family>();
   const metadata: MetricMetadata[] = [];
@@ -122,20 +133,15 @@ function parse(text: string, opts: ExpositionOptions): ParsedExposition {
   let lastName = '';
   let lastFamily: Family | null = null;
   const len = text.length;
-  let lineStart = 0;
 
-  while (lineStart < len) {
-    let nl = text.indexOf('\n', lineStart);
-    if (nl < 0) nl = len;
-    c.line++;
-    c.pos = lineStart;
-    c.end = nl > lineStart && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-    lineStart = nl + 1;
+  // c.next, not the line's end: a lenient parse may read a label value over newlines.
+  while (c.next < len) {
+    c.startLine(c.next);
 
     if (sawEOF) {
       // Only a final newline may follow "# EOF".
       c.skipBlanks();
-      if (!c.atEnd() || lineStart < len) c.fail('syntax', 'content after "# EOF"');
+      if (!c.atEnd() || c.next < len) c.fail('syntax', 'content after "# EOF"');
       continue;
     }
     c.skipBlanks();
@@ -182,6 +188,8 @@ function parse(text: string, opts: ExpositionOptions): ParsedExposition {
     out.startSeries(labelsFromSortedPairs(pairs, n));
     out.add(t, value);
 
+    // Which families have samples only matters for refusing a TYPE line after them.
+    if (lenient) continue;
     if (name !== lastName || lastFamily === null) {
       lastName = name;
       lastFamily = familyOfSample(families, name);
@@ -214,8 +222,10 @@ function isCreatedOf(families: Map<string, Family>, name: string): boolean {
  */
 function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: MetricMetadata[], om: boolean): boolean {
   c.pos++;
-  c.skipBlanks();
+  // Prometheus 2.42's lexer takes HELP and TYPE only between blanks: `#TYPE a x`, `# TYPE` are comments.
+  if (!c.skipBlanks() && c.lenient) return false;
   const keyword = c.token();
+  if (c.lenient && c.atEnd()) return false;
   if (om && keyword === 'EOF') {
     c.skipBlanks();
     if (!c.atEnd()) c.fail('syntax', `unexpected text after "# EOF": ${JSON.stringify(c.rest())}`);
@@ -232,15 +242,15 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
     families.set(name, f);
   }
   if (keyword === 'HELP') {
-    if (f.hasHelp) c.fail('duplicate_metadata', `second HELP line for metric ${name}`, `second HELP line for metric name ${goQuote(name)}`);
+    if (f.hasHelp && !c.lenient) c.fail('duplicate_metadata', `second HELP line for metric ${name}`, `second HELP line for metric name ${goQuote(name)}`);
     f.hasHelp = true;
     f.meta.help = unescapeHelp(c.s, c.pos, c.end);
   } else if (keyword === 'UNIT') {
     f.meta.unit = c.token();
   } else {
     const twice = `second TYPE line for metric name ${goQuote(name)}, or TYPE reported after samples`;
-    if (f.hasType) c.fail('duplicate_metadata', `second TYPE line for metric ${name}`, twice);
-    if (f.hasSamples) c.fail('syntax', `TYPE line for metric ${name} after its samples; it must come before them`, twice);
+    if (f.hasType && !c.lenient) c.fail('duplicate_metadata', `second TYPE line for metric ${name}`, twice);
+    if (f.hasSamples && !c.lenient) c.fail('syntax', `TYPE line for metric ${name} after its samples; it must come before them`, twice);
     const word = c.token();
     const type = om ? TYPES_OM[word] : TYPES_004[word.toLowerCase()];
     if (type === undefined) {

@@ -13,6 +13,8 @@ const COMMA = 0x2c;
 const EQUALS = 0x3d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
  * A parse error of a text payload; `line` is 1-based. `message` says where and what, for the
@@ -39,16 +41,38 @@ export class LineCursor {
   end = 0;
   /** 1-based number of the current line. */
   line = 0;
+  /** Start of the current record: its first line's start (a label value may run over lines). */
+  start = 0;
+  /** Start of the line after the current record. */
+  next = 0;
 
   /**
    * Whether the text is Prometheus' text format 0.0.4, whose errors are then also worded as
    * Prometheus 2.42 words them (prometheuswording.ts).
    */
   readonly prometheusText: boolean;
+  /**
+   * Read as Prometheus 2.42's scraper reads text 0.0.4 (see ExpositionOptions.lenient): labels
+   * need no comma between them, and a quoted label value may run over newlines.
+   */
+  readonly lenient: boolean;
 
-  constructor(s: string, prometheusText = false) {
+  constructor(s: string, prometheusText = false, lenient = false) {
     this.s = s;
     this.prometheusText = prometheusText;
+    this.lenient = lenient;
+  }
+
+  /** Makes the line starting at `start` current (without its newline and a CR before that). */
+  startLine(start: number): void {
+    const s = this.s;
+    let nl = s.indexOf('\n', start);
+    if (nl < 0) nl = s.length;
+    this.line++;
+    this.start = start;
+    this.pos = start;
+    this.end = nl > start && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+    this.next = nl + 1;
   }
 
   /**
@@ -58,7 +82,7 @@ export class LineCursor {
    */
   fail(reason: string, message: string, otherwise?: string): never {
     let theirs: string | null = null;
-    if (this.prometheusText) theirs = prometheusRecordError(this.s, this.s.lastIndexOf('\n', this.end - 1) + 1);
+    if (this.prometheusText) theirs = prometheusRecordError(this.s, this.start);
     throw new TextParseError(this.line, reason, message, theirs ?? otherwise ?? message);
   }
 
@@ -122,7 +146,8 @@ export class LineCursor {
 
   /**
    * Reads `{name="value", ...}` (the cursor is on the brace) and appends the pairs to `pairs` from
-   * index `n`; returns the new count. Blanks between tokens and a trailing comma are allowed.
+   * index `n`; returns the new count. Blanks between tokens and a trailing comma are allowed; when
+   * lenient, so is a missing comma (`{a="1" b="2"}`), as in Prometheus 2.42's scraper.
    */
   labelSet(pairs: string[], n: number): number {
     this.pos++; // '{'
@@ -147,7 +172,7 @@ export class LineCursor {
       this.skipBlanks();
       const c = this.peek();
       if (c === COMMA) this.pos++;
-      else if (c !== CLOSE_BRACE) {
+      else if (c !== CLOSE_BRACE && (!this.lenient || c === -1)) {
         this.fail('syntax', `expected "," or "}" after the value of label ${JSON.stringify(name)}, found ${describe(this)}`, `unexpected end of label value ${goQuote(pairs[n - 1])}`);
       }
     }
@@ -190,7 +215,46 @@ export class LineCursor {
       p++;
     }
     // Prometheus 2.42 reads on over the newline to a later quote; expfmt refuses the newline.
+    if (this.lenient) return this.labelValueOverLines(start, name);
     return this.fail('syntax', `unterminated value of label ${JSON.stringify(name)}`, `label value ${goQuote(s.slice(start, p))} contains unescaped new-line`);
+  }
+
+  /**
+   * A quoted label value (opening quote at start - 1) that has no closing quote on its line, read
+   * as Prometheus 2.42's lexer reads it: on over newlines (kept in the value, with any CR) to the
+   * next unescaped quote. A backslash before a newline, or no quote before the end of the text,
+   * is an error there too. The record then ends on the closing quote's line.
+   */
+  labelValueOverLines(start: number, name: string): string {
+    const s = this.s;
+    const n = s.length;
+    let out = '';
+    let from = start;
+    let lines = 0;
+    for (let p = start; p < n; p++) {
+      const c = s.charCodeAt(p);
+      if (c === QUOTE) {
+        const value = ownedString(out + s.slice(from, p));
+        let nl = s.indexOf('\n', p);
+        if (nl < 0) nl = n;
+        this.line += lines;
+        this.pos = p + 1;
+        this.end = s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+        this.next = nl + 1;
+        return value;
+      }
+      if (c === LF) lines++;
+      else if (c === BACKSLASH) {
+        if (p + 1 >= n || s.charCodeAt(p + 1) === LF) break;
+        const e = s.charCodeAt(p + 1);
+        if (e === BACKSLASH || e === QUOTE || e === 0x6e /* n */) {
+          out += s.slice(from, p) + (e === 0x6e ? '\n' : e === QUOTE ? '"' : '\\');
+          from = p + 2;
+        }
+        p++;
+      }
+    }
+    return this.fail('syntax', `unterminated value of label ${JSON.stringify(name)}`);
   }
 
   /** Reads a sample value token: a Go-syntax decimal float, NaN, or [+-]Inf(inity). */
