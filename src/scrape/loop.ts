@@ -260,7 +260,8 @@ export class ScrapeLoop {
       if (res.status !== 200) throw new Error(`server returned HTTP status ${`${res.status} ${res.statusText}`.trim()}`);
       const openMetrics = isOpenMetrics(res.contentType, cfg.fallbackScrapeProtocol);
       // Bytes that are not UTF-8 decode to U+FFFD; the parser is told, to refuse them where Prometheus does.
-      const parsed = parseExposition(res.body.toString('utf8'), { defaultTimestamp: start, openMetrics, invalidUtf8: !isUtf8(res.body) });
+      // lenient: text 0.0.4 that Prometheus' scraper takes and expfmt refuses is taken here too.
+      const parsed = parseExposition(res.body.toString('utf8'), { defaultTimestamp: start, openMetrics, invalidUtf8: !isUtf8(res.body), lenient: true });
       if (parsed.metadata.length > 0) this.ctx.onMetadata?.(parsed.metadata);
       const batch = parsed.batch;
       scraped = batch.offsets[batch.series.length];
