@@ -2,6 +2,7 @@
 // executor evaluates itself because they short-circuit.
 
 import { sprint, sprintf, sprintln } from './fmt.ts';
+import { GoDuration, GoTime } from './gotime.ts';
 import { SafeHTML, SafeURL, kindOf, stringOf, typeName, isTrue, type Kind } from './values.ts';
 
 export type Builtin = (...args: unknown[]) => unknown;
@@ -129,7 +130,14 @@ function isInvalid(k: Kind): boolean {
   return k === 'invalid' || k === 'nil';
 }
 
-function equal(a: unknown, b: unknown): boolean {
+/** Values as comparisons see their kind: a time.Duration is an int64, a time.Time a comparable struct. */
+function comparable(v: unknown): unknown {
+  return v instanceof GoDuration ? v.ns : v instanceof Date ? GoTime.from(v) : v;
+}
+
+function equal(x: unknown, y: unknown): boolean {
+  const a = comparable(x);
+  const b = comparable(y);
   const ka = kindOf(a);
   const kb = kindOf(b);
   const ba = basicKind(ka);
@@ -139,12 +147,14 @@ function equal(a: unknown, b: unknown): boolean {
     return a === b;
   }
   if (isInvalid(ka) || isInvalid(kb)) return isInvalid(ka) && isInvalid(kb);
-  if (ba !== null || bb !== null) throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
+  if (ba !== null || bb !== null) throw new Error(`incompatible types for comparison: ${typeName(x)} and ${typeName(y)}`);
   // Neither is a basic kind (slices, maps, funcs, structs).
-  if (ka !== kb || typeName(a) !== typeName(b)) {
-    throw new Error(`non-comparable types ${sprintf('%s', [a])}: ${typeName(a)}, ${typeName(b)}: ${sprintf('%v', [b])}`);
+  if (ka !== kb || typeName(x) !== typeName(y)) {
+    throw new Error(`non-comparable types ${sprintf('%s', [x])}: ${typeName(x)}, ${typeName(y)}: ${sprintf('%v', [y])}`);
   }
-  if (ka === 'slice' || ka === 'map' || ka === 'func') throw new Error(`non-comparable type ${sprintf('%s', [b])}: ${typeName(b)}`);
+  if (ka === 'slice' || ka === 'map' || ka === 'func') throw new Error(`non-comparable type ${sprintf('%s', [y])}: ${typeName(y)}`);
+  // Go compares a struct's fields: for a time, the instant and the location.
+  if (a instanceof GoTime && b instanceof GoTime) return a.ms === b.ms && a.nanos === b.nanos && a.zone === b.zone;
   return a === b;
 }
 
@@ -155,11 +165,13 @@ function eq(arg1: unknown, ...args: unknown[]): boolean {
   return false;
 }
 
-function less(a: unknown, b: unknown): boolean {
+function less(x: unknown, y: unknown): boolean {
+  const a = comparable(x);
+  const b = comparable(y);
   const ba = basicKind(kindOf(a));
   const bb = basicKind(kindOf(b));
   if (ba === null || bb === null) throw new Error('invalid type for comparison');
-  if (ba !== bb) throw new Error(`incompatible types for comparison: ${typeName(a)} and ${typeName(b)}`);
+  if (ba !== bb) throw new Error(`incompatible types for comparison: ${typeName(x)} and ${typeName(y)}`);
   if (ba === 'bool') throw new Error('invalid type for comparison');
   if (ba === 'string') return compareStrings(scalar(a) as string, scalar(b) as string) < 0;
   return (a as number | bigint) < (b as number | bigint);

@@ -127,11 +127,13 @@ function formatArg(v: unknown, verb: string, spec: Spec, depth = 0): string {
   if (verb === 'T') return pad(typeName(v), spec);
   if (v instanceof SafeHTML || v instanceof SafeURL) return formatString(v.value, verb, spec) ?? badVerb(v, verb, spec);
   // %#v wants GoString, which only time.Time has here; the rest print their fields.
+  if (spec.sharpV && (v instanceof GoTime || v instanceof Date)) return pad(GoTime.from(v).GoString(), spec);
   if (!spec.sharpV && 'vsxXq'.includes(verb)) {
     const s = stringer(v);
     if (s !== undefined) return formatString(s, verb, spec)!;
   }
-  const i = asInt(v);
+  // A time.Duration is an int64 of nanoseconds to every verb its String method does not take.
+  const i = v instanceof GoDuration ? v.ns : asInt(v);
   if (i !== undefined) return formatInt(i, verb, spec) ?? badVerb(v, verb, spec);
   switch (typeof v) {
     case 'boolean':

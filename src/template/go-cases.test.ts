@@ -4,11 +4,13 @@
 //   testdata/go-compare.json  eq/ne/lt/le/gt/ge across kinds, missing values and nil
 //   testdata/go-printf.json   printf's verbs and flags over the values templates see
 //   testdata/go-regexp.json   match and reReplaceAll (Go's regexp.MatchString, ReplaceAllString)
+//   testdata/go-time-values.json  time.Time and time.Duration under printf verbs and comparisons
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reMatch, reReplaceAll } from './funcs-common.ts';
-import { createTemplateSet, TemplateError } from './index.ts';
+import { inZone } from './gotime.ts';
+import { createTemplateSet, GoDuration, GoTime, TemplateError } from './index.ts';
 
 interface GoCase {
   template: string;
@@ -27,15 +29,14 @@ const funcs = {
   strs: (...s: string[]) => s,
   match: reMatch,
   reReplaceAll,
+  t0: () => new GoTime(Date.UTC(2026, 0, 2, 3, 4, 5), undefined, 6),
+  tms: (ms: number) => new GoTime(ms),
+  tz: (name: string, t: GoTime) => inZone(t, name),
+  dur: (ns: number) => new GoDuration(BigInt(ns)),
 };
 
-for (const file of ['go-compare.json', 'go-printf.json', 'go-regexp.json']) {
-  let cases: GoCase[];
-  try {
-    cases = JSON.parse(readFileSync(new URL(`./testdata/${file}`, import.meta.url), 'utf8'));
-  } catch {
-    continue;
-  }
+for (const file of ['go-compare.json', 'go-printf.json', 'go-regexp.json', 'go-time-values.json']) {
+  const cases: GoCase[] = JSON.parse(readFileSync(new URL(`./testdata/${file}`, import.meta.url), 'utf8'));
   describe(`agrees with Go text/template: ${file}`, () => {
     for (const c of cases) {
       it(JSON.stringify(c.template), async () => {

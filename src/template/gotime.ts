@@ -29,6 +29,13 @@ export class GoTime {
   String(): string {
     return formatTime(this, '2006-01-02 15:04:05.999999999 -0700 MST');
   }
+  /** What %#v prints: a time.Date call in the time's own zone. */
+  GoString(): string {
+    const f = fields(this);
+    const nanos = (((Math.floor(this.ms) % 1000) + 1000) % 1000) * 1000000 + this.nanos;
+    const loc = this.zone === undefined ? 'time.UTC' : `time.Location(${JSON.stringify(this.zone)})`;
+    return `time.Date(${f.year}, time.${MONTHS[f.month - 1]}, ${f.day}, ${f.hour}, ${f.minute}, ${f.second}, ${nanos}, ${loc})`;
+  }
   Unix(): bigint {
     return BigInt(Math.floor(this.ms / 1000));
   }

@@ -23,8 +23,7 @@
 //     .Alerts.Firing` needs), so `call .F` calls F first; Go would pass a func-typed field as is.
 //   - {{ template }} recursion stops at the depth JavaScript's stack allows (some hundreds of
 //     levels), with Go's "exceeded maximum template depth" error; Go allows 100000.
-//   - printf: %p has no address to print (it is a bad verb for every value), and %#v of a time
-//     prints its fields where Go calls time.Time's GoString.
+//   - printf: %p has no address to print (it is a bad verb for every value).
 
 export type { TemplateFunc, MissingKey } from './exec.ts';
 export { TemplateError } from './errors.ts';

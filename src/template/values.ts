@@ -11,7 +11,7 @@
 //   Date             time.Time (see gotime.ts)
 // Typed strings from safeHtml/safeUrl keep their type so the HTML escaper can trust them.
 
-import { GoTime } from './gotime.ts';
+import { GoDuration, GoTime } from './gotime.ts';
 
 /** html/template's HTML type: trusted markup that the HTML escaper leaves alone. */
 export class SafeHTML {
@@ -93,6 +93,8 @@ export function typeName(v: unknown): string {
       return 'map[string]interface {}';
     }
     case 'struct':
+      if (v instanceof GoTime || v instanceof Date) return 'time.Time';
+      if (v instanceof GoDuration) return 'time.Duration';
       return (v as object).constructor?.name ?? 'struct';
   }
 }
@@ -151,8 +153,10 @@ export function isTrue(v: unknown): boolean {
     case 'map':
       return v instanceof Map ? v.size > 0 : Object.keys(v as object).length > 0;
     case 'func':
-    case 'struct':
       return true;
+    case 'struct':
+      // A time.Duration is an int64: zero is false.
+      return !(v instanceof GoDuration && v.ns === 0n);
   }
 }
 
