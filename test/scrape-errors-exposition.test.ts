@@ -76,6 +76,10 @@ const BODIES: Record<string, string | Buffer> = {
   invalid_utf8_help: Buffer.from('# HELP a \xfe\xff help\na 1\n', 'latin1'),
   invalid_utf8_later_label: Buffer.from('a{b="c"} 1\nd{e="\xc3"} 2\n', 'latin1'),
   invalid_utf8_after_error: Buffer.from('a is\nd{e="\xc3"} 2\n', 'latin1'),
+  invalid_utf8_value_over_lines: Buffer.from('a 1\nb{c="x\n# HELP d \xff\n"} 1\n', 'latin1'),
+  // A label value over lines is taken (see STORED); what follows it is still read.
+  bad_value_after_value_over_lines: 'a{b="x\ny" c="z"} 1\nc is\n',
+  escaped_newline_in_value: 'a{b="x\\\ny"} 1\n',
 };
 
 /**

@@ -485,6 +485,24 @@ describe('parseExposition of a body that was not valid UTF-8', () => {
     expect(refusal('# \ufffd\na 1\n')).toBeNull();
   });
 
+  it('checks a label value that runs over lines (lenient) as one record', () => {
+    const lenient = { ...bad, lenient: true };
+    const refusalLenient = (text: string) => {
+      try {
+        parseExposition(text, lenient);
+      } catch (e) {
+        return [(e as ExpositionError).message, (e as ExpositionError).prometheusMessage];
+      }
+      return null;
+    };
+    expect(refusalLenient('a 1\nb{c="x\n\n\ufffd"} 1\n')).toEqual(['line 2: a label value is not valid UTF-8 (the bad bytes read as U+FFFD)', 'invalid UTF-8 label value']);
+    expect(refusalLenient('b{c="x\n"} 1\n# HELP a \ufffd\n')).toEqual(['line 3: HELP text is not valid UTF-8 (the bad bytes read as U+FFFD)', 'help text is not a valid utf8 string']);
+    // Inside a value, a line that would be a record of its own is not read as one.
+    expect(refusalLenient('b{c="\n# HELP a \ufffd\n"} 1\n')).toEqual(['line 1: a label value is not valid UTF-8 (the bad bytes read as U+FFFD)', 'invalid UTF-8 label value']);
+    expect(refusalLenient('b{c="\n#\ufffd\n"} 1\n# \ufffd\n')).toEqual(['line 1: a label value is not valid UTF-8 (the bad bytes read as U+FFFD)', 'invalid UTF-8 label value']);
+    expect(refusalLenient('b{c="x\ny"} 1\n# \ufffd\nd 2\n')).toBeNull();
+  });
+
   it('keeps U+FFFD that a valid body carries', () => {
     expect(lines(parseExposition('b{c="x\ufffd"} 1\n', { defaultTimestamp: T0 }).batch)).toEqual([`b{c="x\ufffd"} 1@${T0}`]);
   });

@@ -94,25 +94,35 @@ export function parseExposition(text: string, opts: ExpositionOptions): ParsedEx
 /**
  * Parses, then refuses the first label value or HELP text holding U+FFFD (a byte that was not
  * UTF-8) unless the parse failed on an earlier line. Only for bodies that were not valid UTF-8:
- * the ordinary parse does not look for U+FFFD, which valid UTF-8 may carry too.
+ * the ordinary parse does not look for U+FFFD, which valid UTF-8 may carry too. A record whose
+ * label value runs over newlines (lenient) is checked as one.
  */
 function parseRefusingBadUtf8(text: string, opts: ExpositionOptions): ParsedExposition {
   let parsed: ParsedExposition | null = null;
   let failure: TextParseError | null = null;
+  const overLines: number[] = [];
   try {
-    parsed = parse(text, opts);
+    parsed = parse(text, opts, overLines);
   } catch (e) {
     if (!(e instanceof TextParseError)) throw e;
     failure = e;
   }
   let line = 0;
+  let k = 0;
   for (let start = 0; start < text.length && (failure === null || line + 1 < failure.line);) {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
-    line++;
+    const first = ++line;
+    while (k < overLines.length && overLines[k] < start) k += 2;
+    if (k < overLines.length && overLines[k] === start) {
+      while (k + 2 < overLines.length && overLines[k + 2] === start) k += 2;
+      const next = Math.min(overLines[k + 1], text.length + 1);
+      for (let p = nl; p >= 0 && p < next - 1; p = text.indexOf('\n', p + 1)) line++;
+      nl = next - 1;
+    }
     const bad = text.lastIndexOf('\ufffd', nl) >= start ? prometheusRecordError(text, start, true) : null;
     if (bad === INVALID_UTF8_LABEL_VALUE || bad === INVALID_UTF8_HELP) {
-      throw new TextParseError(line, 'invalid_utf8', `${bad === INVALID_UTF8_HELP ? 'HELP text' : 'a label value'} is not valid UTF-8 (the bad bytes read as U+FFFD)`, bad);
+      throw new TextParseError(first, 'invalid_utf8', `${bad === INVALID_UTF8_HELP ? 'HELP text' : 'a label value'} is not valid UTF-8 (the bad bytes read as U+FFFD)`, bad);
     }
     start = nl + 1;
   }
@@ -120,11 +130,13 @@ function parseRefusingBadUtf8(text: string, opts: ExpositionOptions): ParsedExpo
   return parsed!;
 }
 
-function parse(text: string, opts: ExpositionOptions): ParsedExposition {
+/** `recordsOverLines`: see LineCursor.recordsOverLines. */
+function parse(text: string, opts: ExpositionOptions, recordsOverLines: number[] | null = null): ParsedExposition {
   const om = opts.openMetrics === true;
   let sawEOF = false;
   const lenient = opts.lenient === true && !om;
   const c = new LineCursor(text, !om, lenient);
+  c.recordsOverLines = recordsOverLines;
   const out = new SampleBatchBuilder(256);
   const families = new Map<string, Family>();
   const metadata: MetricMetadata[] = [];

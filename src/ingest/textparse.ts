@@ -56,6 +56,11 @@ export class LineCursor {
    * need no comma between them, and a quoted label value may run over newlines.
    */
   readonly lenient: boolean;
+  /**
+   * When set, records whose label value ran over newlines are noted here as [start, next] pairs
+   * (the record's first character, the start of the line after it), in order.
+   */
+  recordsOverLines: number[] | null = null;
 
   constructor(s: string, prometheusText = false, lenient = false) {
     this.s = s;
@@ -241,6 +246,7 @@ export class LineCursor {
         this.pos = p + 1;
         this.end = s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         this.next = nl + 1;
+        this.recordsOverLines?.push(this.start, this.next);
         return value;
       }
       if (c === LF) lines++;
