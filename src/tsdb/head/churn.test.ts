@@ -193,7 +193,7 @@ describe('Head under series churn', () => {
     expectSame(again, model, [newMatcher('=', '__name__', 'late')]);
   }, 60_000);
 
-  it('reuses the ids of dropped symbols for new strings and keeps shared ones', async () => {
+  it('keeps labels right when new series take the ids of dropped symbols, and keeps the symbols still shared', async () => {
     const head = new Head({ blockRangeMs: 2 * H, maxSeries: 0, maxSeriesPerMetric: 0 });
     const log = recorder().log;
     const b = new SampleBatchBuilder();
