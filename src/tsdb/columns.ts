@@ -16,7 +16,7 @@
 
 export type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
-interface ColumnType<T extends Column> {
+export interface ColumnType<T extends Column> {
   new (length: number): T;
   new (buffer: ArrayBuffer): T;
   readonly BYTES_PER_ELEMENT: number;

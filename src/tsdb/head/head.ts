@@ -24,7 +24,7 @@ import { sortedRefs, type RefComparator } from './sortedrefs.ts';
 import { ChunkBatchBuilder, type HeadChunkBatch } from './chunkbatch.ts';
 import { SymbolTable } from './symbols.ts';
 import { drainSliced, type SlicedRead } from '../readslices.ts';
-import { growColumn, newColumn } from '../columns.ts';
+import { growColumn, newColumn, type ColumnType } from '../columns.ts';
 
 export interface HeadOptions {
   /** Block range in ms; chunks never straddle a multiple of it, so blocks cut cleanly. */
@@ -55,6 +55,8 @@ export interface HeadStats {
   outOfOrderOnReplay: number;
   /** Times the label pool was rebuilt without the ranges of removed series. */
   labelPoolCompactions: number;
+  /** Times the per-ref columns were copied without the entries of removed series. */
+  columnRebuilds: number;
   /** Reads of open chunks: answered from a kept decode, continued from one, decoded from the start. */
   openChunkReads: { hits: number; extended: number; misses: number };
 }
@@ -66,6 +68,10 @@ const LABEL_POOL_RESERVE = 1 << 29;
 const SLICE = 20_000;
 /** The label pool is compacted once removed series' entries are this many and half of it. */
 const LABEL_POOL_MIN_DEAD = 1 << 16;
+/** Columns are rebuilt (see rebuildColumns) once this many removed refs, and as many as live series, are resident. */
+const COLUMNS_MIN_DEAD = 1 << 16;
+/** Runs of removed refs shorter than this are copied along: a page of a column holds 512-2,048 refs. */
+const DEAD_RUN = 2048;
 /**
  * Reads pause (to be stopped or to let the event loop run, see readslices.ts) after this many
  * series (a power of two) or this many samples, whichever comes first.
@@ -110,6 +116,9 @@ export class Head {
   /** Set while compactLabelPool runs (it spans turns of the event loop). */
   private compactingLabels = false;
   private labelPoolCompactions = 0;
+  /** Removed refs whose column entries were written since the columns were last rebuilt. */
+  private deadRefsResident = 0;
+  private columnRebuilds = 0;
 
   private readonly byHash = new RefsByHash();
   /** byHash's candidate check, bound once (no closure per lookup). */
@@ -738,12 +747,22 @@ export class Head {
       let pool = newColumn(Uint32Array, live + (live >>> 3), LABEL_POOL_RESERVE);
       let off = newColumn(Uint32Array, this.cap);
       let len = 0;
+      // Runs [from, to) of refs holding every live series, gaps under DEAD_RUN refs included.
+      const runs: number[] = [];
+      let runFrom = -1;
+      let lastLive = -1;
       const copy = (from: number, to: number): void => {
         const old = this.labelPool;
         const oldOff = this.labelOff;
         for (let ref = from; ref < to; ref++) {
           const n = this.labelLen[ref];
           if (n === 0) continue;
+          if (runFrom < 0) runFrom = ref;
+          else if (ref - lastLive > DEAD_RUN) {
+            runs.push(runFrom, lastLive + 1);
+            runFrom = ref;
+          }
+          lastLive = ref;
           if (len + n > pool.length) pool = growColumn(pool, Uint32Array, len + n);
           const o = oldOff[ref];
           for (let i = 0; i < n; i++) pool[len + i] = old[o + i];
@@ -759,14 +778,40 @@ export class Head {
       // Series created while this ran: refs from `end` on (refs only grow outside replay).
       off = growColumn(off, Uint32Array, this.cap);
       copy(end, Math.min(this.nextRef, this.cap));
+      if (runFrom >= 0) runs.push(runFrom, lastLive + 1);
       this.labelPool = pool;
       this.labelOff = off;
       this.labelPoolLen = len;
       this.labelPoolDead = 0;
       this.labelPoolCompactions++;
+      if (this.deadRefsResident >= COLUMNS_MIN_DEAD && this.deadRefsResident >= this.numSeries) this.rebuildColumns(runs);
     } finally {
       this.compactingLabels = false;
     }
+  }
+
+  /**
+   * Copies the per-ref columns into fresh ones, live refs only (in runs, so a copy is a few memcpys).
+   * Refs are not reused, so the columns keep an entry for every series ever created; a fresh
+   * column's pages that are never written are never resident, so the long runs of removed refs
+   * that series churn leaves (a deploy's pods were created together) stop costing memory. The
+   * copy is synchronous, as appends write these columns: about 38 bytes of copying per live series
+   * (some ms at 1M series).
+   */
+  private rebuildColumns(runs: readonly number[]): void {
+    const fresh = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array>(col: T, type: ColumnType<T>): T => {
+      const next = newColumn(type, this.cap);
+      for (let k = 0; k < runs.length; k += 2) next.set(col.subarray(runs[k], runs[k + 1]) as never, runs[k]);
+      return next;
+    };
+    this.labelLen = fresh(this.labelLen, Uint16Array);
+    this.openSlot = fresh(this.openSlot, Int32Array);
+    this.closedHead = fresh(this.closedHead, Float64Array);
+    this.closedCount = fresh(this.closedCount, Uint32Array);
+    this.lastT = fresh(this.lastT, Float64Array);
+    this.lastV = fresh(this.lastV, Float64Array);
+    this.deadRefsResident = 0;
+    this.columnRebuilds++;
   }
 
   /** Removes series among refs [from, to) that hold no data at or after t. */
@@ -784,6 +829,7 @@ export class Head {
       const len = this.labelLen[ref];
       for (let i = 0; i < len; i++) this.symbols.release(this.labelPool[off + i]);
       this.labelPoolDead += len;
+      this.deadRefsResident++;
       const name = metricOf(labels);
       const left = (this.perMetric.get(name) ?? 1) - 1;
       if (left === 0) this.perMetric.delete(name);
@@ -798,7 +844,9 @@ export class Head {
   // ---- stats -----------------------------------------------------------------------------------
 
   stats(): HeadStats {
-    const columns = this.cap * (4 + 2 + 4 + 8 + 4 + 8 + 8);
+    // Pages of rebuilt columns that were never written are not resident: count live series and the
+    // removed refs written since (an estimate: short runs of removed refs are copied along).
+    const columns = Math.min(this.cap, this.numSeries + this.deadRefsResident) * (4 + 2 + 4 + 8 + 4 + 8 + 8);
     // Maps cost roughly 80 bytes an entry in V8; counted so the metric tracks reality.
     const maps = this.byHash.byteLength + this.symbols.size * 80 + this.symbols.overheadBytes + this.postings.pairCount() * 100;
     let open = 0;
@@ -815,6 +863,7 @@ export class Head {
       seriesRemoved: this.seriesRemoved,
       outOfOrderOnReplay: this.outOfOrderOnReplay,
       labelPoolCompactions: this.labelPoolCompactions,
+      columnRebuilds: this.columnRebuilds,
       openChunkReads: (({ hits, extended, misses }) => ({ hits, extended, misses }))(this.pool.decodedStats()),
     };
   }
