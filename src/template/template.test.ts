@@ -1,5 +1,5 @@
 // The template set's behaviour that callers rely on beyond Go's own semantics (those are in
-// go-compat.test.ts): the set API, error positions, async functions, JS values standing in for Go
+// go-cases.test.ts): the set API, error positions, async functions, JS values standing in for Go
 // maps, structs and methods, and load-time refusal of what we do not support.
 
 import { describe, expect, it } from 'vitest';
