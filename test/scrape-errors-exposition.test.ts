@@ -23,10 +23,10 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
-import { getJson, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import { ensurePrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { activeTargets, startBothScraping } from './helpers/scrape-side-by-side.ts';
+import { getJson, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
 /** job -> the exposition its endpoint serves. */
@@ -126,10 +126,7 @@ describe('exposition parse errors side by side with Prometheus 2.42', () => {
     const jobs = [...Object.keys(BODIES), ...Object.keys(STORED)];
     const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:',
       ...jobs.map((j) => `  - { job_name: ${j}, metrics_path: /${j}, static_configs: [{ targets: ["${addr}"] }] }`)].join('\n') + '\n';
-    prom = await startPrometheus(path.join(dir, 'prometheus'), 30_000, prometheusYml);
-    const strataYml = path.join(dir, 'strata.yml');
-    fs.writeFileSync(strataYml, `log: { level: debug }\n${prometheusYml}`);
-    strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', strataYml] });
+    ({ prom, strata } = await startBothScraping(dir, prometheusYml));
   }, 120_000);
 
   afterAll(async () => {
@@ -142,12 +139,8 @@ describe('exposition parse errors side by side with Prometheus 2.42', () => {
 
   /** job -> [health, lastError] once every listed job has been scraped. */
   async function targets(url: string, want: string[]): Promise<Record<string, [string, string]>> {
-    return until(`every target of ${url} scraped`, async () => {
-      const r = await getJson(`${url}/api/v1/targets?state=active`);
-      const out: Record<string, [string, string]> = {};
-      for (const t of r.body.data.activeTargets as { scrapePool: string; health: string; lastError: string }[]) out[t.scrapePool] = [t.health, t.lastError];
-      return want.every((j) => out[j] !== undefined && out[j][0] !== 'unknown') ? out : null;
-    }, 20_000);
+    const byPool = await activeTargets(url, (ts) => want.every((j) => ts[j] !== undefined && ts[j].health !== 'unknown'));
+    return Object.fromEntries(Object.entries(byPool).map(([j, t]) => [j, [t.health, t.lastError]]));
   }
 
   it('gives every malformed exposition the lastError Prometheus gives it, and logs it so', async (ctx) => {

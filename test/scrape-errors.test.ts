@@ -15,8 +15,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
-import { getJson, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import { ensurePrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { activeTargets, startBothScraping } from './helpers/scrape-side-by-side.ts';
+import { tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -173,10 +174,7 @@ describe('scrape errors side by side with Prometheus 2.42', () => {
       return `  - { job_name: ${name}, ${f} }`;
     });
     const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:', ...scrapeConfigs].join('\n') + '\n';
-    prom = await startPrometheus(path.join(dir, 'prometheus'), 30_000, prometheusYml);
-    const strataYml = path.join(dir, 'strata.yml');
-    fs.writeFileSync(strataYml, `log: { level: debug }\n${prometheusYml}`);
-    strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', strataYml] });
+    ({ prom, strata } = await startBothScraping(dir, prometheusYml));
   }, 120_000);
 
   afterAll(async () => {
@@ -190,12 +188,8 @@ describe('scrape errors side by side with Prometheus 2.42', () => {
   /** job -> lastError, once every listed job has failed at least once. */
   async function lastErrors(url: string): Promise<Record<string, string>> {
     const want = jobs('').map(([j]) => j);
-    return until(`every target of ${url} failed`, async () => {
-      const r = await getJson(`${url}/api/v1/targets?state=active`);
-      const out: Record<string, string> = {};
-      for (const t of r.body.data.activeTargets as { scrapePool: string; lastError: string }[]) out[t.scrapePool] = t.lastError;
-      return want.every((j) => (out[j] ?? '') !== '') ? out : null;
-    }, 20_000);
+    const byPool = await activeTargets(url, (ts) => want.every((j) => (ts[j]?.lastError ?? '') !== ''));
+    return Object.fromEntries(Object.entries(byPool).map(([j, t]) => [j, t.lastError]));
   }
 
   it('gives every failure kind the lastError Prometheus gives it, and logs it so', async (ctx) => {
