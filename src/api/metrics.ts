@@ -86,6 +86,8 @@ export function createServerMetrics(stats: () => DBStats | null, version: string
       this.inc({ result: 'miss' }, s.headOpenChunkReads.misses);
     },
   });
+  counter('strata_tsdb_head_label_pool_compactions_total', 'Rebuilds of the head\'s label pool that gave back removed series\' labels.', (s) => s.headLabelPoolCompactions);
+  counter('strata_tsdb_head_column_rebuilds_total', 'Rebuilds of the head\'s per-series columns that gave back removed series\' entries.', (s) => s.headColumnRebuilds);
   gauge('strata_tsdb_wal_bytes', 'Bytes in the write-ahead log.', (s) => s.walBytes);
   gauge('strata_tsdb_wal_segments', 'Segments of the write-ahead log.', (s) => s.walSegments);
   counter('strata_tsdb_compactions_total', 'Compactions run.', (s) => s.compactions);

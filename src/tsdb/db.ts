@@ -47,6 +47,9 @@ export interface DBStats {
   headMemoryBytes: number;
   /** Reads of the head's open chunks by how the decode cache served them. */
   headOpenChunkReads: { hits: number; extended: number; misses: number };
+  /** Rebuilds of the head's label pool, and of its per-series columns, that gave back removed series' memory. */
+  headLabelPoolCompactions: number;
+  headColumnRebuilds: number;
   samplesAppended: number;
   seriesCreated: number;
   seriesRemoved: number;
@@ -453,6 +456,8 @@ class TSDB implements DB {
       headMaxTime: h.maxTime,
       headMemoryBytes: h.memoryBytes,
       headOpenChunkReads: h.openChunkReads,
+      headLabelPoolCompactions: h.labelPoolCompactions,
+      headColumnRebuilds: h.columnRebuilds,
       samplesAppended: h.samplesAppended,
       seriesCreated: h.seriesCreated,
       seriesRemoved: h.seriesRemoved,
