@@ -161,23 +161,31 @@ describe('http_headers, proxy_url and no_proxy', () => {
     expect(new Set(proxy.forwarded.map((f) => f.headers['proxy-authorization'] ?? ''))).toEqual(new Set([`Basic ${Buffer.from('user:p@ss').toString('base64')}`, '']));
   });
 
-  it('tunnels https targets through the proxy with CONNECT, with the job\'s tls_config end to end', async () => {
+  /**
+   * An https exporter with a self-signed certificate for exporter.test (its file: `cert`) behind a
+   * CONNECT proxy that knows exporter.test as this machine; both closed after the test.
+   */
+  async function tunnelledExporter(handler: Parameters<typeof createHttpsServer>[1]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tunnel-'));
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
       '-subj', '/CN=exporter.test', '-addext', 'subjectAltName=DNS:exporter.test'], { stdio: 'ignore' });
-    const target = createHttpsServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, text('tunnelled 1\n'));
+    const target = createHttpsServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, handler);
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     const targetPort = (target.address() as AddressInfo).port;
     cleanups.push(() => new Promise<void>((r) => {
       target.closeAllConnections();
       target.close(() => r());
     }));
-    // A CONNECT proxy that knows exporter.test as this machine.
     const proxy = await startProxy({ route: () => `127.0.0.1:${targetPort}` });
     cleanups.push(() => proxy.close());
+    return { cert, target, targetPort, proxy };
+  }
+
+  it('tunnels https targets through the proxy with CONNECT, with the job\'s tls_config end to end', async () => {
+    const { cert, targetPort, proxy } = await tunnelledExporter(text('tunnelled 1\n'));
     const rec = new Recorder();
     const m = manager(rec);
     // The certificate is self-signed: only the job's ca_file makes it trusted through the tunnel.
@@ -198,27 +206,13 @@ describe('http_headers, proxy_url and no_proxy', () => {
   });
 
   it('keeps a CONNECT tunnel open from scrape to scrape, as Go\'s transport keeps its connections; a reload opens a new one', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tunnel-'));
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=exporter.test', '-addext', 'subjectAltName=DNS:exporter.test'], { stdio: 'ignore' });
     let requests = 0;
     let handshakes = 0;
-    const target = createHttpsServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+    const { cert, target, targetPort, proxy } = await tunnelledExporter((req, res) => {
       requests++;
       text('kept 1\n')(req, res);
     });
     target.on('secureConnection', () => handshakes++);
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    const targetPort = (target.address() as AddressInfo).port;
-    cleanups.push(() => new Promise<void>((r) => {
-      target.closeAllConnections();
-      target.close(() => r());
-    }));
-    const proxy = await startProxy({ route: () => `127.0.0.1:${targetPort}` });
-    cleanups.push(() => proxy.close());
     const rec = new Recorder();
     const m = manager(rec);
     const config = (interval: string) => jobs([
