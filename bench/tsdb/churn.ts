@@ -71,17 +71,6 @@ function podSeries(hour: number, p: number): string[][] {
     'namespace', `team-${p % 20}`, 'node', node, 'pod', pod, 'uid', uid]);
 }
 
-/** Waits for the DB's queued maintenance (persist, truncate, checkpoint) to finish. */
-async function maintenanceDone(db: DB): Promise<void> {
-  // The queue is internal; a benchmark may look at it (no API should expose it only for this).
-  const q = db as unknown as { chain: Promise<unknown> };
-  for (;;) {
-    const c = q.chain;
-    await c;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if (q.chain === c) return;
-  }
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-churn-'));
 const db = await openDB({ dir, logger: pino({ level: 'warn' }), retentionMs: 0, maintenanceIntervalMs: 3600_000 });
@@ -109,7 +98,7 @@ for (let hour = 0; hour < hours; hour++) {
     }
     if ((t / intervalMs) % 6 === 0) process.stderr.write(`\rhour ${hour + 1}/${hours}: ${new Date(t).toISOString().slice(11, 16)}   `);
   }
-  await maintenanceDone(db);
+  await db.maintenanceIdle();
   gc();
   await new Promise((resolve) => setImmediate(resolve));
   gc();

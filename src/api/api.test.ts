@@ -273,6 +273,7 @@ function fakeDB(q: Partial<{
     querier: () => ({ select: none, series: q.series ?? none, labelNames: q.labelNames ?? none, labelValues: q.labelValues ?? none }),
     append: async () => ({ appended: 0, duplicates: 0, seriesCreated: 0, rejected: {}, errors: [] }),
     flush: async () => ({ blocks: 0, samples: 0 }),
+    maintenanceIdle: async () => {},
     import: async () => {
       throw new Error('not used');
     },

@@ -68,6 +68,8 @@ export interface DBStats {
 
 export interface DB extends Appendable, Queryable, Importable {
   flush(): Promise<{ blocks: number; samples: number }>;
+  /** Resolves once the maintenance queued so far, and any it queued in turn, has finished (tests, benchmarks). */
+  maintenanceIdle(): Promise<void>;
   stats(): DBStats;
   close(): Promise<void>;
 }
@@ -290,6 +292,15 @@ class TSDB implements DB {
       await this.compact();
       this.applyRetention();
     }).catch((e) => this.log.error({ err: (e as Error).message }, 'storage maintenance failed'));
+  }
+
+  async maintenanceIdle(): Promise<void> {
+    // A task may queue another (persist, then compact): wait until the chain stays the same.
+    for (let c = this.chain; ; c = this.chain) {
+      await c;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (this.chain === c) return;
+    }
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {

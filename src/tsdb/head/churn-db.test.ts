@@ -13,16 +13,6 @@ import { openDB, type DB } from '../index.ts';
 const H = 3600_000;
 const STEP = 20 * 60_000;
 
-/** Waits for the DB's queued maintenance (persist, truncate, checkpoint); the queue is internal. */
-async function maintenanceDone(db: DB): Promise<void> {
-  const q = db as unknown as { chain: Promise<unknown> };
-  for (;;) {
-    const c = q.chain;
-    await c;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if (q.chain === c) return;
-  }
-}
 
 const pod = (hour: number, i: number): Labels =>
   labelsFromRecord({ __name__: 'container_cpu', job: 'k8s', namespace: `ns-${i % 7}`, pod: `web-${hour}-${i}`, uid: `9c1e${hour}-77ab-4c1d-${i}` });
@@ -56,7 +46,7 @@ describe('DB under series churn', () => {
         }
         await db.append(b.build());
       }
-      await maintenanceDone(db);
+      await db.maintenanceIdle();
     }
     expect(db.stats().seriesRemoved).toBeGreaterThan(4 * pods);
     // The scenario must have run what it is here for.
