@@ -10,7 +10,7 @@
 // Where Prometheus 3 differs from 2.42, Strata follows 3 and the case says what 2.42 reports and why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
+import { prometheusForComparison, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/server.ts';
 import { asPrometheusPrints as full, strataParseError as strataSays } from './parse-errors.ts';
 
@@ -124,13 +124,8 @@ describe('the first of several errors', () => {
     let prom: PrometheusProcess | undefined;
 
     beforeAll(async () => {
-      skipReason = await ensurePrometheus();
-      if (skipReason) {
-        // CI has network and root: there a missing Prometheus is a failure, not a skip.
-        if (process.env.CI) throw new Error(skipReason);
-        console.warn(`SKIPPING the Prometheus comparison: ${skipReason}`);
-        return;
-      }
+      skipReason = await prometheusForComparison('the Prometheus comparison');
+      if (skipReason) return;
       prom = await startPrometheus(path.join(tempDir('strata-first-error-'), 'prometheus'));
     });
     afterAll(async () => {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
+import { prometheusForComparison, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
 import { encodeWriteRequest, postWrite } from '../helpers/remotewrite.ts';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/server.ts';
 import { compareResponses, type ApiResponse } from './compare.ts';
@@ -62,13 +62,8 @@ describe('side by side with Prometheus (Debian package, 2.42)', () => {
   const outcomes: Outcome[] = [];
 
   beforeAll(async () => {
-    skipReason = await ensurePrometheus();
-    if (skipReason) {
-      // CI has network and root: there a missing Prometheus is a failure, not a skip.
-      if (process.env.CI) throw new Error(skipReason);
-      console.warn(`SKIPPING the Prometheus comparison: ${skipReason}`);
-      return;
-    }
+    skipReason = await prometheusForComparison('the Prometheus comparison');
+    if (skipReason) return;
     dir = tempDir('strata-compat-');
     const cfg = path.join(dir, 'strata.yml');
     fs.writeFileSync(cfg, 'self_monitoring:\n  enabled: false\n');

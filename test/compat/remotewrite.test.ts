@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
+import { prometheusForComparison, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/server.ts';
 
 interface RawSeries {
@@ -65,12 +65,8 @@ describe('Prometheus remote-writing into Strata (Debian package, 2.42)', () => {
   let scrapes = 0;
 
   beforeAll(async () => {
-    skipReason = await ensurePrometheus();
-    if (skipReason) {
-      if (process.env.CI) throw new Error(skipReason);
-      console.warn(`SKIPPING the remote-write comparison: ${skipReason}`);
-      return;
-    }
+    skipReason = await prometheusForComparison('the remote-write comparison');
+    if (skipReason) return;
     dir = tempDir('strata-rwcompat-');
     target = createServer((req, res) => {
       if (req.url !== '/metrics') {

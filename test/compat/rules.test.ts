@@ -21,7 +21,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_NAN } from '../../src/model/index.ts';
 import { runRuleTestFile } from '../../src/rules/index.ts';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
+import { prometheusForComparison, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
 import { writeSeries } from '../helpers/remotewrite.ts';
 import { runStrataCommand, startStrata, tempDir, type StrataProcess } from '../helpers/server.ts';
 import { valuesClose } from './compare.ts';
@@ -169,12 +169,8 @@ describe('rule evaluation side by side with Prometheus', () => {
   let generated: RuleCase[] = [];
 
   beforeAll(async () => {
-    skipReason = await ensurePrometheus();
-    if (skipReason) {
-      if (process.env.CI) throw new Error(skipReason);
-      console.warn(`SKIPPING the rules comparison: ${skipReason}`);
-      return;
-    }
+    skipReason = await prometheusForComparison('the rules comparison');
+    if (skipReason) return;
     dir = tempDir('strata-compat-rules-');
     for (const [f, text] of Object.entries(RULE_FILES)) fs.writeFileSync(path.join(dir, f), text);
     const cases = generateCases(20260, CASES);
@@ -375,11 +371,8 @@ describe('/api/v1/rules and /api/v1/alerts side by side with Prometheus', () => 
   const bodies: Record<string, [Json, Json]> = {};
 
   beforeAll(async () => {
-    skipReason = await ensurePrometheus();
-    if (skipReason) {
-      if (process.env.CI) throw new Error(skipReason);
-      return;
-    }
+    skipReason = await prometheusForComparison('the rules API comparison');
+    if (skipReason) return;
     dir = tempDir('strata-compat-rules-api-');
     const rules = path.join(dir, 'rules.yml');
     fs.writeFileSync(rules, API_RULES);

@@ -16,6 +16,18 @@ const run = promisify(execFile);
  * Makes sure /usr/bin/prometheus exists, installing the Debian package if not. Returns null when it
  * is available, or the reason it is not (no apt, no network, not root) for a visible skip.
  */
+/**
+ * ensurePrometheus for a comparison test: null when Prometheus is there; else the reason, after a
+ * warning that `what` is skipped. Under CI (network and root) a missing Prometheus is a failure.
+ */
+export async function prometheusForComparison(what: string): Promise<string | null> {
+  const reason = await ensurePrometheus();
+  if (reason === null) return null;
+  if (process.env.CI) throw new Error(reason);
+  console.warn(`SKIPPING ${what}: ${reason}`);
+  return reason;
+}
+
 export async function ensurePrometheus(): Promise<string | null> {
   if (fs.existsSync(PROMETHEUS_BIN)) return null;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
