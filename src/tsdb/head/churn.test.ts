@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import {
   SampleBatchBuilder, compareLabels, labelsFromRecord, labelsToString, newMatcher, type Labels, type Matcher,
 } from '../../model/index.ts';
-import { Head, type HeadLogFn } from './head.ts';
+import { Head } from './head.ts';
+import { recorder } from './testing.ts';
 
 const H = 3600_000;
 const STEP = 15 * 60_000;
@@ -72,15 +73,6 @@ const pod = (hour: number, i: number) =>
   labelsFromRecord({ __name__: 'container_cpu', job: 'k8s', pod: `web-${hour}-${i}`, uid: `0d6f${hour}-8c1e-4b7a-9a3e-${i}` });
 const node = (i: number) => labelsFromRecord({ __name__: 'node_load1', instance: `node-${i}:9100`, job: 'node' });
 
-function recorder() {
-  const series: [number, Labels][] = [];
-  const samples: [number, number, number][] = [];
-  const log: HeadLogFn = (newRefs, newLabels, refs, ts, vs, n) => {
-    newRefs.forEach((r, i) => series.push([r, newLabels[i]]));
-    for (let i = 0; i < n; i++) samples.push([refs[i], ts[i], vs[i]]);
-  };
-  return { series, samples, log };
-}
 
 function expectSame(head: Head, model: Model, ms: Matcher[]): void {
   const got = head.select(ms, -Infinity, Infinity).map((s): [Labels, number[], number[]] => [s.labels, [...s.timestamps], [...s.values]]);

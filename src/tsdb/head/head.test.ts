@@ -4,7 +4,8 @@ import {
 } from '../../model/index.ts';
 import { AppendError } from '../types.ts';
 import { compareLabels } from '../../model/index.ts';
-import { Head, type HeadLogFn } from './head.ts';
+import { Head } from './head.ts';
+import { recorder } from './testing.ts';
 import { drainSliced } from '../readslices.ts';
 
 const H = 3600_000;
@@ -19,16 +20,6 @@ function batch(entries: [Record<string, string>, [number, number][]][]): SampleB
   return b.build();
 }
 
-/** A log function that keeps what the head asked to make durable, like the WAL would. */
-function recorder() {
-  const series: [number, Labels][] = [];
-  const samples: [number, number, number][] = [];
-  const log: HeadLogFn = (newRefs, newLabels, refs, ts, vs, n) => {
-    newRefs.forEach((r, i) => series.push([r, newLabels[i]]));
-    for (let i = 0; i < n; i++) samples.push([refs[i], ts[i], vs[i]]);
-  };
-  return { series, samples, log };
-}
 
 const newHead = (o: Partial<ConstructorParameters<typeof Head>[0]> = {}) =>
   new Head({ blockRangeMs: 2 * H, maxSeries: 0, maxSeriesPerMetric: 0, ...o });

@@ -1,0 +1,14 @@
+// Test helpers for the head.
+import type { Labels } from '../../model/index.ts';
+import type { HeadLogFn } from './head.ts';
+
+/** A log function that keeps what the head asked to make durable, like the WAL would. */
+export function recorder() {
+  const series: [number, Labels][] = [];
+  const samples: [number, number, number][] = [];
+  const log: HeadLogFn = (newRefs, newLabels, refs, ts, vs, n) => {
+    newRefs.forEach((r, i) => series.push([r, newLabels[i]]));
+    for (let i = 0; i < n; i++) samples.push([refs[i], ts[i], vs[i]]);
+  };
+  return { series, samples, log };
+}
