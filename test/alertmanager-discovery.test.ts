@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { prometheusForComparison, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
 import { getJson, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
@@ -91,12 +91,8 @@ notifier: { enabled: false }
 self_monitoring: { enabled: false }
 `);
     strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
-    skip = await ensurePrometheus();
-    if (skip) {
-      if (process.env.CI) throw new Error(skip);
-      console.warn(`SKIPPING the Prometheus comparison: ${skip}`);
-      return;
-    }
+    skip = await prometheusForComparison('the Prometheus comparison');
+    if (skip) return;
     // Prometheus' file beside Strata's, so am.json and rules.yml are the same files.
     prom = await startPrometheus(dir, 30_000, prometheusYml, ['--rules.alert.resend-delay=1s']);
   }, 120_000);

@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { prometheusForComparison, type PrometheusProcess } from './helpers/prometheus.ts';
 import { activeTargets, startBothScraping } from './helpers/scrape-side-by-side.ts';
 import { getJson, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
@@ -109,12 +109,8 @@ describe('exposition parse errors side by side with Prometheus 2.42', () => {
   const sockets = new Set<Socket>();
 
   beforeAll(async () => {
-    skip = await ensurePrometheus();
-    if (skip) {
-      if (process.env.CI) throw new Error(skip);
-      console.warn(`SKIPPING the Prometheus comparison: ${skip}`);
-      return;
-    }
+    skip = await prometheusForComparison('the Prometheus comparison');
+    if (skip) return;
     dir = tempDir('strata-scrape-expo-');
     server = http.createServer(handle);
     server.on('connection', (s: Socket) => {

@@ -15,7 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { prometheusForComparison, type PrometheusProcess } from './helpers/prometheus.ts';
 import { activeTargets, startBothScraping } from './helpers/scrape-side-by-side.ts';
 import { tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
@@ -145,12 +145,8 @@ describe('scrape errors side by side with Prometheus 2.42', () => {
   }
 
   beforeAll(async () => {
-    skip = await ensurePrometheus();
-    if (skip) {
-      if (process.env.CI) throw new Error(skip);
-      console.warn(`SKIPPING the Prometheus comparison: ${skip}`);
-      return;
-    }
+    skip = await prometheusForComparison('the Prometheus comparison');
+    if (skip) return;
     dir = tempDir('strata-scrape-errors-');
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');

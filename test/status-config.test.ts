@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePrometheus, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
+import { prometheusForComparison, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
 import { encodeWriteRequest, postWrite } from './helpers/remotewrite.ts';
 import { getJson, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
 
@@ -187,13 +187,8 @@ describe('the query section and the status pages through the server process', ()
       { labels: { __name__: 'tick', job: 'x' }, samples: Array.from({ length: 60 }, (_, i) => [now - 600_000 + i * 10_000, i] as [number, number]) },
     ]));
     expect(r.status).toBe(204);
-    promSkip = await ensurePrometheus();
-    if (promSkip) {
-      if (process.env.CI) throw new Error(promSkip);
-      console.warn(`SKIPPING the Prometheus comparison: ${promSkip}`);
-    } else {
-      prom = await startPrometheus(path.join(dir, 'prometheus'), 30_000, PROMETHEUS_SECTIONS);
-    }
+    promSkip = await prometheusForComparison('the Prometheus comparison');
+    if (!promSkip) prom = await startPrometheus(path.join(dir, 'prometheus'), 30_000, PROMETHEUS_SECTIONS);
   }, 120_000);
 
   afterAll(async () => {
