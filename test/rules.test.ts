@@ -72,9 +72,13 @@ afterAll(async () => {
 
 describe('rules in the server', () => {
   it('evaluates the groups and answers /api/v1/rules in Prometheus shape', async () => {
-    const body = await until('every rule evaluated', async () => {
+    // The group starts with the server, before the test's samples are written: wait for an
+    // evaluation that saw them, not just for the first one.
+    const body = await until('every rule evaluated over the written samples', async () => {
       const b = await get('/api/v1/rules');
-      return b.data.groups[0]?.rules.every((r: any) => r.health === 'ok') ? b : undefined;
+      const rules = b.data.groups[0]?.rules;
+      const sawSamples = rules?.[1]?.alerts?.length === 1 && rules?.[2]?.alerts?.length === 2;
+      return sawSamples && rules.every((r: any) => r.health === 'ok') ? b : undefined;
     });
     expect(body.status).toBe('success');
     const [g] = body.data.groups;
