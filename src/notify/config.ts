@@ -14,7 +14,7 @@ import { parseMatchers, type Matcher } from './matchers.ts';
 import { buildRoute, type RawRoute, type Route } from './route.ts';
 import { alertmanagerConfigYaml } from './printconfig.ts';
 import { parseTimeInterval, type TimeInterval } from './timeinterval.ts';
-import { newMatcher } from '../model/index.ts';
+import { checkRE2Syntax, newMatcher } from '../model/index.ts';
 
 export { ConfigError };
 
@@ -104,8 +104,11 @@ function labelMap(type: '=' | '=~') {
       }
       try {
         // Alertmanager anchors match_re values in the matcher itself, so its route keys (and with
-        // them group keys and PagerDuty dedup keys) show them as ^(?:value)$.
-        out.push(newMatcher(type, name, type === '=~' ? `^(?:${String(value)})$` : String(value)));
+        // them group keys and PagerDuty dedup keys) show them as ^(?:value)$. Its config loader
+        // compiles that form first (so an error names it); the matcher then matches as all of
+        // Alertmanager's do, `.` not matching a newline.
+        if (type === '=~') checkRE2Syntax(`^(?:${String(value)})$`);
+        out.push(newMatcher(type, name, type === '=~' ? `^(?:${String(value)})$` : String(value), 'alertmanager'));
       } catch (e) {
         ctx.addIssue({ code: 'custom', path: [name], message: (e as Error).message });
       }

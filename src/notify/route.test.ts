@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNotifierConfig } from './config.ts';
 import { fingerprint, labelSetString } from './labels.ts';
@@ -112,6 +116,49 @@ receivers: [{name: hook}]
     };
     expect(key({ alertname: 'A', service: 'foo1' })).toBe('{}/{service=~"^(?:^(foo1|foo2)$)$"}:{alertname="A"}');
     expect(key({ alertname: 'C', service: 'aXb', x: '1' })).toBe('{}/{service=~"^(?:a.b)$"}/{x="1"}:{alertname="C", service="aXb", x="1"}');
+  });
+
+  // Go's `.` does not match a newline unless (?s) says so; in match_re as in matchers and the
+  // match_re of inhibit rules. amtool routes the same labels with Alertmanager's own code.
+  const NEWLINES = `
+route:
+  receiver: default
+  routes:
+    - {receiver: match_re, match_re: {a: 'x.y'}}
+    - {receiver: matchers, matchers: ['b=~"x.y"']}
+    - {receiver: dotall, matchers: ['c=~"(?s)x.y"']}
+    - {receiver: negated, matchers: ['d!~"x.y"', 'e="1"']}
+receivers: [{name: default}, {name: match_re}, {name: matchers}, {name: dotall}, {name: negated}]
+inhibit_rules:
+  - {source_match_re: {a: 'x.y'}, target_match: {t: '1'}}
+`;
+  const NEWLINE_CASES: Record<string, string>[] = [
+    { a: 'x\ny' }, { a: 'xzy' }, { b: 'x\ny' }, { b: 'xzy' }, { c: 'x\ny' }, { d: 'x\ny', e: '1' }, { d: 'xzy', e: '1' },
+  ];
+
+  it('does not let `.` match a newline in match_re or matchers unless (?s), as Alertmanager', () => {
+    const c = parseNotifierConfig(NEWLINES, 'am.yml');
+    expect(NEWLINE_CASES.map((ls) => matchRoutes(c.route, ls).map((r) => r.receiver).join(','))).toEqual([
+      'default', 'match_re', 'default', 'matchers', 'dotall', 'negated', 'default',
+    ]);
+    const [inhibit] = c.inhibitRules;
+    expect([inhibit.sourceMatchers[0].matches('x\ny'), inhibit.sourceMatchers[0].matches('xzy')]).toEqual([false, true]);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/amtool'))('routes labels with newlines as amtool config routes test (Alertmanager 0.25)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-routes-'));
+    try {
+      writeFileSync(join(dir, 'am.yml'), NEWLINES);
+      const c = parseNotifierConfig(NEWLINES, 'am.yml');
+      for (const ls of NEWLINE_CASES) {
+        // amtool reads label values as matcher values: quoted, \n for a newline.
+        const args = Object.entries(ls).map(([k, v]) => `${k}="${v.replace(/\n/g, '\\n')}"`);
+        const theirs = execFileSync('/usr/bin/amtool', ['config', 'routes', 'test', `--config.file=${join(dir, 'am.yml')}`, ...args], { stdio: 'pipe' }).toString().trim();
+        expect(matchRoutes(c.route, ls).map((r) => r.receiver).join(','), JSON.stringify(ls)).toBe(theirs);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
