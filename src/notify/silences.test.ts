@@ -82,6 +82,22 @@ describe('silences', () => {
     expect(silences.list()).toEqual([]);
   });
 
+  it('take matchers that are all negative, as Alertmanager 0.25: != and !~ never count as matching ""', () => {
+    const { clock, silences } = setup();
+    const t = clock.now();
+    const set = (...matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[]) => silences.set({ matchers, startsAt: t, endsAt: t + HOUR, createdBy: '', comment: '' });
+    const ne = set({ name: 'env', value: 'prod', isRegex: false, isEqual: false });
+    // It mutes every alert not labelled env="prod", those without env among them.
+    expect(silences.mutedBy({ alertname: 'Down' })).toEqual([ne]);
+    expect(silences.mutedBy({ alertname: 'Down', env: 'prod' })).toEqual([]);
+    const nre = set({ name: 'env', value: 'p.*', isRegex: true, isEqual: false });
+    expect(silences.mutedBy({ env: 'dev' }).sort()).toEqual([ne, nre].sort());
+    // With an = or =~ matcher that matches "" beside it, still valid.
+    set({ name: 'a', value: 'x*', isRegex: true, isEqual: true }, { name: 'b', value: '', isRegex: false, isEqual: false });
+    // Only = and =~ matchers that all match "" are refused.
+    expect(() => set(eq('a', ''), { name: 'b', value: '|x', isRegex: true, isEqual: true })).toThrow('silence invalid: at least one matcher must not match the empty string');
+  });
+
   it('keep the silence a refused replacement was meant to change', () => {
     const { clock, silences } = setup();
     const t = clock.now();

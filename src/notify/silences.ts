@@ -57,10 +57,9 @@ export function compileSilenceMatchers(ms: readonly SilenceMatcher[]): Matcher[]
 }
 
 // Alertmanager's validateSilence, in its order and words (amtool shows them): each matcher's name
-// and pattern, then that not every matcher matches the empty string. As in Alertmanager only = and
-// =~ matchers count as matching "" there ({a!="b"} alone is a valid silence), but Strata refuses
-// those too: a silence that mutes every alert without the label is more likely a mistake than
-// intended (docs/alerting-design.md lists the difference).
+// and pattern, then that not every matcher matches the empty string. Only = and =~ matchers are
+// asked there; != and !~ never count as matching "", so {a!="b"} alone (which mutes every alert
+// without a="b", those without the label too) is a valid silence, as in Alertmanager 0.25.
 function validate(s: Silence): void {
   if (!Array.isArray(s.matchers) || s.matchers.length === 0) throw new SilenceError('at least one matcher required');
   const compiled: Matcher[] = [];
@@ -76,7 +75,7 @@ function validate(s: Silence): void {
       throw new SilenceError(`invalid label matcher ${i}: ${(e as Error).message}`);
     }
   });
-  if (compiled.every((m) => m.matches(''))) throw new SilenceError('at least one matcher must not match the empty string');
+  if (compiled.every((m) => (m.type === '=' || m.type === '=~') && m.matches(''))) throw new SilenceError('at least one matcher must not match the empty string');
   if (!Number.isFinite(s.startsAt) || s.startsAt <= 0) throw new SilenceError('invalid zero start timestamp');
   if (!Number.isFinite(s.endsAt) || s.endsAt <= 0) throw new SilenceError('invalid zero end timestamp');
   if (s.endsAt < s.startsAt) throw new SilenceError('end time must not be before start time');
