@@ -2,6 +2,10 @@
 // (a configuration with every kind of route, inhibit rule, time interval and receiver it has) is
 // test/alerting-interop-api.test.ts, through `amtool config show`; here: Strata's own receiver and
 // what must never show.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNotifierConfig } from './config.ts';
 
@@ -95,5 +99,77 @@ receivers:
     expect(text.match(/s-[a-z-]+/g)).toEqual(null);
     expect(text).toContain('proxy_url: http://user:xxxxx@proxy.example:3128');
     expect(text).toContain('  slack_api_url: <secret>\n');
+  });
+
+  // Every secret Strata hides, no webhook (below): what is printed loads again and prints the same.
+  const SECRETS = `
+global:
+  smtp_smarthost: smtp.example.org:25
+  smtp_from: a@example.org
+  smtp_auth_username: u
+  smtp_auth_password: s-global-password
+  smtp_auth_secret: s-global-secret
+  slack_api_url: https://hooks.slack.example/s-slack-path
+  twilio_auth_token: s-twilio
+  http_config: {basic_auth: {username: u, password: s-basic}}
+route: {receiver: r}
+receivers:
+  - name: r
+    email_configs: [{to: b@example.org, auth_secret: s-cram, auth_password: s-password}]
+    pagerduty_configs:
+      - {service_key: s-service-key, http_config: {authorization: {credentials: s-credentials}}}
+      - {routing_key: s-routing-key, http_config: {oauth2: {client_id: c, client_secret: s-oauth, token_url: "https://token.example/"}}}
+    slack_configs:
+      - {channel: '#global-url'}
+      - {channel: '#own-url', api_url: https://hooks.slack.example/s-own-path, http_config: {bearer_token: s-bearer}}
+    twilio_configs: [{to: '+15550001', account_sid: AC1, from: '+15550000'}]
+`;
+
+  it('loads what it prints, <secret> and all, and prints it again unchanged', () => {
+    const printed = original(SECRETS);
+    expect(printed.match(/s-[a-z-]+/g)).toEqual(null);
+    expect(printed.match(/^ *(?:slack_)?api_url: <secret>$/gm)).toHaveLength(3);
+    expect(original(printed)).toBe(printed);
+  });
+
+  it('refuses the <secret> of a webhook url with a reason, and takes that of a Slack api_url', () => {
+    const load = (receiver: string, global = '') => () => parseNotifierConfig(`${global}route: {receiver: r}\nreceivers: [{name: r, ${receiver}}]\n`, 'am.yml');
+    expect(load('webhook_configs: [{url: "<secret>"}]')).toThrow(/webhook_configs\[0\]\.url: expected an http:\/\/ or https:\/\/ URL, got "<secret>", the placeholder a hidden URL is printed as .*: set the URL/);
+    expect(load('slack_configs: [{api_url: "<secret>"}]')).not.toThrow();
+    expect(load('slack_configs: [{}]', 'global: {slack_api_url: "<secret>"}\n')).not.toThrow();
+  });
+
+  // Alertmanager 0.25 takes <secret> back where the URL is a secret to it (SecretURL: the Slack
+  // URLs) and refuses it where it prints the URL (webhook and PagerDuty url: no scheme).
+  it.skipIf(!existsSync('/usr/bin/amtool'))('takes <secret> for a URL exactly where Alertmanager 0.25 does (amtool check-config)', () => {
+    const cases: [string, string][] = [
+      ['', 'webhook_configs: [{url: "<secret>"}]'],
+      ['', 'slack_configs: [{api_url: "<secret>", channel: x}]'],
+      ['global: {slack_api_url: "<secret>"}\n', 'slack_configs: [{channel: x}]'],
+      ['', 'pagerduty_configs: [{routing_key: k, url: "<secret>"}]'],
+      ['global: {pagerduty_url: "<secret>"}\n', 'pagerduty_configs: [{routing_key: k}]'],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'strata-secret-url-'));
+    try {
+      for (const [global, receiver] of cases) {
+        const text = `${global}route: {receiver: r}\nreceivers: [{name: r, ${receiver}}]\n`;
+        writeFileSync(join(dir, 'am.yml'), text);
+        let theirs = true;
+        try {
+          execFileSync('/usr/bin/amtool', ['check-config', join(dir, 'am.yml')], { stdio: 'pipe' });
+        } catch {
+          theirs = false;
+        }
+        let ours = true;
+        try {
+          parseNotifierConfig(text, 'am.yml');
+        } catch {
+          ours = false;
+        }
+        expect(ours, text).toBe(theirs);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,8 +2,9 @@
 // (and so in `amtool config show`): not the file's text but the loaded configuration written out
 // again, every field in Alertmanager's order, its defaults and the global fallbacks filled in,
 // secrets as <secret>. People compare this output with Alertmanager's, so it follows it field by
-// field; where Strata differs it still prints something that loads back into Strata (the
-// differences are listed in docs/alerting-design.md).
+// field; the differences are listed in docs/alerting-design.md. It loads back into Strata where
+// Alertmanager 0.25's loads back (<secret> as a Slack URL or any secret string), except that
+// Strata hides webhook URLs, whose <secret> neither loads.
 import { Document, isScalar, isSeq, parse, visit } from 'yaml';
 import { formatDuration, parseDuration, SECRET } from '../config/index.ts';
 import type { GlobalChannelSettings } from './channels/config.ts';

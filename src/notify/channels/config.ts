@@ -7,7 +7,7 @@
 // (email.ts, slack.ts...), where the global section is known.
 import * as z from 'zod';
 import type { Proxy, ProxySettings } from '../../httpclient/index.ts';
-import { bool, describe, duration, isHttpURL, list, nonNegativeInt, optBool, optStr, optURL, redactURL, section, str, stringMap } from './fields.ts';
+import { bool, describe, duration, isHttpURL, list, nonNegativeInt, optBool, optSecretURL, optStr, optURL, redactURL, section, str, stringMap } from './fields.ts';
 
 const tlsConfig = section({
   ca_file: str(),
@@ -269,7 +269,7 @@ const slackAction = section({
 const slackConfig = section({
   send_resolved: bool(false),
   http_config: httpConfig.optional(),
-  api_url: optURL(),
+  api_url: optSecretURL(),
   api_url_file: optStr(),
   channel: str(),
   username: str('{{ template "slack.default.username" . }}'),
@@ -364,7 +364,7 @@ export const globalChannelFields = {
   smtp_require_tls: bool(true),
   smtp_tls_config: tlsConfig.optional(),
   pagerduty_url: optURL().transform((u) => u ?? 'https://events.pagerduty.com/v2/enqueue'),
-  slack_api_url: optURL(),
+  slack_api_url: optSecretURL(),
   slack_api_url_file: optStr(),
   http_config: httpConfig.optional(),
   twilio_api_url: optURL().transform((u) => u ?? 'https://api.twilio.com'),

@@ -73,6 +73,32 @@ export function optURL() {
   return z.unknown().optional().transform((v, ctx): string | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'string' && isHttpURL(v)) return v;
+    if (v === SECRET_URL_PLACEHOLDER) {
+      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${JSON.stringify(v)}, the placeholder a hidden URL is printed as (Alertmanager 0.25 does not load it here either): set the URL` });
+      return z.NEVER;
+    }
+    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${typeof v === 'string' ? JSON.stringify(redactURL(v)) : describe(v)}` });
+    return z.NEVER;
+  });
+}
+
+/**
+ * The text a hidden URL is printed as (`amtool config show`, /api/v2/status). Alertmanager 0.25
+ * loads it back where the URL is a secret (a Slack api_url, the global slack_api_url), so the
+ * configuration it prints loads again; the URL is then empty, and sending fails.
+ */
+export const SECRET_URL_PLACEHOLDER = '<secret>';
+
+/**
+ * optURL for the URLs Alertmanager 0.25 hides as secrets, which also takes the placeholder they
+ * are printed as. Where Alertmanager prints the URL in clear (webhook, PagerDuty) it refuses the
+ * placeholder, and so does optURL.
+ */
+export function optSecretURL() {
+  return z.unknown().optional().transform((v, ctx): string | undefined => {
+    if (v === SECRET_URL_PLACEHOLDER) return v;
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string' && isHttpURL(v)) return v;
     ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${typeof v === 'string' ? JSON.stringify(redactURL(v)) : describe(v)}` });
     return z.NEVER;
   });

@@ -83,4 +83,9 @@ describe('slack channel (incoming webhook)', () => {
     expect(() => channelsFrom({ slack_configs: [{ api_url: 'http://x/', fields: [{ title: 't' }] }] })).toThrow(/missing value in Slack field/);
     expect(() => channelsFrom({ slack_configs: [{ api_url: 'http://x/', actions: [{ type: 'button', text: 't' }] }] })).toThrow(/missing name or url/);
   });
+
+  it('refuses to send to the <secret> placeholder of a printed configuration, without retry', async () => {
+    const [ch] = channelsFrom({ slack_configs: [{ channel: '#alerts', api_url: '<secret>' }] }, {}, templates);
+    await expect(ch.send(notification(), signal())).rejects.toThrow(expect.objectContaining({ retryable: false, message: expect.stringMatching(/api_url is "<secret>", the placeholder of a printed configuration/) }));
+  });
 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { GlobalChannelSettings, SlackSettings } from './config.ts';
 import { templateData } from './data.ts';
+import { SECRET_URL_PLACEHOLDER } from './fields.ts';
 import { requestOK } from './http.ts';
 import { truncate } from './pagerduty.ts';
 import { expander, type TemplateSet } from './templates.ts';
@@ -25,6 +26,7 @@ export function slackChannel(c: SlackSettings, index: number, deps: { templates:
     sendResolved: c.sendResolved,
     async send(n, signal) {
       const url = c.apiURL ?? readURLFile(c.apiURLFile!);
+      if (url === SECRET_URL_PLACEHOLDER) throw new ChannelError('slack: api_url is "<secret>", the placeholder of a printed configuration, not a URL: set the URL', false);
       const res = await requestOK({
         url,
         headers: { 'Content-Type': 'application/json' },
