@@ -13,12 +13,16 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs the writer until it has acknowledged `acks` more batches, kills it, returns the last acknowledged batch. */
-function runAndKill(dir: string, policy: string, acks: number): Promise<number> {
+/**
+ * Runs the writer until it has acknowledged `acks` more batches (or, with `cuts`, until that many
+ * of its calls cut a segment), kills it, returns the last acknowledged batch.
+ */
+function runAndKill(dir: string, policy: string, acks: number, cuts = Infinity): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fixture, dir, policy], { stdio: ['ignore', 'pipe', 'pipe'] });
     let last = -1;
     let seen = 0;
+    let cutsSeen = 0;
     let pending = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -27,10 +31,11 @@ function runAndKill(dir: string, policy: string, acks: number): Promise<number> 
       const lines = pending.split('\n');
       pending = lines.pop()!;
       for (const l of lines) {
-        last = Number(l);
+        last = Number(l.split(' ')[0]);
         seen++;
+        if (l.endsWith(' cut')) cutsSeen++;
       }
-      if (seen >= acks) child.kill('SIGKILL');
+      if (seen >= acks || cutsSeen >= cuts) child.kill('SIGKILL');
     });
     child.on('exit', (code, signal) => {
       if (signal === 'SIGKILL') resolve(last);
@@ -48,30 +53,47 @@ describe('kill -9', () => {
       // Two rounds: the second run replays what the first left and must keep it intact too.
       for (let round = 0; round < 2; round++) {
         lastAck = await runAndKill(dir, policy, policy === 'always' ? 100 : 500);
-        const c = collector();
-        const logs = captureLogger();
-        const { wal } = await openWal({ dir, fsync: 'never', logger: logs }, c.handlers);
-        wal.close();
-        expect(logs.errors).toEqual([]);
-        // Batches 0..m for some m >= lastAck: a prefix, bit for bit. Every acknowledged batch is
-        // whole. A kill -9 can cut a write(2) between its pages, so the one batch being written
-        // at the kill may have left its SERIES record without its SAMPLES record (the torn record
-        // is dropped at replay); that batch was never acknowledged, so m must be past lastAck then.
-        const m = c.content.series.length - 1;
-        expect(m).toBeGreaterThanOrEqual(lastAck);
-        const expected = emptyContent();
-        for (let k = 0; k <= m; k++) addBatch(expected, crashBatch(k));
-        if (c.content.refs.length < expected.refs.length) {
-          expect(m).toBeGreaterThan(lastAck);
-          const cut = emptyContent();
-          for (let k = 0; k < m; k++) addBatch(cut, crashBatch(k));
-          const last = crashBatch(m);
-          for (let i = 0; i < last.seriesRefs.length; i++) cut.series.push([last.seriesRefs[i], [...last.seriesLabels[i]]]);
-          expect(c.content).toEqual(cut);
-        } else {
-          expect(c.content).toEqual(expected);
-        }
+        await expectAcknowledgedPrefix(dir, lastAck);
       }
     });
   }
+
+  it('loses no acknowledged batch when killed right after a segment cut, its sync still running (fsync interval)', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // The writer keeps writing flat out; each round kills it on the third cut it reports, i.e.
+    // within the time a pipe takes to reach the parent, which is when the old segment's
+    // fdatasync has just been handed to the thread pool.
+    for (let round = 0; round < 3; round++) {
+      const lastAck = await runAndKill(dir, 'interval', Infinity, 3);
+      await expectAcknowledgedPrefix(dir, lastAck);
+    }
+  });
 });
+
+/** Replays dir and checks it holds every batch up to lastAck whole, as a prefix of what was written. */
+async function expectAcknowledgedPrefix(dir: string, lastAck: number): Promise<void> {
+  const c = collector();
+  const logs = captureLogger();
+  const { wal } = await openWal({ dir, fsync: 'never', logger: logs }, c.handlers);
+  wal.close();
+  expect(logs.errors).toEqual([]);
+  // Batches 0..m for some m >= lastAck: a prefix, bit for bit. Every acknowledged batch is
+  // whole. A kill -9 can cut a write(2) between its pages, so the one batch being written
+  // at the kill may have left its SERIES record without its SAMPLES record (the torn record
+  // is dropped at replay); that batch was never acknowledged, so m must be past lastAck then.
+  const m = c.content.series.length - 1;
+  expect(m).toBeGreaterThanOrEqual(lastAck);
+  const expected = emptyContent();
+  for (let k = 0; k <= m; k++) addBatch(expected, crashBatch(k));
+  if (c.content.refs.length < expected.refs.length) {
+    expect(m).toBeGreaterThan(lastAck);
+    const cut = emptyContent();
+    for (let k = 0; k < m; k++) addBatch(cut, crashBatch(k));
+    const last = crashBatch(m);
+    for (let i = 0; i < last.seriesRefs.length; i++) cut.series.push([last.seriesRefs[i], [...last.seriesLabels[i]]]);
+    expect(c.content).toEqual(cut);
+  } else {
+    expect(c.content).toEqual(expected);
+  }
+}

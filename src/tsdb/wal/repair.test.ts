@@ -129,6 +129,41 @@ describe('torn tail of the last segment', () => {
     expect(fs.readdirSync(dir).filter((n) => n.includes('corrupt'))).toEqual([]);
   });
 
+  it('in the segment before the last one (power loss while a cut synced it in the background) keeps the last segment', async () => {
+    const dir = newDir();
+    const { prefixes, starts } = await build(dir, 60, 4000);
+    const segs = [...new Set(starts.map((s) => s.segment))];
+    expect(segs.length).toBeGreaterThan(3);
+    const [beforeLast, last] = segs.slice(-2);
+    // The writer's page cache had the whole tail; the disk got only part of the last record of
+    // the old segment, zeros after it (the size was updated, the data not).
+    const tornIdx = starts.findLastIndex((s) => s.segment === beforeLast);
+    const torn = starts[tornIdx];
+    const f = path.join(dir, beforeLast);
+    const size = fs.statSync(f).size;
+    fs.truncateSync(f, torn.offset + 5);
+    fs.truncateSync(f, size);
+    const firstInLast = starts.findIndex((s) => s.segment === last);
+    const expected = concatContent(prefixes[tornIdx], after(prefixes[60], prefixes[firstInLast]));
+    await expectRepairedTo(dir, expected, 'warn', [beforeLast, `offset ${torn.offset}`, 'before the last one']);
+    expect(fs.readdirSync(dir).filter((n) => n.includes('corrupt'))).toEqual([]);
+    expect(fs.statSync(f).size).toBe(torn.offset);
+  });
+
+  it('two segments before the last one with data is damage, not a crash: the writer never leaves two unsynced', async () => {
+    const dir = newDir();
+    const { prefixes, starts } = await build(dir, 60, 4000);
+    const segs = [...new Set(starts.map((s) => s.segment))];
+    const victimSeg = segs.at(-3)!;
+    const tornIdx = starts.findLastIndex((s) => s.segment === victimSeg);
+    const f = path.join(dir, victimSeg);
+    fs.truncateSync(f, starts[tornIdx].offset + 5);
+    const firstLater = starts.findIndex((s) => s.segment === segs.at(-2));
+    const expected = concatContent(prefixes[tornIdx], after(prefixes[60], prefixes[firstLater]));
+    await expectRepairedTo(dir, expected, 'error', [victimSeg, '2 later segment(s)']);
+    expect(fs.existsSync(`${f}.corrupt`)).toBe(true);
+  });
+
   it('a zero-filled tail (file extended but data not written before a power loss) is dropped', async () => {
     const dir = newDir();
     const { prefixes, starts } = await build(dir, 4);

@@ -63,6 +63,16 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** fsyncDir on the thread pool; `done` gets null also where the file system refuses directory fsync. */
+export function fsyncDirInBackground(dir: string, done: (err: NodeJS.ErrnoException | null) => void): void {
+  const tolerated = (err: NodeJS.ErrnoException | null): NodeJS.ErrnoException | null =>
+    err && (err.code === 'EINVAL' || err.code === 'EISDIR' || err.code === 'EPERM') ? null : err;
+  fs.open(dir, 'r', (err, fd) => {
+    if (err) return done(tolerated(err));
+    fs.fsync(fd, (err2) => fs.close(fd, (err3) => done(tolerated(err2) ?? err3)));
+  });
+}
+
 /** First free name `<file>.corrupt`, `<file>.corrupt.1`, ...: earlier evidence is never overwritten. */
 function asideName(file: string): string {
   let candidate = `${file}.corrupt`;

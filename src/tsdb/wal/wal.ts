@@ -7,8 +7,8 @@ import {
   newSampleColumns,
 } from './record.ts';
 import {
-  checkpointName, copyAside, fsyncDir, listWalDir, scanRecords, segmentName, truncateDurably,
-  walPath,
+  checkpointName, copyAside, fsyncDir, fsyncDirInBackground, listWalDir, scanRecords, segmentName,
+  truncateDurably, walPath,
 } from './segment.ts';
 import type { RecordSink } from './segment.ts';
 import type {
@@ -114,6 +114,16 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
       segments.length = i + 1;
       break;
     }
+    // The writer syncs a segment it cut in the background and never cuts again before that is
+    // done, so a power loss right after a cut leaves this: an unsynced tail in the segment before
+    // the last one with data. Nothing after the tail is lost by cutting it off.
+    const beforeLast = later.slice(1).every((l) => fs.statSync(walPath(dir, segmentName(l))).size === 0);
+    if (beforeLast && kind === 'torn') {
+      logger.warn(`wal: torn record at the end of segment ${name} at offset ${offset} (${reason}), the segment ` +
+        `before the last one (a crash while it was synced after a cut); truncated, ${dropped} bytes dropped`);
+      truncateDurably(file, res.validBytes);
+      continue;
+    }
     // Real damage (bit rot, a bad sector, an edited file). Keep what was read, set the original
     // aside for inspection and go on: a WAL that refused to open would make the server
     // crash-loop, which helps nobody. The later segments are replayed as after a missing segment:
@@ -128,6 +138,12 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
       (later.length > 0 ? `, replaying the ${later.length} later segment(s) on` : '') + `; original kept as ${copy}`);
   }
   if (removedStale) fsyncDir(dir);
+  // A previous process killed before syncing left its last segments (the current one and the one
+  // its last cut was still syncing) in the page cache only; the cut-ordering that replay relies
+  // on after a power loss holds for this process's segments only if those are durable first.
+  if ((opts.fsync ?? 'interval') !== 'never') {
+    for (const seg of segments.slice(-2)) if ((sizes.get(seg) ?? 0) > 0) syncFile(walPath(dir, segmentName(seg)));
+  }
 
   // Write into a fresh segment rather than after a tail that was just repaired (or that another
   // version wrote); an empty last segment, e.g. from an idle restart, is simply reused.
@@ -143,6 +159,15 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   const wal = new SegmentedWal(dir, opts, logger, sizes, maxTimes, seen.maxRef, current, checkpoint, checkpointBytes);
   stats.durationMs = performance.now() - started;
   return { wal, stats };
+}
+
+function syncFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** What replay saw: the highest series ref, and the highest sample time of the file being read. */
@@ -204,8 +229,15 @@ class SegmentedWal implements Wal {
   private checkpointMinTime = -Infinity;
   private enc = new EncodeBuffer();
   private dirty = false;
-  /** The fd with an fdatasync in flight on the thread pool (-1: none), and fds to close after it. */
+  /** The fd with the timer's fdatasync in flight on the thread pool (-1: none). */
   private syncing = -1;
+  /**
+   * The segment closed by the last cut while its fdatasync (and the directory fsync that makes the
+   * new segment's name durable) runs on the thread pool; undefined once both are done.
+   */
+  private cutSync: { fd: number; settled: boolean } | undefined;
+  /** Syncs in flight on the thread pool per fd, and fds to close once none is left on them. */
+  private readonly syncsInFlight = new Map<number, number>();
   private readonly closeAfterSync = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -237,9 +269,10 @@ class SegmentedWal implements Wal {
     }
   }
 
-  private openSegment(n: number): number {
+  /** Creates (or reopens) segment n; `syncDir`: make its name durable before returning. */
+  private openSegment(n: number, syncDir = this.policy !== 'never'): number {
     const fd = fs.openSync(walPath(this.dir, segmentName(n)), APPEND_FLAGS | fs.constants.O_CREAT, 0o644);
-    if (this.policy !== 'never') fsyncDir(this.dir);
+    if (syncDir) fsyncDir(this.dir);
     return fd;
   }
 
@@ -292,14 +325,59 @@ class SegmentedWal implements Wal {
 
   /** Closes the current segment and starts the next one. */
   private cut(): void {
+    if (this.policy === 'interval') {
+      this.cutInBackground();
+      return;
+    }
     const old = this.fd;
-    // The older segment is made durable before the newer one exists: a power loss must not leave
-    // an unsynced tail behind a newer segment, which would read as corruption in mid-WAL.
-    // (A timer's fdatasync still in flight may not cover what was written before it: sync here too.)
-    if (this.policy !== 'never' && (this.dirty || this.syncing === old)) fs.fdatasyncSync(old);
-    this.dirty = false;
+    // 'always' synced every write already and 'never' syncs nothing; only the new name needs
+    // to be durable under 'always' before a write to it is acknowledged as synced.
     const next = this.openSegment(this.segment + 1); // before closing, so a failure leaves the old one in use
+    this.dirty = false;
     this.closeFd(old);
+    this.switchTo(next);
+  }
+
+  // Under 'interval' the old segment's fdatasync and the directory fsync run on the thread pool
+  // like the timer's: on a busy disk they take tens of ms, which on the main thread stalls
+  // ingestion (bench/tsdb/walcut.ts). Every write is still in the page cache before log()
+  // returns, so kill -9 loses nothing. A power loss before they finish can leave an unsynced tail
+  // in the old segment behind data in the new one; replay knows the writer never cuts again
+  // before the previous cut is durable, so a torn tail in the segment before the last one is such
+  // a crash, not damage (see openWal).
+  private cutInBackground(): void {
+    // A whole segment filled while the previous cut's sync ran (rare): finish that on the main
+    // thread, so that at most one closed segment is ever not durable.
+    this.finishCutSync();
+    const old = this.fd;
+    const segment = this.segment;
+    // A timer's fdatasync still in flight may not cover what was written before it: sync again.
+    const needSync = this.dirty || this.syncing === old;
+    const next = this.openSegment(segment + 1, false); // before closing, so a failure leaves the old one in use
+    this.dirty = false;
+    const pending = { fd: old, settled: false };
+    this.cutSync = pending;
+    this.beginSync(old);
+    this.closeFd(old);
+    const done = (err: NodeJS.ErrnoException | null, what: string): void => {
+      if (err) this.logger.error(`wal: ${what} after cutting segment ${segmentName(segment)} failed: ${err.message}`);
+      pending.settled = true;
+      if (this.cutSync === pending) this.cutSync = undefined;
+      this.endSync(old);
+    };
+    const syncDir = (): void => {
+      if (pending.settled) return done(null, ''); // finished on the main thread meanwhile
+      fsyncDirInBackground(this.dir, (err) => done(err, 'fsync of the WAL directory'));
+    };
+    if (needSync) {
+      fs.fdatasync(old, (err) => (err ? done(err, `fdatasync of segment ${segmentName(segment)}`) : syncDir()));
+    } else {
+      syncDir();
+    }
+    this.switchTo(next);
+  }
+
+  private switchTo(next: number): void {
     this.closedSizes.set(this.segment, this.segmentBytes);
     this.closedMaxTimes.set(this.segment, this.segmentMaxTime);
     this.fd = next;
@@ -315,32 +393,58 @@ class SegmentedWal implements Wal {
 
   // The 'interval' policy's fdatasync runs on the thread pool: on a busy disk it takes tens of ms,
   // which on the main thread would stall ingestion, scrapes and queries. Writes go on meanwhile;
-  // what they add is synced by the next tick (or by a cut or close, which sync on the spot).
+  // what they add is synced by the next tick (or by a cut or close).
   private syncOnTimer(): void {
     if (!this.dirty || this.closed || this.syncing >= 0) return;
     const fd = this.fd;
     const segment = this.segment;
     this.syncing = fd;
     this.dirty = false;
+    this.beginSync(fd);
     fs.fdatasync(fd, (err) => {
       this.syncing = -1;
       if (err) {
         if (fd === this.fd) this.dirty = true;
         this.logger.error(`wal: fdatasync of segment ${segmentName(segment)} failed: ${err.message}`);
       }
-      if (this.closeAfterSync.delete(fd)) fs.close(fd, () => {});
+      this.endSync(fd);
     });
   }
 
-  /** Closes a segment's fd, or has the timer's fdatasync in flight on it close it when done. */
+  private beginSync(fd: number): void {
+    this.syncsInFlight.set(fd, (this.syncsInFlight.get(fd) ?? 0) + 1);
+  }
+
+  private endSync(fd: number): void {
+    const left = this.syncsInFlight.get(fd)! - 1;
+    if (left > 0) {
+      this.syncsInFlight.set(fd, left);
+      return;
+    }
+    this.syncsInFlight.delete(fd);
+    if (this.closeAfterSync.delete(fd)) fs.close(fd, () => {});
+  }
+
+  /** Closes a segment's fd, or has the syncs in flight on it close it when they are done. */
   private closeFd(fd: number): void {
-    if (fd === this.syncing) this.closeAfterSync.add(fd);
+    if (this.syncsInFlight.has(fd)) this.closeAfterSync.add(fd);
     else fs.closeSync(fd);
   }
 
   sync(): void {
     if (this.closed) return;
+    this.finishCutSync();
     this.syncNow();
+  }
+
+  /** Makes the last cut's segment and directory durable now if its background sync has not. */
+  private finishCutSync(): void {
+    const pending = this.cutSync;
+    if (pending === undefined || pending.settled) return;
+    // The fd stays open until the background sync's callback closes it.
+    fs.fdatasyncSync(pending.fd);
+    fsyncDir(this.dir);
+    pending.settled = true;
   }
 
   async checkpoint(
@@ -418,6 +522,7 @@ class SegmentedWal implements Wal {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     try {
+      this.finishCutSync(); // what close() returns after is durable, the last cut's segment too
       fs.fdatasyncSync(this.fd);
     } finally {
       this.closeFd(this.fd);
