@@ -29,7 +29,7 @@ interface MailServer {
 }
 
 /** A real SMTP server (smtp-server) on loopback; accepts the user "alerts" with password "hunter2". */
-async function startSMTP(cert: { key: string; cert: string }, opts: Partial<SMTPServerOptions> = {}, port = 0): Promise<MailServer> {
+async function startSMTP(cert: { key: string; cert: string }, opts: Partial<SMTPServerOptions> = {}, port = 0, host = '127.0.0.1'): Promise<MailServer> {
   const deliveries: Delivery[] = [];
   const authMethodsUsed: string[] = [];
   const authIdentities: string[] = [];
@@ -70,7 +70,7 @@ async function startSMTP(cert: { key: string; cert: string }, opts: Partial<SMTP
   server.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(port, host, resolve);
   });
   return {
     port: (server.server.address() as AddressInfo).port,
@@ -245,6 +245,57 @@ describe('email channel', () => {
     await ch.send(notification(), signal());
     expect(smtp.authMethodsUsed).toEqual(['CRAM-MD5']);
     expect(smtp.deliveries[0].user).toBe('alerts');
+  });
+
+  // Alertmanager 0.25 walks the server's AUTH list in its order and takes the first mechanism the
+  // credentials allow: CRAM-MD5 with auth_secret, PLAIN and LOGIN with a password; Go's PLAIN only
+  // over TLS or to localhost. Each expectation was checked against the real Alertmanager 0.25 with
+  // these servers (which methods its notifications used, and its logged errors).
+  const mechanismCases: { name: string; offered: string[]; creds: Record<string, string>; host?: string; want: string | RegExp }[] = [
+    { name: 'LOGIN first in the list, though a secret is set too', offered: ['LOGIN', 'PLAIN', 'CRAM-MD5'], creds: { auth_password: 'hunter2', auth_secret: 'hunter2' }, want: 'LOGIN' },
+    { name: 'PLAIN first', offered: ['PLAIN', 'CRAM-MD5'], creds: { auth_password: 'hunter2', auth_secret: 'hunter2' }, want: 'PLAIN' },
+    { name: 'CRAM-MD5 passed over without a secret', offered: ['CRAM-MD5', 'PLAIN'], creds: { auth_password: 'hunter2' }, want: 'PLAIN' },
+    { name: 'LOGIN and PLAIN passed over without a password', offered: ['LOGIN', 'PLAIN', 'CRAM-MD5'], creds: { auth_secret: 'hunter2' }, want: 'CRAM-MD5' },
+    { name: 'nothing usable', offered: ['CRAM-MD5'], creds: { auth_password: 'hunter2' }, want: /: missing secret for CRAM-MD5 auth mechanism$/ },
+    { name: 'an unreadable password file is a reason like a missing password', offered: ['CRAM-MD5', 'PLAIN'], creds: { auth_password_file: '/nonexistent/smtp-password' }, want: /: missing secret for CRAM-MD5 auth mechanism; cannot read secret file \/nonexistent\/smtp-password: ENOENT$/ },
+    { name: 'no mechanism it knows', offered: ['XOAUTH2'], creds: { auth_password: 'hunter2' }, want: /: unknown auth mechanism: XOAUTH2$/ },
+    { name: 'PLAIN in the clear to a host that is not localhost', offered: ['PLAIN', 'LOGIN'], host: '127.0.0.2', creds: { auth_password: 'hunter2' }, want: /PLAIN auth refused: unencrypted connection/ },
+    { name: 'LOGIN in the clear to a host that is not localhost', offered: ['LOGIN', 'PLAIN'], host: '127.0.0.2', creds: { auth_password: 'hunter2' }, want: 'LOGIN' },
+  ];
+  for (const c of mechanismCases) {
+    it(`picks the AUTH mechanism as Alertmanager: ${c.name}`, async () => {
+      // Plain SMTP, so that the order is all that differs (PLAIN is allowed to 127.0.0.1).
+      smtp = await startSMTP(cert, { authMethods: c.offered, allowInsecureAuth: true, hideSTARTTLS: true }, 0, c.host);
+      const [ch] = channelsFrom({
+        email_configs: [{
+          to: 'oncall@example.org', from: 'strata@example.org', smarthost: `${c.host ?? '127.0.0.1'}:${smtp.port}`, require_tls: false,
+          auth_username: 'alerts', ...c.creds, headers: { Subject: 's' }, ...plainBodies,
+        }],
+      });
+      const err = await ch.send(notification(), signal()).then(() => null, (e: unknown) => e);
+      if (typeof c.want === 'string') {
+        expect(err).toBe(null);
+        expect(smtp.authMethodsUsed).toEqual([c.want]);
+        expect(smtp.deliveries.map((d) => d.user)).toEqual(['alerts']);
+      } else {
+        expect(err).toBeInstanceOf(ChannelError);
+        expect((err as ChannelError).message).toMatch(c.want);
+        expect((err as ChannelError).retryable).toBe(false);
+        // Refused before any credential went out.
+        expect(smtp.authMethodsUsed).toEqual([]);
+        expect(smtp.deliveries).toEqual([]);
+      }
+    });
+  }
+
+  it('sends without AUTH when the server does not offer it, though a username is set (as Alertmanager)', async () => {
+    smtp = await startSMTP(cert, { disabledCommands: ['AUTH'], hideSTARTTLS: true });
+    const [ch] = channelsFrom({
+      email_configs: [{ to: 'oncall@example.org', from: 'strata@example.org', smarthost: `127.0.0.1:${smtp.port}`, require_tls: false, auth_username: 'alerts', auth_password: 'hunter2', headers: { Subject: 's' }, ...plainBodies }],
+    });
+    await ch.send(notification(), signal());
+    expect(smtp.authMethodsUsed).toEqual([]);
+    expect(smtp.deliveries).toHaveLength(1);
   });
 
   it('fails without retry on wrong credentials, and on a certificate it cannot verify', async () => {

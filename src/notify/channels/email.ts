@@ -1,17 +1,18 @@
 // email_configs: one message per notification over SMTP, as Alertmanager sends it. Port 465 is
 // implicit TLS; elsewhere require_tls demands STARTTLS (and false means plain SMTP, no STARTTLS).
-// AUTH is used when a username is configured: CRAM-MD5 with auth_secret, else PLAIN or LOGIN as
-// the server offers; PLAIN carries auth_identity as the authorization identity, as Go's
-// smtp.PlainAuth does. The message has an HTML part and, when `text` is set, a plain-text part.
+// AUTH is used when a username is configured and the server offers AUTH: the first mechanism of
+// the server's list the credentials allow, as Alertmanager picks it (smtpauth.ts); PLAIN carries
+// auth_identity as the authorization identity, as Go's smtp.PlainAuth does. The message has an
+// HTML part and, when `text` is set, a plain-text part.
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import type { SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection';
 import type { Logger } from 'pino';
 import { ChannelError, type Channel, type Notification } from '../types.ts';
 import type { EmailSettings, GlobalChannelSettings } from './config.ts';
 import { templateData } from './data.ts';
 import { readSecret, tlsOptions } from './files.ts';
+import { alertmanagerAuth, SMTPAuthRefused } from './smtpauth.ts';
 import { expander, type TemplateSet } from './templates.ts';
 
 /** An email entry with the global smtp_* settings filled in. */
@@ -53,6 +54,9 @@ export function resolveEmail(c: EmailSettings, g: GlobalChannelSettings): Resolv
   };
 }
 
+/** The name nodemailer knows the handler by; not a SASL mechanism the server sees. */
+const ALERTMANAGER_AUTH = 'ALERTMANAGER-CHOICE';
+
 const unset = (v: string | undefined): boolean => v === undefined || v === '';
 const orGlobal = (own: string | undefined, global: string | undefined): string | undefined => (unset(own) ? global : own);
 
@@ -92,12 +96,13 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
 
   const [host, port] = splitHostPort(c.smarthost);
   const implicitTLS = port === 465;
-  const password = c.authPasswordFile !== undefined ? readSecret(c.authPasswordFile) : c.authPassword;
-  const auth = c.authUsername === undefined || c.authUsername === ''
-    ? undefined
-    : c.authSecret !== undefined && c.authSecret !== ''
-      ? { user: c.authUsername, pass: c.authSecret, method: 'CRAM-MD5' }
-      : { user: c.authUsername, pass: password ?? '' };
+  const username = c.authUsername ?? '';
+  const credentials = {
+    username,
+    password: () => (c.authPasswordFile !== undefined && c.authPasswordFile !== '' ? readSecret(c.authPasswordFile) : c.authPassword ?? ''),
+    secret: c.authSecret ?? '',
+    identity: c.authIdentity ?? '',
+  };
   const transport = createTransport({
     host,
     port,
@@ -105,9 +110,10 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
     requireTLS: !implicitTLS && c.requireTLS,
     ignoreTLS: !implicitTLS && !c.requireTLS,
     name: c.hello,
-    auth,
-    // nodemailer's own PLAIN leaves the authorization identity empty; a handler of ours sends it.
-    customAuth: auth !== undefined && c.authIdentity !== undefined && c.authIdentity !== '' ? { PLAIN: plainWithIdentity(c.authIdentity) } : undefined,
+    // nodemailer authenticates only when the server offers AUTH, as Alertmanager; the handler
+    // picks the mechanism as Alertmanager does (nodemailer would by its own preference).
+    auth: username === '' ? undefined : { user: username, method: ALERTMANAGER_AUTH },
+    customAuth: username === '' ? undefined : { [ALERTMANAGER_AUTH]: alertmanagerAuth(credentials, { hello: c.hello, host, tls: implicitTLS || c.requireTLS }) },
     // TLS checks the certificate against the smarthost's name unless server_name says otherwise
     // (SNI carries names only, not IP addresses).
     tls: { servername: isIP(host) === 0 ? host : undefined, ...tlsOptions(c.tlsConfig) },
@@ -147,17 +153,9 @@ async function sendEmail(c: ResolvedEmail, deps: Deps, n: Notification, signal: 
   }
 }
 
-/** AUTH PLAIN with an authorization identity (RFC 4616: authzid NUL authcid NUL password). */
-function plainWithIdentity(identity: string): SMTPConnectionCustomAuthHandler {
-  return async (ctx) => {
-    const { user, pass } = ctx.auth.credentials;
-    const r = await ctx.sendCommand(`AUTH PLAIN ${Buffer.from(`${identity}\0${user}\0${pass}`).toString('base64')}`);
-    if (r.status !== 235) throw Object.assign(new Error(`Invalid login: ${r.response}`), { responseCode: r.status });
-  };
-}
-
 /** SMTP 5xx replies are permanent (bad address, refused auth); 4xx and connection trouble may pass. */
 function smtpError(e: Error & { responseCode?: number; code?: string }, smarthost: string): ChannelError {
+  if (e instanceof SMTPAuthRefused) return new ChannelError(`sending email via ${smarthost}: ${e.reason}`, false);
   const code = e.responseCode;
   const retryable = code === undefined ? e.code !== 'EAUTH' && e.code !== 'EENVELOPE' : code < 500;
   return new ChannelError(`sending email via ${smarthost}: ${e.message}`, retryable, code);
