@@ -19,6 +19,10 @@ const snapshot: TargetsSnapshot = {
         labels: labelsFromRecord({ instance: 'localhost:9100', job: 'node' }),
       },
       status: { health: 'down', lastError: 'server returned HTTP status 500', lastScrape: T, lastScrapeDurationMs: 12.5 },
+      metadata: () => [
+        { family: 'node_cpu_seconds', type: 'counter', help: 'Seconds the CPUs spent in each mode.', unit: 'seconds' },
+        { family: 'node_load1', type: 'gauge', help: '1m load average.', unit: '' },
+      ],
     },
     {
       scrapePool: 'app',
@@ -28,6 +32,7 @@ const snapshot: TargetsSnapshot = {
         labels: labelsFromRecord({ instance: '10.0.0.1:8080', job: 'app' }),
       },
       status: { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationMs: 0 },
+      metadata: () => [],
     },
   ],
   dropped: [{ job: 'node', reason: '', discoveredLabels: labelsFromRecord({ __address__: 'skip:1', job: 'node' }) }],
@@ -95,6 +100,22 @@ describe('/api/v1/targets and /-/reload', () => {
     const pool = await get('?scrapePool=app');
     expect(pool.data.activeTargets.map((t: any) => t.scrapePool)).toEqual(['app']);
     expect(pool.data.droppedTargets).toEqual([]);
+  });
+
+  it('lists each target\'s metadata by pool, URL and family; with metric=, without the metric field', async () => {
+    const md = async (q: string) => (await (await fetch(`${url}/api/v1/targets/metadata${q}`)).json()) as { status: string; data: any };
+    const node = { instance: 'localhost:9100', job: 'node' };
+    expect((await md('')).data).toEqual([
+      { target: node, metric: 'node_cpu_seconds', type: 'counter', help: 'Seconds the CPUs spent in each mode.', unit: 'seconds' },
+      { target: node, metric: 'node_load1', type: 'gauge', help: '1m load average.', unit: '' },
+    ]);
+    expect((await md('?metric=node_load1')).data).toEqual([{ target: node, type: 'gauge', help: '1m load average.', unit: '' }]);
+    expect((await md('?match_target=%7Bjob%3D%22app%22%7D')).data).toEqual([]);
+    // The limit is checked before each target: the first target's entries all come.
+    expect((await md('?limit=1')).data).toHaveLength(2);
+    const bad = await fetch(`${url}/api/v1/targets/metadata?limit=1e3`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ status: 'error', errorType: 'bad_data', error: 'limit must be a number' });
   });
 
   it('reloads on POST and PUT, answering 500 with the reason when the config is bad', async () => {

@@ -1,6 +1,6 @@
 // PromQL: the query language front end and evaluator.
 export { ParseError } from './errors.ts';
-export { parseSeriesSelector } from './selector.ts';
+export { parseLabelSelector, parseSeriesSelector } from './selector.ts';
 export { unquoteString } from './strings.ts';
 export type * from './ast.ts';
 export { unwrapParens } from './ast.ts';

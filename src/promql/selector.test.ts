@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matcherToString } from '../model/index.ts';
 import { ParseError } from './errors.ts';
-import { parseSeriesSelector } from './selector.ts';
+import { parseLabelSelector, parseSeriesSelector } from './selector.ts';
 
 const parsed = (s: string) => parseSeriesSelector(s).map(matcherToString);
 
@@ -57,6 +57,10 @@ describe('parseSeriesSelector', () => {
     ['up{job="x', '1:8: parse error: unterminated quoted string'],
     ['up{job="a\\"}', '1:8: parse error: unterminated quoted string'],
     ['up{', '1:4: parse error: unexpected end of input inside braces'],
+    // Prometheus' lexer, not its parser, refuses input ending inside braces, whatever came before.
+    ['{job=', '1:6: parse error: unexpected end of input inside braces'],
+    ['{job="a"', '1:9: parse error: unexpected end of input inside braces'],
+    ['{job', '1:5: parse error: unexpected end of input inside braces'],
     ['up{job}', '1:7: parse error: unexpected "}" in label matching, expected a label matching operator (=, !=, =~ or !~)'],
     ['up{job=}', '1:8: parse error: unexpected "}" in label matching, expected a quoted string'],
     ['up{job="x" a="y"}', '1:12: parse error: unexpected "a" inside braces, expected "," or "}"'],
@@ -91,5 +95,15 @@ describe('parseSeriesSelector', () => {
     const e = parseError('up{\n  job=}');
     expect([e.line, e.column, e.position]).toEqual([2, 7, 10]);
     expect(e.detail).toBe('unexpected "}" in label matching, expected a quoted string');
+  });
+});
+
+describe('parseLabelSelector', () => {
+  it('takes selectors that match every label set, as Prometheus\' ParseMetricSelector (match_target) does', () => {
+    expect(parseLabelSelector('{}')).toEqual([]);
+    expect(parseLabelSelector('{job=""}').map(matcherToString)).toEqual(['job=""']);
+    expect(parseLabelSelector('{job=~".*", x!="y"}').map(matcherToString)).toEqual(['job=~".*"', 'x!="y"']);
+    expect(() => parseLabelSelector('{job=')).toThrow('1:6: parse error: unexpected end of input inside braces');
+    expect(parseLabelSelector('foo{__name__="bar"}').map(matcherToString)).toEqual(['__name__="foo"', '__name__="bar"']);
   });
 });

@@ -16,7 +16,7 @@ import { unquoteString } from './strings.ts';
  * one selector, and for a selector whose matchers all match the empty string (it would select
  * every series).
  */
-export function parseSeriesSelector(input: string): Matcher[] {
+export function parseSeriesSelector(input: string, opts: { labelSelector?: boolean } = {}): Matcher[] {
   let tree = parser.parse(input);
   let err = firstError(tree);
   if (err !== null) {
@@ -35,10 +35,19 @@ export function parseSeriesSelector(input: string): Matcher[] {
     selector = n;
   }
   if (selector === null) throw new ParseError(input, input.length, 'unexpected end of input; expected a series selector');
-  return selectorMatchers(input, selector);
+  return selectorMatchers(input, selector, opts.labelSelector === true);
 }
 
-function selectorMatchers(input: string, vs: SyntaxNode): Matcher[] {
+/**
+ * A label selector as Prometheus' ParseMetricSelector takes it (e.g. /api/v1/targets/metadata's
+ * match_target): without the two checks Prometheus makes only on queries (checkAST), so `{}`,
+ * matchers that all match the empty string, and a metric name given twice are fine.
+ */
+export function parseLabelSelector(input: string): Matcher[] {
+  return parseSeriesSelector(input, { labelSelector: true });
+}
+
+function selectorMatchers(input: string, vs: SyntaxNode, labelSelector: boolean): Matcher[] {
   const matchers: Matcher[] = [];
   // The metric name written before the braces, which no __name__ matcher may contradict.
   let outsideName: string | null = null;
@@ -85,6 +94,7 @@ function selectorMatchers(input: string, vs: SyntaxNode): Matcher[] {
 
   // As in Prometheus: `foo{__name__="bar"}` is refused, while several __name__ matchers inside the
   // braces (`{__name__=~"node_.*", __name__!="node_load1"}`) are fine.
+  if (labelSelector) return matchers;
   if (outsideName !== null && nameInBraces !== null) {
     throw new ParseError(input, vs.from, `metric name must not be set twice: ${JSON.stringify(outsideName)} or ${JSON.stringify(nameInBraces)}`);
   }
@@ -133,6 +143,8 @@ function syntaxError(input: string, tree: Tree, err: SyntaxNode): ParseError {
     while (at < input.length && /\s/.test(input[at])) at++;
     found = at >= input.length ? 'end of input' : JSON.stringify(nextToken(input, at));
   }
+  // Prometheus' lexer refuses input that ends inside braces before its parser says what it expected.
+  if (inBraces && at >= input.length) return new ParseError(input, at, 'unexpected end of input inside braces');
   const matcher = [err.parent, err.prevSibling].find((n) => n?.name === 'UnquotedLabelMatcher' || n?.name === 'QuotedLabelMatcher');
   if (matcher) {
     const op = matcher.getChild('MatchOp');

@@ -113,6 +113,10 @@ class SampleLimitError extends Error {}
 
 const REPORT_NAMES = ['scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'scrape_series_added', 'up'];
 
+// As Prometheus' scrape cache: a family's metadata is kept for 10 good scrapes after the last one
+// that described it (an exporter that stops exposing a metric does not lose its HELP at once).
+const METADATA_KEPT_SCRAPES = 10;
+
 export class ScrapeLoop {
   /** Replaced by the pool when a rediscovery yields the same target (e.g. new __meta_ labels). */
   target: Target;
@@ -138,6 +142,12 @@ export class ScrapeLoop {
   private lastSlot = 0;
 
   constructor(target: Target, ctx: PoolContext, memory?: SeriesMemory) {
+  /**
+   * What this target said about its metric families (TYPE, HELP, UNIT lines), by family name, for
+   * /api/v1/targets/metadata; `seen` is the number of good scrapes before the one that last said it.
+   */
+  private readonly familyMetadata = new Map<string, { meta: MetricMetadata; seen: number }>();
+  private goodScrapes = 0;
     this.target = target;
     this.ctx = ctx;
     this.inherited = memory ?? [];
@@ -262,7 +272,13 @@ export class ScrapeLoop {
       // Bytes that are not UTF-8 decode to U+FFFD; the parser is told, to refuse them where Prometheus does.
       // lenient: text 0.0.4 that Prometheus' scraper takes and expfmt refuses is taken here too.
       const parsed = parseExposition(res.body.toString('utf8'), { defaultTimestamp: start, openMetrics, invalidUtf8: !isUtf8(res.body), lenient: true });
-      if (parsed.metadata.length > 0) this.ctx.onMetadata?.(parsed.metadata);
+      if (parsed.metadata.length > 0) {
+        this.ctx.onMetadata?.(parsed.metadata);
+        // Recorded even if the scrape then fails (e.g. over sample_limit), as Prometheus records
+        // it while parsing. A family's entry is replaced whole; Prometheus sets type, help and
+        // unit one line at a time, so a family that loses its TYPE line keeps its old type there.
+        for (const m of parsed.metadata) this.familyMetadata.set(m.family, { meta: { ...m }, seen: this.goodScrapes });
+      }
       const batch = parsed.batch;
       scraped = batch.offsets[batch.series.length];
       const r = this.processSamples(batch, start, out);
@@ -286,6 +302,10 @@ export class ScrapeLoop {
       }
     }
     this.touched.length = 0;
+      for (const [family, e] of this.familyMetadata) {
+        if (this.goodScrapes - e.seen > METADATA_KEPT_SCRAPES) this.familyMetadata.delete(family);
+      }
+      this.goodScrapes++;
     // Series that were there last time and are not now: stale. After a good scrape, entries not
     // seen in it are dropped, so the cache holds one scrape's worth of series. A failed scrape
     // keeps them all: the next good one then finds its series' labels worked out instead of
@@ -401,6 +421,11 @@ export class ScrapeLoop {
     // memory, and let the next scrape recompute them.
     this.inherited = this.memory();
     this.cache.clear();
+  /** The metadata this target exposed, by family name. */
+  metadata(): MetricMetadata[] {
+    return [...this.familyMetadata.values()].map((e) => e.meta).sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
+  }
+
     this.ctx = ctx;
   }
 }

@@ -47,6 +47,8 @@ export interface ActiveTarget {
   readonly scrapePool: string;
   readonly target: Target;
   readonly status: Readonly<LoopStatus>;
+  /** The metric metadata (TYPE, HELP, UNIT) the target exposed, by family name. */
+  readonly metadata: () => readonly MetricMetadata[];
 }
 
 export interface TargetsSnapshot {
@@ -99,7 +101,7 @@ export class ScrapeManager {
     const dropped: DroppedTarget[] = [];
     const droppedCounts: Record<string, number> = {};
     for (const [job, pool] of this.pools) {
-      for (const loop of pool.loops.values()) active.push({ scrapePool: job, target: loop.target, status: loop.status });
+      for (const loop of pool.loops.values()) active.push({ scrapePool: job, target: loop.target, status: loop.status, metadata: () => loop.metadata() });
       dropped.push(...pool.dropped);
       droppedCounts[job] = pool.droppedCount;
     }
