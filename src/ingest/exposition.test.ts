@@ -295,6 +295,44 @@ describe('parseExposition lenient (scrapes), as Prometheus 2.42 reads text 0.0.4
     expect(lenient('#\tTYPE\ta\tgauge\n').metadata).toEqual([{ family: 'a', type: 'gauge', help: '', unit: '' }]);
   });
 
+  it('refuses what Prometheus 2.42\'s scraper refuses and expfmt takes, in 2.42\'s words', () => {
+    const words = (text: string) => {
+      try {
+        lenient(text);
+      } catch (e) {
+        return (e as ExpositionError).prometheusMessage;
+      }
+      return null;
+    };
+    // A TYPE in capitals; the type is the whole rest of the line less its first character.
+    expect(words('# TYPE a COUNTER\na 1\n')).toBe('invalid metric type "COUNTER"');
+    expect(words('# TYPE a  gauge\na 1\n')).toBe('invalid metric type " gauge"');
+    expect(words('# TYPE a gauge \na 1\n')).toBe('invalid metric type "gauge "');
+    // A CR is part of the line: `1\r` is no number, `counter\r` no type.
+    expect(words('a 1\r\n')).toBe('strconv.ParseFloat: parsing "1\\r": invalid syntax');
+    expect(words('a 1 5\r\n')).toBe('expected next entry after timestamp, got "INVALID"');
+    expect(words('# TYPE a counter\r\na 1\n')).toBe('invalid metric type "counter\\r"');
+    expect(words('a 1\n\r\n')).toBe('"INVALID" is not a valid start token');
+    // A timestamp is digits only.
+    expect(words('a 1 -5\n')).toBe('expected timestamp or new record, got "INVALID"');
+    expect(words('a 1 +5\n')).toBe('expected timestamp or new record, got "INVALID"');
+    // Pushes (expfmt) take all of these.
+    for (const text of ['# TYPE a COUNTER\na 1\n', 'a 1\r\n', 'a 1 -5\n']) expect(() => parseExposition(text, { defaultTimestamp: T0 }), text).not.toThrow();
+  });
+
+  it('stores what Prometheus 2.42\'s scraper stores where expfmt differs', () => {
+    // A CR in HELP is part of the text; after the name's first following character, the text.
+    expect(lenient('# HELP a x\r\n# HELP b  two\na 1\n').metadata).toEqual([
+      { family: 'a', type: 'unknown', help: 'x\r', unit: '' },
+      { family: 'b', type: 'unknown', help: ' two', unit: '' },
+    ]);
+    // Any int64 timestamp; beyond 2^53 ms the nearest double.
+    expect(Array.from(lenient('a 1 9007199254740993\n').batch.timestamps)).toEqual([9007199254740992]);
+    expect(() => lenient('a 1 9223372036854775808\n')).toThrow(ExpositionError);
+    // Blanks before a name stay in it (the scrape then refuses the name, as Prometheus does).
+    expect(lenient(' a 1\n').batch.series).toEqual([['__name__', ' a']]);
+  });
+
   it('takes labels without a comma between them', () => {
     expect(lines(lenient('a{b="c" d="e"} 1\na{b="c"d="f",} 2\n').batch)).toEqual([`a{b="c", d="e"} 1@${T0}`, `a{b="c", d="f"} 2@${T0}`]);
   });
@@ -345,8 +383,10 @@ describe('parseExposition lenient (scrapes), as Prometheus 2.42 reads text 0.0.4
     expect((err as ExpositionError).prometheusMessage).toBe(words);
   });
 
-  it('is ignored for OpenMetrics', () => {
-    expect(() => parseExposition('# TYPE a gauge\n# TYPE a gauge\na 1\n# EOF\n', { defaultTimestamp: T0, openMetrics: true, lenient: true })).toThrow(ExpositionError);
+  it('reads OpenMetrics as Prometheus 2.42 does, not by the format\'s rules (openmetrics.test.ts)', () => {
+    const text = '# TYPE a gauge\n# TYPE a gauge\na 1\n# EOF\n';
+    expect(() => parseExposition(text, { defaultTimestamp: T0, openMetrics: true })).toThrow(ExpositionError);
+    expect(lines(parseExposition(text, { defaultTimestamp: T0, openMetrics: true, lenient: true }).batch)).toEqual([`a 1@${T0}`]);
   });
 });
 

@@ -12,6 +12,7 @@ import { METRIC_NAME, SampleBatchBuilder, labelsToString, type SampleBatch } fro
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
 import type { MetricMetadata, MetricType } from './metadata.ts';
 import { INVALID_UTF8_HELP, INVALID_UTF8_LABEL_VALUE, goQuote, prometheusRecordError } from './prometheuswording.ts';
+import { parseOpenMetricsScrape } from './openmetrics.ts';
 import { LineCursor, TextParseError, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
 
 export interface ExpositionOptions {
@@ -27,7 +28,7 @@ export interface ExpositionOptions {
   /**
    * The text was decoded from bytes that were not all valid UTF-8 (U+FFFD stands for the bad
    * ones): a label value or HELP text with U+FFFD is then refused, as Prometheus refuses invalid
-   * UTF-8 there. Text 0.0.4 only.
+   * UTF-8 there. Text 0.0.4, and OpenMetrics when lenient.
    */
   invalidUtf8?: boolean;
   /**
@@ -36,8 +37,14 @@ export interface ExpositionOptions {
    * or TYPE line for a family, or a TYPE line after its samples (the last one counts, as in
    * Prometheus' scrape cache); `# HELP`/`# TYPE` not followed by a blank (`# TYPE`, `#TYPE a
    * counter`), which is a comment there; labels without a comma between them; a newline inside a
-   * quoted label value (kept in the value). For scrapes, so that a target Prometheus scrapes does
-   * not fail here; pushes keep refusing what their reference refuses. Ignored for OpenMetrics.
+   * quoted label value (kept in the value). And refuse what that scraper refuses and expfmt takes:
+   * a TYPE not in lower case, a CR before a newline (`1\r` is no number there). For scrapes, so
+   * that a target Prometheus scrapes does not fail here, and one it fails on fails here too;
+   * pushes keep what their reference does.
+   *
+   * OpenMetrics, lenient: read as Prometheus 2.42's scraper reads it (openmetrics.ts), which is
+   * stricter about spacing and laxer about meaning than the format's own rules that a push or
+   * import of OpenMetrics follows here.
    */
   lenient?: boolean;
 }
@@ -88,7 +95,10 @@ const CR = 0x0d;
  * and what is wrong with it.
  */
 export function parseExposition(text: string, opts: ExpositionOptions): ParsedExposition {
-  return opts.invalidUtf8 === true && opts.openMetrics !== true ? parseRefusingBadUtf8(text, opts) : parse(text, opts);
+  if (opts.openMetrics === true) {
+    return opts.lenient === true ? parseOpenMetricsScrape(text, opts.defaultTimestamp, opts.invalidUtf8 === true) : parse(text, opts);
+  }
+  return opts.invalidUtf8 === true ? parseRefusingBadUtf8(text, opts) : parse(text, opts);
 }
 
 /**
@@ -163,8 +173,11 @@ function parse(text: string, opts: ExpositionOptions, recordsOverLines: number[]
       continue;
     }
 
-    // A sample line: name, optional label set, value, optional timestamp.
-    const name = c.metricName();
+    // A sample line: name, optional label set, value, optional timestamp. Prometheus 2.42's
+    // scraper keeps blanks before the name in it, and then refuses the name as invalid.
+    const indented = lenient && c.pos > c.start;
+    let name = c.metricName();
+    if (indented && name !== '') name = ownedSlice(text, c.start, c.pos);
     if (name === '') {
       if (c.peek() === OPEN_BRACE) c.fail('invalid_metric_name', 'sample without a metric name');
       c.fail('invalid_metric_name', `invalid metric name at ${JSON.stringify(c.rest())}`);
@@ -247,7 +260,16 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
   c.skipBlanks();
   const name = c.metricName();
   if (name === '') c.fail('invalid_metric_name', `${keyword} line without a valid metric name${c.atEnd() ? '' : ` at ${JSON.stringify(c.rest())}`}`, 'invalid metric name in comment');
-  if (!c.skipBlanks() && !c.atEnd()) c.fail('invalid_metric_name', `invalid character in metric name of ${keyword} line at ${JSON.stringify(c.rest())}`);
+  if (c.lenient) {
+    // Prometheus 2.42's lexer: the text is the rest of the line less its first character (the
+    // blank after the name, or whatever ended the name), and empty when only blanks follow. So
+    // `# TYPE a  gauge` has the type " gauge", and `# HELP a-b x` the help "b x".
+    const afterName = c.pos;
+    c.skipBlanks();
+    c.pos = c.atEnd() ? c.end : afterName + 1;
+  } else if (!c.skipBlanks() && !c.atEnd()) {
+    c.fail('invalid_metric_name', `invalid character in metric name of ${keyword} line at ${JSON.stringify(c.rest())}`);
+  }
   let f = families.get(name);
   if (f === undefined) {
     f = newFamily(name);
@@ -263,8 +285,13 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
     const twice = `second TYPE line for metric name ${goQuote(name)}, or TYPE reported after samples`;
     if (f.hasType && !c.lenient) c.fail('duplicate_metadata', `second TYPE line for metric ${name}`, twice);
     if (f.hasSamples && !c.lenient) c.fail('syntax', `TYPE line for metric ${name} after its samples; it must come before them`, twice);
-    const word = c.token();
-    const type = om ? TYPES_OM[word] : TYPES_004[word.toLowerCase()];
+    // expfmt takes one word in any case as the type; Prometheus' scraper the whole text (see
+    // above), in lower case only.
+    const word = c.lenient ? c.s.slice(c.pos, c.end) : c.token();
+    if (c.lenient) c.pos = c.end;
+    const key = om || c.lenient ? word : word.toLowerCase();
+    const table = om ? TYPES_OM : TYPES_004;
+    const type = Object.hasOwn(table, key) ? table[key] : undefined;
     if (type === undefined) {
       c.fail('invalid_type', `unknown metric type ${JSON.stringify(word)} for ${name}; expected ${om ? Object.keys(TYPES_OM).join(', ') : 'counter, gauge, histogram, summary or untyped'}`);
     }

@@ -18,6 +18,7 @@ export { INFLUX_PRECISIONS, parseInflux, parseInfluxPrecision, promLabelName, pr
 export { DEFAULT_BATCH_LIMITS, formatDuration, validateBatch, type BatchLimits, type BatchProblem } from './validate.ts';
 export { ExpositionError, parseExposition, type ExpositionOptions, type ParsedExposition } from './exposition.ts';
 export { LineCursor, TextParseError, parseFloatToken, parseIntToken } from './textparse.ts';
+export { prometheusLabelsString } from './prometheuswording.ts';
 export { compileRelabelRules, hashmod, relabel, type CompiledRelabelRule } from './relabel.ts';
 export {
   BackfillAccumulator, countLines, newTimestampedTextState, parseTimestampedText,

@@ -158,7 +158,7 @@ function quotedEnd(s: string, i: number): number {
  * Prometheus' parseFloat: 'p', 'P' and '_' refused outright (no hex floats, no digit separators),
  * then Go's strconv.ParseFloat, whose errors name the input.
  */
-function goParseFloatError(tok: string): string | null {
+export function goParseFloatError(tok: string): string | null {
   if (/[pP_]/.test(tok)) return 'unsupported character in float';
   if (/^[+-]?(inf|infinity)$/i.test(tok) || /^nan$/i.test(tok)) return null;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(tok)) return `strconv.ParseFloat: parsing ${goQuote(tok)}: invalid syntax`;
@@ -176,6 +176,16 @@ export function goQuote(s: string): string {
     else out += GO_ESCAPES[c] ?? `\\x${c.toString(16).padStart(2, '0')}`;
   }
   return `${out}"`;
+}
+
+/**
+ * A label set as Go's labels.Labels.String() writes it, `{__name__=" a", job="j"}` (values as
+ * strconv.Quote), for errors that quote a whole series. `ls`: flat sorted name, value pairs.
+ */
+export function prometheusLabelsString(ls: readonly string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ls.length; i += 2) parts.push(`${ls[i]}=${goQuote(ls[i + 1])}`);
+  return `{${parts.join(', ')}}`;
 }
 
 const GO_ESCAPES: Record<number, string> = { 0x07: '\\a', 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r' };

@@ -76,7 +76,8 @@ export class LineCursor {
     this.line++;
     this.start = start;
     this.pos = start;
-    this.end = nl > start && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+    // A CR before the newline ends the line for expfmt; Prometheus' scraper reads it as text.
+    this.end = nl > start && !this.lenient && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
     this.next = nl + 1;
   }
 
@@ -244,7 +245,7 @@ export class LineCursor {
         if (nl < 0) nl = n;
         this.line += lines;
         this.pos = p + 1;
-        this.end = s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+        this.end = nl;
         this.next = nl + 1;
         this.recordsOverLines?.push(this.start, this.next);
         return value;
@@ -276,10 +277,14 @@ export class LineCursor {
     return v;
   }
 
-  /** Reads an integer millisecond timestamp token. */
+  /**
+   * Reads an integer millisecond timestamp token. Lenient, as Prometheus 2.42's scraper: digits
+   * only (no sign), any int64, and beyond 2^53 the nearest double (the head keeps milliseconds
+   * as doubles); otherwise a sign is allowed and the value must be a safe integer.
+   */
   intTimestamp(): number {
     const tok = this.token();
-    const t = parseIntToken(tok);
+    const t = this.lenient ? parseUnsignedInt64Token(tok) : parseIntToken(tok);
     if (t === null) this.fail('invalid_timestamp', `invalid timestamp ${JSON.stringify(tok)}; expected integer milliseconds`);
     return t;
   }
@@ -394,6 +399,16 @@ export function parseIntToken(tok: string): number | null {
   const v = Number(tok);
   if (!Number.isSafeInteger(v)) return null;
   return v === 0 ? 0 : v; // no -0
+}
+
+/** Digits only, at most 2^63 - 1; the nearest double, or null. */
+function parseUnsignedInt64Token(tok: string): number | null {
+  const n = tok.length;
+  if (n === 0) return null;
+  for (let i = 0; i < n; i++) if (!isDigit(tok.charCodeAt(i))) return null;
+  const v = Number(tok);
+  if (Number.isSafeInteger(v)) return v;
+  return BigInt(tok) <= 0x7fffffffffffffffn ? v : null;
 }
 
 function isDigit(c: number): boolean {
