@@ -19,7 +19,9 @@ import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeProtocol } from '../config/index.ts';
 import { goUrlError, MAX_REDIRECTS, TokenError, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
-import { TextParseError, parseExposition, relabel, type CompiledRelabelRule, type MetricMetadata } from '../ingest/index.ts';
+import {
+  TextParseError, parseExposition, prometheusLabelsString, relabel, type CompiledRelabelRule, type MetricMetadata,
+} from '../ingest/index.ts';
 import {
   SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
 } from '../model/index.ts';
@@ -362,7 +364,12 @@ export class ScrapeLoop {
         const ls = relabel(mutateLabels(raw, this.target.labels, cfg.honorLabels), metricRelabel);
         if (ls !== null) {
           const bad = validateLabels(ls);
-          if (bad !== null) throw new Error(`invalid series ${raw.join(',')} after relabelling: ${bad.message}`);
+          if (bad !== null) {
+            // Prometheus 2.42's words for a name it refuses (e.g. ` a 1`: its text parser keeps
+            // the blanks before a name in it), with the whole series as it would be stored.
+            const refusedThere = bad.kind === 'invalid_metric_name' || bad.kind === 'invalid_label_name';
+            throw new Error(refusedThere ? `invalid metric name or label names: ${prometheusLabelsString(ls)}` : `invalid series ${raw.join(',')} after relabelling: ${bad.message}`);
+          }
           checkLabelLimits(ls, cfg);
           added++;
         }

@@ -30,10 +30,12 @@ describe('scraping', () => {
     expect(accept).toBe('application/openmetrics-text;version=1.0.0;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.3');
     const lbl = `{code="200", env="test", instance="${addr}", job="app"}`;
     expect(rec.values(`reqs_total${lbl}`)[0]).toBe(7);
-    expect(rec.samples().some((s) => s.series.startsWith('reqs_created'))).toBe(false);
-    expect(rec.values(`scrape_samples_scraped${base}`)[i]).toBe(1);
-    expect(rec.values(`scrape_samples_post_metric_relabeling${base}`)[i]).toBe(1);
-    expect(rec.values(`scrape_series_added${base}`)[i]).toBe(1);
+    // A _created sample is an ordinary series, as Prometheus 2.42 stores it (and 3, unless its
+    // created-timestamp feature turns it into the counter's start instead).
+    expect(rec.values(`reqs_created${lbl}`)[0]).toBe(1.7e9);
+    expect(rec.values(`scrape_samples_scraped${base}`)[i]).toBe(2);
+    expect(rec.values(`scrape_samples_post_metric_relabeling${base}`)[i]).toBe(2);
+    expect(rec.values(`scrape_series_added${base}`)[i]).toBe(2);
     expect(rec.values(`scrape_duration_seconds${base}`)[i]).toBeGreaterThan(0);
     // All samples of one scrape share its timestamp and arrive in one batch.
     const first = rec.batches[i];
