@@ -3,6 +3,7 @@
 // built-in notifier (when one is given). Kept apart from server.ts so the server role reads as the
 // start/stop order it is.
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { ConfigError, type Config } from '../config/index.ts';
 import type { Engine } from '../promql/index.ts';
 import { AlertSender, engineQueryFunc, readRuleFiles, RuleFileError, RuleManager, ruleTemplates, type OutgoingAlert } from '../rules/index.ts';
@@ -25,6 +26,8 @@ export interface RuleEvaluationOptions {
   externalURL: string;
   /** Receives every alert the rules send (the built-in notifier). */
   onAlerts?: (alerts: OutgoingAlert[]) => void;
+  /** Where the alert sender's prometheus_notifications_* metrics go (the server's /metrics). */
+  registry?: Registry;
 }
 
 /** Checks the config's rule files without running them; throws ConfigError listing every problem. */
@@ -42,7 +45,7 @@ export async function startRuleEvaluation(o: RuleEvaluationOptions): Promise<Rul
   const log = o.logger.child({ component: 'rules' });
   const query = engineQueryFunc(o.engine, () => o.db.querier());
   let templates = ruleTemplates({ query, externalURL: o.externalURL, externalLabels: o.config.global.externalLabels });
-  const sender = new AlertSender(o.config.alerting, o.config.global.externalLabels, o.logger.child({ component: 'alertsender' }));
+  const sender = new AlertSender(o.config.alerting, o.config.global.externalLabels, o.logger.child({ component: 'alertsender' }), {}, o.registry);
   const r = o.config.alerting.rules;
   const manager = new RuleManager({
     appendable: o.db,

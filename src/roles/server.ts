@@ -148,7 +148,7 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
         notifier = startNotifier({ config, logger: log, registry: metrics.registry, externalURL: externalURL(config, bound.port) });
       }
       startRuleEvaluation({
-        config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port),
+        config, db: d, engine, logger: log, externalURL: externalURL(config, bound.port), registry: metrics.registry,
         // The built-in notifier hears the rules' alerts as an Alertmanager would from Prometheus.
         onAlerts: notifier ? (alerts) => notifier?.notifier.receive(alerts.flatMap((a) => {
           const out = relabelAlert(a, toNotifier.rules, toNotifier.externalLabels);

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.ts';
 import type { DnsResolver } from '../discovery/index.ts';
@@ -51,11 +52,11 @@ const status = (code: number, headers: Record<string, string> = {}) => (_q: Inco
 };
 
 /** A sender for a prometheus.yml (its file paths relative to `dir`), with its warnings and errors collected. */
-function sender(yaml: string, o: { dir?: string; dns?: DnsResolver } = {}) {
+function sender(yaml: string, o: { dir?: string; dns?: DnsResolver; registry?: Registry } = {}) {
   const { config } = parseConfig(yaml, path.join(o.dir ?? '/nonexistent', 'prometheus.yml'));
   const logged: string[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line).err ?? JSON.parse(line).msg) }) as Logger;
-  const s = new AlertSender(config.alerting, config.global.externalLabels, log, { dns: o.dns });
+  const s = new AlertSender(config.alerting, config.global.externalLabels, log, { dns: o.dns }, o.registry);
   cleanups.push(() => s.stop());
   return { s, logged, config };
 }
@@ -130,6 +131,73 @@ alerting:
     two.s.send([alert({ alertname: 'X' })]);
     await two.s.flush();
     expect(two.s.stats()).toMatchObject({ sent: 0, errors: 1, dropped: 1 });
+  });
+
+  it('exposes prometheus_notifications_* as Prometheus\' notifier does (counting as Prometheus 3)', async () => {
+    const ok = await receiver();
+    const failing = await receiver(status(500));
+    const registry = new Registry();
+    const yaml = (targets: string[]) => `alerting: { alertmanagers: [
+      { static_configs: [{ targets: ${JSON.stringify(targets)} }] },
+      { path_prefix: other, static_configs: [{ targets: ["${ok.addr}"] }] }] }`;
+    const { s } = sender(yaml([ok.addr, failing.addr]), { registry });
+    const okURL = `http://${ok.addr}/api/v2/alerts`;
+    const failingURL = `http://${failing.addr}/api/v2/alerts`;
+    const otherURL = `http://${ok.addr}/other/api/v2/alerts`;
+    const samples = async () => {
+      const out: Record<string, number> = {};
+      for (const line of (await registry.metrics()).split('\n')) {
+        const m = /^(prometheus_notifications_[^ ]+) (.+)$/.exec(line);
+        if (m && !m[1].includes('quantile=')) out[m[1]] = Number(m[2]);
+      }
+      return out;
+    };
+    // Known Alertmanagers start at 0, so that a first error shows in rate().
+    expect(await samples()).toEqual({
+      [`prometheus_notifications_errors_total{alertmanager="${okURL}"}`]: 0,
+      [`prometheus_notifications_errors_total{alertmanager="${failingURL}"}`]: 0,
+      [`prometheus_notifications_errors_total{alertmanager="${otherURL}"}`]: 0,
+      [`prometheus_notifications_sent_total{alertmanager="${okURL}"}`]: 0,
+      [`prometheus_notifications_sent_total{alertmanager="${failingURL}"}`]: 0,
+      [`prometheus_notifications_sent_total{alertmanager="${otherURL}"}`]: 0,
+      prometheus_notifications_dropped_total: 0,
+      prometheus_notifications_queue_length: 0,
+      prometheus_notifications_queue_capacity: 10000,
+      prometheus_notifications_alertmanagers_discovered: 3,
+    });
+
+    s.send([alert({ alertname: 'X' }), alert({ alertname: 'Y' })]);
+    await s.flush();
+    const after = await samples();
+    // Alerts, not posts: 2 taken by each working Alertmanager, 2 affected by the failing one's error.
+    expect(after).toMatchObject({
+      [`prometheus_notifications_sent_total{alertmanager="${okURL}"}`]: 2,
+      [`prometheus_notifications_sent_total{alertmanager="${otherURL}"}`]: 2,
+      [`prometheus_notifications_sent_total{alertmanager="${failingURL}"}`]: 0,
+      [`prometheus_notifications_errors_total{alertmanager="${failingURL}"}`]: 2,
+      [`prometheus_notifications_errors_total{alertmanager="${okURL}"}`]: 0,
+      [`prometheus_notifications_latency_seconds_count{alertmanager="${okURL}"}`]: 1,
+      [`prometheus_notifications_latency_seconds_count{alertmanager="${failingURL}"}`]: 1,
+      // Each set had one Alertmanager take the batch.
+      prometheus_notifications_dropped_total: 0,
+    });
+    expect(after[`prometheus_notifications_latency_seconds_sum{alertmanager="${failingURL}"}`]).toBeGreaterThan(0);
+    const text = await registry.metrics();
+    expect(text).toContain('# HELP prometheus_notifications_latency_seconds Latency quantiles for sending alert notifications.\n# TYPE prometheus_notifications_latency_seconds summary\n');
+    expect(text).toContain(`prometheus_notifications_latency_seconds{quantile="0.99",alertmanager="${okURL}"}`);
+
+    // The failing Alertmanager leaves the first set: its series go; only that set sends now, and
+    // with its one Alertmanager failing the batch is dropped.
+    s.update(parseConfig(`alerting: { alertmanagers: [{ static_configs: [{ targets: ["${failing.addr}"] }] }] }`, '/nonexistent/prometheus.yml').config.alerting, {});
+    s.send([alert({ alertname: 'Z' })]);
+    await s.flush();
+    const last = await samples();
+    expect(Object.keys(last).filter((k) => k.includes(okURL) || k.includes(otherURL))).toEqual([]);
+    expect(last).toMatchObject({
+      [`prometheus_notifications_errors_total{alertmanager="${failingURL}"}`]: 3,
+      prometheus_notifications_dropped_total: 1,
+      prometheus_notifications_alertmanagers_discovered: 1,
+    });
   });
 
   it('follows redirects unless follow_redirects is false, then the 3xx is a failed send', async () => {

@@ -9,11 +9,13 @@
 // of its Alertmanagers at least: the Alertmanagers of one set are expected to run as a cluster
 // that shares what one of them received (2.42 counted a batch delivered when any one took it).
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { AlertmanagerConfig, RelabelRule } from '../config/index.ts';
 import { startDiscovery, type Discoverer, type DiscoveryEnv, type TargetGroup } from '../discovery/index.ts';
 import { goRequestError, goUrlError, MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
 import { compileRelabelRules, relabel, type CompiledRelabelRule } from '../ingest/index.ts';
 import { labelsFromRecord, labelsToRecord } from '../model/index.ts';
+import { createAlertSenderMetrics, type AlertSenderMetrics } from './alertsender-metrics.ts';
 import { alertmanagersFromGroup, type AlertmanagerEndpoint } from './alertsender-targets.ts';
 import type { OutgoingAlert } from './group.ts';
 
@@ -66,12 +68,21 @@ export class AlertSender {
   private queue: OutgoingAlert[] = [];
   private sending: Promise<void> | null = null;
   private readonly counters = { sent: 0, errors: 0, dropped: 0 };
+  private readonly metrics: AlertSenderMetrics | undefined;
 
-  /** `env`: the DNS resolver and discovery metrics (default: the system's resolver, no metrics). */
-  constructor(cfg: AlertSenderConfig, externalLabels: Record<string, string>, log: Logger, env: Omit<DiscoveryEnv, 'log'> = {}) {
+  /**
+   * `env`: the DNS resolver and discovery metrics (default: the system's resolver, no metrics);
+   * `registry`: where the prometheus_notifications_* metrics go (the server's /metrics).
+   */
+  constructor(cfg: AlertSenderConfig, externalLabels: Record<string, string>, log: Logger, env: Omit<DiscoveryEnv, 'log'> = {}, registry?: Registry) {
     this.externalLabels = externalLabels;
     this.log = log;
     this.env = { ...env, log };
+    // Before the first update: static discovery reports its Alertmanagers right away.
+    this.metrics = registry && createAlertSenderMetrics(registry, QUEUE_CAPACITY, {
+      queueLength: () => this.queue.length,
+      discovered: () => this.sets.reduce((n, s) => n + s.active.length, 0),
+    });
     this.update(cfg, externalLabels);
   }
 
@@ -87,6 +98,11 @@ export class AlertSender {
       return kept ?? this.startSet(c, key);
     });
     for (const rest of old.values()) for (const s of rest) for (const d of s.discoverers) d.stop();
+    this.activeChanged();
+  }
+
+  private activeChanged(): void {
+    this.metrics?.alertmanagers(this.sets.flatMap((s) => s.active.map((a) => a.url)));
   }
 
   /** Stops discovery (queued alerts are still sent; see flush). */
@@ -113,6 +129,7 @@ export class AlertSender {
     if (over > 0) {
       this.queue.splice(0, over);
       this.counters.dropped += over;
+      this.metrics?.dropped(over);
       this.log.warn({ dropped: over }, 'alert queue full, dropping the oldest alerts');
     }
     if (this.queue.length === 0) return;
@@ -160,28 +177,37 @@ export class AlertSender {
     }
     set.active = active;
     set.dropped = dropped;
+    this.activeChanged();
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
-      const covered = await Promise.all(this.sets.map((s) => this.sendToSet(s, batch)));
+      const begin = performance.now();
+      const covered = await Promise.all(this.sets.map((s) => this.sendToSet(s, batch, begin)));
       const attempted = covered.filter((c) => c !== null);
       if (attempted.length > 0 && attempted.every(Boolean)) this.counters.sent += batch.length;
-      else this.counters.dropped += batch.length;
+      else {
+        this.counters.dropped += batch.length;
+        this.metrics?.dropped(batch.length);
+      }
     }
   }
 
   /** Whether one of the set's Alertmanagers took the batch; null when nothing was sent to the set. */
-  private async sendToSet(set: AlertmanagerSet, batch: OutgoingAlert[]): Promise<boolean | null> {
+  private async sendToSet(set: AlertmanagerSet, batch: OutgoingAlert[], begin: number): Promise<boolean | null> {
     if (set.active.length === 0) return null;
     const alerts = set.alertRelabel.length === 0 ? batch : batch.flatMap((a) => relabelAlert(a, set.alertRelabel, {}) ?? []);
     if (alerts.length === 0) return null;
     const body = JSON.stringify(alerts.map(toAPI));
     const ok = await Promise.all(set.active.map(({ url }) => post(set.cfg, url, body).then(
-      () => true,
+      () => {
+        this.metrics?.posted(url, (performance.now() - begin) / 1000, alerts.length, true);
+        return true;
+      },
       (e: unknown) => {
         this.counters.errors += alerts.length;
+        this.metrics?.posted(url, (performance.now() - begin) / 1000, alerts.length, false);
         this.log.warn({ alertmanager: url, err: (e as Error).message, alerts: alerts.length }, 'sending alerts to Alertmanager failed');
         return false;
       },
