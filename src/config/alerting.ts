@@ -1,6 +1,6 @@
 // Rules and alerting settings: prometheus.yml's `rule_files` and `alerting` sections, read as
 // Prometheus reads them, and Strata's own `rules` and `notifier` sections beside them.
-import { isAbsolute, resolve } from 'node:path';
+import { joinDir } from './paths.ts';
 import * as z from 'zod';
 import { bool, describe, duration, section } from './fields.ts';
 import type { RelabelRule } from './relabel.ts';
@@ -132,10 +132,10 @@ export const notifierSchema = section({
   peer_timeout: duration('15s', { positive: true }),
 });
 
-/** Makes an Alertmanager set's file_sd paths absolute: as in Prometheus, relative to the config file's directory. */
+/** Joins an Alertmanager set's file_sd paths with the config file's directory, as Prometheus does. */
 export function resolveAlertmanagerPaths(ams: readonly AlertmanagerConfig[], dir: string): void {
   for (const a of ams) {
-    for (const f of a.fileSdConfigs) f.files = f.files.map((p) => (isAbsolute(p) ? p : resolve(dir, p)));
+    for (const f of a.fileSdConfigs) f.files = f.files.map((p) => joinDir(dir, p));
   }
 }
 

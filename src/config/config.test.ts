@@ -150,8 +150,10 @@ describe('parseConfig', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^prometheus\.yml: .*sections remote_write, storage\.tsdb .*not used yet/);
     expect(warnings[0]).not.toMatch(/global|scrape_configs|rule_files/);
-    // Rule files are read, relative to the config file's directory.
-    expect(config.alerting.ruleFiles).toEqual([path.resolve('a.yml')]);
+    // Rule files are read, relative to the config file's directory, joined with it as Prometheus
+    // joins them: a config file named relatively keeps them relative (to the working directory).
+    expect(config.alerting.ruleFiles).toEqual(['a.yml']);
+    expect(parseConfig('rule_files: [a.yml, ../b/*.yml, /c.yml, d/]', 'conf/prometheus.yml').config.alerting.ruleFiles).toEqual(['conf/a.yml', 'b/*.yml', '/c.yml', 'conf/d']);
     expect(config.global.scrapeIntervalMs).toBe(15_000);
     expect(config.scrapeConfigs.map((s) => s.jobName)).toEqual(['node']);
   });

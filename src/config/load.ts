@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { resolveAlertmanagerPaths } from './alerting.ts';
+import { joinDir } from './paths.ts';
 import { defaultConfig, fileSchema, knownKeys, PROMETHEUS_SECTIONS, PROMETHEUS_SECTIONS_USED, PROMETHEUS_STORAGE_FIELDS, type Config } from './schema.ts';
 import { resolveScrapeConfigPaths } from './scrape.ts';
 import { loadScrapeConfigFiles } from './scrape-files.ts';
@@ -53,6 +54,9 @@ export function parseConfig(text: string, name: string): LoadedConfig {
   }
   resolveScrapeConfigPaths(data.scrapeConfigs, dirname(name));
   const files = (top.scrape_config_files ?? []) as string[];
+  // As Prometheus keeps them: joined with the main file's directory, its jobs kept apart.
+  data.scrapeConfigFiles = files.map((f) => joinDir(dirname(name), f));
+  data.mainScrapeConfigCount = data.scrapeConfigs.length;
   if (files.length > 0) {
     const taken = new Map(data.scrapeConfigs.map((j, i) => [j.jobName, `${name} scrape_configs[${i}]`]));
     data.scrapeConfigs.push(...loadScrapeConfigFiles(files, dirname(name), top.global, taken));
@@ -61,11 +65,12 @@ export function parseConfig(text: string, name: string): LoadedConfig {
   return { config: data, warnings };
 }
 
-// rule_files and the notifier's Alertmanager-format file are relative to the config file too.
+// rule_files (joined as Prometheus joins them) and the notifier's Alertmanager-format file are
+// relative to the config file too.
 function resolveAlertingPaths(c: Config, dir: string): void {
-  const abs = (f: string) => (f === '' || isAbsolute(f) ? f : resolve(dir, f));
-  c.alerting.ruleFiles = c.alerting.ruleFiles.map(abs);
-  c.alerting.notifier.configFile = abs(c.alerting.notifier.configFile);
+  c.alerting.ruleFiles = c.alerting.ruleFiles.map((f) => joinDir(dir, f));
+  const nf = c.alerting.notifier.configFile;
+  c.alerting.notifier.configFile = nf === '' || isAbsolute(nf) ? nf : resolve(dir, nf);
   resolveAlertmanagerPaths(c.alerting.alertmanagers, dir);
 }
 

@@ -1,9 +1,12 @@
 // The printed configuration (/api/v1/status/config): it loads back to the configuration it came
 // from, secrets aside. Its likeness to Prometheus' own page is checked against the real Prometheus
 // in test/status-config.test.ts.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { base2Bytes, configToYaml, SECRET } from './print.ts';
-import { parseConfig } from './load.ts';
+import { loadConfigFile, parseConfig } from './load.ts';
 import { defaultConfig } from './schema.ts';
 
 const FILE = `
@@ -153,10 +156,52 @@ describe('configToYaml, fields as Prometheus prints them', () => {
   });
 
   it('prints rule_files joined with the config file\'s directory, as Prometheus does at load', () => {
-    // With a relative --config.file Prometheus' joined paths stay relative ("rel/rules/*.yml");
-    // Strata makes them absolute from the working directory.
     const yaml = print('rule_files: [rules/*.yml, /abs/r.yml, ../x.yml]');
     expect(yaml).toContain('rule_files:\n- /etc/strata/rules/*.yml\n- /abs/r.yml\n- /etc/x.yml\n');
+    // A relative --config.file keeps them relative, lexically cleaned as Go's filepath.Join does
+    // (what Prometheus 2.42 and 3 print; test/status-config.test.ts runs 2.42 on such a path).
+    const rel = configToYaml(parseConfig('rule_files: [rules/*.yml, ../x/../y.yml, ./z.yml]', 'conf/prometheus.yml').config);
+    expect(rel).toContain('rule_files:\n- conf/rules/*.yml\n- y.yml\n- conf/z.yml\n');
+    const here = configToYaml(parseConfig('rule_files: [rules/*.yml]', 'prometheus.yml').config);
+    expect(here).toContain('rule_files:\n- rules/*.yml\n');
+  });
+
+  it('prints scrape_config_files as Prometheus 3 does: the patterns joined with the config file\'s directory, and the main file\'s jobs only', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-print-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'conf.d'));
+      fs.writeFileSync(path.join(dir, 'conf.d', 'a.yml'), 'scrape_configs: [{job_name: from_file}]\n');
+      fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'scrape_config_files: [conf.d/*.yml, /abs/*.yml]\nscrape_configs: [{job_name: main}]\nrule_files: [r.yml]\n');
+      const c = loadConfigFile(path.join(dir, 'prometheus.yml')).config;
+      expect(c.scrapeConfigs.map((j) => j.jobName)).toEqual(['main', 'from_file']);
+      const yaml = configToYaml(c);
+      // 2.42 has no scrape_config_files (it refuses the field; test/status-config.test.ts).
+      expect(yaml).toContain(`rule_files:\n- ${dir}/r.yml\nscrape_config_files:\n- ${dir}/conf.d/*.yml\n- /abs/*.yml\nscrape_configs:\n- job_name: main\n`);
+      expect(yaml).not.toContain('from_file');
+      // Loading the page back reads the files again: the same jobs.
+      expect(parseConfig(yaml, path.join(dir, 'printed.yml')).config.scrapeConfigs.map((j) => j.jobName)).toEqual(['main', 'from_file']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves an empty relabelling separator and replacement out and prints an empty regex as null, as Prometheus does', () => {
+    const yaml = print([
+      'scrape_configs:',
+      '  - job_name: j',
+      '    relabel_configs:',
+      '      - {source_labels: [a, b], separator: "", target_label: c}',
+      '      - {source_labels: [a], replacement: "", target_label: d}',
+      '      - {source_labels: [a], regex: "", target_label: e}',
+    ].join('\n'));
+    // Prometheus 2.42's page for the same file (3.x marshals relabel.Config the same way).
+    expect(yaml).toContain([
+      '  relabel_configs:',
+      '  - source_labels: [a, b]', '    regex: (.*)', '    target_label: c', '    replacement: $1', '    action: replace',
+      '  - source_labels: [a]', '    separator: ;', '    regex: (.*)', '    target_label: d', '    action: replace',
+      '  - source_labels: [a]', '    separator: ;', '    regex: null', '    target_label: e', '    replacement: $1', '    action: replace',
+      '',
+    ].join('\n'));
   });
 
   it('prints map keys in the order Go\'s YAML library sorts them', () => {

@@ -2,7 +2,8 @@
 // `rule_files` and `scrape_configs` come out as Prometheus prints its own (every field it prints, in its order, defaults filled in,
 // secrets as <secret>), so tools and people reading that page see what they know; Strata's own
 // sections follow with their units as text. What is printed loads back to the same configuration
-// (except for the secrets).
+// except for the secrets and where Prometheus' own page does not either (an empty relabelling
+// separator or replacement is left out, so it reads back as the default).
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import type { AlertingConfig, AlertmanagerConfig } from './alerting.ts';
 import type { RelabelRule } from './relabel.ts';
@@ -18,7 +19,10 @@ export function configToYaml(c: Config): string {
     global: printGlobal(c.global),
     alerting: printAlerting(c.alerting),
     rule_files: c.alerting.ruleFiles.length > 0 ? c.alerting.ruleFiles : undefined,
-    scrape_configs: c.scrapeConfigs.length > 0 ? c.scrapeConfigs.map(printScrapeConfig) : undefined,
+    // As Prometheus 3 (2.42 has no scrape_config_files): the file patterns, and the main file's
+    // jobs only; the jobs read from those files are not part of the page.
+    scrape_config_files: c.scrapeConfigFiles.length > 0 ? c.scrapeConfigFiles : undefined,
+    scrape_configs: c.mainScrapeConfigCount > 0 ? c.scrapeConfigs.slice(0, c.mainScrapeConfigCount).map(printScrapeConfig) : undefined,
     server: {
       listen: c.server.listen,
       max_request_bytes: formatSize(c.server.maxRequestBytes),
@@ -244,14 +248,17 @@ function printRulesAndNotifier(a: AlertingConfig): Record<string, unknown> {
   };
 }
 
+// As Prometheus' relabel.Config marshals (omitempty): an empty separator or replacement is not
+// printed (so the page reads back as `;` and `$1`, in Prometheus too) and an empty regex is
+// printed as null.
 function printRelabelRule(r: RelabelRule): Record<string, unknown> {
   return {
     source_labels: r.sourceLabels.length > 0 ? r.sourceLabels : undefined,
-    separator: r.separator,
-    regex: r.regex,
+    separator: r.separator || undefined,
+    regex: r.regex === '' ? null : r.regex,
     modulus: r.modulus || undefined,
     target_label: r.targetLabel || undefined,
-    replacement: r.replacement,
+    replacement: r.replacement || undefined,
     action: r.action,
   };
 }

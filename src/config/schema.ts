@@ -54,8 +54,15 @@ export interface Config {
   log: { level: LogLevel; format: 'json' | 'pretty' };
   /** prometheus.yml's `global` section. */
   global: GlobalConfig;
-  /** prometheus.yml's `scrape_configs`, with each job's unset fields taken from `global`. */
+  /**
+   * prometheus.yml's `scrape_configs`, with each job's unset fields taken from `global`: the main
+   * file's first, then those of the files `scrape_config_files` names.
+   */
   scrapeConfigs: ScrapeConfig[];
+  /** How many of scrapeConfigs the main file holds (the page prints only those, as Prometheus). */
+  mainScrapeConfigCount: number;
+  /** prometheus.yml's `scrape_config_files`, joined with the config file's directory. */
+  scrapeConfigFiles: string[];
   /** Settings of `strata agent` (the server ignores them). */
   agent: AgentConfig;
   /** rule_files, alerting (prometheus.yml) and Strata's rules and notifier sections. */
@@ -239,6 +246,8 @@ export const fileSchema = z.strictObject({
   log: { level: f.log.level, format: f.log.format },
   global: resolveGlobal(f.global),
   scrapeConfigs: resolveScrapeConfigs(f.global, f.scrape_configs),
+  mainScrapeConfigCount: f.scrape_configs.length,
+  scrapeConfigFiles: f.scrape_config_files,
   agent: {
     listen: f.agent.listen,
     remoteWrite: {

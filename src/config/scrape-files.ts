@@ -4,9 +4,10 @@
 // line and field, as for the main file. A pattern that matches nothing is not an error (a conf.d
 // directory may be empty).
 import { globSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import * as z from 'zod';
 import { section } from './fields.ts';
+import { joinDir } from './paths.ts';
 import {
   checkScrapeConfigs, globalSchema, resolveScrapeConfigPaths, resolveScrapeConfigs, scrapeConfigsSchema, type ScrapeConfig,
 } from './scrape.ts';
@@ -33,8 +34,7 @@ export function loadScrapeConfigFiles(patterns: readonly string[], dir: string, 
   const out: ScrapeConfig[] = [];
   const files = new Set<string>();
   for (const p of patterns) {
-    const abs = isAbsolute(p) ? p : resolve(dir, p);
-    for (const f of globSync(abs).map(String).sort()) files.add(f);
+    for (const f of globSync(joinDir(dir, p)).map(String).sort()) files.add(f);
   }
   for (const file of files) {
     let text: string;

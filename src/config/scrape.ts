@@ -1,6 +1,6 @@
 // prometheus.yml's `global` and `scrape_configs` sections, read as Prometheus reads them: the same
 // field names and defaults, a job's unset fields inherited from `global`, unknown fields refused.
-import { isAbsolute, resolve } from 'node:path';
+import { joinDir } from './paths.ts';
 import * as z from 'zod';
 import { bool, describe, oneOf, section } from './fields.ts';
 import { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, type RelabelRule } from './relabel.ts';
@@ -353,11 +353,11 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
 }
 
 /**
- * Makes the file names of scrape configs absolute: as in Prometheus they are relative to the
- * directory of the file that holds the job, not to the working directory of the process.
+ * Joins the file names of scrape configs with the directory of the file that holds the job, as
+ * Prometheus does (they are not relative to the working directory of the process).
  */
 export function resolveScrapeConfigPaths(jobs: readonly ScrapeConfig[], dir: string): void {
-  const abs = (f: string) => (f === '' || isAbsolute(f) ? f : resolve(dir, f));
+  const abs = (f: string) => joinDir(dir, f);
   const tls = (t: TLSConfig) => {
     t.caFile = abs(t.caFile);
     t.certFile = abs(t.certFile);
