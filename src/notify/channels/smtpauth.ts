@@ -101,7 +101,8 @@ async function exchange(send: Send, first: string, next: (challenge: Buffer) => 
   let r = await send(first);
   for (;;) {
     if (r.status === 235) return;
-    if (r.status !== 334) throw Object.assign(new Error(`authentication failed: ${r.response}`), { responseCode: r.status });
+    // nodemailer appends the reply (the last one it saw) to the message, and takes its code.
+    if (r.status !== 334) throw Object.assign(new Error(`${first.split(' ').slice(0, 2).join(' ')} failed`), { responseCode: r.status });
     const challenge = Buffer.from((r.text ?? '').trim(), 'base64');
     let answer: string;
     try {
@@ -128,7 +129,7 @@ export function alertmanagerAuth(c: SMTPCredentials, s: AuthSession): SMTPConnec
     const ehlo = await send(`EHLO ${s.hello}`);
     // nodemailer reads the status off the first line, which has `250-` in a multi-line reply.
     const status = Number(/^(\d{3})/.exec(ehlo.response.split('\n').at(-1) ?? '')?.[1] ?? 0);
-    if (status !== 250) throw Object.assign(new Error(`EHLO refused: ${ehlo.response}`), { responseCode: status });
+    if (status !== 250) throw Object.assign(new Error('EHLO before AUTH refused'), { responseCode: status });
     const advertised = advertisedAuth(ehlo.response);
     if (advertised === undefined) return; // no longer offered: Alertmanager would not authenticate
     const mech = chooseMechanism(advertised, c);
