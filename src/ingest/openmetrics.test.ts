@@ -51,7 +51,7 @@ describe('parseOpenMetricsScrape', () => {
     ['# HELP\ta x\n' + E, '"INVALID" "\\t" is not a valid start token'],
     ['{b="c"} 1\n' + E, '"INVALID" "{" is not a valid start token'],
     ['1a 1\n' + E, '"INVALID" "1" is not a valid start token'],
-    ['é 1\n' + E, '"INVALID" "é" is not a valid start token'],
+    ['é 1\n' + E, '"INVALID" "Ã" is not a valid start token'],
     ['\x01 1\n' + E, '"INVALID" "\\x01" is not a valid start token'],
     // HELP, TYPE, UNIT
     ['# TYPE a COUNTER\n' + E, 'invalid metric type "COUNTER"'],

@@ -409,8 +409,10 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
       continue;
     }
     if (t !== MNAME) {
-      // 2.42 names the character where its lexer stopped, decoded as UTF-8.
-      const cur = lx.i < text.length ? String.fromCodePoint(text.codePointAt(lx.i)!) : '';
+      // 2.42 names the byte where its lexer stopped, as the character of that code (string(byte)
+      // in Go): the first byte of a character's UTF-8, so "é" shows as "Ã". (A byte that was not
+      // UTF-8 reads here as U+FFFD, whose first byte is shown instead.)
+      const cur = lx.i < text.length ? String.fromCharCode(Buffer.from(String.fromCodePoint(text.codePointAt(lx.i)!))[0]) : '';
       fail(`"${TOKEN_NAMES[t]}" ${goQuote(cur)} is not a valid start token`);
     }
 

@@ -109,6 +109,9 @@ interface CachedSeries {
   stale: boolean;
   /** The same, for the scrape in progress (committed only if the scrape succeeds). */
   nextStale: boolean;
+  /** Number of the scrape that last added a sample of it, and that sample's timestamp. */
+  addedIn: number;
+  addedT: number;
 }
 
 class SampleLimitError extends Error {}
@@ -352,6 +355,8 @@ export class ScrapeLoop {
     const n = this.scrapeNo;
     let kept = 0;
     let added = 0;
+    let sameTime = 0;
+    let earlier = 0;
     for (let i = 0; i < batch.series.length; i++) {
       const raw = batch.series[i];
       // Folded to 30 bits so V8 keeps the key a small integer (a 53-bit key is a heap number,
@@ -373,7 +378,7 @@ export class ScrapeLoop {
           checkLabelLimits(ls, cfg);
           added++;
         }
-        const fresh: CachedSeries = { raw, ls, seen: 0, stale: false, nextStale: false };
+        const fresh: CachedSeries = { raw, ls, seen: 0, stale: false, nextStale: false, addedIn: 0, addedT: 0 };
         if (c === undefined) this.cache.set(h, fresh);
         c = fresh;
       }
@@ -386,6 +391,15 @@ export class ScrapeLoop {
         if (cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new SampleLimitError('sample limit exceeded');
         const explicit = batch.timestamps[j] !== start;
         const t = explicit && cfg.honorTimestamps ? batch.timestamps[j] : start;
+        // A series repeated in one scrape: Prometheus' head refuses a sample not after the one
+        // before it (a duplicate or out of order: counted, not stored) and the scrape goes on.
+        if (c.addedIn === n && t <= c.addedT) {
+          if (t === c.addedT) sameTime++;
+          else earlier++;
+          continue;
+        }
+        c.addedIn = n;
+        c.addedT = t;
         out.startSeries(ls);
         out.add(t, batch.values[j]);
         // Series with their own timestamps are not marked stale unless track_timestamps_staleness
@@ -393,6 +407,7 @@ export class ScrapeLoop {
         c.nextStale = !(explicit && cfg.honorTimestamps && !cfg.trackTimestampsStaleness);
       }
     }
+    if (sameTime + earlier > 0) this.ctx.metrics?.rejectedSamples({ duplicate_timestamp: sameTime, out_of_order: earlier });
     return { kept, added };
   }
 

@@ -48,6 +48,26 @@ describe('scraping', () => {
     expect(rec.values(`scrape_series_added${base}`)[rec.values(`up${base}`).lastIndexOf(1)]).toBe(0);
   });
 
+  it('keeps the first sample of a series repeated in one scrape, and later timestamps of it, as Prometheus does', async () => {
+    const addr = await serve(text('a 1\nb 1\na 2\nc 1 1000\nc 2 2000\nc 3 1500\n'));
+    const rec = new Recorder();
+    const m = manager(rec);
+    await m.applyConfig(jobs(`scrape_configs: [{ job_name: j, scrape_interval: 100ms, static_configs: [{ targets: ["${addr}"] }] }]`));
+    const l = `{instance="${addr}", job="j"}`;
+    await until('a successful scrape', () => rec.values(`up${l}`).includes(1));
+    const i = rec.values(`up${l}`).indexOf(1);
+    const first = rec.batches[i];
+    const got: string[] = [];
+    for (let k = 0; k < first.series.length; k++) {
+      const name = first.series[k][1];
+      if (name === 'a' || name === 'b' || name === 'c') got.push(`${name} ${first.values[first.offsets[k]]}@${first.timestamps[first.offsets[k]]}`);
+    }
+    const t = first.timestamps[0];
+    expect(got).toEqual([`a 1@${t}`, `b 1@${t}`, 'c 1@1000', 'c 2@2000']);
+    // Counted as scraped; the rest of the scrape is stored (the head would refuse the whole batch).
+    expect(rec.values(`scrape_samples_scraped${l}`)[i]).toBe(6);
+  });
+
   it('marks vanished series stale, and everything stale when a scrape fails (garbage)', async () => {
     let body = 'a 1\nb 2\n';
     const addr = await serve((_req, res) => text(body)(_req, res));
