@@ -148,7 +148,9 @@ describe('parse errors', () => {
     expect(errorOf('{a=""}')).toBe('1:1: parse error: vector selector must contain at least one non-empty matcher');
     expect(errorOf('-"s"')).toBe('1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "string"');
     expect(errorOf('up[0s]')).toBe('1:4: parse error: duration must be greater than 0');
-    expect(errorOf('up offset 0s')).toBe('1:11: parse error: duration must be greater than 0');
+    // A zero offset is no offset in Prometheus 3 (2.42 refused it: test/compat/first-error.test.ts).
+    expect(parseExpr('up offset 0s')).toMatchObject({ type: 'VectorSelector', offsetMs: 0 });
+    expect(parseExpr('up offset 0s offset 1m')).toMatchObject({ type: 'VectorSelector', offsetMs: 60_000 });
     expect(errorOf('up[5m:0s]')).toBe('1:7: parse error: duration must be greater than 0');
     expect(errorOf('sum()')).toBe('1:1: parse error: no arguments for aggregate expression provided');
     expect(errorOf('foo[5m][10m:1m]')).toBe('1:1: parse error: subquery is only allowed on instant vector, got matrix instead');

@@ -11,7 +11,7 @@ import { FUNCTIONS } from './functions/index.ts';
 import type { ArgType } from './functions/types.ts';
 import {
   AGGREGATE_OPS, COMPARISON_OPS, SET_OPS,
-  type AggregateExpr, type AggregateOp, type AtModifier, type BinaryExpr, type BinaryOp, type Expr,
+  type AggregateExpr, type AggregateOp, type AtModifier, type BinaryExpr, type BinaryOp, type Call, type Expr,
   type PosRange, type SubqueryExpr, type ValueType, type VectorMatching, type VectorSelector,
 } from './ast.ts';
 
@@ -401,6 +401,8 @@ class Converter {
       const error = new ParseError(this.input, n.from + e.position, e.detail);
       if (!SELECTOR_CHECKS.some((c) => e.detail.startsWith(c))) throw new ActionError(error, n.to, false);
       this.selectorErrors.set(vs, error);
+      // The matchers all the same: info()'s second argument is exempt from the check.
+      vs.matchers = parseSeriesSelector(this.text(n), { labelSelector: true });
     }
     return vs;
   }
@@ -466,7 +468,8 @@ class Converter {
     return ms;
   }
 
-  // An offset: as a range's duration, but Prometheus checks it as soon as the literal is read.
+  // An offset: a duration as a range's, but any sign and zero are fine (`x offset 0s` is `x`, as
+  // in Prometheus 3, whose offsets are not positive_duration_expr; 2.42 refused a zero offset).
   private offsetDuration(n: SyntaxNode): number {
     const op = n.getChild('UnaryOp');
     if (op !== null) {
@@ -474,7 +477,7 @@ class Converter {
       const v = this.offsetDuration(inner);
       return this.text(op) === '-' ? -v : v;
     }
-    return this.duration(n, false);
+    return this.signedDuration(n);
   }
 
   private groupingLabels(n: SyntaxNode): string[] {
@@ -601,6 +604,7 @@ class Converter {
             failCheck(this.input, e.pos.start, `expected at most ${min + variadic} argument(s) in call to ${JSON.stringify(e.func)}, got ${e.args.length}`);
           }
         }
+        if (e.func === 'info' && e.args.length > 1) this.checkInfoLabelSelector(e);
         for (let i = 0; i < e.args.length; i++) {
           let j = i;
           if (j >= nargs) {
@@ -645,6 +649,21 @@ class Converter {
         break;
     }
     return exprType(e);
+  }
+
+  /**
+   * info()'s second argument selects info series by their labels: as Prometheus 3 checks it, an
+   * instant vector that is a selector without a metric name, which may then match everything
+   * (`info(x, {})` is fine), checked before the arguments' own checks.
+   */
+  private checkInfoLabelSelector(e: Call): void {
+    const arg = e.args[1];
+    const t = exprType(arg);
+    if (t !== 'vector') failCheck(this.input, e.pos.start, `expected type ${documentedType('vector')} in call to function "info", got ${documentedType(t)}`);
+    if (arg.type !== 'VectorSelector') failCheck(this.input, arg.pos.start, 'expected label selectors only');
+    if (arg.name !== '') failCheck(this.input, arg.pos.start, 'expected label selectors only, got vector selector instead');
+    const err = this.selectorErrors.get(arg);
+    if (err !== undefined && err.detail.startsWith('vector selector must contain at least one non-empty matcher')) this.selectorErrors.delete(arg);
   }
 
   private checkBinary(e: BinaryExpr, lt: ValueType, rt: ValueType): void {

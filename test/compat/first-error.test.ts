@@ -19,6 +19,9 @@ interface Prometheus2Difference {
   why: string;
 }
 
+const ZERO_OFFSET = 'Prometheus 3 takes a zero offset (offset_duration_expr), 2.42 refused it';
+const NO_INFO = 'info() came in Prometheus 3 (an experimental function there; Strata parses it and refuses to run it)';
+
 // [query, Prometheus 3's error ("line:column: message") or "OK", what 2.42 says where it differs]
 const CASES: [string, string, Prometheus2Difference?][] = [
   // A grammar-action error before a later syntax error: the action runs when its construct is
@@ -99,6 +102,25 @@ const CASES: [string, string, Prometheus2Difference?][] = [
   ['rate(x[5m] @ 1e30) +', '1:6: timestamp out of bounds for @ modifier: 1000000000000000019884624838656.000000'],
   ['x @ -1e400', '1:6: error parsing number: strconv.ParseFloat: parsing "1e400": value out of range'],
   ['x offset 1m[5m] foo', '1:12: no offset modifiers allowed before range'],
+  // A zero offset: Prometheus 3 reads an offset as a duration expression that may be zero or
+  // negative (offset_duration_expr; only ranges and subquery steps must be positive), 2.42 as a
+  // duration token that must be positive and cannot be a plain number.
+  ['x offset 0s', 'OK', { says: '1:10: duration must be greater than 0', why: ZERO_OFFSET }],
+  ['x offset -0s', 'OK', { says: '1:11: duration must be greater than 0', why: ZERO_OFFSET }],
+  ['x[5m] offset 0s', 'OK', { says: '1:14: duration must be greater than 0', why: ZERO_OFFSET }],
+  ['x offset 0', 'OK', { says: '1:10: unexpected number "0" in offset, expected duration', why: ZERO_OFFSET }],
+  // A zero offset is no offset: another one may follow (Prometheus 3's addOffset checks for != 0).
+  ['x offset 0s offset 1m', 'OK', { says: '1:10: duration must be greater than 0', why: ZERO_OFFSET }],
+  ['x offset 1m offset 0s', '1:1: offset may not be set multiple times', { says: '1:20: duration must be greater than 0', why: ZERO_OFFSET }],
+  // info()'s second argument: label selectors, which may match everything (Prometheus 3 exempts
+  // it from the non-empty matcher check); checked before the arguments' own type checks.
+  ['info(x, {})', 'OK', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
+  ['info(x, {a=""})', 'OK', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
+  ['info(x, {a=~".*"}) + {b=""}', '1:22: vector selector must contain at least one non-empty matcher', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
+  ['info(x, y)', '1:9: expected label selectors only, got vector selector instead', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
+  ['info(x, ({a="b"}))', '1:9: expected label selectors only', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
+  ['info(x, 1)', '1:1: expected type instant vector in call to function "info", got scalar', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
+  ['info(rate(x), y)', '1:15: expected label selectors only, got vector selector instead', { says: '1:1: unknown function with name "info"', why: NO_INFO }],
   ['x @ 1 [5m] $', '1:7: no @ modifiers allowed before range'],
   // A modifier binds to the last operand, and an operator after it by its precedence:
   // x - ((y offset 1m) * on(a) group_left 2), -((y offset 1m) ^ on(a) 2), -(1 offset 1m).
