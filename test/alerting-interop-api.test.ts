@@ -131,6 +131,24 @@ describe.skipIf(missing.length > 0)('API v2 side by side with Alertmanager 0.25'
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  describe('GET /api/v2/alerts, /alerts/groups and /silences refuse bad filter and receiver parameters as Alertmanager does', () => {
+    const filters = ['a%3D~%22(%22', 'foo', '%7Ba%3D%22b%22%7D', 'a%3D%22b', '', 'a%3D%22b%22,c%3D%22d%22', '%3D%22b%22', 'a%3D~%22x%22&filter=b%3D%22'];
+    const cases = ['receiver=(', 'receiver=a)', 'filter=foo&receiver=(', 'filter=a%3D%22b%22&receiver=%5Bz-a%5D', ...filters.map((f) => `filter=${f}`)];
+    for (const endpoint of ['/api/v2/alerts', '/api/v2/alerts/groups', '/api/v2/silences']) {
+      for (const query of endpoint === '/api/v2/silences' ? filters.map((f) => `filter=${f}`) : cases) {
+        it(`${endpoint}?${query}`, async () => {
+          const ask = async (base: string) => {
+            const r = await fetch(`${base}${endpoint}?${query}`);
+            return { status: r.status, body: await r.json() };
+          };
+          const [ours, theirs] = await Promise.all([ask(strata.url), ask(am.url)]);
+          expect(theirs.status).toBe(400);
+          expect(ours).toEqual(theirs);
+        });
+      }
+    }
+  });
+
   describe('POST /api/v2/silences refuses what Alertmanager refuses, with its status and body', () => {
     const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
     const HOUR = 3600_000;

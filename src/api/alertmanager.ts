@@ -4,8 +4,8 @@
 // JSON string with 400/404/500 for its own checks, an object {code, message} with 400 or 422 for
 // what its API spec refuses (a body that does not decode, a required field left out).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Matcher } from '../model/index.ts';
-import { GOSSIP_PATH, isSilenceBodyError, parseMatchers, parsePostableSilence, SilenceError, type GettableAlert, type GossipMessage, type Notifier, type PostableAlert } from '../notify/index.ts';
+import { newMatcher, type Matcher } from '../model/index.ts';
+import { GOSSIP_PATH, isSilenceBodyError, parseMatcher, parsePostableSilence, SilenceError, type GettableAlert, type GossipMessage, type Notifier, type PostableAlert } from '../notify/index.ts';
 import { readBody, sendJson, sendText } from './http.ts';
 import type { RequestContext, Router } from './router.ts';
 
@@ -46,7 +46,7 @@ export function registerAlertmanagerRoutes(router: Router, deps: AlertmanagerDep
     const f = filterOf(url, res);
     if (!f) return;
     const groups = n.groups()
-      .filter((g) => f.receiver === null || f.receiver.test(g.receiver.name))
+      .filter((g) => f.receiver === null || f.receiver.matches(g.receiver.name))
       .map((g) => ({ ...g, alerts: g.alerts.filter((a) => f.keep(a)) }))
       .filter((g) => g.alerts.length > 0);
     sendJson(res, 200, groups);
@@ -55,9 +55,9 @@ export function registerAlertmanagerRoutes(router: Router, deps: AlertmanagerDep
   add(['GET'], '/api/v2/silences', 'am_silences', ({ res, url }, n) => {
     let matchers: Matcher[];
     try {
-      matchers = url.searchParams.getAll('filter').flatMap((s) => parseMatchers(s));
+      matchers = url.searchParams.getAll('filter').map(parseMatcher);
     } catch (e) {
-      return amError(res, 400, `bad matcher format: ${(e as Error).message}`);
+      return amError(res, 400, (e as Error).message);
     }
     // A silence is listed when each filter matcher is satisfied by one of its equality matchers,
     // as Alertmanager does.
@@ -148,7 +148,7 @@ function amVersionInfo(strataVersion: string) {
 }
 
 interface AlertFilter {
-  receiver: RegExp | null;
+  receiver: Matcher | null;
   keep(a: GettableAlert): boolean;
 }
 
@@ -156,13 +156,21 @@ interface AlertFilter {
 function filterOf(url: URL, res: ServerResponse): AlertFilter | null {
   const p = url.searchParams;
   let matchers: Matcher[];
-  let receiver: RegExp | null = null;
+  let receiver: Matcher | null = null;
+  const r = p.get('receiver');
   try {
-    matchers = p.getAll('filter').flatMap((s) => parseMatchers(s));
-    const r = p.get('receiver');
-    if (r !== null && r !== '') receiver = new RegExp(`^(?:${r})$`);
+    // One matcher per filter= (labels.ParseMatcher: no braces, no lists), its error as it is.
+    matchers = p.getAll('filter').map(parseMatcher);
   } catch (e) {
-    amError(res, 400, `bad matcher format: ${(e as Error).message}`);
+    amError(res, 400, (e as Error).message);
+    return null;
+  }
+  try {
+    // Compiled as Alertmanager's regexp.Compile("^(?:" + receiver + ")$"): Go's syntax, its error
+    // text, and `.` stopping at a newline.
+    if (r !== null && r !== '') receiver = newMatcher('=~', 'receiver', r, 'alertmanager');
+  } catch (e) {
+    amError(res, 400, `failed to parse receiver param: ${(e as Error).message}`);
     return null;
   }
   const flag = (k: string) => p.get(k) !== 'false';
@@ -174,7 +182,7 @@ function filterOf(url: URL, res: ServerResponse): AlertFilter | null {
     receiver,
     keep(a) {
       if (!matchers.every((m) => m.matches(a.labels[m.name] ?? ''))) return false;
-      if (receiver && !a.receivers.some((r) => receiver.test(r.name))) return false;
+      if (receiver && !a.receivers.some((r) => receiver.matches(r.name))) return false;
       const s = a.status;
       if (s.state === 'active' && !active) return false;
       if (s.state === 'unprocessed' && !unprocessed) return false;

@@ -17,4 +17,4 @@ export type { ClusterOptions, GossipMessage, GossipTransport } from './cluster.t
 export { fakeClock, systemClock } from './clock.ts';
 export type { Clock, FakeClock } from './clock.ts';
 export { fingerprint } from './labels.ts';
-export { parseMatchers } from './matchers.ts';
+export { parseMatcher, parseMatchers } from './matchers.ts';
