@@ -101,7 +101,7 @@ receivers:
     expect(text).toContain('  slack_api_url: <secret>\n');
   });
 
-  // Every secret Strata hides, no webhook (below): what is printed loads again and prints the same.
+  // Every secret Strata hides: what is printed loads again and prints the same.
   const SECRETS = `
 global:
   smtp_smarthost: smtp.example.org:25
@@ -123,25 +123,29 @@ receivers:
       - {channel: '#global-url'}
       - {channel: '#own-url', api_url: https://hooks.slack.example/s-own-path, http_config: {bearer_token: s-bearer}}
     twilio_configs: [{to: '+15550001', account_sid: AC1, from: '+15550000'}]
+    webhook_configs: [{url: "https://hooks.example/s-webhook-path"}]
 `;
 
   it('loads what it prints, <secret> and all, and prints it again unchanged', () => {
     const printed = original(SECRETS);
     expect(printed.match(/s-[a-z-]+/g)).toEqual(null);
-    expect(printed.match(/^ *(?:slack_)?api_url: <secret>$/gm)).toHaveLength(3);
+    expect(printed.match(/^ *(?:(?:slack_)?api_)?url: <secret>$/gm)).toHaveLength(4);
     expect(original(printed)).toBe(printed);
   });
 
-  it('refuses the <secret> of a webhook url with a reason, and takes that of a Slack api_url', () => {
+  it('takes the <secret> of a webhook url and a Slack api_url, refuses that of a PagerDuty url with a reason', () => {
     const load = (receiver: string, global = '') => () => parseNotifierConfig(`${global}route: {receiver: r}\nreceivers: [{name: r, ${receiver}}]\n`, 'am.yml');
-    expect(load('webhook_configs: [{url: "<secret>"}]')).toThrow(/webhook_configs\[0\]\.url: expected an http:\/\/ or https:\/\/ URL, got "<secret>", the placeholder a hidden URL is printed as .*: set the URL/);
+    expect(load('pagerduty_configs: [{routing_key: k, url: "<secret>"}]')).toThrow(/pagerduty_configs\[0\]\.url: expected an http:\/\/ or https:\/\/ URL, got "<secret>", the placeholder a hidden URL is printed as .*: set the URL/);
+    expect(load('webhook_configs: [{url: "<secret>"}]')).not.toThrow();
     expect(load('slack_configs: [{api_url: "<secret>"}]')).not.toThrow();
     expect(load('slack_configs: [{}]', 'global: {slack_api_url: "<secret>"}\n')).not.toThrow();
   });
 
   // Alertmanager 0.25 takes <secret> back where the URL is a secret to it (SecretURL: the Slack
-  // URLs) and refuses it where it prints the URL (webhook and PagerDuty url: no scheme).
-  it.skipIf(!existsSync('/usr/bin/amtool'))('takes <secret> for a URL exactly where Alertmanager 0.25 does (amtool check-config)', () => {
+  // URLs) and refuses it where it prints the URL (webhook and PagerDuty url: no scheme). The one
+  // deliberate difference: Strata hides a webhook url, as later Alertmanager releases do, and so
+  // takes its placeholder back as they do.
+  it.skipIf(!existsSync('/usr/bin/amtool'))('takes <secret> for a URL where Alertmanager 0.25 does, and for a webhook url (amtool check-config)', () => {
     const cases: [string, string][] = [
       ['', 'webhook_configs: [{url: "<secret>"}]'],
       ['', 'slack_configs: [{api_url: "<secret>", channel: x}]'],
@@ -166,7 +170,7 @@ receivers:
         } catch {
           ours = false;
         }
-        expect(ours, text).toBe(theirs);
+        expect(ours, text).toBe(theirs || receiver.startsWith('webhook_configs'));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

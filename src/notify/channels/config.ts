@@ -231,7 +231,8 @@ export const DEFAULT_PAGERDUTY_DETAILS: Record<string, string> = {
 const webhookConfig = section({
   send_resolved: bool(true),
   http_config: httpConfig.optional(),
-  url: optURL(),
+  // Printed hidden, as Alertmanager releases after 0.25 do, so its placeholder loads back as theirs.
+  url: optSecretURL(),
   url_file: optStr(),
   max_alerts: nonNegativeInt(0),
   timeout: duration('0'),

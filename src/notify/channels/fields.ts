@@ -74,7 +74,7 @@ export function optURL() {
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'string' && isHttpURL(v)) return v;
     if (v === SECRET_URL_PLACEHOLDER) {
-      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${JSON.stringify(v)}, the placeholder a hidden URL is printed as (Alertmanager 0.25 does not load it here either): set the URL` });
+      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${JSON.stringify(v)}, the placeholder a hidden URL is printed as (Alertmanager does not load it here either): set the URL` });
       return z.NEVER;
     }
     ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${typeof v === 'string' ? JSON.stringify(redactURL(v)) : describe(v)}` });
@@ -83,16 +83,17 @@ export function optURL() {
 }
 
 /**
- * The text a hidden URL is printed as (`amtool config show`, /api/v2/status). Alertmanager 0.25
- * loads it back where the URL is a secret (a Slack api_url, the global slack_api_url), so the
- * configuration it prints loads again; the URL is then empty, and sending fails.
+ * The text a hidden URL is printed as (`amtool config show`, /api/v2/status). Alertmanager loads it
+ * back where the URL is a secret (0.25: a Slack api_url, the global slack_api_url; later releases
+ * also a webhook url, which Strata hides as they do), so the configuration it prints loads again;
+ * sending to it then fails.
  */
 export const SECRET_URL_PLACEHOLDER = '<secret>';
 
 /**
- * optURL for the URLs Alertmanager 0.25 hides as secrets, which also takes the placeholder they
- * are printed as. Where Alertmanager prints the URL in clear (webhook, PagerDuty) it refuses the
- * placeholder, and so does optURL.
+ * optURL for the URLs Strata hides as secrets, which also takes the placeholder they are printed
+ * as. Where the URL is printed in clear (PagerDuty) Alertmanager refuses the placeholder, and so
+ * does optURL.
  */
 export function optSecretURL() {
   return z.unknown().optional().transform((v, ctx): string | undefined => {

@@ -11,6 +11,11 @@ describe('webhook channel', () => {
   let rx: Receiver;
   afterEach(async () => rx?.close());
 
+  it('refuses to send to the <secret> placeholder of a printed configuration, without retry', async () => {
+    const [ch] = channelsFrom({ webhook_configs: [{ url: '<secret>' }] });
+    await expect(ch.send(notification(), signal())).rejects.toThrow(expect.objectContaining({ retryable: false, message: expect.stringMatching(/url is "<secret>", the placeholder of a printed configuration/) }));
+  });
+
   it('POSTs Alertmanager payload version 4, field by field', async () => {
     rx = await startReceiver();
     const [ch] = channelsFrom({ webhook_configs: [{ url: `${rx.url}/hook?team=api` }] });

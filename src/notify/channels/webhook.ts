@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ChannelError, type Channel, type LabelSet, type Notification } from '../types.ts';
 import type { HTTPSettings, WebhookSettings } from './config.ts';
 import { rfc3339, templateData } from './data.ts';
+import { SECRET_URL_PLACEHOLDER } from './fields.ts';
 import { requestOK } from './http.ts';
 
 export interface WebhookAlert {
@@ -64,6 +65,7 @@ export function webhookChannel(c: WebhookSettings & { httpConfig?: HTTPSettings 
     sendResolved: c.sendResolved,
     async send(n, signal) {
       const url = c.url ?? readURLFile(c.urlFile!);
+      if (url === SECRET_URL_PLACEHOLDER) throw new ChannelError('webhook: url is "<secret>", the placeholder of a printed configuration, not a URL: set the URL', false);
       await requestOK({
         url,
         headers: { 'Content-Type': 'application/json' },
