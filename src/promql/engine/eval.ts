@@ -106,9 +106,13 @@ export class Evaluator {
 
   private async select(vs: VectorSelector, mint: number, maxt: number, func?: string, lastOnly = false): Promise<SeriesData[]> {
     this.checkNow();
-    // The read itself stops too (its pauses check the context), instead of running on unheard;
-    // its sample budget is what hold() would still accept, as the selectors hold all it loads.
-    const ctx = { signal: this.opts.signal, deadline: this.opts.deadline, maxSamples: this.opts.maxSamples - this.current };
+    // The read itself stops too (its pauses check the context), instead of running on unheard.
+    // Its sample budget, what hold() would still accept, guards memory against reads far over
+    // the limit; it counts what is stored, staleness markers included, which the query's count
+    // (as Prometheus') leaves out. A read at one time loads at most one sample per series, whose
+    // labels weigh more than the sample: it gets no budget, so that series whose newest sample is
+    // a staleness marker never make it fail where the exact count below passes.
+    const ctx = { signal: this.opts.signal, deadline: this.opts.deadline, maxSamples: lastOnly ? undefined : this.opts.maxSamples - this.current };
     const p = this.opts.querier.select(vs.matchers, mint, maxt, { step: this.opts.queryStep, func, lastOnly }, ctx);
     let res: SeriesData[];
     try {
@@ -207,9 +211,8 @@ export class Evaluator {
     const lookback = this.opts.lookbackMs;
     // Read at one time (an instant query, or @): only each series' newest sample counts.
     const data = await this.select(vs, minT - lookback + 1, maxT, undefined, minT === maxT);
-    let raw = 0;
-    for (const d of data) raw += d.timestamps.length;
-    this.hold(raw);
+    // As Prometheus counts a selector: the points it returns, not the samples read for them (nor
+    // staleness markers, which return nothing).
     let held = 0;
     for (const d of data) {
       this.checkpoint();
@@ -237,7 +240,6 @@ export class Evaluator {
     }
     this.samplesLoaded += held;
     this.hold(held);
-    this.release(raw);
     return { kind: 'vector', series: out };
   }
 
