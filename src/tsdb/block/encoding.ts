@@ -89,14 +89,17 @@ export class ByteReader {
   readonly file: string;
   pos: number;
   end: number;
-  constructor(buf: Buffer, file: string, start = 0, end = buf.length) {
+  /** File offset of buf[0] (a piece of a file read into buf), for error messages. */
+  readonly base: number;
+  constructor(buf: Buffer, file: string, start = 0, end = buf.length, base = 0) {
     this.buf = buf;
     this.file = file;
     this.pos = start;
     this.end = end;
+    this.base = base;
   }
   fail(what: string): never {
-    throw new CorruptBlockError(this.file, `${what} at offset ${this.pos}`);
+    throw new CorruptBlockError(this.file, `${what} at offset ${this.base + this.pos}`);
   }
   remaining(): number {
     return this.end - this.pos;

@@ -26,6 +26,7 @@ import zlib from 'node:zlib';
 import { compareStrings } from '../../model/index.ts';
 import { ByteReader, ByteWriter } from './encoding.ts';
 import { CorruptBlockError } from './errors.ts';
+import { bufferBytes, type IndexBytes } from './indexbytes.ts';
 
 const INDEX_MAGIC = 0x58495453; // "STIX" read as little-endian u32
 const INDEX_VERSION = 1;
@@ -244,45 +245,53 @@ interface NameEntry {
 const EMPTY_POSTINGS = new Uint32Array(0);
 
 /**
- * Reads an index held in memory. Checksums of all sections are verified at construction; the
- * symbols and the postings offset table are decoded then; series entries and postings lists are
- * decoded when asked for.
+ * Reads an index from its file (or a buffer). Checksums of all sections are verified at
+ * construction; the symbols and the postings offset table are decoded then and kept; series
+ * entries and postings lists are read and decoded when asked for.
  */
 export class IndexReader {
   readonly file: string;
   readonly symbols: string[];
   readonly numSeries: number;
   readonly chunkFileSizes: number[];
-  private readonly buf: Buffer;
+  private readonly bytes: IndexBytes;
   private readonly sections: { start: number; end: number }[] = [];
   private readonly names = new Map<string, NameEntry>();
   private readonly sortedNames: string[];
+  /** Every postings list's file offset, ascending (the lists' order in the file): where each ends. */
+  private readonly postingsOffsets: Float64Array;
 
-  constructor(file: string, buf: Buffer) {
+  /** `source`: the file's bytes, or where to read them (IndexReader then owns and closes it). */
+  constructor(file: string, source: Buffer | IndexBytes) {
     this.file = file;
-    this.buf = buf;
+    const bytes = Buffer.isBuffer(source) ? bufferBytes(file, source) : source;
+    this.bytes = bytes;
     const fail = (what: string): never => {
       throw new CorruptBlockError(file, what);
     };
-    if (buf.length < HEADER_SIZE + TOC_SIZE) fail(`file too short (${buf.length} bytes; truncated?)`);
-    if (buf.readUInt32LE(0) !== INDEX_MAGIC) fail('bad magic number in header (not an index file)');
-    if (buf[4] !== INDEX_VERSION) fail(`unsupported index version ${buf[4]}`);
-    if (buf[5] !== 0 || buf[6] !== 0 || buf[7] !== 0) fail('reserved header bytes are not zero');
-    const tocAt = buf.length - TOC_SIZE;
-    if (zlib.crc32(buf.subarray(tocAt, tocAt + NUM_SECTIONS * 8)) !== buf.readUInt32LE(tocAt + NUM_SECTIONS * 8)) {
+    if (bytes.size < HEADER_SIZE + TOC_SIZE) fail(`file too short (${bytes.size} bytes; truncated?)`);
+    const hr = bytes.reader(0, HEADER_SIZE);
+    const head = hr.buf.subarray(hr.pos, hr.pos + HEADER_SIZE);
+    if (head.readUInt32LE(0) !== INDEX_MAGIC) fail('bad magic number in header (not an index file)');
+    if (head[4] !== INDEX_VERSION) fail(`unsupported index version ${head[4]}`);
+    if (head[5] !== 0 || head[6] !== 0 || head[7] !== 0) fail('reserved header bytes are not zero');
+    const tocAt = bytes.size - TOC_SIZE;
+    const tr = bytes.reader(tocAt, TOC_SIZE);
+    const toc = tr.buf.subarray(tr.pos, tr.pos + TOC_SIZE);
+    if (zlib.crc32(toc.subarray(0, NUM_SECTIONS * 8)) !== toc.readUInt32LE(NUM_SECTIONS * 8)) {
       fail(`table of contents checksum mismatch at offset ${tocAt} (truncated or damaged)`);
     }
     let prevEnd = HEADER_SIZE;
     for (let i = 0; i < NUM_SECTIONS; i++) {
-      const start = buf.readUIntLE(tocAt + i * 8, 6);
-      if (buf.readUInt16LE(tocAt + i * 8 + 6) !== 0 || start < prevEnd || start + 8 > tocAt) {
+      const start = toc.readUIntLE(i * 8, 6);
+      if (toc.readUInt16LE(i * 8 + 6) !== 0 || start < prevEnd || start + 8 > tocAt) {
         fail(`${SECTION_NAMES[i]} section offset ${start} out of bounds`);
       }
-      const len = buf.readUInt32LE(start);
+      const len = bytes.u32At(start);
       const bodyStart = start + 4;
       const bodyEnd = bodyStart + len;
       if (bodyEnd + 4 > tocAt) fail(`${SECTION_NAMES[i]} section at offset ${start} (length ${len}) runs past the table of contents`);
-      if (zlib.crc32(buf.subarray(bodyStart, bodyEnd)) !== buf.readUInt32LE(bodyEnd)) {
+      if (bytes.crc32(bodyStart, len) !== bytes.u32At(bodyEnd)) {
         fail(`${SECTION_NAMES[i]} section checksum mismatch (section at offset ${start}, ${len} bytes)`);
       }
       this.sections.push({ start: bodyStart, end: bodyEnd });
@@ -306,6 +315,7 @@ export class IndexReader {
     const postings = this.sections[S_POSTINGS];
     const nNames = r.uvarint();
     this.sortedNames = [];
+    const perName: Float64Array[] = [];
     for (let i = 0; i < nNames; i++) {
       const nameRef = this.symbolRef(r);
       const nValues = r.uvarint();
@@ -325,6 +335,17 @@ export class IndexReader {
       const name = this.symbols[nameRef];
       this.names.set(name, { valueRefs, offsets });
       this.sortedNames.push(name);
+      perName.push(offsets);
+    }
+    // One array of all offsets, the names' entries views into it.
+    this.postingsOffsets = new Float64Array(perName.reduce((n, o) => n + o.length, 0));
+    let at = 0;
+    for (let i = 0; i < perName.length; i++) {
+      const o = perName[i];
+      if (o.length > 0 && at > 0 && o[0] <= this.postingsOffsets[at - 1]) r.fail('postings lists out of order');
+      this.postingsOffsets.set(o, at);
+      this.names.get(this.sortedNames[i])!.offsets = this.postingsOffsets.subarray(at, at + o.length);
+      at += o.length;
     }
 
     // CHUNK_FILES
@@ -337,7 +358,12 @@ export class IndexReader {
 
   private reader(section: number): ByteReader {
     const s = this.sections[section];
-    return new ByteReader(this.buf, this.file, s.start, s.end);
+    return this.bytes.reader(s.start, s.end - s.start);
+  }
+
+  /** Closes the index file (a reader over a buffer has none). */
+  close(): void {
+    this.bytes.close();
   }
 
   private symbolRef(r: ByteReader): number {
@@ -408,8 +434,7 @@ export class IndexReader {
   }
 
   private decodePostings(offset: number): Uint32Array {
-    const s = this.sections[S_POSTINGS];
-    const r = new ByteReader(this.buf, this.file, offset, s.end);
+    const r = this.bytes.reader(offset, this.postingsEnd(offset) - offset);
     const n = r.uvarint();
     if (n > this.numSeries) r.fail(`postings list of ${n} entries but the block has ${this.numSeries} series`);
     const out = new Uint32Array(n);
@@ -428,9 +453,28 @@ export class IndexReader {
     if (!(id >= 0 && id < this.numSeries)) throw new CorruptBlockError(this.file, `series id ${id} out of range`);
     const so = this.sections[S_SERIES_OFFSETS];
     const s = this.sections[S_SERIES];
-    const off = this.buf.readUInt32LE(so.start + id * 4);
+    const off = this.bytes.u32At(so.start + id * 4);
+    // An entry ends where the next one starts: only its own bytes are read.
+    const end = id + 1 < this.numSeries ? this.bytes.u32At(so.start + id * 4 + 4) : s.end - s.start;
     if (s.start + off >= s.end) throw new CorruptBlockError(this.file, `series ${id} offset ${off} outside the series section`);
-    return new ByteReader(this.buf, this.file, s.start + off, s.end);
+    if (end <= off || s.start + end > s.end) {
+      throw new CorruptBlockError(this.file, `series ${id + 1} offset ${end} not after series ${id} offset ${off} or outside the series section`);
+    }
+    return this.bytes.reader(s.start + off, end - off);
+  }
+
+  /** Where the postings list at `offset` ends: where the next list starts, or the section's end. */
+  private postingsEnd(offset: number): number {
+    const all = this.postingsOffsets;
+    let lo = 0;
+    let hi = all.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid] === offset) return mid + 1 < all.length ? all[mid + 1] : this.sections[S_POSTINGS].end;
+      if (all[mid] < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    throw new Error(`${this.file}: no postings list starts at offset ${offset}`);
   }
 
   private readLabels(r: ByteReader): string[] {

@@ -1,6 +1,6 @@
-// Reading a block: the index is loaded into memory at open (checksums verified, symbols and the
-// postings offset table decoded), series entries are decoded on demand, and chunks are fetched
-// with positional reads of their pages.
+// Reading a block: the index is checked at open (checksums verified, symbols and the postings
+// offset table decoded and kept), series entries and postings lists are read from the index file
+// on demand, and chunks are fetched with positional reads of their pages.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels, Matcher } from '../../model/index.ts';
@@ -9,6 +9,7 @@ import type { SeriesData } from '../types.ts';
 import { drainSliced, type SlicedRead } from '../readslices.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
 import { CorruptBlockError } from './errors.ts';
+import { FileBytes } from './indexbytes.ts';
 import { IndexReader, newChunkMetas, type ChunkMetas } from './indexfile.ts';
 import { CHUNKS_DIR, INDEX_FILE, META_FILE, readMeta, type BlockMeta } from './meta.ts';
 import { intersectPostings, postingsForMatchers } from '../index/index.ts';
@@ -80,19 +81,24 @@ class BlockReader implements Block {
     this.dir = dir;
     this.meta = readMeta(dir);
     const indexFile = path.join(dir, INDEX_FILE);
-    let buf: Buffer;
+    let indexBytes: FileBytes;
     try {
-      buf = fs.readFileSync(indexFile);
+      indexBytes = new FileBytes(indexFile, fs.openSync(indexFile, 'r'));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new CorruptBlockError(indexFile, code === 'ENOENT' ? 'missing' : `cannot read: ${(e as Error).message}`);
     }
-    this.index = new IndexReader(indexFile, buf);
-    if (this.index.numSeries !== this.meta.stats.numSeries) {
-      throw new CorruptBlockError(indexFile, `has ${this.index.numSeries} series, meta.json says ${this.meta.stats.numSeries}`);
+    try {
+      this.index = new IndexReader(indexFile, indexBytes);
+      if (this.index.numSeries !== this.meta.stats.numSeries) {
+        throw new CorruptBlockError(indexFile, `has ${this.index.numSeries} series, meta.json says ${this.meta.stats.numSeries}`);
+      }
+      this.chunks = new ChunkReader(path.join(dir, CHUNKS_DIR), this.index.chunkFileSizes, opts.cachePages);
+    } catch (e) {
+      indexBytes.close();
+      throw e;
     }
-    this.chunks = new ChunkReader(path.join(dir, CHUNKS_DIR), this.index.chunkFileSizes, opts.cachePages);
-    let bytes = buf.length + this.index.chunkFileSizes.reduce((a, b) => a + b, 0);
+    let bytes = indexBytes.size + this.index.chunkFileSizes.reduce((a, b) => a + b, 0);
     try {
       bytes += fs.statSync(path.join(dir, META_FILE)).size;
     } catch {
@@ -174,7 +180,7 @@ class BlockReader implements Block {
 
   /** The files of a block closed while it was retained are closed with the last release. */
   release(): void {
-    if (--this.reading === 0 && this.closed) this.chunks.close();
+    if (--this.reading === 0 && this.closed) this.closeFiles();
   }
 
   labelNames(matchers: readonly Matcher[]): string[] {
@@ -244,9 +250,14 @@ class BlockReader implements Block {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    // A paused read still needs the chunk files; deleting the block's directory meanwhile is
-    // fine, open files stay readable.
-    if (this.reading === 0) this.chunks.close();
+    // A paused read still needs the index and chunk files; deleting the block's directory
+    // meanwhile is fine, open files stay readable.
+    if (this.reading === 0) this.closeFiles();
+  }
+
+  private closeFiles(): void {
+    this.chunks.close();
+    this.index.close();
   }
 
   /** The chunk's samples, or (`whole` false) only those in [mint, maxt]. */
