@@ -2,7 +2,9 @@
 // was named and on empty relabelling fields: both started from the same working directory on the
 // same relative --config.file, so the file names they joined with its directory (rule_files,
 // file_sd, an Alertmanager's file_sd, TLS files) must print the same, relative as written; an empty
-// relabelling separator and replacement are left out and an empty regex is null. And
+// relabelling separator and replacement are left out and an empty regex is null; strings are
+// quoted as go-yaml quotes them (double for what would read as another type, single for what
+// cannot be plain), compared as text. And
 // scrape_config_files, which 2.42 refuses (it came in 2.43): Strata prints it as Prometheus 3
 // does, checked in src/config/print.test.ts.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,8 @@ import { getJson, REPO, startStrata, tempDir, type StrataProcess } from './helpe
 import { until } from './helpers/until.ts';
 
 const PROMETHEUS_YML = `
+global:
+  external_labels: {a: "on", b: "1", c: "a: b", d: " x", e: "#x", f: "", g: "it's", h: "2001-12-14", i: "1:20", j: "-x", k: "- x", l: "*x", m: "x\\ty", n: "<<", o: "é", p: "@"}
 rule_files:
   - rules/*.yml
   - ../elsewhere/../up*.yml
@@ -110,6 +114,16 @@ describe('/api/v1/status/config with a relative --config.file, side by side with
       return { file_sd_configs, tls_config, relabel_configs };
     };
     expect(job(ours)).toEqual(job(theirs));
+  });
+
+  it('quotes strings as Prometheus (go-yaml) does, word for word', async () => {
+    if (skip !== null) return;
+    const [ours, theirs] = await Promise.all([strata!.url, promUrl].map(async (u) => (await getJson(`${u}/api/v1/status/config`)).body.data.yaml as string));
+    // The global section, and the relabelling (whose `','` separator is single-quoted).
+    const block = (yaml: string, from: string, to: string) => yaml.slice(yaml.indexOf(from), yaml.indexOf(to, yaml.indexOf(from)));
+    expect(block(ours, 'global:', '\nalerting:')).toBe(block(theirs, 'global:', '\nalerting:'));
+    expect(block(ours, '  relabel_configs:', '\n  file_sd_configs:')).toBe(block(theirs, '  relabel_configs:', '\n  file_sd_configs:'));
+    expect(ours).toContain("    separator: ','\n");
   });
 
   it('records that Prometheus 2.42 has no scrape_config_files (Strata prints it as 3 does)', async () => {

@@ -4,12 +4,15 @@
 // sections follow with their units as text. What is printed loads back to the same configuration
 // except for the secrets and where Prometheus' own page does not either (an empty relabelling
 // separator or replacement is left out, so it reads back as the default).
-import { Document, isScalar, isSeq, visit } from 'yaml';
+import { Document, isScalar, isSeq, Scalar, visit } from 'yaml';
 import type { AlertingConfig, AlertmanagerConfig } from './alerting.ts';
 import type { RelabelRule } from './relabel.ts';
 import type { Config } from './schema.ts';
 import type { DnsSdConfig, GlobalConfig, HttpSdConfig, ScrapeConfig, StaticConfig, TLSConfig } from './scrape.ts';
 import { formatDuration, formatSize } from './units.ts';
+
+// Characters go-yaml's emitter does not write as they are (its is_printable), so it double-quotes.
+const NOT_PRINTABLE = /[^\n\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 /** What Prometheus prints in place of a password or a token. */
 export const SECRET = '<secret>';
@@ -60,16 +63,26 @@ export function configToYaml(c: Config): string {
     ...printRulesAndNotifier(c.alerting),
     // `agent` is left out: the server ignores it.
   }, { aliasDuplicateObjects: false, version: '1.1' });
+  // The YAML 1.1 patterns by which a plain scalar reads as a bool, number, null or timestamp.
+  const implicitTags = doc.schema.tags.flatMap((t) => (t.test !== undefined && t.default !== false ? [t.test] : []));
   // Prometheus writes relabelling source labels inline (`source_labels: [a, b]`).
   visit(doc, {
     Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.value === 'source_labels' && isSeq(pair.value)) pair.value.flow = true;
     },
+    // Go's YAML library double-quotes a string that would read back as another type ("on", "1",
+    // "") or holds a character it does not print as is (a tab), and single-quotes one that cannot
+    // be written plain for its characters (`'@'`, `','`, `' x'`).
+    Scalar(_, node) {
+      const v = node.value;
+      if (typeof v === 'string' && (NOT_PRINTABLE.test(v) || implicitTags.some((re) => re.test(v)))) node.type = Scalar.QUOTE_DOUBLE;
+    },
   });
   // Written as Go's YAML library writes it: sequences not indented under their key, no anchors for
   // repeated values, YAML 1.1 quoting (so a label value "y" stays a string for a 1.1 reader).
-  return doc.toString({ indentSeq: false, flowCollectionPadding: false });
+  return doc.toString({ indentSeq: false, flowCollectionPadding: false, singleQuote: true });
 }
+
 
 // In the order of Prometheus 3's GlobalConfig. 2.42 has no global scrape_protocols nor limits (it
 // refuses them) and no rule_query_offset; Prometheus 3 leaves them out when unset, as here (its
