@@ -109,10 +109,12 @@ export class Evaluator {
     // The read itself stops too (its pauses check the context), instead of running on unheard.
     // Its sample budget, what hold() would still accept, guards memory against reads far over
     // the limit; it counts what is stored, staleness markers included, which the query's count
-    // (as Prometheus') leaves out. A read at one time loads at most one sample per series, whose
-    // labels weigh more than the sample: it gets no budget, so that series whose newest sample is
-    // a staleness marker never make it fail where the exact count below passes.
-    const ctx = { signal: this.opts.signal, deadline: this.opts.deadline, maxSamples: lastOnly ? undefined : this.opts.maxSamples - this.current };
+    // (as Prometheus') leaves out. A read at one time loads one sample per series, its newest: a
+    // value, which the query counts, or a staleness marker, which it does not. Twice the budget
+    // there, the read stops only where more series ended in a marker than the whole budget,
+    // instead of wherever markers push it over, and the exact count below decides the rest.
+    const left = this.opts.maxSamples - this.current;
+    const ctx = { signal: this.opts.signal, deadline: this.opts.deadline, maxSamples: lastOnly ? 2 * left : left };
     const p = this.opts.querier.select(vs.matchers, mint, maxt, { step: this.opts.queryStep, func, lastOnly }, ctx);
     let res: SeriesData[];
     try {

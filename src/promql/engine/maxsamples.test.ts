@@ -32,4 +32,17 @@ describe('query.max_samples', () => {
     expect(await outcome(new Engine({ maxSamples: 23 }).instantQuery(t.db.querier(), 'x[1m]', 100_000, { stats: true }))).toBe(23);
     expect(await outcome(new Engine({ maxSamples: 22 }).instantQuery(t.db.querier(), 'x[1m]', 100_000, { stats: true }))).toBe(TOO_MANY);
   });
+
+  it('lets a read at one time pass over many series that ended in a staleness marker (the read pauses every 256 series)', async () => {
+    const series: Record<string, [number, number | 'stale'][]> = {};
+    for (let i = 0; i < 601; i++) series[`y{i="${i}"}`] = [[60, 1], [90, i % 2 === 0 ? 1 : 'stale']];
+    const big = await loadTestDB(series);
+    try {
+      // 301 series with a value, 300 whose newest sample is a marker: 601 read, 301 counted.
+      expect(await outcome(new Engine({ maxSamples: 301 }).instantQuery(big.db.querier(), 'y', 100_000, { stats: true }))).toBe(301);
+      expect(await outcome(new Engine({ maxSamples: 300 }).instantQuery(big.db.querier(), 'y', 100_000, { stats: true }))).toBe(TOO_MANY);
+    } finally {
+      await big.close();
+    }
+  });
 });
