@@ -348,8 +348,10 @@ function histogramOrSummaryBase(families: Map<string, Family>, name: string): Fa
 
 /** HELP text escapes: \\ and \n. Another backslash sequence is kept as written. */
 function unescapeHelp(s: string, start: number, end: number): string {
-  const bs = s.indexOf('\\', start);
-  if (bs < 0 || bs >= end) return ownedSlice(s, start, end);
+  // Not indexOf: it would search on to the end of the body for every HELP line without a backslash.
+  let bs = start;
+  while (bs < end && s.charCodeAt(bs) !== 0x5c) bs++;
+  if (bs >= end) return ownedSlice(s, start, end);
   let out = '';
   let from = start;
   for (let p = bs; p < end; p++) {

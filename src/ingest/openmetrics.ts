@@ -25,7 +25,7 @@ import { METRIC_NAME, SampleBatchBuilder } from '../model/index.ts';
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
 import type { MetricMetadata, MetricType } from './metadata.ts';
 import { goParseFloatError, goQuote } from './prometheuswording.ts';
-import { TextParseError, ownedSlice, ownedString } from './textparse.ts';
+import { TextParseError, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
 import type { ParsedExposition } from './exposition.ts';
 
 // Tokens, named as 2.42's token.String() names them (its order, for the table below).
@@ -70,6 +70,8 @@ const LF = 0x0a;
 const HASH = 0x23;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** U+FFFD, what bytes that were not UTF-8 decoded to. */
+const REPLACEMENT = 0xfffd;
 
 const KEYWORDS: [string, number][] = [['HELP ', HELP], ['TYPE ', TYPE], ['UNIT ', UNIT]];
 
@@ -329,27 +331,29 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
       if (eq !== EQUAL) parseError('expected equal', eq);
       const v = lx.next();
       if (v !== LVALUE) parseError('expected label value', v);
-      if (invalidUtf8 && text.lastIndexOf('\ufffd', lx.i) >= lx.start) fail('invalid UTF-8 label value', 'invalid_utf8');
+      if (invalidUtf8 && indexIn(text, REPLACEMENT, lx.start, lx.i) >= 0) fail('invalid UTF-8 label value', 'invalid_utf8');
       into[n++] = name;
       into[n++] = unescaped(text, lx.start + 1, lx.i - 1);
     }
   }
 
+  /** The number of the last token less its blank, or 2.42's error for it (Go's ParseFloat's). */
+  function number(reason: string): number {
+    const tok = text.slice(lx.start + 1, lx.i);
+    const v = parseFloatToken(tok);
+    if (v === null) fail(goParseFloatError(tok) ?? `strconv.ParseFloat: parsing ${goQuote(tok)}: invalid syntax`, reason);
+    return v;
+  }
+
   /** A value token's number, or 2.42's error for it. */
   function floatValue(t: number, after: string): number {
     if (t !== VALUE) parseError(`expected value after ${after}`, t);
-    const tok = text.slice(lx.start + 1, lx.i);
-    const err = goParseFloatError(tok);
-    if (err !== null) fail(err, 'invalid_value');
-    return goFloat(tok);
+    return number('invalid_value');
   }
 
   /** A timestamp token's seconds; NaN or an infinity is `invalid`. */
   function seconds(invalid: string): number {
-    const tok = text.slice(lx.start + 1, lx.i);
-    const err = goParseFloatError(tok);
-    if (err !== null) fail(err, 'invalid_timestamp');
-    const ts = goFloat(tok);
+    const ts = number('invalid_timestamp');
     if (!Number.isFinite(ts)) fail(invalid, 'invalid_timestamp');
     return ts;
   }
@@ -397,7 +401,7 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
         if (type === undefined) fail(`invalid metric type ${goQuote(word)}`, 'invalid_type');
         f.meta.type = type;
       } else if (t === HELP) {
-        if (invalidUtf8 && text.lastIndexOf('\ufffd', to) >= from) fail('help text is not a valid utf8 string', 'invalid_utf8');
+        if (invalidUtf8 && indexIn(text, REPLACEMENT, from, to) >= 0) fail('help text is not a valid utf8 string', 'invalid_utf8');
         f.meta.help = unescaped(text, from, to);
       } else {
         const unit = text.slice(from, to);
@@ -450,8 +454,8 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
 
 /** Label value and HELP escapes as 2.42 undoes them: \\, \" and \n; any other backslash stays. */
 function unescaped(s: string, from: number, to: number): string {
-  const bs = s.indexOf('\\', from);
-  if (bs < 0 || bs >= to) return ownedSlice(s, from, to);
+  const bs = indexIn(s, BACKSLASH, from, to);
+  if (bs < 0) return ownedSlice(s, from, to);
   let out = '';
   let last = from;
   for (let p = bs; p < to - 1; p++) {
@@ -465,13 +469,13 @@ function unescaped(s: string, from: number, to: number): string {
   return ownedString(out + s.slice(last, to));
 }
 
-/** The value of a token Go's strconv.ParseFloat accepts (goParseFloatError found nothing wrong). */
-function goFloat(tok: string): number {
-  const lower = tok.toLowerCase();
-  if (lower === 'nan') return NaN;
-  const unsigned = lower.charCodeAt(0) === 0x2b || lower.charCodeAt(0) === 0x2d ? lower.slice(1) : lower;
-  if (unsigned === 'inf' || unsigned === 'infinity') return lower.charCodeAt(0) === 0x2d ? -Infinity : Infinity;
-  return Number(tok);
+/**
+ * The first index of character `c` in s[from, to), or -1. Not indexOf: that would search on to the
+ * end of the body, once per label value.
+ */
+function indexIn(s: string, c: number, from: number, to: number): number {
+  for (let p = from; p < to; p++) if (s.charCodeAt(p) === c) return p;
+  return -1;
 }
 
 /** 2^63 */
