@@ -130,7 +130,10 @@ function parseRefusingBadUtf8(text: string, opts: ExpositionOptions): ParsedExpo
       for (let p = nl; p >= 0 && p < next - 1; p = text.indexOf('\n', p + 1)) line++;
       nl = next - 1;
     }
-    const bad = text.lastIndexOf('\ufffd', nl) >= start ? prometheusRecordError(text, start, true) : null;
+    // Looked for within the record: lastIndexOf would search back to a U+FFFD lines before, for every line.
+    let fffd = start;
+    while (fffd < nl && text.charCodeAt(fffd) !== 0xfffd) fffd++;
+    const bad = fffd < nl ? prometheusRecordError(text, start, true) : null;
     if (bad === INVALID_UTF8_LABEL_VALUE || bad === INVALID_UTF8_HELP) {
       throw new TextParseError(first, 'invalid_utf8', `${bad === INVALID_UTF8_HELP ? 'HELP text' : 'a label value'} is not valid UTF-8 (the bad bytes read as U+FFFD)`, bad);
     }
