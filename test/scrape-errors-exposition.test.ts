@@ -19,8 +19,8 @@
 // between them, a newline inside a label value. A target Prometheus scrapes must scrape here too:
 // the scrape parses leniently (ExpositionOptions.lenient) and these, in STORED, must store the same
 // series, values and metadata in both. Pushes keep refusing them, as expfmt does
-// (src/ingest/exposition.test.ts). A timestamp beyond 2^53 ms is taken too (at the nearest double;
-// not compared here: it moves Prometheus' head past every other job's samples). What 2.42's
+// (src/ingest/exposition.test.ts). A timestamp beyond 2^53 ms, which 2.42 stores, is refused here
+// only, saying Strata cannot store it (its head keeps milliseconds as doubles). What 2.42's
 // scraper refuses and expfmt takes (a TYPE in capitals, CR line ends, signed timestamps) is
 // compared in scrape-openmetrics.test.ts.
 import * as fs from 'node:fs';

@@ -21,8 +21,9 @@
 // Not compared here, because Strata differs: a sample older than the head accepts (`a 1 1.5` in
 // OpenMetrics, `a 1 1500` in text) 2.42 drops alone (counted as out of bounds) and the scrape is
 // up; Strata's head refuses the scrape's whole append (`append failed: sample for ... is older than
-// the head accepts`). And a timestamp far in the future (text `a 1 9007199254740993`), which both
-// parse, moves 2.42's head so far that every later sample is out of bounds. And a series new to
+// the head accepts`). A timestamp beyond 2^53 ms (text `a 1 9007199254740993`) 2.42 stores and
+// Strata refuses, saying it cannot store it (src/ingest tests; here it would also move 2.42's head
+// so far that every later sample of the other jobs is out of bounds). And a series new to
 // the head that one scrape repeats with a later timestamp (`a 1 1000\na 2 2000`) is stored by
 // Strata's head as two series with the same labels (src/tsdb: one batch creating a series twice).
 import * as fs from 'node:fs';

@@ -326,9 +326,10 @@ describe('parseExposition lenient (scrapes), as Prometheus 2.42 reads text 0.0.4
       { family: 'a', type: 'unknown', help: 'x\r', unit: '' },
       { family: 'b', type: 'unknown', help: ' two', unit: '' },
     ]);
-    // Any int64 timestamp; beyond 2^53 ms the nearest double.
-    expect(Array.from(lenient('a 1 9007199254740993\n').batch.timestamps)).toEqual([9007199254740992]);
-    expect(() => lenient('a 1 9223372036854775808\n')).toThrow(ExpositionError);
+    // 2.42 stores any int64 timestamp; Strata cannot beyond 2^53 ms, and says so.
+    expect(Array.from(lenient('a 1 9007199254740991\n').batch.timestamps)).toEqual([9007199254740991]);
+    expect(() => lenient('a 1 9007199254740993\n')).toThrow('line 1: timestamp 9007199254740993 ms is beyond 2^53 ms, which Strata cannot store (Prometheus stores up to 2^63)');
+    expect(() => lenient('a 1 9223372036854775808\n')).toThrow(/invalid timestamp/);
     // Blanks before a name stay in it (the scrape then refuses the name, as Prometheus does).
     expect(lenient(' a 1\n').batch.series).toEqual([['__name__', ' a']]);
   });

@@ -15,7 +15,9 @@
 //     counter without `_total`, a negative counter, a histogram without `+Inf` are all stored,
 //     and `_created` samples are ordinary series (Prometheus 3 stores them too unless asked to
 //     turn them into created timestamps).
-//   - Timestamps are float seconds, made milliseconds by truncation (Go's int64(ts*1000)).
+//   - Timestamps are float seconds, made milliseconds by truncation (Go's int64(ts*1000)). Beyond
+//     2^53 ms Strata cannot store them and fails the scrape, where 2.42 stores them (or drops
+//     them as out of bounds when beyond an int64, which Go's conversion makes the far past).
 //
 // Pushes and imports of OpenMetrics keep exposition.ts's own reading: this one is for scrapes.
 // The lexer below is a hand-written equivalent of the golex one, including where it stops: golex
@@ -25,7 +27,7 @@ import { METRIC_NAME, SampleBatchBuilder } from '../model/index.ts';
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
 import type { MetricMetadata, MetricType } from './metadata.ts';
 import { goParseFloatError, goQuote } from './prometheuswording.ts';
-import { TextParseError, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
+import { TextParseError, ownedSlice, ownedString, parseFloatToken, unstorableTimestamp } from './textparse.ts';
 import type { ParsedExposition } from './exposition.ts';
 
 // Tokens, named as 2.42's token.String() names them (its order, for the table below).
@@ -437,6 +439,9 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
     else if (t3 === COMMENT) exemplar(name);
     else if (t3 === TIMESTAMP) {
       ts = goInt64(seconds('invalid timestamp') * 1000);
+      // Beyond what the head stores (see LineCursor.intTimestamp); 2.42 stores it, or drops it as
+      // out of bounds once it no longer fits in an int64.
+      if (!Number.isSafeInteger(ts)) fail(unstorableTimestamp(String(BigInt(ts))), 'invalid_timestamp');
       const t4 = lx.next();
       if (t4 === COMMENT) exemplar(name);
       else if (t4 !== LINEBREAK) parseError('expected next entry after timestamp', t4);

@@ -278,14 +278,15 @@ export class LineCursor {
   }
 
   /**
-   * Reads an integer millisecond timestamp token. Lenient, as Prometheus 2.42's scraper: digits
-   * only (no sign), any int64, and beyond 2^53 the nearest double (the head keeps milliseconds
-   * as doubles); otherwise a sign is allowed and the value must be a safe integer.
+   * Reads an integer millisecond timestamp token: a safe integer. Lenient, as Prometheus 2.42's
+   * scraper: digits only, no sign. 2.42 stores any int64; Strata's head keeps milliseconds as
+   * doubles and its chunks only safe integers, so beyond 2^53 ms is refused, saying so.
    */
   intTimestamp(): number {
     const tok = this.token();
     const t = this.lenient ? parseUnsignedInt64Token(tok) : parseIntToken(tok);
     if (t === null) this.fail('invalid_timestamp', `invalid timestamp ${JSON.stringify(tok)}; expected integer milliseconds`);
+    if (!Number.isSafeInteger(t)) this.fail('invalid_timestamp', unstorableTimestamp(tok));
     return t;
   }
 }
@@ -399,6 +400,11 @@ export function parseIntToken(tok: string): number | null {
   const v = Number(tok);
   if (!Number.isSafeInteger(v)) return null;
   return v === 0 ? 0 : v; // no -0
+}
+
+/** Why a timestamp Prometheus 2.42 would store is refused here. */
+export function unstorableTimestamp(ms: string): string {
+  return `timestamp ${ms} ms is beyond 2^53 ms, which Strata cannot store (Prometheus stores up to 2^63)`;
 }
 
 /** Digits only, at most 2^63 - 1; the nearest double, or null. */
