@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import snappy from 'snappy';
 import { prometheusForComparison, startPrometheus, type PrometheusProcess } from '../helpers/prometheus.ts';
-import { encodeWriteRequestRaw, postWrite, type TestSeries } from '../helpers/remotewrite.ts';
+import { STALE_NAN } from '../../src/model/index.ts';
+import { encodeWriteRequest, postWrite, type TestSeries } from '../helpers/remotewrite.ts';
 import { getJson, query, startStrata, tempDir, type StrataProcess } from '../helpers/server.ts';
 
 const MAX = 20;
@@ -19,18 +19,6 @@ const MAX = 20;
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 600_000;
 const S = (seconds: number) => T0 + seconds * 1000;
 
-// A staleness marker is a NaN with particular bits, which V8 does not keep in an array of doubles:
-// the samples carry this value instead, and its bytes in the encoded request become the marker's.
-const STALE = 1234.5678;
-const STALE_BYTES = Buffer.from(new Float64Array([STALE]).buffer);
-const STALE_NAN_BYTES = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
-
-function writeRequest(series: TestSeries[]): Buffer {
-  const raw = Buffer.from(encodeWriteRequestRaw(series));
-  for (let i = raw.indexOf(STALE_BYTES); i >= 0; i = raw.indexOf(STALE_BYTES, i + 8)) STALE_NAN_BYTES.copy(raw, i);
-  return snappy.compressSync(raw);
-}
-
 function data(): TestSeries[] {
   const out: TestSeries[] = [];
   const add = (name: string, g: string, i: number, samples: [number, number][]) => out.push({ labels: { __name__: name, g, i: String(i) }, samples });
@@ -38,13 +26,13 @@ function data(): TestSeries[] {
     // Instant vector selector at S(60): `live` series with a value, and 5 whose newest sample is
     // a staleness marker (they return nothing and count nothing).
     for (let i = 0; i < live; i++) add('ms_instant', g, i, [[S(30), 1], [S(45), 1]]);
-    for (let i = 0; i < 5; i++) add('ms_instant', g, 100_000 + i, [[S(30), 1], [S(45), STALE]]);
+    for (let i = 0; i < 5; i++) add('ms_instant', g, 100_000 + i, [[S(30), 1], [S(45), STALE_NAN]]);
     // Range query S(0)..S(60) step 15s: 5 series of 4 points each (the step at S(30) sees a
     // staleness marker), plus one point for "over".
-    for (let i = 0; i < 5; i++) add('ms_range', g, i, [[S(0), 1], [S(15), 1], [S(30), STALE], [S(45), 1], [S(60), 1]]);
+    for (let i = 0; i < 5; i++) add('ms_range', g, i, [[S(0), 1], [S(15), 1], [S(30), STALE_NAN], [S(45), 1], [S(60), 1]]);
     if (g === 'over') add('ms_range', g, 9, [[S(60), 1]]);
     // Range selector [1m] at S(60): 5 series of 4 samples and a staleness marker in the window.
-    for (let i = 0; i < 5; i++) add('ms_window', g, i, [[S(5), 1], [S(17), 1], [S(29), STALE], [S(41), 1], [S(53), 1]]);
+    for (let i = 0; i < 5; i++) add('ms_window', g, i, [[S(5), 1], [S(17), 1], [S(29), STALE_NAN], [S(41), 1], [S(53), 1]]);
     if (g === 'over') add('ms_window', g, 9, [[S(53), 1]]);
   }
   return out;
@@ -65,7 +53,7 @@ beforeAll(async () => {
   dir = tempDir('strata-max-samples-');
   fs.writeFileSync(path.join(dir, 'strata.yml'), `self_monitoring: { enabled: false }\nquery: { max_samples: ${MAX} }\n`);
   strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
-  const body = writeRequest(data());
+  const body = encodeWriteRequest(data());
   expect((await postWrite(strata.url, body)).status).toBe(204);
   skip = await prometheusForComparison('the query.max_samples comparison with Prometheus');
   if (skip !== null) return;

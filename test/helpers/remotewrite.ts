@@ -39,14 +39,36 @@ export interface TestMetadata {
   unit?: string;
 }
 
-/** The uncompressed protobuf of a WriteRequest. */
+// A staleness marker is a NaN with particular bits (0x7ff0000000000002, a signalling NaN), which V8
+// quiets in an array of doubles such as a test's [timestamp, value] pair (it becomes
+// 0x7ff8000000000002, to Prometheus an ordinary NaN). Samples holding either form are encoded with
+// a sentinel value whose bytes are then replaced by the marker's, so tests can write STALE_NAN.
+const SENTINEL = -1.2345678901234567e-300;
+const SENTINEL_FIELD = Buffer.from([0x09, ...new Uint8Array(new Float64Array([SENTINEL]).buffer)]);
+const STALE_FIELD = Buffer.from([0x09, 0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+const bits = new Float64Array(1);
+const bitWords = new Uint32Array(bits.buffer);
+
+function isStaleMarker(v: number): boolean {
+  if (v === v) return false;
+  bits[0] = v;
+  return bitWords[0] === 2 && (bitWords[1] === 0x7ff00000 || bitWords[1] === 0x7ff80000);
+}
+
+/** The uncompressed protobuf of a WriteRequest; STALE_NAN values arrive as the staleness marker. */
 export function encodeWriteRequestRaw(series: TestSeries[], metadata: TestMetadata[] = []): Uint8Array {
+  const raw = Buffer.from(encodeWithSentinels(series, metadata));
+  for (let i = raw.indexOf(SENTINEL_FIELD); i >= 0; i = raw.indexOf(SENTINEL_FIELD, i + STALE_FIELD.length)) STALE_FIELD.copy(raw, i);
+  return raw;
+}
+
+function encodeWithSentinels(series: TestSeries[], metadata: TestMetadata[]): Uint8Array {
   const msg = WriteRequest.fromObject({
     metadata: metadata.map((m) => ({ type: m.type, metricFamilyName: m.family, help: m.help ?? '', unit: m.unit ?? '' })),
     timeseries: series.map((s) => ({
       // Senders must sort labels by name; tests give them in any order.
       labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
-      samples: (s.samples ?? []).map(([timestamp, value]) => ({ value, timestamp })),
+      samples: (s.samples ?? []).map(([timestamp, value]) => ({ value: isStaleMarker(value) ? SENTINEL : value, timestamp })),
       histograms: (s.histograms ?? []).map((timestamp) => ({ countInt: 1, sum: 1, schema: 0, zeroThreshold: 0, zeroCountInt: 0, timestamp })),
     })),
   });
