@@ -63,6 +63,8 @@ let promUrl = '';
 beforeAll(async () => {
   dir = tempDir('strata-status-config-paths-');
   fs.mkdirSync(path.join(dir, 'conf'));
+  fs.mkdirSync(path.join(dir, 'conf', 'rules'));
+  fs.writeFileSync(path.join(dir, 'conf', 'rules', 'a.yml'), 'groups: [{name: g, rules: [{record: r, expr: vector(1)}]}]\n');
   fs.writeFileSync(path.join(dir, 'conf', 'prometheus.yml'), PROMETHEUS_YML);
   fs.writeFileSync(path.join(dir, 'conf', 'strata.yml'), PROMETHEUS_YML + STRATA_YML);
   // The Strata server runs in the repository: both are given the files relative to it.
@@ -114,6 +116,13 @@ describe('/api/v1/status/config with a relative --config.file, side by side with
       return { file_sd_configs, tls_config, relabel_configs };
     };
     expect(job(ours)).toEqual(job(theirs));
+  });
+
+  it('names a rule group\'s file in /api/v1/rules as Prometheus does: as the joined pattern found it', async () => {
+    const files = async (u: string) => ((await getJson(`${u}/api/v1/rules`)).body.data.groups as { file: string }[]).map((g) => g.file);
+    expect(await files(strata!.url)).toEqual([`${relConfig}/rules/a.yml`]);
+    if (skip !== null) return;
+    expect(await files(promUrl)).toEqual([`${relConfig}/rules/a.yml`]);
   });
 
   it('quotes strings as Prometheus (go-yaml) does, word for word', async () => {

@@ -5,7 +5,7 @@
 // and name take over the state of their predecessor (active alerts, series for staleness, health),
 // new ones start fresh, and removed ones mark their series stale, as Prometheus' manager does.
 import { globSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { loadRuleFile, RuleFileError, type RuleGroupDef, type TemplateCheck } from './file.ts';
 import { Group, type GroupDeps } from './group.ts';
 
@@ -15,7 +15,7 @@ export interface RuleManagerOptions extends Omit<GroupDeps, 'defaultIntervalMs' 
 }
 
 export interface RuleSettings {
-  /** Globs of rule files; relative ones are resolved against `baseDir`. */
+  /** Globs of rule files; relative ones are joined with `baseDir` (and stay relative when it is). */
   ruleFiles: string[];
   baseDir: string;
   evaluationIntervalMs: number;
@@ -85,8 +85,10 @@ export function readRuleFiles(s: Pick<RuleSettings, 'ruleFiles' | 'baseDir'>, ch
   const defs: RuleGroupDef[] = [];
   const seen = new Set<string>();
   for (const pattern of s.ruleFiles) {
-    const abs = isAbsolute(pattern) ? pattern : resolve(s.baseDir, pattern);
-    const files = /[*?[]/.test(abs) ? globSync(abs).sort() : [abs];
+    // Kept relative when given relative, as Prometheus' filepath.Glob does: a group's file is
+    // shown in /api/v1/rules as the pattern found it.
+    const joined = isAbsolute(pattern) ? pattern : join(s.baseDir, pattern);
+    const files = /[*?[]/.test(joined) ? globSync(joined).sort() : [joined];
     for (const f of files) {
       if (seen.has(f)) continue;
       seen.add(f);
