@@ -116,11 +116,11 @@ interface CachedSeries {
 
 class SampleLimitError extends Error {}
 
-const REPORT_NAMES = ['scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'scrape_series_added', 'up'];
-
 // As Prometheus' scrape cache: a family's metadata is kept for 10 good scrapes after the last one
 // that described it (an exporter that stops exposing a metric does not lose its HELP at once).
 const METADATA_KEPT_SCRAPES = 10;
+
+const REPORT_NAMES = ['scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'scrape_series_added', 'up'];
 
 export class ScrapeLoop {
   /** Replaced by the pool when a rediscovery yields the same target (e.g. new __meta_ labels). */
@@ -145,14 +145,14 @@ export class ScrapeLoop {
   private lastStart = 0;
   private readonly offsetMs: number;
   private lastSlot = 0;
-
-  constructor(target: Target, ctx: PoolContext, memory?: SeriesMemory) {
   /**
    * What this target said about its metric families (TYPE, HELP, UNIT lines), by family name, for
    * /api/v1/targets/metadata; `seen` is the number of good scrapes before the one that last said it.
    */
   private readonly familyMetadata = new Map<string, { meta: MetricMetadata; seen: number }>();
   private goodScrapes = 0;
+
+  constructor(target: Target, ctx: PoolContext, memory?: SeriesMemory) {
     this.target = target;
     this.ctx = ctx;
     this.inherited = memory ?? [];
@@ -305,12 +305,12 @@ export class ScrapeLoop {
         c.seen = n;
         c.stale = c.nextStale;
       }
-    }
-    this.touched.length = 0;
       for (const [family, e] of this.familyMetadata) {
         if (this.goodScrapes - e.seen > METADATA_KEPT_SCRAPES) this.familyMetadata.delete(family);
       }
       this.goodScrapes++;
+    }
+    this.touched.length = 0;
     // Series that were there last time and are not now: stale. After a good scrape, entries not
     // seen in it are dropped, so the cache holds one scrape's worth of series. A failed scrape
     // keeps them all: the next good one then finds its series' labels worked out instead of
@@ -436,6 +436,11 @@ export class ScrapeLoop {
     }
   }
 
+  /** The metadata this target exposed, by family name. */
+  metadata(): MetricMetadata[] {
+    return [...this.familyMetadata.values()].map((e) => e.meta).sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
+  }
+
   /** Switches to a new pool context (reload with an unchanged target). */
   setContext(ctx: PoolContext): void {
     if (ctx === this.ctx) return;
@@ -443,11 +448,6 @@ export class ScrapeLoop {
     // memory, and let the next scrape recompute them.
     this.inherited = this.memory();
     this.cache.clear();
-  /** The metadata this target exposed, by family name. */
-  metadata(): MetricMetadata[] {
-    return [...this.familyMetadata.values()].map((e) => e.meta).sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
-  }
-
     this.ctx = ctx;
   }
 }
