@@ -193,11 +193,27 @@ const STORED: Record<string, string> = {
   text_repeated_timestamped: `trd 1 ${T}000\ntrd 2 ${T - 1}000\n`,
 };
 
+/**
+ * job -> a Content-Type served with `a 1` (no # EOF): down as OpenMetrics, up as text. Prometheus
+ * takes the media type as Go's mime.ParseMediaType reads it, and text for what does not parse.
+ */
+const CONTENT_TYPES: Record<string, string> = {
+  ct_capitals: 'Application/OpenMetrics-Text',
+  ct_other_version: 'application/openmetrics-text; version=2.0.0',
+  ct_trailing_semicolon: 'application/openmetrics-text;',
+  ct_parameter_without_value: 'application/openmetrics-text; version',
+  ct_empty_parameter: 'application/openmetrics-text;; version=1.0.0',
+  ct_repeated_parameter: 'application/openmetrics-text; version=1.0.0; Version=1.0.0',
+  ct_longer_type: 'application/openmetrics-text-x',
+  ct_unknown: 'application/json',
+};
+
 /** Jobs whose samples carry their own timestamps (the same in both, unlike scrape times). */
 const TIMESTAMPED = ['timestamps', 'exemplars', 'text_big_timestamp_ms', 'text_repeated_timestamped'];
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const job = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+  if (CONTENT_TYPES[job] !== undefined) return void res.writeHead(200, { 'Content-Type': CONTENT_TYPES[job] }).end('a 1\n');
   const body = REFUSED[job] ?? TEXT_REFUSED[job] ?? STORED[job] ?? '';
   res.writeHead(200, { 'Content-Type': job.startsWith('text_') ? TEXT : OPENMETRICS }).end(body);
 }
@@ -221,7 +237,7 @@ describe('OpenMetrics scrapes side by side with Prometheus 2.42', () => {
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const jobs = [...Object.keys(REFUSED), ...Object.keys(TEXT_REFUSED), ...Object.keys(STORED)];
+    const jobs = [...Object.keys(REFUSED), ...Object.keys(TEXT_REFUSED), ...Object.keys(STORED), ...Object.keys(CONTENT_TYPES)];
     const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:',
       ...jobs.map((j) => `  - { job_name: ${j}, metrics_path: /${j}, static_configs: [{ targets: ["${addr}"] }] }`)].join('\n') + '\n';
     ({ prom, strata } = await startBothScraping(dir, prometheusYml));
@@ -269,6 +285,15 @@ describe('OpenMetrics scrapes side by side with Prometheus 2.42', () => {
     expect(theirs.text_type_capital[1]).toBe('invalid metric type "COUNTER"');
     expect(theirs.text_crlf[1]).toBe('strconv.ParseFloat: parsing "1\\r": invalid syntax');
     expect(theirs.text_blank_before_name[1]).toMatch(/^invalid metric name or label names: \{__name__=" a", instance="[^"]+", job="text_blank_before_name"\}$/);
+  }, 60_000);
+
+  it('reads a body as OpenMetrics or text by its Content-Type as Prometheus does', async (ctx) => {
+    if (skip) ctx.skip();
+    const jobs = Object.keys(CONTENT_TYPES);
+    const [theirs, ours] = await Promise.all([targets(prom!.url, jobs), targets(strata!.url, jobs)]);
+    expect(Object.fromEntries(jobs.map((j) => [j, ours[j]]))).toEqual(Object.fromEntries(jobs.map((j) => [j, theirs[j]])));
+    expect(theirs.ct_capitals).toEqual(['down', 'data does not end with # EOF']);
+    expect(theirs.ct_parameter_without_value).toEqual(['up', '']);
   }, 60_000);
 
   /**

@@ -28,6 +28,7 @@ import {
 import type { Appendable } from '../tsdb/index.ts';
 import { BodySizeLimitError, httpGet } from './http.ts';
 import { checkLabelLimits, insertName, mutateLabels } from './labels.ts';
+import { goMediaType } from './mediatype.ts';
 import type { ScrapeMetrics } from './metrics.ts';
 import type { Target } from './targets.ts';
 
@@ -45,10 +46,14 @@ export function acceptHeader(protocols: readonly ScrapeProtocol[]): string {
   return parts.join(',');
 }
 
-/** Whether a response is OpenMetrics, by its Content-Type or else the job's fallback protocol. */
+/**
+ * Whether a response is OpenMetrics, by its Content-Type's media type as Go parses it, or else
+ * (another type, or a header Go does not parse) the job's fallback protocol.
+ */
 function isOpenMetrics(contentType: string, fallback: ScrapeProtocol): boolean {
-  if (/^\s*application\/openmetrics-text\b/i.test(contentType)) return true;
-  if (/^\s*text\/plain\b/i.test(contentType)) return false;
+  const mediaType = goMediaType(contentType);
+  if (mediaType === 'application/openmetrics-text') return true;
+  if (mediaType === 'text/plain') return false;
   return fallback.startsWith('OpenMetrics');
 }
 
