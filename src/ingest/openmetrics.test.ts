@@ -142,6 +142,8 @@ describe('parseOpenMetricsScrape', () => {
     expect(failure('a 1 9007199254741\n' + E).prometheusMessage).toBe('timestamp 9007199254741000 ms is beyond 2^53 ms, which Strata cannot store (Prometheus stores up to 2^63)');
     expect(failure('a 1 1e300\n' + E).prometheusMessage).toBe('timestamp -9223372036854775808 ms is beyond 2^53 ms, which Strata cannot store (Prometheus stores up to 2^63)');
     expect(lines(parseOpenMetricsScrape('a 1 9007199254740\n' + E, T0).batch)).toEqual(['a{} 1@9007199254740000']);
+    // The rest of the line is read first, as 2.42 does before it stores the sample.
+    expect(failure('a 1 1e300 2\n' + E).prometheusMessage).toBe('expected next entry after timestamp, got "TIMESTAMP"');
   });
 
   it('names the line of the entry that failed', () => {

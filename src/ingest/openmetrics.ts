@@ -283,10 +283,6 @@ function matched(s: string, i: number, word: string): number {
   return i + k;
 }
 
-interface Family {
-  meta: MetricMetadata;
-}
-
 /**
  * Parses an OpenMetrics body as Prometheus 2.42's scraper does (see the top). Throws a
  * TextParseError whose prometheusMessage is 2.42's error for the body. `invalidUtf8`: the body was
@@ -295,7 +291,7 @@ interface Family {
 export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, invalidUtf8 = false): ParsedExposition {
   const lx = new Lexer(text);
   const out = new SampleBatchBuilder(256);
-  const families = new Map<string, Family>();
+  const families = new Map<string, MetricMetadata>();
   const metadata: MetricMetadata[] = [];
   const pairs: string[] = [];
   // Start of the current entry, for the line number of an error.
@@ -391,26 +387,27 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
       // The token is the blank, the text and the newline.
       const from = lx.start + 1;
       const to = Math.max(from, lx.i - 1);
-      let f = families.get(name);
-      if (f === undefined) {
-        f = { meta: { family: name, type: 'unknown', help: '', unit: '' } };
-        families.set(name, f);
-        metadata.push(f.meta);
+      // The last TYPE, HELP and UNIT of a family count, wherever they are.
+      let meta = families.get(name);
+      if (meta === undefined) {
+        meta = { family: name, type: 'unknown', help: '', unit: '' };
+        families.set(name, meta);
+        metadata.push(meta);
       }
       if (t === TYPE) {
         const word = text.slice(from, to);
         const type = Object.hasOwn(TYPES, word) ? TYPES[word] : undefined;
         if (type === undefined) fail(`invalid metric type ${goQuote(word)}`, 'invalid_type');
-        f.meta.type = type;
+        meta.type = type;
       } else if (t === HELP) {
         if (invalidUtf8 && indexIn(text, REPLACEMENT, from, to) >= 0) fail('help text is not a valid utf8 string', 'invalid_utf8');
-        f.meta.help = unescaped(text, from, to);
+        meta.help = unescaped(text, from, to);
       } else {
         const unit = text.slice(from, to);
         if (unit !== '' && !(name.endsWith(unit) && name.length > unit.length && name.charCodeAt(name.length - unit.length - 1) === 0x5f)) {
           fail(`unit not a suffix of metric ${goQuote(name)}`, 'invalid_unit');
         }
-        f.meta.unit = ownedString(unit);
+        meta.unit = ownedString(unit);
       }
       continue;
     }
@@ -439,9 +436,6 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
     else if (t3 === COMMENT) exemplar(name);
     else if (t3 === TIMESTAMP) {
       ts = goInt64(seconds('invalid timestamp') * 1000);
-      // Beyond what the head stores (see LineCursor.intTimestamp); 2.42 stores it, or drops it as
-      // out of bounds once it no longer fits in an int64.
-      if (!Number.isSafeInteger(ts)) fail(unstorableTimestamp(String(BigInt(ts))), 'invalid_timestamp');
       const t4 = lx.next();
       if (t4 === COMMENT) exemplar(name);
       else if (t4 !== LINEBREAK) parseError('expected next entry after timestamp', t4);
@@ -451,6 +445,9 @@ export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, i
     // The head refuses a label name twice (also __name__ set inside braces) when appending.
     const dup = sortLabelPairs(pairs, n);
     if (dup !== null) fail(`label name ${goQuote(dup)} is not unique: invalid sample`, 'duplicate_label_name');
+    // Beyond what the head stores (see LineCursor.intTimestamp); 2.42 stores it, or drops it as
+    // out of bounds once it no longer fits in an int64.
+    if (!Number.isSafeInteger(ts)) fail(unstorableTimestamp(String(BigInt(ts))), 'invalid_timestamp');
     out.startSeries(labelsFromSortedPairs(pairs, n));
     out.add(ts, value);
   }
