@@ -11,10 +11,12 @@
 // 2.42's OpenMetrics reader is strict about spacing (one blank between tokens, no blank lines, no
 // comments other than HELP/TYPE/UNIT/EOF, no trailing comma) and lax about meaning (no check that
 // samples fit their family: a counter without _total, a second TYPE, _created as a series).
-// Prometheus 3 differs (read from its openmetricsparse.go, not run here): its parser errors quote
-// the token and the entry read so far (`expected label name or left brace, got "1b" ("INVALID")
-// while parsing: "a{1b"`) and it takes quoted UTF-8 names; like 2.42 it stores _created lines as
-// series unless its created-timestamp feature is on. Strata follows 2.42, the version compared here.
+// Prometheus 3 differs (read from its openmetricsparse.go, not run here): its parser errors also
+// quote the text where it stopped and the entry read so far (for `a{1b="c"} 1` something like
+// `expected label name, got "1" ("INVALID") while parsing: "a{1"`), and it takes quoted UTF-8
+// names; like 2.42 it stores _created lines as series unless its created-timestamp feature is on.
+// Strata follows 2.42, the version compared here; switching means changing openmetrics.ts and
+// this test's reference.
 //
 // Pushes and imports of OpenMetrics keep the format's own rules (src/ingest/exposition.test.ts).
 //
