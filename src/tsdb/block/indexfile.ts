@@ -27,6 +27,7 @@ import { compareStrings } from '../../model/index.ts';
 import { ByteReader, ByteWriter } from './encoding.ts';
 import { CorruptBlockError } from './errors.ts';
 import { bufferBytes, type IndexBytes } from './indexbytes.ts';
+import { VALUES_PER_NULL } from '../index/index.ts';
 
 const INDEX_MAGIC = 0x58495453; // "STIX" read as little-endian u32
 const INDEX_VERSION = 1;
@@ -404,15 +405,24 @@ export class IndexReader {
     return EMPTY_POSTINGS;
   }
 
-  /** Postings lists of every value of `name` for which `pred(value)` holds. */
-  postingsWhere(name: string, pred: (value: string) => boolean): Uint32Array[] {
+  /**
+   * Postings lists of every value of `name` for which `pred(value)` holds, decoded one by one as
+   * matcher evaluation asks for them (it may pause in between); null after VALUES_PER_NULL values
+   * tested without a match.
+   */
+  *postingsWhere(name: string, pred: (value: string) => boolean): Generator<Uint32Array | null> {
     const e = this.names.get(name);
-    if (!e || name === '') return [];
-    const out: Uint32Array[] = [];
+    if (!e || name === '') return;
+    let tested = 0;
     for (let i = 0; i < e.valueRefs.length; i++) {
-      if (pred(this.symbols[e.valueRefs[i]])) out.push(this.decodePostings(e.offsets[i]));
+      if (pred(this.symbols[e.valueRefs[i]])) {
+        tested = 0;
+        yield this.decodePostings(e.offsets[i]);
+      } else if (++tested === VALUES_PER_NULL) {
+        tested = 0;
+        yield null;
+      }
     }
-    return out;
   }
 
   allPostings(): Uint32Array {

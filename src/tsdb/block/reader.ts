@@ -12,7 +12,7 @@ import { CorruptBlockError } from './errors.ts';
 import { FileBytes } from './indexbytes.ts';
 import { IndexReader, newChunkMetas, type ChunkMetas } from './indexfile.ts';
 import { CHUNKS_DIR, INDEX_FILE, META_FILE, readMeta, type BlockMeta } from './meta.ts';
-import { intersectPostings, postingsForMatchers } from '../index/index.ts';
+import { intersectPostings, postingsForMatchersSliced } from '../index/index.ts';
 
 export interface Block {
   readonly meta: BlockMeta;
@@ -121,9 +121,9 @@ class BlockReader implements Block {
     this.check();
     const out: SeriesData[] = [];
     if (maxt < mint || maxt < this.meta.minTime || mint >= this.meta.maxTime) return out;
-    const ids = postingsForMatchers(this.index, matchers);
     this.retain();
     try {
+      const ids = yield* postingsForMatchersSliced(this.index, matchers);
       let since = 0;
       let samples = 0;
       for (let i = 0; i < ids.length; i++) {
@@ -153,11 +153,11 @@ class BlockReader implements Block {
     this.check();
     const out: Labels[] = [];
     if (maxt < mint || maxt < this.meta.minTime || mint >= this.meta.maxTime) return out;
-    const ids = postingsForMatchers(this.index, matchers);
     // Every series has samples; when the range covers the block, no chunk needs a look.
     const coversBlock = mint <= this.meta.minTime && maxt >= this.meta.maxTime - 1;
     this.retain();
     try {
+      const ids = yield* postingsForMatchersSliced(this.index, matchers);
       for (let i = 0; i < ids.length; i++) {
         if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
         if (coversBlock) {
@@ -190,7 +190,7 @@ class BlockReader implements Block {
   *labelNamesSliced(matchers: readonly Matcher[]): SlicedRead<string[]> {
     this.check();
     if (matchers.length === 0) return this.index.labelNames();
-    const ids = postingsForMatchers(this.index, matchers);
+    const ids = yield* postingsForMatchersSliced(this.index, matchers);
     const names = new Set<string>();
     for (let i = 0; i < ids.length; i++) {
       if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
@@ -208,7 +208,7 @@ class BlockReader implements Block {
     this.check();
     const all = this.index.labelValues(name);
     if (matchers.length === 0 || all.length === 0) return all;
-    const ids = postingsForMatchers(this.index, matchers);
+    const ids = yield* postingsForMatchersSliced(this.index, matchers);
     if (ids.length === 0) return [];
     // Few values against many matching series: intersect postings per value; otherwise read the
     // labels of the matching series.

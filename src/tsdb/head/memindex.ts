@@ -5,7 +5,7 @@
 // JS array costs 8 bytes an entry, a typed array 4, but a typed array carries ~200 bytes of fixed
 // overhead, too much for the many short lists of high-cardinality labels.
 import { compareStrings } from '../../model/index.ts';
-import type { PostingsIndex } from '../index/index.ts';
+import { VALUES_PER_NULL, type PostingsIndex } from '../index/index.ts';
 import { growColumn } from '../columns.ts';
 import { StringMap } from './stringmap.ts';
 
@@ -106,11 +106,25 @@ export class MemPostings implements PostingsIndex {
     return list ? copyOf(list) : EMPTY;
   }
 
-  postingsWhere(name: string, pred: (value: string) => boolean): Uint32Array[] {
+  /**
+   * Lazily, so that matcher evaluation can pause between lists: the values map may change while
+   * it is paused (Map iteration goes on over entries added or deleted meanwhile, and over the old
+   * map of a StringMap that split). What shows of that is series created or removed since the
+   * evaluation began, which the head leaves out of the result.
+   */
+  *postingsWhere(name: string, pred: (value: string) => boolean): Generator<Uint32Array | null> {
     const values = this.byName.get(name);
-    const out: Uint32Array[] = [];
-    if (values) for (const [v, list] of values) if (pred(v)) out.push(copyOf(list));
-    return out;
+    if (!values) return;
+    let tested = 0;
+    for (const [v, list] of values) {
+      if (pred(v)) {
+        tested = 0;
+        yield copyOf(list);
+      } else if (++tested === VALUES_PER_NULL) {
+        tested = 0;
+        yield null;
+      }
+    }
   }
 
   allPostings(): Uint32Array {

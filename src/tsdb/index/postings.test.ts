@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { matchesLabels, newMatcher, type Matcher, type MatchType } from '../../model/index.ts';
-import { intersectPostings, postingsForMatchers, subtractPostings, unionPostings, type PostingsIndex } from './postings.ts';
+import { intersectPostings, postingsForMatchers, postingsForMatchersSliced, subtractPostings, unionPostings, type PostingsIndex } from './postings.ts';
+import { runSliced } from '../readslices.ts';
+import { ReadAbortedError } from '../types.ts';
 import { rng } from '../block/testutil.ts';
 
 function randomList(r: () => number, universe: number, density: number): Uint32Array {
@@ -73,5 +75,68 @@ describe('postingsForMatchers', () => {
       if (ms.length > 1 && ms[0].name === '__name__') viaLabels++;
     }
     expect(viaLabels).toBeGreaterThan(100);
+  });
+});
+
+describe('postingsForMatchersSliced', () => {
+  // 300k series, a metric name per 100 and an instance per 30: broad selectors go through lists
+  // of all of them, and a regex is tested against 10k instance values.
+  const n = 300_000;
+  const lists = new Map<string, number[]>();
+  const add = (k: string, id: number) => {
+    let l = lists.get(k);
+    if (!l) lists.set(k, (l = []));
+    l.push(id);
+  };
+  const labelsOf = (id: number) => ['__name__', `m${id % 100}`, 'instance', `i${id % 10_000}`, 'mode', id % 3 === 0 ? 'idle' : 'user'];
+  for (let id = 0; id < n; id++) {
+    const ls = labelsOf(id);
+    for (let i = 0; i < ls.length; i += 2) add(`${ls[i]}\xff${ls[i + 1]}`, id);
+  }
+  const ix: PostingsIndex = {
+    numSeries: n,
+    allPostings: () => Uint32Array.from({ length: n }, (_, i) => i),
+    postings: (name, value) => Uint32Array.from(lists.get(`${name}\xff${value}`) ?? []),
+    *postingsWhere(name, pred) {
+      for (const [k, l] of lists) if (k.startsWith(`${name}\xff`) && pred(k.slice(name.length + 1))) yield Uint32Array.from(l);
+    },
+  };
+
+  it('pauses during a broad evaluation and selects exactly the matching series', () => {
+    for (const ms of [
+      [newMatcher('=~', '__name__', '.+')],
+      [newMatcher('=~', 'instance', 'i1.*'), newMatcher('!=', 'mode', 'idle')],
+      [newMatcher('=~', '__name__', 'm1|m2|m3'), newMatcher('=~', '__name__', 'm.*')],
+    ]) {
+      const want: number[] = [];
+      for (let id = 0; id < n; id++) if (matchesLabels(ms, labelsOf(id))) want.push(id);
+      const read = postingsForMatchersSliced(ix, ms);
+      let pauses = 0;
+      let r = read.next();
+      for (; r.done !== true; r = read.next()) pauses++;
+      expect(pauses).toBeGreaterThan(2);
+      expect([...r.value]).toEqual(want);
+    }
+  });
+
+  it('stops when aborted while paused', async () => {
+    const ac = new AbortController();
+    setImmediate(() => ac.abort());
+    // Each check takes 11 ms: the evaluation's second pause ends its first slice.
+    const ctx = {
+      get signal() {
+        const until = performance.now() + 11;
+        while (performance.now() < until);
+        return ac.signal;
+      },
+    };
+    let err: unknown;
+    try {
+      await runSliced(postingsForMatchersSliced(ix, [newMatcher('=~', 'instance', 'i.*')]), ctx);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ReadAbortedError);
+    expect((err as ReadAbortedError).reason).toBe('canceled');
   });
 });
