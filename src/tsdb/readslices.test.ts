@@ -7,7 +7,7 @@ import { openBlock, writeBlock, type Block } from './block/index.ts';
 import { diffSeries, modelSelect, randomSeries, rng, tempDir } from './block/testutil.ts';
 import { Head } from './head/head.ts';
 import { mergeQuerier, mergeSeriesLists } from './querier.ts';
-import { drainSliced, runSliced, type SlicedRead } from './readslices.ts';
+import { drainSliced, runSliced, sortSliced, type SlicedRead } from './readslices.ts';
 import { ReadAbortedError } from './types.ts';
 
 const MIN = 1_700_000_000_000;
@@ -168,5 +168,23 @@ describe('runSliced', () => {
     expect((await rejection(runSliced(r.read, { signal: ac.signal }))).reason).toBe('canceled');
     expect(r.ran()).toBeLessThan(100);
     expect(r.ended()).toBe(true);
+  });
+});
+
+describe('sortSliced', () => {
+  it('sorts like one sort, pausing between steps when there are many items', () => {
+    const r = rng(3);
+    for (const n of [0, 1, 2047, 2048, 2049, 5000, 40_000]) {
+      // Duplicates and already sorted stretches, as label sets have.
+      const items = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? i : Math.floor(r() * n / 3)));
+      const want = [...items].sort((a, b) => a - b);
+      const read = sortSliced(items, (a, b) => a - b);
+      let pauses = 0;
+      let res = read.next();
+      for (; res.done !== true; res = read.next()) pauses++;
+      expect(res.value).toEqual(want);
+      if (n <= 2048) expect(pauses).toBe(0);
+      else expect(pauses).toBeGreaterThan(n / 2048);
+    }
   });
 });

@@ -12,15 +12,47 @@
 import { growColumn, newColumn } from '../columns.ts';
 import { StringMap } from './stringmap.ts';
 
+// The strings by id live in arrays of 64K entries, not one array: a JS array grows by copying
+// into one 1.5 times as large, which at 10M strings is an 80 MB array copied into a 120 MB one
+// (and a stall while it copies) each time it fills up; here the largest copy is a chunk's 512 KB.
+const CHUNK_BITS = 16;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+
+/** Strings by id in chunks of 2^CHUNK_BITS; `slice()` gives them as one array. */
+class StringsById {
+  private readonly chunks: string[][] = [[]];
+  length = 0;
+
+  at(id: number): string {
+    return this.chunks[id >>> CHUNK_BITS][id & CHUNK_MASK];
+  }
+
+  set(id: number, s: string): void {
+    this.chunks[id >>> CHUNK_BITS][id & CHUNK_MASK] = s;
+  }
+
+  push(s: string): void {
+    let last = this.chunks[this.chunks.length - 1];
+    if (last.length > CHUNK_MASK) this.chunks.push((last = []));
+    last.push(s);
+    this.length++;
+  }
+
+  slice(): string[] {
+    return this.chunks.flat();
+  }
+}
+
 export class SymbolTable {
   private readonly ids = new StringMap<number>();
   /** By id; a dropped symbol's entry is '' until its id is reused. */
-  private readonly strings: string[] = [];
+  private readonly strings = new StringsById();
   /** Series labels using each id (0 for a free id). */
   private refs = newColumn(Uint32Array, 0);
   /** Ids of dropped symbols, reused first. */
   private readonly free: number[] = [];
   private bytes = 0;
+  private newSymbols = 0;
 
   /** The id of s, counting one more use of it. */
   intern(s: string): number {
@@ -28,7 +60,7 @@ export class SymbolTable {
     if (id === undefined) {
       if (this.free.length > 0) {
         id = this.free.pop() as number;
-        this.strings[id] = s;
+        this.strings.set(id, s);
       } else {
         id = this.strings.length;
         this.strings.push(s);
@@ -36,6 +68,7 @@ export class SymbolTable {
       }
       this.ids.set(s, id);
       this.bytes += s.length * 2;
+      this.newSymbols++;
     }
     this.refs[id]++;
     return id;
@@ -45,15 +78,28 @@ export class SymbolTable {
   release(id: number): void {
     if (this.refs[id] === 0) throw new Error(`symbol ${id} released more often than interned`);
     if (--this.refs[id] > 0) return;
-    const s = this.strings[id];
+    const s = this.strings.at(id);
     this.ids.delete(s);
-    this.strings[id] = '';
+    this.strings.set(id, '');
     this.free.push(id);
     this.bytes -= s.length * 2;
   }
 
   get(id: number): string {
-    return this.strings[id];
+    return this.strings.at(id);
+  }
+
+  /**
+   * Changes whenever an id is given to a new string: what is derived from the ids' strings (the
+   * head's ranks of symbols in string order) holds as long as this stays the same.
+   */
+  get version(): number {
+    return this.newSymbols;
+  }
+
+  /** The strings by id, as they are now (ids of dropped symbols may be reused later). */
+  snapshot(): string[] {
+    return this.strings.slice();
   }
 
   /** Live symbols. */
