@@ -127,6 +127,7 @@ const REFUSED: Record<string, string | Buffer> = {
   exemplar_trailing_comma: 'a_total 1 # {t="x",} 1\n' + E,
   exemplar_bad_label: 'a_total 1 # {1t="x"} 1\n' + E,
   exemplar_then_duplicate_label: 'a_total{b="1",b="2"} 1 # {t} 1\n' + E,
+  label_limit_then_bad_value: 'a{b="1",c="2"} 1\nb x\n' + E,
   // Bytes that are not UTF-8
   invalid_utf8_label_value: Buffer.from('a{b="\xff"} 1\n' + E, 'latin1'),
   invalid_utf8_exemplar: Buffer.from('a_total 1 # {t="\xff"} 1\n' + E, 'latin1'),
@@ -147,6 +148,15 @@ const TEXT_REFUSED: Record<string, string> = {
   text_plus_timestamp: 'a 1 +5\n',
   text_blank_before_name: ' a 1\n',
   text_tab_before_name: '\ta{b="c"} 1\n',
+  // Prometheus appends as it parses: a sample it refuses comes before a later parse error.
+  text_blank_before_name_then_bad_value: 'x 1\n a 1\nb x\n',
+  text_label_limit_then_bad_value: 'a{b="1",c="2"} 1\nb x\n',
+};
+
+/** Scrape config fields of some jobs. */
+const JOB_CONFIG: Record<string, string> = {
+  text_label_limit_then_bad_value: 'label_limit: 3, ',
+  label_limit_then_bad_value: 'label_limit: 3, ',
 };
 
 // A fixed recent time, for explicit timestamps both store (seconds).
@@ -241,7 +251,7 @@ describe('OpenMetrics scrapes side by side with Prometheus 2.42', () => {
     const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     const jobs = [...Object.keys(REFUSED), ...Object.keys(TEXT_REFUSED), ...Object.keys(STORED), ...Object.keys(CONTENT_TYPES)];
     const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:',
-      ...jobs.map((j) => `  - { job_name: ${j}, metrics_path: /${j}, static_configs: [{ targets: ["${addr}"] }] }`)].join('\n') + '\n';
+      ...jobs.map((j) => `  - { job_name: ${j}, ${JOB_CONFIG[j] ?? ''}metrics_path: /${j}, static_configs: [{ targets: ["${addr}"] }] }`)].join('\n') + '\n';
     ({ prom, strata } = await startBothScraping(dir, prometheusYml));
   }, 120_000);
 
@@ -287,6 +297,7 @@ describe('OpenMetrics scrapes side by side with Prometheus 2.42', () => {
     expect(theirs.text_type_capital[1]).toBe('invalid metric type "COUNTER"');
     expect(theirs.text_crlf[1]).toBe('strconv.ParseFloat: parsing "1\\r": invalid syntax');
     expect(theirs.text_blank_before_name[1]).toMatch(/^invalid metric name or label names: \{__name__=" a", instance="[^"]+", job="text_blank_before_name"\}$/);
+    expect(theirs.text_label_limit_then_bad_value[1]).toMatch(/^label_limit exceeded/);
   }, 60_000);
 
   it('reads a body as OpenMetrics or text by its Content-Type as Prometheus does', async (ctx) => {

@@ -98,7 +98,15 @@ export function parseExposition(text: string, opts: ExpositionOptions): ParsedEx
   if (opts.openMetrics === true) {
     return opts.lenient === true ? parseOpenMetricsScrape(text, opts.defaultTimestamp, opts.invalidUtf8 === true) : parse(text, opts);
   }
-  return opts.invalidUtf8 === true ? parseRefusingBadUtf8(text, opts) : parse(text, opts);
+  if (opts.invalidUtf8 === true) return parseRefusingBadUtf8(text, opts);
+  if (opts.lenient !== true) return parse(text, opts);
+  const out = new SampleBatchBuilder(256);
+  try {
+    return parse(text, opts, null, out);
+  } catch (e) {
+    if (e instanceof TextParseError) e.partial = out.build();
+    throw e;
+  }
 }
 
 /**
@@ -144,13 +152,12 @@ function parseRefusingBadUtf8(text: string, opts: ExpositionOptions): ParsedExpo
 }
 
 /** `recordsOverLines`: see LineCursor.recordsOverLines. */
-function parse(text: string, opts: ExpositionOptions, recordsOverLines: number[] | null = null): ParsedExposition {
+function parse(text: string, opts: ExpositionOptions, recordsOverLines: number[] | null = null, out = new SampleBatchBuilder(256)): ParsedExposition {
   const om = opts.openMetrics === true;
   let sawEOF = false;
   const lenient = opts.lenient === true && !om;
   const c = new LineCursor(text, !om, lenient);
   c.recordsOverLines = recordsOverLines;
-  const out = new SampleBatchBuilder(256);
   const families = new Map<string, Family>();
   const metadata: MetricMetadata[] = [];
   const pairs: string[] = [];

@@ -289,8 +289,18 @@ function matched(s: string, i: number, word: string): number {
  * not all UTF-8 (U+FFFD stands for bad bytes), which 2.42 refuses in label values and HELP texts.
  */
 export function parseOpenMetricsScrape(text: string, defaultTimestamp: number, invalidUtf8 = false): ParsedExposition {
-  const lx = new Lexer(text);
   const out = new SampleBatchBuilder(256);
+  try {
+    return read(text, defaultTimestamp, invalidUtf8, out);
+  } catch (e) {
+    // What was read before the error, for the scrape to check as 2.42 appends it (TextParseError.partial).
+    if (e instanceof TextParseError) e.partial = out.build();
+    throw e;
+  }
+}
+
+function read(text: string, defaultTimestamp: number, invalidUtf8: boolean, out: SampleBatchBuilder): ParsedExposition {
+  const lx = new Lexer(text);
   const families = new Map<string, MetricMetadata>();
   const metadata: MetricMetadata[] = [];
   const pairs: string[] = [];

@@ -2,6 +2,7 @@
 // later): a cursor over one line of the input string, and readers for the tokens both formats
 // share — metric names, label sets, float values, integer timestamps. Everything works on string
 // indexes with charCodeAt; no regex and no per-line split on the hot path.
+import type { SampleBatch } from '../model/index.ts';
 import { IngestError } from './errors.ts';
 import { goQuote, prometheusRecordError } from './prometheuswording.ts';
 
@@ -24,6 +25,12 @@ const CR = 0x0d;
 export class TextParseError extends IngestError {
   readonly line: number;
   readonly prometheusMessage: string;
+  /**
+   * Of a scrape's (lenient) parse: the samples read before the failing record. Prometheus appends
+   * each sample as it parses, so a sample it refuses before the parse error (an invalid name, a
+   * label limit) fails the scrape first; the scrape checks these for that.
+   */
+  partial: SampleBatch | null = null;
   constructor(line: number, reason: string, message: string, prometheusMessage = message) {
     super(400, reason, `line ${line}: ${message}`);
     this.name = 'TextParseError';

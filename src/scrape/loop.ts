@@ -294,7 +294,10 @@ export class ScrapeLoop {
       const r = this.processSamples(batch, start, out);
       postRelabel = r.kept;
       added = r.added;
-    } catch (e) {
+    } catch (caught) {
+      // Prometheus appends each sample as it parses: one it refuses before the parse error (an
+      // invalid name, a label limit) is the scrape's error instead.
+      const e = caught instanceof TextParseError && caught.partial !== null ? (this.refusedSample(caught.partial, start) ?? caught) : caught;
       // A malformed exposition is reported in Prometheus' words (no line number), as there.
       error = e instanceof TextParseError ? e.prometheusMessage : (e as Error).message || String(e);
       if (e instanceof SampleLimitError) this.ctx.metrics?.sampleLimitExceeded();
@@ -355,7 +358,17 @@ export class ScrapeLoop {
    * Labels, relabels and limits the scraped samples into `out`. Throws (failing the whole scrape,
    * as Prometheus does) when a limit is exceeded or a series is invalid after relabelling.
    */
-  private processSamples(batch: SampleBatch, start: number, out: SampleBatchBuilder): { kept: number; added: number } {
+  /** The error processSamples meets in the samples read before a parse error, but for the sample limit. */
+  private refusedSample(partial: SampleBatch, start: number): Error | null {
+    try {
+      this.processSamples(partial, start, new SampleBatchBuilder(64), false);
+    } catch (e) {
+      return e as Error;
+    }
+    return null;
+  }
+
+  private processSamples(batch: SampleBatch, start: number, out: SampleBatchBuilder, limitSamples = true): { kept: number; added: number } {
     const { cfg, metricRelabel } = this.ctx;
     const n = this.scrapeNo;
     let kept = 0;
@@ -393,7 +406,7 @@ export class ScrapeLoop {
       if (ls === null) continue;
       for (let j = batch.offsets[i]; j < batch.offsets[i + 1]; j++) {
         kept++;
-        if (cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new SampleLimitError('sample limit exceeded');
+        if (limitSamples && cfg.sampleLimit > 0 && kept > cfg.sampleLimit) throw new SampleLimitError('sample limit exceeded');
         const explicit = batch.timestamps[j] !== start;
         const t = explicit && cfg.honorTimestamps ? batch.timestamps[j] : start;
         // A series repeated in one scrape: Prometheus' head refuses a sample not after the one

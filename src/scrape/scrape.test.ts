@@ -68,6 +68,15 @@ describe('scraping', () => {
     expect(rec.values(`scrape_samples_scraped${l}`)[i]).toBe(6);
   });
 
+  it('fails on a sample Prometheus refuses before a later parse error, as Prometheus appends while it parses', async () => {
+    const addr = await serve(text(' a 1\nb x\n'));
+    const rec = new Recorder();
+    const m = manager(rec);
+    await m.applyConfig(jobs(`scrape_configs: [{ job_name: j, scrape_interval: 100ms, static_configs: [{ targets: ["${addr}"] }] }]`));
+    const want = `invalid metric name or label names: {__name__=" a", instance="${addr}", job="j"}`;
+    await until('the blank-prefixed name refused', () => m.targets().active[0].status.lastError === want);
+  });
+
   it('marks vanished series stale, and everything stale when a scrape fails (garbage)', async () => {
     let body = 'a 1\nb 2\n';
     const addr = await serve((_req, res) => text(body)(_req, res));
