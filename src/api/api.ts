@@ -18,6 +18,7 @@ import { registerAlertmanagerRoutes, type AlertmanagerDeps } from './alertmanage
 import { registerAlertmanagersRoute, type AlertmanagersDeps } from './alertmanagers.ts';
 import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type WriteDeps } from './write.ts';
 import { registerPushRoutes } from './push/index.ts';
+import { handleFederate } from './federate.ts';
 
 export interface ApiOptions {
   config: Config;
@@ -163,6 +164,11 @@ export function createApi(opts: ApiOptions): Api {
   router.add(GET, '/api/v1/status/config', 'config', (ctx) => handleConfig(ctx, statusDeps));
   router.add(GET, '/api/v1/status/tsdb', 'tsdb_status', (ctx) => handleTsdbStatus(ctx, statusDeps));
   router.add(GET_POST, '/api/v1/export', 'export', (ctx) => handleExport(ctx, readDeps));
+  // The interfaces other Prometheus tools read through: federation.
+  const externalLabels = () => config.global.externalLabels;
+  router.add(GET_POST, '/federate', 'federate', (ctx) => handleFederate(ctx, {
+    querier: readDeps.querier, lookbackDeltaMs: config.query.lookbackDeltaMs, externalLabels, maxRequestBytes: config.server.maxRequestBytes,
+  }));
   router.add(['POST', 'PUT'], '/api/v1/admin/tsdb/flush', 'flush', async (ctx) => {
     const d = needDB(ctx);
     const started = performance.now();

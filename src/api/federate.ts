@@ -1,0 +1,238 @@
+// GET /federate?match[]=...: the newest sample of every matching series, in the exposition format,
+// for another Prometheus (or Strata) to scrape — Prometheus' federation endpoint, answered as
+// Prometheus 2.42 answers it:
+//
+// - the newest sample within the lookback delta before now (samples after now are not "current"),
+//   staleness markers left out (the exposition formats cannot carry them; the consumer's own
+//   staleness handling covers a series that stops being federated);
+// - series sorted by metric name, each name one family `# TYPE <name> untyped` with no HELP (the
+//   stored data has no type), labels in the stored order without __name__, then the external labels
+//   the series does not have, by name — `instance` among them, empty when not configured, so the
+//   consumer's `honor_labels: true` keeps the series free of the federating job's instance label;
+// - match[] parsed as Prometheus' ParseMetricSelector does (a selector matching the empty string is
+//   fine here), a bad one answered 400 with the parse error as plain text; no match[] at all is an
+//   empty 200, not an error;
+// - the text format unless the Accept header asks for delimited protobuf (Prometheus scraping with
+//   native histograms enabled does), negotiated as Prometheus' expfmt.Negotiate.
+//
+// Prometheus sorts by name with an unstable sort; its input (series sorted by labels) is already in
+// name order unless a label name sorts before `__name__` (an upper-case one). Strata's stable sort
+// gives the same order whenever Prometheus' does not reorder equal names, which it cannot do for an
+// input already sorted by name.
+import type { ServerResponse } from 'node:http';
+import { compareLabels, compareStrings, isStaleNaN, METRIC_NAME, type Labels, type Matcher } from '../model/index.ts';
+import { parseLabelSelector } from '../promql/index.ts';
+import { ProtoWriter } from '../ingest/index.ts';
+import type { Querier } from '../tsdb/index.ts';
+import { readParams, writeChunk } from './http.ts';
+import type { RequestContext } from './router.ts';
+
+export interface FederateDeps {
+  querier(ctx: RequestContext): Querier;
+  lookbackDeltaMs: number;
+  /** global.external_labels. */
+  externalLabels(): Readonly<Record<string, string>>;
+  maxRequestBytes: number;
+  /** The clock (tests pin it). */
+  now?: () => number;
+}
+
+export const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
+export const PROTO_DELIMITED_FORMAT = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
+interface Current {
+  labels: Labels;
+  t: number;
+  v: number;
+}
+
+export async function handleFederate(ctx: RequestContext, deps: FederateDeps): Promise<void> {
+  const params = await readParams(ctx.req, ctx.url, deps.maxRequestBytes);
+  const sets: Matcher[][] = [];
+  for (const s of params.getAll('match[]')) {
+    try {
+      sets.push(parseLabelSelector(s));
+    } catch (e) {
+      sendPlainError(ctx.res, 400, (e as Error).message);
+      return;
+    }
+  }
+  const maxt = (deps.now ?? Date.now)();
+  const mint = maxt - deps.lookbackDeltaMs;
+  const q = deps.querier(ctx);
+  const found = await Promise.all(sets.map((ms) => q.select(ms, mint, maxt, { lastOnly: true })));
+  const current = newestSamples(found);
+  const format = negotiateFormat(ctx.req.headers.accept);
+  const families = groupFamilies(current, deps.externalLabels());
+  ctx.res.writeHead(200, { 'Content-Type': format });
+  for (const f of families) {
+    const chunk = format === TEXT_FORMAT ? familyText(f) : familyProto(f);
+    if (!(await writeChunk(ctx.res, chunk))) return;
+  }
+  ctx.res.end();
+}
+
+/** The last sample of each series (several selectors may find one series: it is listed once). */
+function newestSamples(lists: { labels: Labels; timestamps: Float64Array; values: Float64Array }[][]): Current[] {
+  const all = lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => compareLabels(a.labels, b.labels));
+  const out: Current[] = [];
+  for (let i = 0; i < all.length; i++) {
+    const s = all[i];
+    if (i > 0 && compareLabels(all[i - 1].labels, s.labels) === 0) continue;
+    const n = s.timestamps.length;
+    if (n === 0) continue;
+    const v = s.values[n - 1];
+    if (isStaleNaN(v)) continue;
+    out.push({ labels: s.labels, t: s.timestamps[n - 1], v });
+  }
+  return out;
+}
+
+export interface Family {
+  name: string;
+  metrics: { labels: [string, string][]; t: number; v: number }[];
+}
+
+/** Families in name order, each series' labels as Prometheus writes them (see the file comment). */
+export function groupFamilies(current: Current[], external: Readonly<Record<string, string>>): Family[] {
+  const ext = new Map(Object.entries(external));
+  if (!ext.has('instance')) ext.set('instance', '');
+  const extNames = [...ext.keys()].sort(compareStrings);
+  const named: { name: string; c: Current }[] = [];
+  for (const c of current) {
+    let name = '';
+    for (let i = 0; i < c.labels.length; i += 2) if (c.labels[i] === METRIC_NAME) name = c.labels[i + 1];
+    // A series without a name cannot be written in the exposition format: Prometheus skips it too.
+    if (name !== '') named.push({ name, c });
+  }
+  named.sort((a, b) => compareStrings(a.name, b.name));
+  const families: Family[] = [];
+  let fam: Family | null = null;
+  for (const { name, c } of named) {
+    if (fam === null || fam.name !== name) {
+      fam = { name, metrics: [] };
+      families.push(fam);
+    }
+    const labels: [string, string][] = [];
+    const used = new Set<string>();
+    for (let i = 0; i < c.labels.length; i += 2) {
+      const n = c.labels[i];
+      const v = c.labels[i + 1];
+      // An empty value means "not set": never written (as Prometheus).
+      if (v === '' || n === METRIC_NAME) continue;
+      labels.push([n, v]);
+      if (ext.has(n)) used.add(n);
+    }
+    for (const n of extNames) if (!used.has(n)) labels.push([n, ext.get(n)!]);
+    fam.metrics.push({ labels, t: c.t, v: c.v });
+  }
+  return families;
+}
+
+// ---- text format ---------------------------------------------------------------------------------
+
+export function familyText(f: Family): string {
+  let out = `# TYPE ${f.name} untyped\n`;
+  for (const m of f.metrics) {
+    out += f.name;
+    if (m.labels.length > 0) out += `{${m.labels.map(([n, v]) => `${n}="${escapeLabelValue(v)}"`).join(',')}}`;
+    out += ` ${formatTextValue(m.v)} ${m.t}\n`;
+  }
+  return out;
+}
+
+function escapeLabelValue(v: string): string {
+  return /[\\"\n]/.test(v) ? v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`)) : v;
+}
+
+/**
+ * A sample value as Prometheus' text encoder writes it: Go's FormatFloat(v, 'g', -1, 64), i.e. the
+ * shortest digits, in exponent form (two exponent digits at least) when the decimal exponent is
+ * below -4 or 6 and above; 0 (and -0) as "0".
+ */
+export function formatTextValue(v: number): string {
+  if (v === 0) return '0';
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const [mant, e] = v.toExponential().split('e');
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) {
+    const abs = Math.abs(exp);
+    return `${mant}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+  }
+  return String(v);
+}
+
+// ---- delimited protobuf (io.prometheus.client.MetricFamily) -------------------------------------
+
+const UNTYPED = 3;
+const utf8 = new TextEncoder();
+
+export function familyProto(f: Family): Buffer {
+  const fam = new ProtoWriter();
+  fam.stringField(1, f.name);
+  fam.key(3, 0);
+  fam.uvarint(UNTYPED);
+  const metric = new ProtoWriter();
+  const inner = new ProtoWriter(32);
+  for (const m of f.metrics) {
+    metric.reset();
+    for (const [n, v] of m.labels) {
+      inner.reset();
+      // client_model is proto2: both fields are written, an empty value too.
+      inner.bytesField(1, utf8.encode(n));
+      inner.bytesField(2, utf8.encode(v));
+      metric.messageField(1, inner);
+    }
+    inner.reset();
+    inner.key(1, 1);
+    inner.double(m.v);
+    metric.messageField(5, inner);
+    metric.key(6, 0);
+    metric.int64(m.t);
+    fam.messageField(4, metric);
+  }
+  const out = new ProtoWriter(fam.length + 5);
+  out.uvarint(fam.length);
+  out.raw(fam.bytes());
+  return Buffer.from(out.bytes());
+}
+
+/**
+ * The response format for an Accept header, as expfmt.Negotiate: the first acceptable entry by
+ * descending q (ties in the header's order) that is delimited protobuf or text/plain (version
+ * 0.0.4 or none); anything else, or no header, gets the text format. (The protobuf text encodings
+ * Prometheus also offers are not served: they fall back to the text format.)
+ */
+export function negotiateFormat(accept: string | undefined): string {
+  if (accept === undefined || accept === '') return TEXT_FORMAT;
+  const entries = accept.split(',').map((part, i) => {
+    const [type, ...rest] = part.split(';').map((s) => s.trim());
+    const params = new Map<string, string>();
+    for (const p of rest) {
+      const eq = p.indexOf('=');
+      if (eq > 0) params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    }
+    const q = params.has('q') ? Number(params.get('q')) : 1;
+    return { type: type.toLowerCase(), params, q: Number.isFinite(q) ? q : 0, i };
+  }).filter((e) => e.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const e of entries) {
+    if (e.type === 'application/vnd.google.protobuf' && e.params.get('proto') === 'io.prometheus.client.MetricFamily') {
+      if (e.params.get('encoding') === 'delimited') return PROTO_DELIMITED_FORMAT;
+    }
+    if (e.type === 'text/plain' && (e.params.get('version') ?? '0.0.4') === '0.0.4') return TEXT_FORMAT;
+  }
+  return TEXT_FORMAT;
+}
+
+/** An error as Go's http.Error writes it: the message and a newline, as plain text. */
+export function sendPlainError(res: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
