@@ -20,6 +20,8 @@
 //     them as out of bounds when beyond an int64, which Go's conversion makes the far past).
 //
 // Pushes and imports of OpenMetrics keep exposition.ts's own reading: this one is for scrapes.
+// (promtool's OpenMetrics backfill uses 2.42's same parser; Strata's import refuses line by line
+// and keeps going, which this all-or-nothing reading would not fit.)
 // The lexer below is a hand-written equivalent of the golex one, including where it stops: golex
 // does not back up to a shorter match, so ` # x` after a value is INVALID although ` #` alone
 // would have been a timestamp. The token where it stopped is what the error names.
