@@ -240,7 +240,10 @@ describe('the query section and the status pages through the server process', ()
     expect(yaml).not.toMatch(/\btok\b|password: p\b|hunter|s3cret/);
     const ours = parseYaml(yaml);
     expect(Object.keys(ours)).toEqual(['global', 'alerting', 'rule_files', 'scrape_configs', 'server', 'query', 'storage', 'limits', 'self_monitoring', 'log', 'rules', 'notifier']);
-    expect(ours.query).toEqual({ lookback_delta: '1m', timeout: '0', max_samples: 100, max_concurrency: 3 });
+    expect(ours.query).toEqual({
+      lookback_delta: '1m', timeout: '0', max_samples: 100, max_concurrency: 3,
+      remote_read_sample_limit: 50000000, remote_read_concurrent_limit: 10, remote_read_max_bytes_in_frame: '1MiB',
+    });
     expect(ours.scrape_configs[1].basic_auth).toEqual({ username: 'u', password: '<secret>' });
     expect(ours.scrape_configs[1].scrape_protocols).toEqual(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText0.0.4']);
 

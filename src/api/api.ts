@@ -19,6 +19,7 @@ import { registerAlertmanagersRoute, type AlertmanagersDeps } from './alertmanag
 import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type WriteDeps } from './write.ts';
 import { registerPushRoutes } from './push/index.ts';
 import { handleFederate } from './federate.ts';
+import { createRemoteReadHandler } from './remoteread/index.ts';
 
 export interface ApiOptions {
   config: Config;
@@ -164,10 +165,18 @@ export function createApi(opts: ApiOptions): Api {
   router.add(GET, '/api/v1/status/config', 'config', (ctx) => handleConfig(ctx, statusDeps));
   router.add(GET, '/api/v1/status/tsdb', 'tsdb_status', (ctx) => handleTsdbStatus(ctx, statusDeps));
   router.add(GET_POST, '/api/v1/export', 'export', (ctx) => handleExport(ctx, readDeps));
-  // The interfaces other Prometheus tools read through: federation.
+  // The interfaces other Prometheus tools read through: federation and remote read.
   const externalLabels = () => config.global.externalLabels;
   router.add(GET_POST, '/federate', 'federate', (ctx) => handleFederate(ctx, {
     querier: readDeps.querier, lookbackDeltaMs: config.query.lookbackDeltaMs, externalLabels, maxRequestBytes: config.server.maxRequestBytes,
+  }));
+  router.add(['POST'], '/api/v1/read', 'remote_read', createRemoteReadHandler({
+    querier: readDeps.querier, externalLabels, maxRequestBytes: config.server.maxRequestBytes, maxDecodedBytes: config.server.maxDecodedBytes,
+    limits: {
+      sampleLimit: config.query.remoteReadSampleLimit,
+      concurrentLimit: config.query.remoteReadConcurrentLimit,
+      maxBytesInFrame: config.query.remoteReadMaxBytesInFrame,
+    },
   }));
   router.add(['POST', 'PUT'], '/api/v1/admin/tsdb/flush', 'flush', async (ctx) => {
     const d = needDB(ctx);

@@ -63,6 +63,9 @@ export function flagsOf(c: Config): Record<string, string> {
     'query.timeout': formatDuration(c.query.timeoutMs),
     'query.max-samples': String(c.query.maxSamples),
     'query.max-concurrency': String(c.query.maxConcurrency),
+    'storage.remote.read-sample-limit': String(c.query.remoteReadSampleLimit),
+    'storage.remote.read-concurrent-limit': String(c.query.remoteReadConcurrentLimit),
+    'storage.remote.read-max-bytes-in-frame': String(c.query.remoteReadMaxBytesInFrame),
     'log.level': c.log.level,
     'log.format': c.log.format === 'pretty' ? 'logfmt' : 'json',
   };

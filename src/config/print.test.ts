@@ -69,7 +69,7 @@ describe('configToYaml', () => {
     const c = parseConfig('scrape_configs: [{job_name: j}]', 'strata.yml').config;
     const yaml = configToYaml(c);
     expect(yaml).toMatch(/^global:\n {2}scrape_interval: 1m\n {2}scrape_timeout: 10s\n {2}evaluation_interval: 1m\nscrape_configs:\n- job_name: j\n {2}honor_timestamps: true\n/);
-    expect(yaml).not.toMatch(/honor_labels|sample_limit|body_size_limit|basic_auth|tls_config|external_labels|fallback_scrape_protocol/);
+    expect(yaml).not.toMatch(/honor_labels|\bsample_limit|body_size_limit|basic_auth|tls_config|external_labels|fallback_scrape_protocol/);
     expect(configToYaml(defaultConfig())).not.toContain('scrape_configs');
   });
 

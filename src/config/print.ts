@@ -42,6 +42,9 @@ export function configToYaml(c: Config): string {
       timeout: formatDuration(c.query.timeoutMs),
       max_samples: c.query.maxSamples,
       max_concurrency: c.query.maxConcurrency,
+      remote_read_sample_limit: c.query.remoteReadSampleLimit,
+      remote_read_concurrent_limit: c.query.remoteReadConcurrentLimit,
+      remote_read_max_bytes_in_frame: formatSize(c.query.remoteReadMaxBytesInFrame),
     },
     storage: {
       path: c.storage.path,

@@ -33,6 +33,10 @@ export interface Config {
     timeoutMs: number;
     maxSamples: number;
     maxConcurrency: number;
+    /** POST /api/v1/read limits, as Prometheus' --storage.remote.read-* flags (0: no limit). */
+    remoteReadSampleLimit: number;
+    remoteReadConcurrentLimit: number;
+    remoteReadMaxBytesInFrame: number;
   };
   storage: {
     path: string;
@@ -121,6 +125,9 @@ const querySchema = section({
   timeout: duration('2m', { zeroMeans: 'for no limit' }),
   max_samples: count(50_000_000),
   max_concurrency: count(20),
+  remote_read_sample_limit: count(50_000_000, 'for no limit'),
+  remote_read_concurrent_limit: count(10, 'for no limit'),
+  remote_read_max_bytes_in_frame: size('1MiB'),
 });
 
 const storageSchema = section({
@@ -226,6 +233,9 @@ export const fileSchema = z.strictObject({
     timeoutMs: f.query.timeout,
     maxSamples: f.query.max_samples,
     maxConcurrency: f.query.max_concurrency,
+    remoteReadSampleLimit: f.query.remote_read_sample_limit,
+    remoteReadConcurrentLimit: f.query.remote_read_concurrent_limit,
+    remoteReadMaxBytesInFrame: f.query.remote_read_max_bytes_in_frame,
   },
   storage: {
     path: f.storage.path,

@@ -1,0 +1,218 @@
+// POST /api/v1/read: Prometheus' remote read, so a Prometheus with `remote_read` pointing here (or
+// Thanos, or any remote-read client) queries Strata's data. As Prometheus' read handler does:
+//
+// - the body is a snappy-compressed ReadRequest of one or more queries ([start, end] in ms and label
+//   matchers of the four types); hints are ignored, as Prometheus' storage ignores them;
+// - the response type is the first of the request's accepted types the server knows (none: SAMPLES):
+//   SAMPLES is one snappy ReadResponse holding every series' raw samples; STREAMED_XOR_CHUNKS is a
+//   stream of CRC-checked frames, one series per frame (split over several when its chunks exceed
+//   max_bytes_in_frame), the samples in XOR chunks;
+// - external labels: an equality matcher on an external label with its configured value matches
+//   the series that do not have the label (they are the ones that get it), and every series is
+//   returned with the external labels it lacks added;
+// - limits: at most remote_read_concurrent_limit requests are served at once (others wait), and a
+//   SAMPLES query returning more than remote_read_sample_limit samples is refused with 400
+//   `exceeded sample limit (N)`. Streamed reads have no sample limit, as in Prometheus.
+//
+// Differences from Prometheus 2.42, kept on purpose: a regex matcher that does not compile, or an
+// unknown matcher type, is a 400 (Prometheus answers 500 for what is the client's mistake); streamed
+// chunks hold exactly the samples in [start, end] (Prometheus sends its stored chunks whole, samples
+// outside the range included), cut every 120 samples.
+import type { IncomingMessage } from 'node:http';
+import { compressSync } from 'snappy';
+import { decompressSnappy, isIngestError } from '../../ingest/index.ts';
+import { compareStrings, newMatcher, type Labels, type Matcher } from '../../model/index.ts';
+import { ReadAbortedError, type Querier, type ReadContext, type SeriesData } from '../../tsdb/index.ts';
+import { sendPlainError } from '../federate.ts';
+import { readBody, writeChunk } from '../http.ts';
+import type { RequestContext } from '../router.ts';
+import {
+  decodeReadRequest, encodeChunkedReadResponse, encodeQueryResult, encodeReadResponse, frame, negotiateResponseType,
+  RESPONSE_STREAMED_XOR_CHUNKS, splitIntoFrames, type LabelPairs, type ReadQuery, type ReadRequest,
+} from './proto.ts';
+import { encodeSeriesChunks } from './xorchunk.ts';
+
+export interface RemoteReadLimits {
+  /** Samples one query of a SAMPLES response may return (0: no limit). */
+  sampleLimit: number;
+  /** Requests served at once (0: no limit). */
+  concurrentLimit: number;
+  /** Target size of a streamed frame. */
+  maxBytesInFrame: number;
+}
+
+export interface RemoteReadDeps {
+  querier(ctx: RequestContext): Querier;
+  externalLabels(): Readonly<Record<string, string>>;
+  limits: RemoteReadLimits;
+  /** Bytes a (compressed) request may have, and its decompressed size. */
+  maxRequestBytes: number;
+  maxDecodedBytes: number;
+}
+
+export const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
+
+/** The read handler with its concurrency gate. */
+export function createRemoteReadHandler(deps: RemoteReadDeps): (ctx: RequestContext) => Promise<void> {
+  const gate = newGate(deps.limits.concurrentLimit);
+  return async (ctx) => {
+    if (!(await gate.enter(ctx.req))) return;
+    try {
+      await serveRead(ctx, deps);
+    } finally {
+      gate.leave();
+    }
+  };
+}
+
+async function serveRead(ctx: RequestContext, deps: RemoteReadDeps): Promise<void> {
+  const { res } = ctx;
+  let req: ReadRequest;
+  try {
+    const body = await readBody(ctx.req, deps.maxRequestBytes);
+    req = decodeReadRequest(decompressSnappy(body, deps.maxDecodedBytes));
+  } catch (e) {
+    if (isIngestError(e)) {
+      sendPlainError(res, e.status, e.message);
+      return;
+    }
+    throw e;
+  }
+  const negotiated = negotiateResponseType(req.acceptedResponseTypes);
+  if ('error' in negotiated) {
+    sendPlainError(res, 400, negotiated.error);
+    return;
+  }
+  const external = Object.entries(deps.externalLabels()).sort(([a], [b]) => compareStrings(a, b));
+  let matcherSets: Matcher[][];
+  try {
+    matcherSets = req.queries.map((q) => queryMatchers(q, deps.externalLabels()));
+  } catch (e) {
+    sendPlainError(res, 400, (e as Error).message);
+    return;
+  }
+  const q = deps.querier(ctx);
+  if (negotiated.type === RESPONSE_STREAMED_XOR_CHUNKS) {
+    await streamChunks(ctx, q, req.queries, matcherSets, external, deps.limits.maxBytesInFrame);
+    return;
+  }
+
+  const results: Uint8Array[] = [];
+  for (let i = 0; i < req.queries.length; i++) {
+    const query = req.queries[i];
+    const limit = deps.limits.sampleLimit;
+    let found: SeriesData[];
+    try {
+      // The budget stops a read far beyond the limit early; the exact count is made below (the
+      // budget also counts samples of a chunk just outside the range).
+      found = await selectSeries(q, matcherSets[i], query.startMs, query.endMs, limit > 0 ? { maxSamples: limit * 2 + 1000 } : undefined);
+    } catch (e) {
+      if (e instanceof ReadAbortedError && e.reason === 'too_many_samples') {
+        sendPlainError(res, 400, `exceeded sample limit (${limit})`);
+        return;
+      }
+      throw e;
+    }
+    let n = 0;
+    for (const s of found) n += s.timestamps.length;
+    if (limit > 0 && n > limit) {
+      sendPlainError(res, 400, `exceeded sample limit (${limit})`);
+      return;
+    }
+    results.push(encodeQueryResult(found.map((s) => ({ labels: withExternal(s.labels, external), timestamps: s.timestamps, values: s.values }))));
+  }
+  const body = compressSync(Buffer.from(encodeReadResponse(results)));
+  res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'Content-Length': body.length });
+  res.end(body);
+}
+
+async function streamChunks(
+  ctx: RequestContext, q: Querier, queries: readonly ReadQuery[], matcherSets: Matcher[][], external: [string, string][], maxBytesInFrame: number,
+): Promise<void> {
+  const { res } = ctx;
+  // Headers go out with the first frame: an error before it can still be answered with a status.
+  res.setHeader('Content-Type', STREAMED_CONTENT_TYPE);
+  for (let i = 0; i < queries.length; i++) {
+    const found = await selectSeries(q, matcherSets[i], queries[i].startMs, queries[i].endMs);
+    for (const s of found) {
+      if (s.timestamps.length === 0) continue;
+      const labels = withExternal(s.labels, external);
+      for (const chunks of splitIntoFrames(labels, encodeSeriesChunks(s.timestamps, s.values), maxBytesInFrame)) {
+        if (!(await writeChunk(res, frame(encodeChunkedReadResponse(labels, chunks, i))))) return;
+      }
+    }
+  }
+  if (!res.headersSent) res.writeHead(200);
+  res.end();
+}
+
+// A query without matchers selects nothing, as in Prometheus' storage (not everything).
+function selectSeries(q: Querier, ms: Matcher[], start: number, end: number, rc?: ReadContext): Promise<SeriesData[]> {
+  return ms.length === 0 ? Promise.resolve([]) : q.select(ms, start, end, undefined, rc);
+}
+
+/**
+ * A query's matchers for the storage. An equality matcher on an external label with the configured
+ * value becomes `name=""`: stored series do not carry external labels, they get them on the way out.
+ */
+export function queryMatchers(q: ReadQuery, external: Readonly<Record<string, string>>): Matcher[] {
+  return q.matchers.map((m) => {
+    const ext = Object.hasOwn(external, m.name) ? external[m.name] : '';
+    const value = m.type === '=' && ext === m.value ? '' : m.value;
+    try {
+      return newMatcher(m.type, m.name, value);
+    } catch (e) {
+      throw new Error(`invalid matcher ${m.name}${m.type}${JSON.stringify(m.value)}: ${(e as Error).message}`);
+    }
+  });
+}
+
+/** The series' labels merged with the (sorted) external labels; the series' own win. */
+export function withExternal(ls: Labels, external: readonly [string, string][]): LabelPairs {
+  const out: [string, string][] = [];
+  let j = 0;
+  for (let i = 0; i < ls.length; i += 2) {
+    const name = ls[i];
+    while (j < external.length && compareStrings(external[j][0], name) < 0) out.push(external[j++]);
+    if (j < external.length && external[j][0] === name) j++;
+    out.push([name, ls[i + 1]]);
+  }
+  while (j < external.length) out.push(external[j++]);
+  return out;
+}
+
+/**
+ * At most `limit` holders at once; others wait in arrival order. A waiter whose client goes away
+ * leaves the queue (enter resolves false).
+ */
+function newGate(limit: number): { enter(req: IncomingMessage): Promise<boolean>; leave(): void } {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    enter(req) {
+      if (limit === 0 || active < limit) {
+        active++;
+        return Promise.resolve(true);
+      }
+      return new Promise((resolve) => {
+        const go = () => {
+          req.socket.off('close', gone);
+          active++;
+          resolve(true);
+        };
+        const gone = () => {
+          const i = waiting.indexOf(go);
+          if (i >= 0) waiting.splice(i, 1);
+          resolve(false);
+        };
+        waiting.push(go);
+        req.socket.once('close', gone);
+      });
+    },
+    leave() {
+      active--;
+      const next = waiting.shift();
+      if (next) next();
+    },
+  };
+}
