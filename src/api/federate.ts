@@ -12,6 +12,7 @@
 // - match[] parsed as Prometheus' ParseMetricSelector does (a selector matching the empty string is
 //   fine here), a bad one answered 400 with the parse error as plain text; no match[] at all is an
 //   empty 200, not an error;
+// - gzip or deflate when the client accepts it (Prometheus scrapes with gzip);
 // - the text format unless the Accept header asks for delimited protobuf (Prometheus scraping with
 //   native histograms enabled does), negotiated as Prometheus' expfmt.Negotiate.
 //
@@ -19,12 +20,15 @@
 // name order unless a label name sorts before `__name__` (an upper-case one). Strata's stable sort
 // gives the same order whenever Prometheus' does not reorder equal names, which it cannot do for an
 // input already sorted by name.
+import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import { createDeflate, createGzip } from 'node:zlib';
 import { compareLabels, compareStrings, isStaleNaN, METRIC_NAME, type Labels, type Matcher } from '../model/index.ts';
 import { parseLabelSelector } from '../promql/index.ts';
 import { ProtoWriter } from '../ingest/index.ts';
 import type { Querier } from '../tsdb/index.ts';
-import { readParams, writeChunk } from './http.ts';
+import { readParams } from './http.ts';
 import type { RequestContext } from './router.ts';
 
 export interface FederateDeps {
@@ -53,7 +57,8 @@ export async function handleFederate(ctx: RequestContext, deps: FederateDeps): P
     try {
       sets.push(parseLabelSelector(s));
     } catch (e) {
-      sendPlainError(ctx.res, 400, (e as Error).message);
+      const body = compressedWriter(ctx, 400, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      body.end(`${(e as Error).message}\n`);
       return;
     }
   }
@@ -64,12 +69,53 @@ export async function handleFederate(ctx: RequestContext, deps: FederateDeps): P
   const current = newestSamples(found);
   const format = negotiateFormat(ctx.req.headers.accept);
   const families = groupFamilies(current, deps.externalLabels());
-  ctx.res.writeHead(200, { 'Content-Type': format });
+  const body = compressedWriter(ctx, 200, { 'Content-Type': format });
   for (const f of families) {
     const chunk = format === TEXT_FORMAT ? familyText(f) : familyProto(f);
-    if (!(await writeChunk(ctx.res, chunk))) return;
+    if (!(await writeTo(body, ctx.res, chunk))) return;
   }
-  ctx.res.end();
+  body.end();
+}
+
+/**
+ * Where the answer is written: the response, or a gzip/zlib stream into it when the client accepts
+ * one, as Prometheus' CompressionHandler around /federate decides (the first of "gzip" and
+ * "deflate" listed in Accept-Encoding, taken literally; its errors are compressed too).
+ */
+function compressedWriter(ctx: RequestContext, status: number, headers: Record<string, string>): Writable {
+  const { res } = ctx;
+  let encoding: 'gzip' | 'deflate' | null = null;
+  for (const e of String(ctx.req.headers['accept-encoding'] ?? '').split(',')) {
+    const t = e.trim();
+    if (t === 'gzip' || t === 'deflate') {
+      encoding = t;
+      break;
+    }
+  }
+  if (encoding === null) {
+    res.writeHead(status, headers);
+    return res;
+  }
+  res.writeHead(status, { ...headers, 'Content-Encoding': encoding });
+  const z = encoding === 'gzip' ? createGzip() : createDeflate();
+  z.pipe(res);
+  res.once('close', () => z.destroy());
+  return z;
+}
+
+/** Writes a chunk, waiting for 'drain' when the stream's buffer is full; false when the client went away. */
+async function writeTo(w: Writable, res: ServerResponse, chunk: string | Buffer): Promise<boolean> {
+  if (res.destroyed || w.destroyed) return false;
+  if (w.write(chunk)) return true;
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(w, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]);
+  } catch {
+    return false;
+  } finally {
+    ac.abort();
+  }
+  return !res.destroyed && !w.destroyed;
 }
 
 /** The last sample of each series (several selectors may find one series: it is listed once). */

@@ -51,9 +51,10 @@ function dataSet(now: number): TestSeries[] {
   return series;
 }
 
-async function federate(base: string, params: string, accept?: string) {
-  const r = await fetch(`${base}/federate${params === '' ? '' : `?${params}`}`, { headers: accept ? { Accept: accept } : {} });
-  return { status: r.status, type: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()) };
+async function federate(base: string, params: string, accept?: string, acceptEncoding = 'identity') {
+  const r = await fetch(`${base}/federate${params === '' ? '' : `?${params}`}`, { headers: { ...(accept ? { Accept: accept } : {}), 'Accept-Encoding': acceptEncoding } });
+  // fetch decompresses what it got; the header says whether it was compressed.
+  return { status: r.status, type: r.headers.get('content-type'), encoding: r.headers.get('content-encoding'), body: Buffer.from(await r.arrayBuffer()) };
 }
 
 /** A sample value in either text form ("1e+06", "+Inf") as a number. */
@@ -147,6 +148,29 @@ describe('/federate compared with Prometheus 2.42', () => {
     const [want, got] = await Promise.all([federate(prom!.url, params, accept), federate(strata!.url, params, accept)]);
     expect(got.type).toBe(want.type);
     expect(got.body.toString()).toBe(want.body.toString());
+  });
+
+  for (const acceptEncoding of ['gzip', 'br, deflate, gzip', 'gzip;q=1.0, identity']) {
+    it(`compresses as Prometheus for Accept-Encoding: ${acceptEncoding}`, async (ctx) => {
+      if (skipReason) ctx.skip();
+      for (const params of [matchParams('{__name__=~"fed_.+"}'), matchParams('up{')]) {
+        const [want, got] = await Promise.all([federate(prom!.url, params, undefined, acceptEncoding), federate(strata!.url, params, undefined, acceptEncoding)]);
+        expect(want.encoding).toBe({ gzip: 'gzip', 'br, deflate, gzip': 'deflate' }[acceptEncoding] ?? null);
+        expect(got.encoding).toBe(want.encoding);
+        expect(got.status).toBe(want.status);
+        expect(got.body.toString()).toBe(want.body.toString());
+      }
+    });
+  }
+
+  it('takes match[] from a POSTed form too (Prometheus 2.42 and 3 answer POST with 405)', async (ctx) => {
+    if (skipReason) ctx.skip();
+    const params = matchParams('fed_external', 'fed_gauge');
+    const post = async (base: string) => fetch(`${base}/federate`, { method: 'POST', body: params, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const [theirs, ours] = await Promise.all([post(prom!.url), post(strata!.url)]);
+    expect(theirs.status).toBe(405);
+    expect(ours.status).toBe(200);
+    expect(await ours.text()).toBe((await federate(prom!.url, params)).body.toString());
   });
 
   for (const bad of ['up{', 'rate(up[5m])', 'up[5m]', '']) {
