@@ -188,3 +188,29 @@ describe('sortSliced', () => {
     }
   });
 });
+
+describe('a long series of a block read in slices', () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('pauses while it decodes one series of many chunks, even as another read of the block goes on meanwhile', async () => {
+    const n = 400_000;
+    const long = { labels: ['__name__', 'long'], timestamps: Float64Array.from({ length: n }, (_, i) => MIN + i), values: Float64Array.from({ length: n }, (_, i) => i * 0.5) };
+    const short = randomSeries(rng(5), 50, MIN, MAX, 20).filter((s) => s.labels[1] > 'long');
+    const meta = await writeBlock(dir, [long, ...short], { minTime: MIN, maxTime: MAX });
+    const block = openBlock(`${dir}/${meta!.ulid}`);
+    try {
+      const ms = [newMatcher('=', '__name__', 'long')];
+      const read = block.selectSliced(ms, MIN + 10, MAX);
+      let pauses = 0;
+      let r = read.next();
+      // Another read of the same block between two pauses (it reuses the block's chunk metas).
+      expect(diffSeries(block.select(all, MIN, MAX).slice(1), modelSelect(short, all, MIN, MAX))).toBe('');
+      for (; r.done !== true; r = read.next()) pauses++;
+      expect(pauses).toBeGreaterThan(3);
+      expect(diffSeries(r.value, modelSelect([long], ms, MIN + 10, MAX))).toBe('');
+    } finally {
+      block.close();
+    }
+  });
+});

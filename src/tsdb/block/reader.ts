@@ -128,6 +128,13 @@ class BlockReader implements Block {
       let samples = 0;
       for (let i = 0; i < ids.length; i++) {
         const s = this.index.series(ids[i], this.metas);
+        if (samplesInRangeAtMost(s.chunks, mint, maxt) > SAMPLES_PER_PAUSE) {
+          // A long series: decoded a part at a time, with pauses in between (which count its
+          // samples), from a copy of its chunk metas (other reads of the block reuse this.metas).
+          const data = yield* this.longSeriesInRange(s.labels, copyMetas(s.chunks), mint, maxt);
+          if (data) out.push(data);
+          continue;
+        }
         const data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
         if (data) {
           out.push(data);
@@ -281,11 +288,29 @@ class BlockReader implements Block {
     throw new CorruptBlockError(path.join(this.dir, CHUNKS_DIR, chunkFileName(u.fileNo)), `chunk at page ${u.pageOffset} + ${u.offsetInPage} ${problem}`);
   }
 
-  private samplesInRange(labels: Labels, c: ChunkMetas, mint: number, maxt: number): SeriesData | null {
+  /**
+   * samplesInRange as a read that pauses after about SAMPLES_PER_PAUSE samples (a run of whole
+   * chunks) and at its end, yielding the samples decoded.
+   */
+  private *longSeriesInRange(labels: Labels, c: ChunkMetas, mint: number, maxt: number): SlicedRead<SeriesData | null> {
+    const parts: SeriesData[] = [];
+    for (let from = 0; from < c.n;) {
+      let to = from;
+      for (let k = 0; to < c.n && k < SAMPLES_PER_PAUSE; to++) k += c.samples[to];
+      const part = this.samplesInRange(labels, c, mint, maxt, from, to);
+      if (part) parts.push(part);
+      from = to;
+      yield part === null ? 0 : part.timestamps.length;
+    }
+    if (parts.length <= 1) return parts.length === 0 ? null : parts[0];
+    return { labels, ...concatSamples(parts) };
+  }
+
+  /** The samples in [mint, maxt] of chunks [from, to) of a series; null when there are none. */
+  private samplesInRange(labels: Labels, c: ChunkMetas, mint: number, maxt: number, from = 0, to = c.n): SeriesData | null {
     let first: DecodedSamples | null = null;
     let more: DecodedSamples[] | null = null;
-    let total = 0;
-    for (let j = 0; j < c.n; j++) {
+    for (let j = from; j < to; j++) {
       if (c.maxT[j] < mint || c.minT[j] > maxt) continue;
       // A chunk partly in range (the long chunks of compacted blocks above all) is decoded only
       // as far as the range needs.
@@ -294,21 +319,12 @@ class BlockReader implements Block {
       if (d.timestamps.length === 0) continue;
       if (first === null) first = d;
       else (more ??= [first]).push(d);
-      total += d.timestamps.length;
     }
     if (first === null) return null;
     // One chunk: its freshly decoded arrays, nothing to copy. (The querier concatenates a series'
     // parts from several blocks anyway; copying here as well would do it twice.)
     if (more === null) return { labels, timestamps: first.timestamps, values: first.values };
-    const timestamps = sampleArray(total);
-    const values = sampleArray(total);
-    let off = 0;
-    for (const p of more) {
-      timestamps.set(p.timestamps, off);
-      values.set(p.values, off);
-      off += p.timestamps.length;
-    }
-    return { labels, timestamps, values };
+    return { labels, ...concatSamples(more) };
   }
 
   private hasSampleInRange(c: ChunkMetas, mint: number, maxt: number): boolean {
@@ -322,4 +338,32 @@ class BlockReader implements Block {
     }
     return false;
   }
+}
+
+/** Samples the chunks of a series overlapping [mint, maxt] hold (more than are in range at its edges). */
+function samplesInRangeAtMost(c: ChunkMetas, mint: number, maxt: number): number {
+  let n = 0;
+  for (let j = 0; j < c.n; j++) if (c.maxT[j] >= mint && c.minT[j] <= maxt) n += c.samples[j];
+  return n;
+}
+
+function copyMetas(c: ChunkMetas): ChunkMetas {
+  return {
+    n: c.n, minT: c.minT.slice(0, c.n), maxT: c.maxT.slice(0, c.n), samples: c.samples.slice(0, c.n), ref: c.ref.slice(0, c.n),
+  };
+}
+
+/** Parts of a series, in time order, in one pair of arrays. */
+function concatSamples(parts: readonly { timestamps: Float64Array; values: Float64Array }[]): { timestamps: Float64Array; values: Float64Array } {
+  let total = 0;
+  for (const p of parts) total += p.timestamps.length;
+  const timestamps = sampleArray(total);
+  const values = sampleArray(total);
+  let off = 0;
+  for (const p of parts) {
+    timestamps.set(p.timestamps, off);
+    values.set(p.values, off);
+    off += p.timestamps.length;
+  }
+  return { timestamps, values };
 }

@@ -15,7 +15,9 @@ import {
 import {
   METRIC_NAME, compareLabels, compareStrings, labelsHash, labelsToString, type Labels, type Matcher, type SampleBatch,
 } from '../../model/index.ts';
-import { OpenChunkPool, concatDecoded, decodeChunk, decodeChunkRange, encodeDecChunk } from '../chunkenc/index.ts';
+import {
+  OpenChunkPool, concatDecoded, decodeChunk, decodeChunkRange, encodeDecChunk, type DecodedSamples,
+} from '../chunkenc/index.ts';
 import { postingsForMatchersSliced } from '../index/index.ts';
 import { ChunkArena, NO_CHUNK } from './chunkarena.ts';
 import { MemPostings } from './memindex.ts';
@@ -25,6 +27,8 @@ import { ChunkBatchBuilder, type HeadChunkBatch } from './chunkbatch.ts';
 import { SymbolTable } from './symbols.ts';
 import { drainSliced, sortSliced, type SlicedRead } from '../readslices.ts';
 import { growColumn, newColumn, type ColumnType } from '../columns.ts';
+import { BatchRefSet, mergeRepeatedSeries, NewSeriesSet } from './batchrepeats.ts';
+import type { AppendOptions } from '../types.ts';
 
 export interface HeadOptions {
   /** Block range in ms; chunks never straddle a multiple of it, so blocks cut cleanly. */
@@ -150,6 +154,8 @@ export class Head {
   private readonly replayAlias = new Map<number, number>();
 
   // Scratch columns for the accepted samples of one append.
+  /** The refs of the batch being checked, to find a series given twice. */
+  private readonly batchRefs = new BatchRefSet();
   private sRefs = new Uint32Array(4096);
   private sTs = new Float64Array(4096);
   private sVs = new Float64Array(4096);
@@ -195,15 +201,26 @@ export class Head {
 
   // ---- appending -------------------------------------------------------------------------------
 
-  append(batch: SampleBatch, log: HeadLogFn): AppendResult {
+  /**
+   * Appends a batch. `opts.tooOld`: what a sample older than the head accepts does — 'refuse'
+   * (the default, for pushes: the whole batch is refused, as Prometheus' remote-write receiver
+   * refuses the request) or 'drop' (scrapes and rules, as Prometheus' scrape loop: that sample is
+   * counted as rejected `too_old` and the rest is stored).
+   */
+  append(batch: SampleBatch, log: HeadLogFn, opts: AppendOptions = {}): AppendResult {
     const nSeries = batch.series.length;
     const { offsets, timestamps, values } = batch;
+    const dropTooOld = opts.tooOld === 'drop';
 
     // Phase 1: check, change nothing.
     const minValid = this.minValidTime();
     const refs = new Int32Array(nSeries);
     let newSeries = 0;
     let newPerMetric: Map<string, number> | null = null;
+    let tooOld = 0;
+    let tooOldError = '';
+    this.batchRefs.reset(nSeries);
+    let newSet: NewSeriesSet | null = null;
     for (let i = 0; i < nSeries; i++) {
       const from = offsets[i];
       const to = offsets[i + 1];
@@ -211,16 +228,27 @@ export class Head {
         refs[i] = -2; // no samples: nothing to do for this series
         continue;
       }
+      let old = 0;
       for (let j = from; j < to; j++) {
-        if (timestamps[j] < minValid) {
-          throw new AppendError(400, 'too_old',
-            `sample for ${labelsToString(batch.series[i])} at ${fmtTime(timestamps[j])} is older than the head accepts ` +
-            `(oldest accepted: ${fmtTime(minValid)}); out-of-order and historical data outside the head's window ` +
-            'is refused unless storage.out_of_order_window is set (or use strata import for backfill)');
-        }
+        if (timestamps[j] >= minValid) continue;
+        const message = `sample for ${labelsToString(batch.series[i])} at ${fmtTime(timestamps[j])} is older than the head accepts ` +
+          `(oldest accepted: ${fmtTime(minValid)}); out-of-order and historical data outside the head's window ` +
+          'is refused unless storage.out_of_order_window is set (or use strata import for backfill)';
+        if (!dropTooOld) throw new AppendError(400, 'too_old', message);
+        if (old++ === 0 && tooOld === 0) tooOldError = message;
       }
+      tooOld += old;
       const ls = batch.series[i];
-      const ref = this.lookup(ls, labelsHash(ls));
+      const h = labelsHash(ls);
+      const ref = this.lookup(ls, h);
+      // A series given twice: merged into one entry, then checked again (rare; see batchrepeats.ts).
+      if (ref >= 0 ? !this.batchRefs.add(ref) : !(newSet ??= new NewSeriesSet()).add(ls, h)) {
+        return this.append(mergeRepeatedSeries(batch), log, opts);
+      }
+      if (old === to - from) {
+        refs[i] = -2; // every sample too old: the series is not created either, as in Prometheus
+        continue;
+      }
       refs[i] = ref;
       if (ref < 0) {
         newSeries++;
@@ -249,6 +277,10 @@ export class Head {
 
     // Phase 2: decide sample by sample against the series' last sample; still no state change.
     const result: AppendResult = { appended: 0, duplicates: 0, seriesCreated: 0, rejected: {}, errors: [] };
+    if (tooOld > 0) {
+      result.rejected.too_old = tooOld;
+      result.errors.push(tooOldError);
+    }
     const total = offsets[nSeries];
     this.ensureScratch(total);
     const newRefs: number[] = [];
@@ -276,6 +308,7 @@ export class Head {
         const j = order ? order[k] : from + k;
         const t = timestamps[j];
         const v = values[j];
+        if (t < minValid) continue; // dropped and counted in phase 1
         if (t > prevT) {
           this.sRefs[n] = ref;
           this.sTs[n] = t;
@@ -571,12 +604,22 @@ export class Head {
     for (let i = 0; i < ps.length; i++) {
       const ref = ps[i];
       if (this.labelLen[ref] === 0) continue;
-      const data = lastOnly ? this.lastSampleOf(ref, mint, maxt) : this.samplesOf(ref, mint, maxt);
+      let data: DecodedSamples | null;
+      let labels: Labels | null = null;
+      if (lastOnly) data = this.lastSampleOf(ref, mint, maxt);
+      else if (this.closedCount[ref] * this.opts.chunkSamples <= SAMPLES_PER_PAUSE) data = this.samplesOf(ref, mint, maxt);
+      else {
+        // A long series (a year at 15 s is 2M samples): decoded in parts, with pauses in between
+        // that count its samples as they are decoded. Its labels are taken first: truncation may
+        // remove the series while the read pauses.
+        labels = this.labelsOf(ref);
+        data = yield* this.longSeriesSamples(ref, mint, maxt);
+      }
       if (data) {
-        const s = { labels: this.labelsOf(ref), timestamps: data.timestamps, values: data.values };
+        const s = { labels: labels ?? this.labelsOf(ref), timestamps: data.timestamps, values: data.values };
         if (places === null) out.push(s);
         else placed[places[i]] = s;
-        samples += data.timestamps.length;
+        if (labels === null) samples += data.timestamps.length;
       }
       if (++since === SERIES_PER_PAUSE || samples >= SAMPLES_PER_PAUSE) {
         yield samples;
@@ -674,6 +717,44 @@ export class Head {
     if (slot >= 0 && this.pool.count(slot) > 0 && this.pool.maxTime(slot) >= mint && this.pool.minTime(slot) <= maxt) {
       parts.push(this.pool.decode(slot));
     }
+    return concatDecoded(parts, from, maxt);
+  }
+
+  /**
+   * samplesOf as a read that pauses after every SAMPLES_PER_PAUSE samples decoded and at its end
+   * (yielding their number). What it decodes is taken at the start: the closed chunks (pages of the arena are never
+   * written again, and a freed one stays readable to whoever holds a view of it) and a copy of the
+   * open chunk's samples (appends go on meanwhile).
+   */
+  private *longSeriesSamples(ref: number, mint: number, maxt: number): SlicedRead<DecodedSamples | null> {
+    const from = Math.max(mint, this.persistedBefore);
+    const chunks: Uint8Array[] = [];
+    this.arena.visit(this.closedHead[ref], from, (cmin, _cmax, data) => {
+      if (cmin <= maxt) chunks.push(data);
+    });
+    chunks.reverse();
+    let open: DecodedSamples | null = null;
+    const slot = this.openSlot[ref];
+    if (slot >= 0 && this.pool.count(slot) > 0 && this.pool.maxTime(slot) >= mint && this.pool.minTime(slot) <= maxt) {
+      const d = this.pool.decode(slot);
+      open = { timestamps: d.timestamps.slice(), values: d.values.slice() };
+    }
+    const parts: DecodedSamples[] = [];
+    let decoded = 0;
+    for (const data of chunks) {
+      const d = decodeChunkRange(data, from, maxt);
+      parts.push(d);
+      decoded += d.timestamps.length;
+      if (decoded >= SAMPLES_PER_PAUSE) {
+        yield decoded;
+        decoded = 0;
+      }
+    }
+    if (open !== null) {
+      parts.push(open);
+      decoded += open.timestamps.length;
+    }
+    yield decoded;
     return concatDecoded(parts, from, maxt);
   }
 

@@ -144,3 +144,34 @@ function busyContext(signal?: AbortSignal): { readonly signal: AbortSignal | und
     },
   };
 }
+
+describe('a long series read in slices', () => {
+  it('pauses while it decodes one series of many samples, and returns the samples there were at its start', () => {
+    const head = new Head({ blockRangeMs: 2 * 3600_000, maxSeries: 0, maxSeriesPerMetric: 0 });
+    const ls = labelsFromRecord({ __name__: 'long', job: 'x' });
+    const n = 300_000;
+    const b = new SampleBatchBuilder();
+    b.startSeries(ls);
+    for (let i = 0; i < n; i++) b.add(T + i * 10, i % 1000 === 0 ? NaN : i);
+    head.append(b.build(), () => {});
+    const ms = [newMatcher('=', '__name__', 'long')];
+    const read = head.selectSliced(ms, T + 5, T + n * 10);
+    let pauses = 0;
+    let r = read.next();
+    // Appended while the read pauses: not part of it.
+    const more = new SampleBatchBuilder();
+    more.startSeries(ls);
+    more.add(T + n * 10, 1);
+    head.append(more.build(), () => {});
+    for (; r.done !== true; r = read.next()) pauses++;
+    expect(pauses).toBeGreaterThan(3);
+    const [s] = r.value;
+    expect(s.labels).toEqual(ls);
+    expect(s.timestamps.length).toBe(n - 1);
+    for (let i = 1; i < n; i++) {
+      if (s.timestamps[i - 1] !== T + i * 10) throw new Error(`sample ${i}: timestamp ${s.timestamps[i - 1]}`);
+      if (!Object.is(s.values[i - 1], i % 1000 === 0 ? NaN : i)) throw new Error(`sample ${i}: value ${s.values[i - 1]}`);
+    }
+    expect(head.select(ms, T, T + n * 10)[0].timestamps.length).toBe(n + 1);
+  });
+});
