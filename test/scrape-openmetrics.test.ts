@@ -20,14 +20,12 @@
 //
 // Pushes and imports of OpenMetrics keep the format's own rules (src/ingest/exposition.test.ts).
 //
-// Not compared here, because Strata differs: a sample older than the head accepts (`a 1 1.5` in
-// OpenMetrics, `a 1 1500` in text) 2.42 drops alone (counted as out of bounds) and the scrape is
-// up; Strata's head refuses the scrape's whole append (`append failed: sample for ... is older than
-// the head accepts`). A timestamp beyond 2^53 ms (text `a 1 9007199254740993`) 2.42 stores and
-// Strata refuses, saying it cannot store it (src/ingest tests; here it would also move 2.42's head
-// so far that every later sample of the other jobs is out of bounds). And a series new to
-// the head that one scrape repeats with a later timestamp (`a 1 1000\na 2 2000`) is stored by
-// Strata's head as two series with the same labels (src/tsdb: one batch creating a series twice).
+// Not compared here: a sample older than the head accepts, which both drop alone (counted as out
+// of bounds) with the scrape up — whether it is too old depends on what the head held before, which
+// the other jobs' scrapes race with (test/scrape.test.ts checks Strata's side). And a timestamp
+// beyond 2^53 ms (text `a 1 9007199254740993`), which 2.42 stores and Strata refuses, saying it
+// cannot store it (src/ingest tests; here it would also move 2.42's head so far that every later
+// sample of the other jobs is out of bounds).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -200,9 +198,10 @@ const STORED: Record<string, string> = {
   text_help_two_blanks: '# HELP th2  two\nth2 1\n',
   text_big_timestamp_ms: `tbt 1 0${T}000\n`,
   text_repeated_series: 'trp 1\ntrq 1\ntrp 2\n',
-  // An earlier timestamp of a series in the same scrape is not stored. (A later one is, in both;
-  // not compared here: Strata's head then makes the new series twice, see the top.)
+  // An earlier timestamp of a series in the same scrape is not stored; a later one is.
   text_repeated_timestamped: `trd 1 ${T}000\ntrd 2 ${T - 1}000\n`,
+  text_repeated_later: `trl{a="1"} 1 ${T - 1}000\ntrl{a="1"} 2 ${T}000\n`,
+  repeated_later: `rl 1 ${T - 1}\nrl 2 ${T}\n` + E,
 };
 
 /**
@@ -221,7 +220,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Jobs whose samples carry their own timestamps (the same in both, unlike scrape times). */
-const TIMESTAMPED = ['timestamps', 'exemplars', 'text_big_timestamp_ms', 'text_repeated_timestamped'];
+const TIMESTAMPED = ['timestamps', 'exemplars', 'text_big_timestamp_ms', 'text_repeated_timestamped', 'text_repeated_later', 'repeated_later'];
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const job = new URL(req.url ?? '/', 'http://x').pathname.slice(1);

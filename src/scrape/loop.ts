@@ -443,7 +443,9 @@ export class ScrapeLoop {
 
   private async append(batch: SampleBatch): Promise<string> {
     try {
-      const r = await this.ctx.appendable.append(batch);
+      // A sample older than the head accepts is dropped and counted, the rest stored, as
+      // Prometheus' scrape loop does (out of bounds); pushes refuse the whole request instead.
+      const r = await this.ctx.appendable.append(batch, { tooOld: 'drop' });
       this.ctx.metrics?.rejectedSamples(r.rejected);
       const rejected = Object.entries(r.rejected).filter(([, n]) => n > 0);
       if (rejected.length > 0) this.ctx.logger?.debug({ target: this.target.url, rejected: r.rejected, errors: r.errors.slice(0, 3) }, 'some scraped samples were not stored');

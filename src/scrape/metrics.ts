@@ -62,6 +62,11 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     help: 'Total number of samples rejected due to not being in time order.',
     registers,
   });
+  const outOfBounds = new Counter({
+    name: 'prometheus_target_scrapes_sample_out_of_bounds_total',
+    help: 'Total number of samples rejected due to timestamp falling outside of the time bounds.',
+    registers,
+  });
   const duplicate = new Counter({
     name: 'prometheus_target_scrapes_sample_duplicate_timestamp_total',
     help: 'Total number of samples rejected due to a duplicate timestamp but a different value.',
@@ -129,6 +134,7 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     rejectedSamples(byReason) {
       if (byReason.out_of_order) outOfOrder.inc(byReason.out_of_order);
       if (byReason.duplicate_timestamp) duplicate.inc(byReason.duplicate_timestamp);
+      if (byReason.too_old) outOfBounds.inc(byReason.too_old);
     },
     poolCreated: () => poolsTotal.inc(),
     observeSync: (job, s) => sync.observe({ scrape_job: job }, s),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { SampleBatch } from '../model/index.ts';
 import {
-  AppendError, type AppendResult, type Appendable, type Queryable, type Querier,
+  AppendError, type AppendOptions, type AppendResult, type Appendable, type Queryable, type Querier,
 } from './types.ts';
 import { Head } from './head/head.ts';
 import { WalCorruptionError, openWal, type Wal } from './wal/index.ts';
@@ -214,13 +214,13 @@ class TSDB implements DB {
 
   // ---- writes ------------------------------------------------------------------------------------
 
-  async append(batch: SampleBatch): Promise<AppendResult> {
+  async append(batch: SampleBatch, opts?: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new AppendError(503, 'shutting_down', 'storage is shutting down');
     let result: AppendResult;
     try {
       result = this.head.append(batch, (newRefs, newLabels, refs, ts, vs, n) => {
         this.wal.log(newRefs, newLabels, refs, ts, vs, n);
-      });
+      }, opts);
     } catch (e) {
       if (e instanceof AppendError) this.count(e.reason, batch.offsets[batch.series.length]);
       throw e;

@@ -1,5 +1,5 @@
 // The storage engine's public face.
-export type { Querier, Queryable, SeriesData, SelectHints, ReadContext, AppendResult, Appendable } from './types.ts';
+export type { Querier, Queryable, SeriesData, SelectHints, ReadContext, AppendOptions, AppendResult, Appendable } from './types.ts';
 export { AppendError, ReadAbortedError } from './types.ts';
 export { openDB, compactionRanges, type DB, type DBOptions, type DBStats } from './db.ts';
 export {

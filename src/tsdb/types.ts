@@ -96,6 +96,11 @@ export class AppendError extends Error {
  * the batch (AppendError, nothing written) or writes it to the WAL and the head and resolves once
  * the WAL has it — that resolution is the acknowledgement.
  */
+/** How an append treats a sample older than the head accepts (see Head.append). */
+export interface AppendOptions {
+  tooOld?: 'refuse' | 'drop';
+}
+
 export interface Appendable {
-  append(batch: SampleBatch): Promise<AppendResult>;
+  append(batch: SampleBatch, opts?: AppendOptions): Promise<AppendResult>;
 }
