@@ -1,7 +1,7 @@
 // GET /api/v1/targets and /api/v1/targets/metadata in Prometheus' shape, and POST /-/reload (a
 // config reload as SIGHUP does).
 import { formatDuration } from '../config/index.ts';
-import { getLabel, labelsToRecord, type Matcher } from '../model/index.ts';
+import { compareStrings, getLabel, labelsToRecord, type Matcher } from '../model/index.ts';
 import { parseLabelSelector } from '../promql/index.ts';
 import { globalUrl, type TargetsSnapshot } from '../scrape/index.ts';
 import { badData, ErrorType, sendError, sendSuccess, sendText } from './http.ts';
@@ -44,6 +44,11 @@ export function registerTargetRoutes(router: Router, deps: TargetsDeps): void {
       .filter((d) => pool === '' || d.job === pool)
       .map((d) => ({ discoveredLabels: labelsToRecord(d.discoveredLabels), scrapePool: d.job }));
     sendSuccess(res, { activeTargets, droppedTargets, droppedTargetCounts: snap.droppedCounts });
+  });
+
+  // The jobs the scrape manager runs a pool for, by name (Prometheus 2.42's shape).
+  router.add(['GET'], '/api/v1/scrape_pools', 'scrape_pools', ({ res }) => {
+    sendSuccess(res, { scrapePools: Object.keys(deps.targets().droppedCounts).sort(compareStrings) });
   });
 
   router.add(['GET'], '/api/v1/targets/metadata', 'targets_metadata', ({ res, url }) => {
