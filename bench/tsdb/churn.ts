@@ -6,8 +6,9 @@
 //   node_modules/.bin/node --expose-gc bench/tsdb/churn.ts --series 200000 --hours 24 --out /tmp/churn.json
 //   node_modules/.bin/node bench/tsdb/churn.ts --chart before.json,after.json --svg bench/results/churn.svg
 // Each hour prints (stderr: progress; stdout: one JSON line) the head's own estimate
-// (db.stats().headMemoryBytes) and the process' RSS and held memory (heap used + external, after
-// a collection) once the hour's maintenance has finished.
+// (db.stats().headMemoryBytes), the blocks' (memoryBytes of db.stats().blocks), and the process'
+// RSS and held memory (heap used + external, after a collection) once the hour's maintenance has
+// finished.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,8 @@ interface HourResult {
   headMemoryBytes: number;
   rssBytes: number;
   heldBytes: number;
+  /** What the open blocks hold in memory (DBStats.blocks[].memoryBytes; absent in older results). */
+  blockMemoryBytes?: number;
   appendSamplesPerSec: number;
 }
 
@@ -112,6 +115,7 @@ for (let hour = 0; hour < hours; hour++) {
     headMemoryBytes: st.headMemoryBytes,
     rssBytes: mem.rss,
     heldBytes: mem.heapUsed + mem.external,
+    blockMemoryBytes: st.blocks.reduce((n, b) => n + b.memoryBytes, 0),
     appendSamplesPerSec: Math.round(samples / (busy / 1000)),
   };
   results.push(r);

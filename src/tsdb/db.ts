@@ -55,7 +55,8 @@ export interface DBStats {
   seriesRemoved: number;
   walBytes: number;
   walSegments: number;
-  blocks: { tier: string; count: number; bytes: number; samples: number; series: number }[];
+  /** memoryBytes: what the open blocks hold in memory (estimated; see Block.memoryBytes). */
+  blocks: { tier: string; count: number; bytes: number; memoryBytes: number; samples: number; series: number }[];
   compactions: number;
   compactionsFailed: number;
   /** WAL checkpoints that failed; the WAL keeps its segments and the next checkpoint retries. */
@@ -453,9 +454,10 @@ class TSDB implements DB {
     const h = this.head.stats();
     const tiers = new Map<string, DBStats['blocks'][number]>();
     for (const b of this.blocks) {
-      const t = tiers.get(b.meta.tier) ?? { tier: b.meta.tier, count: 0, bytes: 0, samples: 0, series: 0 };
+      const t = tiers.get(b.meta.tier) ?? { tier: b.meta.tier, count: 0, bytes: 0, memoryBytes: 0, samples: 0, series: 0 };
       t.count++;
       t.bytes += b.sizeBytes();
+      t.memoryBytes += b.memoryBytes();
       t.samples += b.meta.stats.numSamples;
       t.series += b.meta.stats.numSeries;
       tiers.set(b.meta.tier, t);

@@ -284,6 +284,13 @@ export class ChunkReader {
     return raw;
   }
 
+  /** Bytes of the decompressed pages cached. */
+  cachedBytes(): number {
+    let n = 0;
+    for (const p of this.cache.values()) n += p.length;
+    return n;
+  }
+
   close(): void {
     for (const fd of this.fds) {
       try {

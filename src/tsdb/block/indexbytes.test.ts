@@ -61,12 +61,16 @@ describe('index read from its file', () => {
     }
   });
 
-  it('selects through openBlock exactly, and refuses reads once closed', async () => {
+  it('selects through openBlock exactly, counts what it holds, and refuses reads once closed', async () => {
     const { dir, input } = await bigBlock();
     const block = openBlock(dir);
+    const opened = block.memoryBytes(); // symbols, postings offset table, a few index pages
+    expect(opened).toBeGreaterThan(0);
     const cases = [[], [newMatcher('=', 'job', 'node')], [newMatcher('=~', 'instance', 'h.:9100'), newMatcher('!=', 'mode', 'idle')]];
     for (const ms of cases) expect(plain(block.select(ms, MIN, MAX))).toEqual(plain(modelSelect(input, ms, MIN, MAX)));
     expect(block.labelValues('job', [newMatcher('=', 'zone', 'eu')]).length).toBeGreaterThan(0);
+    // Reads filled the chunk page cache, and it is counted.
+    expect(block.memoryBytes()).toBeGreaterThan(opened);
     block.close();
     expect(() => block.select([], MIN, MAX)).toThrow(/closed/);
   });

@@ -18,6 +18,8 @@ export interface IndexBytes {
   u32At(off: number): number;
   /** crc32 of bytes [off, off + len), read in pieces. */
   crc32(off: number, len: number): number;
+  /** Bytes of the file held in memory. */
+  cachedBytes(): number;
   close(): void;
 }
 
@@ -29,6 +31,7 @@ export function bufferBytes(file: string, buf: Buffer): IndexBytes {
     reader: (off, len) => new ByteReader(buf, file, off, off + len),
     u32At: (off) => buf.readUInt32LE(off),
     crc32: (off, len) => zlib.crc32(buf.subarray(off, off + len)),
+    cachedBytes: () => buf.length,
     close() {},
   };
 }
@@ -86,6 +89,12 @@ export class FileBytes implements IndexBytes {
       done += n;
     }
     return crc;
+  }
+
+  cachedBytes(): number {
+    let n = 0;
+    for (const p of this.pages.values()) n += p.length;
+    return n;
   }
 
   private page(no: number): Buffer {

@@ -261,6 +261,8 @@ export class IndexReader {
   private readonly sortedNames: string[];
   /** Every postings list's file offset, ascending (the lists' order in the file): where each ends. */
   private readonly postingsOffsets: Float64Array;
+  /** Estimated bytes of what was decoded at open and is kept. */
+  private keptBytes = 0;
 
   /** `source`: the file's bytes, or where to read them (IndexReader then owns and closes it). */
   constructor(file: string, source: Buffer | IndexBytes) {
@@ -305,6 +307,8 @@ export class IndexReader {
     if (nSym > r.remaining()) r.fail(`symbol count ${nSym} larger than the section`);
     this.symbols = new Array(nSym);
     for (let i = 0; i < nSym; i++) this.symbols[i] = r.string();
+    // V8 string header and array slot, then the characters (one byte each for Latin-1 text).
+    for (const sym of this.symbols) this.keptBytes += 24 + sym.length;
 
     // SERIES_OFFSETS
     const so = this.sections[S_SERIES_OFFSETS];
@@ -334,6 +338,7 @@ export class IndexReader {
         offsets[k] = postings.start + off;
       }
       const name = this.symbols[nameRef];
+      this.keptBytes += 80 + 12 * nValues;
       this.names.set(name, { valueRefs, offsets });
       this.sortedNames.push(name);
       perName.push(offsets);
@@ -365,6 +370,11 @@ export class IndexReader {
   /** Closes the index file (a reader over a buffer has none). */
   close(): void {
     this.bytes.close();
+  }
+
+  /** Estimated bytes held: decoded symbols and postings offset table, and cached file pages. */
+  memoryBytes(): number {
+    return this.keptBytes + this.bytes.cachedBytes();
   }
 
   private symbolRef(r: ByteReader): number {

@@ -42,6 +42,11 @@ export interface Block {
   allSeries(): Generator<SeriesData>;
   /** Bytes on disk: meta.json, index and chunk files. */
   sizeBytes(): number;
+  /**
+   * Estimated bytes held in memory: the index's symbols and postings offset table, and the cached
+   * pages of the index and chunk files.
+   */
+  memoryBytes(): number;
   close(): void;
 }
 
@@ -260,6 +265,10 @@ class BlockReader implements Block {
     // A paused read still needs the index and chunk files; deleting the block's directory
     // meanwhile is fine, open files stay readable.
     if (this.reading === 0) this.closeFiles();
+  }
+
+  memoryBytes(): number {
+    return this.index.memoryBytes() + this.chunks.cachedBytes();
   }
 
   private closeFiles(): void {
