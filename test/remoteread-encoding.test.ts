@@ -1,11 +1,13 @@
 // Remote read's wire encoding checked against the test's own decoder (test/helpers/remoteread.ts:
 // protobufjs, a bit-by-bit CRC32-Castagnoli, a BigInt XOR-chunk reader), which the compat test
 // also runs on real Prometheus responses.
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import snappy from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { IngestError } from '../src/ingest/index.ts';
 import { labelsFromRecord, STALE_NAN } from '../src/model/index.ts';
-import { queryMatchers, withExternal } from '../src/api/remoteread/handler.ts';
+import { concurrencyGate, queryMatchers, withExternal } from '../src/api/remoteread/handler.ts';
 import {
   chunkSize, crc32c, decodeReadRequest, encodeChunkedReadResponse, encodeQueryResult, encodeReadResponse, frame, labelSize,
   negotiateResponseType, splitIntoFrames, type EncodedChunk,
@@ -146,7 +148,7 @@ describe('streamed frames', () => {
 });
 
 describe('ReadRequest and ReadResponse', () => {
-  it('decodes queries with all four matcher types, skipping hints; accepted types packed or not', () => {
+  it('decodes queries with all four matcher types and the hints\' range and func; accepted types packed or not', () => {
     for (const packed of [true, false]) {
       const raw = encodeReadRequestRaw([
         { start: 1000, end: 2000, matchers: [[EQ, '__name__', 'up'], [NEQ, 'job', ''], [RE, 'i', 'a|b'], [NRE, 'x', '.*y']], hints: { stepMs: 15000, func: 'rate', startMs: 1, endMs: 2, rangeMs: 300000 } },
@@ -154,7 +156,10 @@ describe('ReadRequest and ReadResponse', () => {
       ], [1, 0], packed);
       expect(decodeReadRequest(raw)).toEqual({
         queries: [
-          { startMs: 1000, endMs: 2000, matchers: [{ type: '=', name: '__name__', value: 'up' }, { type: '!=', name: 'job', value: '' }, { type: '=~', name: 'i', value: 'a|b' }, { type: '!~', name: 'x', value: '.*y' }] },
+          {
+            startMs: 1000, endMs: 2000, matchers: [{ type: '=', name: '__name__', value: 'up' }, { type: '!=', name: 'job', value: '' }, { type: '=~', name: 'i', value: 'a|b' }, { type: '!~', name: 'x', value: '.*y' }],
+            hints: { startMs: 1, endMs: 2, func: 'rate' },
+          },
           { startMs: -5, endMs: 0, matchers: [] },
         ],
         acceptedResponseTypes: [1, 0],
@@ -205,5 +210,47 @@ describe('external labels', () => {
     ] }, { cluster: 'c1', region: 'eu' });
     expect(ms.map((m) => [m.type, m.name, m.value])).toEqual([['=', 'cluster', ''], ['=', 'region', 'us'], ['!=', 'region', 'eu'], ['=~', 'cluster', 'c1']]);
     expect(() => queryMatchers({ startMs: 0, endMs: 1, matchers: [{ type: '=~', name: 'a', value: '(' }] }, {})).toThrow(/invalid matcher a=~"\(": .*missing closing \)/);
+  });
+});
+
+describe('the concurrency gate (query.remote_read_concurrent_limit)', () => {
+  const request = () => ({ socket: new EventEmitter() }) as unknown as IncomingMessage;
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('lets `limit` requests in and the next ones in arrival order as others leave', async () => {
+    const gate = concurrencyGate(2);
+    const order: string[] = [];
+    const enter = (name: string) => gate.enter(request()).then((ok) => { order.push(`${name}:${ok}`); });
+    void enter('a');
+    void enter('b');
+    void enter('c');
+    void enter('d');
+    await settle();
+    expect(order).toEqual(['a:true', 'b:true']);
+    gate.leave();
+    await settle();
+    expect(order).toEqual(['a:true', 'b:true', 'c:true']);
+    gate.leave();
+    gate.leave();
+    await settle();
+    expect(order).toEqual(['a:true', 'b:true', 'c:true', 'd:true']);
+  });
+
+  it('drops a waiter whose client went away', async () => {
+    const gate = concurrencyGate(1);
+    expect(await gate.enter(request())).toBe(true);
+    const gone = request();
+    const waiting = gate.enter(gone);
+    const next = gate.enter(request());
+    gone.socket.emit('close');
+    expect(await waiting).toBe(false);
+    gate.leave();
+    expect(await next).toBe(true);
+  });
+
+  it('0 is no limit', async () => {
+    const gate = concurrencyGate(0);
+    const all = await Promise.all(Array.from({ length: 50 }, () => gate.enter(request())));
+    expect(all.every((ok) => ok)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 export { IngestError, isIngestError } from './errors.ts';
 export { METRIC_TYPES, metricTypeFromProto, type MetricMetadata, type MetricType } from './metadata.ts';
 export { decompressSnappy, snappyDecodedLength } from './snappy.ts';
-export { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT, skipMessage } from './protobuf.ts';
+export { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf.ts';
 export { ProtoWriter, uvarintSize } from './protowriter.ts';
 export {
   DEFAULT_MAX_DECODED_BYTES, checkRemoteWriteHeaders, decodeRemoteWrite, decodeWriteRequest,

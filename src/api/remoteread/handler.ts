@@ -2,7 +2,10 @@
 // Thanos, or any remote-read client) queries Strata's data. As Prometheus' read handler does:
 //
 // - the body is a snappy-compressed ReadRequest of one or more queries ([start, end] in ms and label
-//   matchers of the four types); hints are ignored, as Prometheus' storage ignores them;
+//   matchers of the four types); as in Prometheus' storage, a query's hints, when present, give the
+//   range read ([hints.start, hints.end]), and a "series" func hint returns the series without
+//   samples (in a SAMPLES answer; a streamed one ignores it, as 2.42 does); step and the other hints
+//   change nothing; a query without matchers selects nothing;
 // - the response type is the first of the request's accepted types the server knows (none: SAMPLES):
 //   SAMPLES is one snappy ReadResponse holding every series' raw samples; STREAMED_XOR_CHUNKS is a
 //   stream of CRC-checked frames, one series per frame (split over several when its chunks exceed
@@ -15,9 +18,9 @@
 //   `exceeded sample limit (N)`. Streamed reads have no sample limit, as in Prometheus.
 //
 // Differences from Prometheus 2.42, kept on purpose: a regex matcher that does not compile, or an
-// unknown matcher type, is a 400 (Prometheus answers 500 for what is the client's mistake); streamed
-// chunks hold exactly the samples in [start, end] (Prometheus sends its stored chunks whole, samples
-// outside the range included), cut every 120 samples.
+// unknown matcher type, is a 400 (Prometheus answers 500 for what is the client's mistake).
+// Streamed chunks hold the samples of the range, as Prometheus' (which cuts its stored chunks at the
+// range's ends), but are cut every 120 samples rather than where Prometheus' head cut them.
 import type { IncomingMessage } from 'node:http';
 import { compressSync } from 'snappy';
 import { decompressSnappy, isIngestError } from '../../ingest/index.ts';
@@ -54,7 +57,7 @@ export const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf; proto=pro
 
 /** The read handler with its concurrency gate. */
 export function createRemoteReadHandler(deps: RemoteReadDeps): (ctx: RequestContext) => Promise<void> {
-  const gate = newGate(deps.limits.concurrentLimit);
+  const gate = concurrencyGate(deps.limits.concurrentLimit);
   return async (ctx) => {
     if (!(await gate.enter(ctx.req))) return;
     try {
@@ -92,20 +95,42 @@ async function serveRead(ctx: RequestContext, deps: RemoteReadDeps): Promise<voi
     return;
   }
   const q = deps.querier(ctx);
-  if (negotiated.type === RESPONSE_STREAMED_XOR_CHUNKS) {
-    await streamChunks(ctx, q, req.queries, matcherSets, external, deps.limits.maxBytesInFrame);
-    return;
+  // A client that goes away stops the storage reads (nobody would read the answer).
+  const ac = new AbortController();
+  const onClose = () => {
+    if (!res.writableEnded) ac.abort(new Error('client closed the connection'));
+  };
+  res.once('close', onClose);
+  try {
+    if (negotiated.type === RESPONSE_STREAMED_XOR_CHUNKS) await streamChunks(ctx, q, req.queries, matcherSets, external, deps.limits.maxBytesInFrame, ac.signal);
+    else await answerSamples(ctx, q, req.queries, matcherSets, external, deps.limits.sampleLimit, ac.signal);
+  } catch (e) {
+    if (e instanceof ReadAbortedError && ac.signal.aborted) return;
+    throw e;
+  } finally {
+    res.off('close', onClose);
   }
+}
 
+async function answerSamples(
+  ctx: RequestContext, q: Querier, queries: readonly ReadQuery[], matcherSets: Matcher[][], external: [string, string][], limit: number, signal: AbortSignal,
+): Promise<void> {
+  const { res } = ctx;
   const results: Uint8Array[] = [];
-  for (let i = 0; i < req.queries.length; i++) {
-    const query = req.queries[i];
-    const limit = deps.limits.sampleLimit;
+  for (let i = 0; i < queries.length; i++) {
+    const query = queries[i];
+    const [start, end] = readRange(query);
+    if (query.hints?.func === 'series') {
+      // Prometheus' storage loads no samples for a "series" hint: the series come back empty.
+      const labels = matcherSets[i].length === 0 ? [] : await q.series(matcherSets[i], start, end, { signal });
+      results.push(encodeQueryResult(labels.map((ls) => ({ labels: withExternal(ls, external), timestamps: EMPTY, values: EMPTY }))));
+      continue;
+    }
     let found: SeriesData[];
     try {
       // The budget stops a read far beyond the limit early; the exact count is made below (the
       // budget also counts samples of a chunk just outside the range).
-      found = await selectSeries(q, matcherSets[i], query.startMs, query.endMs, limit > 0 ? { maxSamples: limit * 2 + 1000 } : undefined);
+      found = await selectSeries(q, matcherSets[i], start, end, { signal, ...(limit > 0 ? { maxSamples: limit * 2 + 1000 } : {}) });
     } catch (e) {
       if (e instanceof ReadAbortedError && e.reason === 'too_many_samples') {
         sendPlainError(res, 400, `exceeded sample limit (${limit})`);
@@ -126,14 +151,18 @@ async function serveRead(ctx: RequestContext, deps: RemoteReadDeps): Promise<voi
   res.end(body);
 }
 
+const EMPTY = new Float64Array(0);
+
 async function streamChunks(
   ctx: RequestContext, q: Querier, queries: readonly ReadQuery[], matcherSets: Matcher[][], external: [string, string][], maxBytesInFrame: number,
+  signal: AbortSignal,
 ): Promise<void> {
   const { res } = ctx;
   // Headers go out with the first frame: an error before it can still be answered with a status.
   res.setHeader('Content-Type', STREAMED_CONTENT_TYPE);
   for (let i = 0; i < queries.length; i++) {
-    const found = await selectSeries(q, matcherSets[i], queries[i].startMs, queries[i].endMs);
+    const [start, end] = readRange(queries[i]);
+    const found = await selectSeries(q, matcherSets[i], start, end, { signal });
     for (const s of found) {
       if (s.timestamps.length === 0) continue;
       const labels = withExternal(s.labels, external);
@@ -144,6 +173,14 @@ async function streamChunks(
   }
   if (!res.headersSent) res.writeHead(200);
   res.end();
+}
+
+/**
+ * The range a query reads: its hints' start and end when it has hints, as Prometheus' storage
+ * takes them (a client sends its selector's range there, usually the query's own).
+ */
+function readRange(q: ReadQuery): [number, number] {
+  return q.hints !== undefined ? [q.hints.startMs, q.hints.endMs] : [q.startMs, q.endMs];
 }
 
 // A query without matchers selects nothing, as in Prometheus' storage (not everything).
@@ -185,7 +222,7 @@ export function withExternal(ls: Labels, external: readonly [string, string][]):
  * At most `limit` holders at once; others wait in arrival order. A waiter whose client goes away
  * leaves the queue (enter resolves false).
  */
-function newGate(limit: number): { enter(req: IncomingMessage): Promise<boolean>; leave(): void } {
+export function concurrencyGate(limit: number): { enter(req: IncomingMessage): Promise<boolean>; leave(): void } {
   let active = 0;
   const waiting: (() => void)[] = [];
   return {

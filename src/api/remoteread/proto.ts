@@ -12,10 +12,13 @@
 //   ChunkedSeries { repeated Label labels = 1; repeated Chunk chunks = 2; }
 //   Chunk         { int64 min_time_ms = 1; int64 max_time_ms = 2; Encoding type = 3; bytes data = 4; }
 //
-// Hints (field 4 of Query) are read past, not used: Prometheus passes them to its storage, which
-// ignores them for raw reads too. Responses are written as gogo/protobuf marshals them (proto3
+//   ReadHints     { int64 step_ms = 1; string func = 2; int64 start_ms = 3; int64 end_ms = 4; ... }
+//
+// Of the hints, start_ms, end_ms and func are kept: Prometheus' storage reads [start_ms, end_ms]
+// instead of the query's range when hints are sent, and a "series" func returns no samples (see
+// the handler). Responses are written as gogo/protobuf marshals them (proto3
 // defaults omitted), so a SAMPLES body is byte for byte what Prometheus sends for the same series.
-import { IngestError, ProtoReader, ProtoWriter, uvarintSize, WIRE_LEN, WIRE_VARINT, skipMessage } from '../../ingest/index.ts';
+import { IngestError, ProtoReader, ProtoWriter, uvarintSize, WIRE_LEN, WIRE_VARINT } from '../../ingest/index.ts';
 import type { MatchType } from '../../model/index.ts';
 
 export const RESPONSE_SAMPLES = 0;
@@ -28,6 +31,8 @@ export interface ReadQuery {
   startMs: number;
   endMs: number;
   matchers: { type: MatchType; name: string; value: string }[];
+  /** Present when the query carried a ReadHints message (even an empty one). */
+  hints?: { startMs: number; endMs: number; func: string };
 }
 
 export interface ReadRequest {
@@ -70,13 +75,31 @@ function readQuery(r: ProtoReader, end: number): ReadQuery {
     if (key === ((1 << 3) | WIRE_VARINT)) q.startMs = r.int64();
     else if (key === ((2 << 3) | WIRE_VARINT)) q.endMs = r.int64();
     else if (key === ((3 << 3) | WIRE_LEN)) q.matchers.push(readMatcher(r, r.lengthEnd()));
-    else if (key === ((4 << 3) | WIRE_LEN)) skipMessage(r, r.lengthEnd(), 'ReadHints');
+    else if (key === ((4 << 3) | WIRE_LEN)) q.hints = readHints(r, r.lengthEnd());
     else if (key >>> 3 === 3) r.wrongWire(key, 'Query.matchers', WIRE_LEN);
     else r.skip(key);
   }
   r.end = parentEnd;
   r.message = parentMessage;
   return q;
+}
+
+function readHints(r: ProtoReader, end: number): NonNullable<ReadQuery['hints']> {
+  const parentEnd = r.end;
+  const parentMessage = r.message;
+  r.end = end;
+  r.message = 'ReadHints';
+  const h = { startMs: 0, endMs: 0, func: '' };
+  while (r.pos < end) {
+    const key = r.key();
+    if (key === ((2 << 3) | WIRE_LEN)) h.func = r.string();
+    else if (key === ((3 << 3) | WIRE_VARINT)) h.startMs = r.int64();
+    else if (key === ((4 << 3) | WIRE_VARINT)) h.endMs = r.int64();
+    else r.skip(key);
+  }
+  r.end = parentEnd;
+  r.message = parentMessage;
+  return h;
 }
 
 function readMatcher(r: ProtoReader, end: number): ReadQuery['matchers'][number] {
