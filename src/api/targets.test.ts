@@ -90,6 +90,11 @@ describe('/api/v1/targets and /-/reload', () => {
     expect(r.data.droppedTargetCounts).toEqual({ node: 1, app: 0 });
   });
 
+  it('lists the scrape pools by name (/api/v1/scrape_pools), those without targets too', async () => {
+    const r = await (await fetch(`${url}/api/v1/scrape_pools`)).json();
+    expect(r).toEqual({ status: 'success', data: { scrapePools: ['app', 'node'] } });
+  });
+
   it('filters by state and scrape pool', async () => {
     const active = await get('?state=active');
     expect(active.data.activeTargets).toHaveLength(2);
@@ -97,6 +102,12 @@ describe('/api/v1/targets and /-/reload', () => {
     const dropped = await get('?state=Dropped');
     expect(dropped.data.activeTargets).toEqual([]);
     expect(dropped.data.droppedTargets).toHaveLength(1);
+    // As Prometheus 2.42: case does not matter, blanks do; an unknown state lists nothing.
+    expect((await get('?state=ANY')).data.activeTargets).toHaveLength(2);
+    for (const state of ['running', 'active%20']) {
+      const unknown = await get(`?state=${state}`);
+      expect([unknown.data.activeTargets, unknown.data.droppedTargets]).toEqual([[], []]);
+    }
     const pool = await get('?scrapePool=app');
     expect(pool.data.activeTargets.map((t: any) => t.scrapePool)).toEqual(['app']);
     expect(pool.data.droppedTargets).toEqual([]);
