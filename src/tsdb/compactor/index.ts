@@ -9,6 +9,13 @@ export type { PersistOptions, CompactJobOptions };
 
 /** How many batches may wait on the compactor thread: enough to overlap the two threads' work. */
 const IN_FLIGHT = 2;
+/**
+ * An idle compactor thread is ended after this long. Its isolate keeps what a job left: in the
+ * churn benchmark (200k series a 2 h block) 146 MB of heap and 115 MB of array buffers that it
+ * never collects while idle, as no allocation of its own asks for a collection. Starting a thread
+ * takes well under a second, and jobs come a block range apart (or in a row, within this time).
+ */
+const DEFAULT_IDLE_MS = 10_000;
 
 interface Pending {
   resolve(meta: BlockMeta | null): void;
@@ -21,6 +28,19 @@ export class Compactor {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly idleMs: number;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Threads ended for being idle: their exit is no failure. */
+  private readonly retired = new Set<Worker>();
+
+  constructor(opts: { idleMs?: number } = {}) {
+    this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS;
+  }
+
+  /** Whether a compactor thread exists now (it is started by a job and ended when idle). */
+  get threadRunning(): boolean {
+    return this.worker !== null;
+  }
 
   /** Writes a block from head chunk batches on the compactor thread. */
   async persist(parentDir: string, batches: AsyncIterable<HeadChunkBatch>, opts: PersistOptions): Promise<BlockMeta | null> {
@@ -52,6 +72,7 @@ export class Compactor {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();
@@ -59,12 +80,25 @@ export class Compactor {
 
   private start(id: number): Promise<BlockMeta | null> {
     // A running job keeps the process alive; an idle thread must not.
+    clearTimeout(this.idleTimer);
     this.ensureWorker().ref();
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, acked: 0 }));
   }
 
   private settled(): void {
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size > 0 || !this.worker) return;
+    this.worker.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.retireIdle(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private retireIdle(): void {
+    const w = this.worker;
+    if (!w || this.pending.size > 0) return;
+    this.worker = null;
+    this.retired.add(w);
+    void w.terminate();
   }
 
   private post(m: ToCompactor, transfer: ArrayBuffer[] = []): void {
@@ -91,11 +125,15 @@ export class Compactor {
       }
     });
     const die = (e: Error) => {
+      if (this.retired.has(w)) return;
       if (this.worker === w) this.worker = null;
       for (const id of [...this.pending.keys()]) this.fail(id, e);
     };
     w.on('error', die);
-    w.on('exit', (code) => die(new Error(`compactor thread exited with code ${code}`)));
+    w.on('exit', (code) => {
+      die(new Error(`compactor thread exited with code ${code}`));
+      this.retired.delete(w);
+    });
     this.worker = w;
     return w;
   }
