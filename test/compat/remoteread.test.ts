@@ -106,6 +106,8 @@ describe('remote read compared with Prometheus 2.42', () => {
     { start, end, matchers: [[EQ, '__name__', 'rr_gauge']], hints: { stepMs: 60000, func: 'rate', startMs: start + 5 * 60_000 + 1, endMs: start + 9 * 60_000, rangeMs: 300000 } },
     { start, end, matchers: [[EQ, '__name__', 'rr_requests_total']], hints: { func: 'series', startMs: start, endMs: end } },
     { start, end, matchers: [[EQ, '__name__', 'rr_gauge'], [EQ, 'kind', 'sine']], hints: {} },
+    // Only matchers that match the empty string: every series they accept (no job label here).
+    { start, end, matchers: [[EQ, 'job', ''], [NRE, 'kind', 'odd|sine']] },
   ];
 
   it('answers SAMPLES byte for byte as Prometheus, external labels matched and added', async (ctx) => {
@@ -134,6 +136,7 @@ describe('remote read compared with Prometheus 2.42', () => {
     expect(results[9].map((x) => x.samples.length)).toEqual([6, 16, 16]);
     expect(results[10].map((x) => [x.labels.instance, x.samples.length])).toEqual([['i0', 0], ['i0', 0], ['i1', 0], ['i1', 0]]);
     expect(results[11]).toEqual([]);
+    expect(results[12].map((x) => x.labels.__name__ + (x.labels.kind ?? x.labels.cluster))).toEqual(['rr_externalown', 'rr_gaugeirregular']);
   });
 
   it('the accepted response types are read packed or not, SAMPLES when none', async (ctx) => {
