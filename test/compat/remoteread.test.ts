@@ -54,6 +54,9 @@ function dataSet(start: number): TestSeries[] {
   series.push({ labels: { __name__: 'rr_external', cluster: 'own' }, samples: [[start + 60_000, 1]] });
   series.push({ labels: { __name__: 'rr_external', region: 'eu', job: 'x' }, samples: [[start + 60_000, 2]] });
   series.push({ labels: { __name__: 'rr_external', job: 'y' }, samples: [[start + 60_000, 3]] });
+  // A label name sorting before __name__: label order is then not metric-name order.
+  series.push({ labels: { __name__: 'rr_upper', Zone: 'a' }, samples: [[start + 60_000, 4]] });
+  series.push({ labels: { __name__: 'rr_upper', Zone: 'b', job: 'x' }, samples: [[start + 60_000, 5]] });
   return series;
 }
 
@@ -136,7 +139,7 @@ describe('remote read compared with Prometheus 2.42', () => {
     expect(results[9].map((x) => x.samples.length)).toEqual([6, 16, 16]);
     expect(results[10].map((x) => [x.labels.instance, x.samples.length])).toEqual([['i0', 0], ['i0', 0], ['i1', 0], ['i1', 0]]);
     expect(results[11]).toEqual([]);
-    expect(results[12].map((x) => x.labels.__name__ + (x.labels.kind ?? x.labels.cluster))).toEqual(['rr_externalown', 'rr_gaugeirregular']);
+    expect(results[12].map((x) => x.labels.__name__ + (x.labels.Zone ?? x.labels.kind ?? x.labels.cluster))).toEqual(['rr_uppera', 'rr_externalown', 'rr_gaugeirregular']);
   });
 
   it('the accepted response types are read packed or not, SAMPLES when none', async (ctx) => {

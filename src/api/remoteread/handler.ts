@@ -24,7 +24,7 @@
 import type { IncomingMessage } from 'node:http';
 import { compressSync } from 'snappy';
 import { decompressSnappy, isIngestError } from '../../ingest/index.ts';
-import { compareStrings, newMatcher, type Labels, type Matcher } from '../../model/index.ts';
+import { compareStrings, METRIC_NAME, newMatcher, type Labels, type Matcher } from '../../model/index.ts';
 import { ReadAbortedError, type Querier, type ReadContext, type SeriesData } from '../../tsdb/index.ts';
 import { sendPlainError } from '../federate.ts';
 import { readBody, writeChunk } from '../http.ts';
@@ -162,17 +162,34 @@ async function streamChunks(
   res.setHeader('Content-Type', STREAMED_CONTENT_TYPE);
   for (let i = 0; i < queries.length; i++) {
     const [start, end] = readRange(queries[i]);
-    const found = await selectSeries(q, matcherSets[i], start, end, { signal });
-    for (const s of found) {
-      if (s.timestamps.length === 0) continue;
-      const labels = withExternal(s.labels, external);
-      for (const chunks of splitIntoFrames(labels, encodeSeriesChunks(s.timestamps, s.values), maxBytesInFrame)) {
-        if (!(await writeChunk(res, frame(encodeChunkedReadResponse(labels, chunks, i))))) return;
+    for await (const found of inLabelOrder(q, matcherSets[i], start, end, signal)) {
+      for (const s of found) {
+        if (s.timestamps.length === 0) continue;
+        const labels = withExternal(s.labels, external);
+        for (const chunks of splitIntoFrames(labels, encodeSeriesChunks(s.timestamps, s.values), maxBytesInFrame)) {
+          if (!(await writeChunk(res, frame(encodeChunkedReadResponse(labels, chunks, i))))) return;
+        }
       }
     }
   }
   if (!res.headersSent) res.writeHead(200);
   res.end();
+}
+
+/**
+ * A query's series in label order, read one metric name at a time when that is the same order
+ * (no label name sorts before __name__, as upper-case ones do): a streamed read then holds one
+ * metric's samples at a time, not the whole query's. Series without a name come last.
+ */
+async function* inLabelOrder(q: Querier, ms: Matcher[], start: number, end: number, signal: AbortSignal): AsyncGenerator<SeriesData[]> {
+  if (ms.length === 0) return;
+  const names = await q.labelNames(ms, start, end, { signal });
+  if (names.some((n) => compareStrings(n, METRIC_NAME) < 0)) {
+    yield await q.select(ms, start, end, undefined, { signal });
+    return;
+  }
+  const metricNames = await q.labelValues(METRIC_NAME, ms, start, end, { signal });
+  for (const name of [...metricNames, '']) yield await q.select([...ms, newMatcher('=', METRIC_NAME, name)], start, end, undefined, { signal });
 }
 
 /**
