@@ -76,7 +76,9 @@ function podSeries(hour: number, p: number): string[][] {
 
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-churn-'));
-const db = await openDB({ dir, logger: pino({ level: 'warn' }), retentionMs: 0, maintenanceIntervalMs: 3600_000 });
+// The compactor thread ends as soon as it is idle, so each hour's figures are taken without it, as
+// a server's between its jobs (it waits 10 s for another job by default).
+const db = await openDB({ dir, logger: pino({ level: 'warn' }), retentionMs: 0, maintenanceIntervalMs: 3600_000, compactorIdleMs: 0 });
 const start = Math.floor(Date.now() / (2 * H)) * 2 * H - hours * H;
 const results: HourResult[] = [];
 let seq = 0;
@@ -102,6 +104,7 @@ for (let hour = 0; hour < hours; hour++) {
     if ((t / intervalMs) % 6 === 0) process.stderr.write(`\rhour ${hour + 1}/${hours}: ${new Date(t).toISOString().slice(11, 16)}   `);
   }
   await db.maintenanceIdle();
+  await new Promise((resolve) => setTimeout(resolve, 500)); // for the idle compactor thread to end
   gc();
   await new Promise((resolve) => setImmediate(resolve));
   gc();
