@@ -16,7 +16,7 @@ import {
   newSampleColumns,
 } from './record.ts';
 import type { SampleColumns } from './record.ts';
-import { checkpointName, copyAside, fsyncDir, scanRecords, segmentName, walPath } from './segment.ts';
+import { checkpointName, copyAside, fsyncDirAsync, scanRecords, segmentName, walPath } from './segment.ts';
 import type { WalDamage, WalLogger } from './types.ts';
 
 const SERIES_PER_RECORD = 1024;
@@ -255,7 +255,7 @@ export async function writeCheckpoint(input: CheckpointInput): Promise<Checkpoin
     ok = true;
     await fh.close();
     fs.renameSync(tmp, final);
-    fsyncDir(dir);
+    await fsyncDirAsync(dir);
     return { series: b.series, samples: b.samples, bytes: b.bytes, damaged };
   } finally {
     if (!ok) {

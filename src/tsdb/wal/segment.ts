@@ -73,6 +73,11 @@ export function fsyncDirInBackground(dir: string, done: (err: NodeJS.ErrnoExcept
   });
 }
 
+/** fsyncDir on the thread pool, as a promise (for the checkpoint, which awaits it anyway). */
+export function fsyncDirAsync(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => fsyncDirInBackground(dir, (err) => (err ? reject(err) : resolve())));
+}
+
 /** First free name `<file>.corrupt`, `<file>.corrupt.1`, ...: earlier evidence is never overwritten. */
 function asideName(file: string): string {
   let candidate = `${file}.corrupt`;

@@ -7,7 +7,7 @@ import {
   newSampleColumns,
 } from './record.ts';
 import {
-  checkpointName, copyAside, fsyncDir, fsyncDirInBackground, listWalDir, scanRecords, segmentName,
+  checkpointName, copyAside, fsyncDir, fsyncDirAsync, fsyncDirInBackground, listWalDir, scanRecords, segmentName,
   truncateDurably, walPath,
 } from './segment.ts';
 import type { RecordSink } from './segment.ts';
@@ -471,7 +471,7 @@ class SegmentedWal implements Wal {
         const out = await writeCheckpoint({ ...common, previous: prev, segments: [], last: prev });
         this.checkpointBytes = out.bytes;
         this.checkpointMinTime = minTime;
-        fsyncDir(this.dir);
+        await fsyncDirAsync(this.dir);
         return { series: out.series, samples: out.samples, segmentsRemoved: 0, damaged: out.damaged };
       }
       const out = await writeCheckpoint({ ...common, previous: prev, segments, last });
@@ -490,7 +490,7 @@ class SegmentedWal implements Wal {
         }
       }
       if (prev !== undefined) this.unlink(checkpointName(prev));
-      fsyncDir(this.dir);
+      await fsyncDirAsync(this.dir);
       return { series: out.series, samples: out.samples, segmentsRemoved: removed, damaged: out.damaged };
     } finally {
       this.checkpointing = false;
