@@ -9,6 +9,7 @@
 // collection pauses count (a broad read allocates per series): the longest is shown too.
 //   node_modules/.bin/node --expose-gc bench/tsdb/readstall.ts --series 300000,1000000
 // --long-series N adds one series of N samples (a year at 15 s is 2.1M) and reads it alone.
+// --both also reads the head and the block together (the same series and samples in both).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     'long-series': { type: 'string', default: '0' },
     only: { type: 'string', default: '' },
+    both: { type: 'boolean', default: false },
   },
 });
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -167,6 +169,8 @@ for (const n of args.series.split(',').map(Number)) {
     const block = await writeTestBlock(dir, series, long);
     await report('head', n, mergeQuerier(head, []), T0 + BLOCK_RANGE, long);
     await report('block', n, mergeQuerier(empty, [block]), T0 + Math.max(BLOCK_RANGE, long + 1), long);
+    // Both, as a read across a flush finds them: the querier merges the two lists series by series.
+    if (long === 0 && args.both) await report('both', n, mergeQuerier(head, [block]), T0 + BLOCK_RANGE, long);
     block.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -2,11 +2,11 @@
 // closed while a read of it is paused still answers that read.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { newMatcher } from '../model/index.ts';
+import { SampleBatchBuilder, compareLabels, newMatcher } from '../model/index.ts';
 import { openBlock, writeBlock, type Block } from './block/index.ts';
 import { diffSeries, modelSelect, randomSeries, rng, tempDir } from './block/testutil.ts';
 import { Head } from './head/head.ts';
-import { mergeQuerier, mergeSeriesLists } from './querier.ts';
+import { mergeQuerier, mergeSeriesLists, mergeSeriesListsSliced } from './querier.ts';
 import { drainSliced, runSliced, sortSliced, type SlicedRead } from './readslices.ts';
 import { ReadAbortedError } from './types.ts';
 
@@ -209,6 +209,49 @@ describe('a long series of a block read in slices', () => {
       for (; r.done !== true; r = read.next()) pauses++;
       expect(pauses).toBeGreaterThan(3);
       expect(diffSeries(r.value, modelSelect([long], ms, MIN + 10, MAX))).toBe('');
+    } finally {
+      block.close();
+    }
+  });
+});
+
+describe('merging what the head and blocks returned', () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('pauses while it merges many series found in several sources, and merges them exactly', async () => {
+    const older = randomSeries(rng(11), 3000, MIN, MAX, 20);
+    const newer = randomSeries(rng(11), 3000, MAX, MAX + 3600_000, 20);
+    const want = modelSelect([...older, ...newer].sort((a, b) => compareLabels(a.labels, b.labels) || a.timestamps[0] - b.timestamps[0])
+      .reduce<typeof older>((acc, s) => {
+        const last = acc[acc.length - 1];
+        if (last && compareLabels(last.labels, s.labels) === 0) {
+          acc[acc.length - 1] = { labels: s.labels, timestamps: Float64Array.from([...last.timestamps, ...s.timestamps]), values: Float64Array.from([...last.values, ...s.values]) };
+        } else acc.push(s);
+        return acc;
+      }, []), all, MIN, MAX + 3600_000);
+    const lists = [modelSelect(older, all, MIN, MAX), modelSelect(newer, all, MAX, MAX + 3600_000)];
+    const read = mergeSeriesListsSliced(lists);
+    let pauses = 0;
+    let r = read.next();
+    for (; r.done !== true; r = read.next()) pauses++;
+    expect(pauses).toBeGreaterThan(3);
+    expect(diffSeries(r.value, want)).toBe('');
+
+    // And through the querier: a head holding the newer samples of the series of a block.
+    const meta = await writeBlock(dir, older, { minTime: MIN, maxTime: MAX });
+    const block = openBlock(`${dir}/${meta!.ulid}`);
+    try {
+      const head = new Head({ blockRangeMs: 2 * 3600_000, maxSeries: 0, maxSeriesPerMetric: 0 });
+      const b = new SampleBatchBuilder();
+      for (const s of newer) {
+        b.startSeries(s.labels);
+        for (let i = 0; i < s.timestamps.length; i++) b.add(s.timestamps[i], s.values[i]);
+      }
+      head.append(b.build(), () => {});
+      const q = mergeQuerier(head, [block]);
+      expect(diffSeries(await q.select(all, MIN, MAX + 3600_000), want)).toBe('');
+      expect(await q.series(all, MIN, MAX + 3600_000)).toEqual(want.map((s) => s.labels));
     } finally {
       block.close();
     }
