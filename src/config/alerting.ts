@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { bool, describe, duration, section } from './fields.ts';
 import type { RelabelRule } from './relabel.ts';
 import { relabelSchema } from './scrape.ts';
+import { httpClientFields, httpClientIssues, resolveHttpClient, resolveHttpClientPaths, type HttpClientConfig } from './scrape-client.ts';
 import { list } from './scrape-fields.ts';
 import {
   UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type HttpSdConfig, type StaticConfig,
@@ -13,9 +14,10 @@ import { parseDuration } from './units.ts';
 
 /**
  * One entry of alerting.alertmanagers: a set of Alertmanagers found by service discovery and
- * relabelling, sharing how alerts are sent to them (Prometheus' AlertmanagerConfig).
+ * relabelling, sharing how alerts are sent to them (Prometheus' AlertmanagerConfig): the same HTTP
+ * client settings as a scrape job (auth, oauth2, TLS, proxy, http_headers, redirects), then its own.
  */
-export interface AlertmanagerConfig {
+export interface AlertmanagerConfig extends HttpClientConfig {
   scheme: 'http' | 'https';
   /** As written ('' when unset); the alerts go to path.Join("/", prefix, "/api/v2/alerts"). */
   pathPrefix: string;
@@ -28,14 +30,6 @@ export interface AlertmanagerConfig {
   relabelConfigs: RelabelRule[];
   /** Applied to the alerts sent to this set only (Prometheus 2.51+; 2.42 refuses the field). */
   alertRelabelConfigs: RelabelRule[];
-  basicAuth: { username: string; password: string } | null;
-  /** "Bearer xyz" or similar, from `authorization`. */
-  authorization: string | null;
-  tlsInsecureSkipVerify: boolean;
-  /** Follow up to 10 redirects as Go's client does; false: a 3xx is a failed send. */
-  followRedirects: boolean;
-  /** As configured, for /api/v1/status/config; alerts are sent over HTTP/1.1 either way. */
-  enableHttp2: boolean;
 }
 
 export interface AlertingConfig {
@@ -104,12 +98,16 @@ const alertmanagerSchema = section({
     ctx.addIssue({ code: 'custom', message: `only api_version v2 is supported (Alertmanager's v1 API was removed in 0.27), got ${describe(v)}` });
     return z.NEVER;
   }).prefault('v2'),
-  basic_auth: section({ username: z.string().prefault(''), password: z.string().prefault('') }).optional(),
-  authorization: section({ type: z.string().prefault('Bearer'), credentials: z.string().prefault('') }).optional(),
-  tls_config: section({ insecure_skip_verify: bool(false) }).optional(),
-  follow_redirects: bool(true),
-  // Accepted (and printed by /api/v1/status/config as Prometheus does); HTTP/1.1 is used regardless.
-  enable_http2: bool(true),
+  ...httpClientFields,
+  // Prometheus 2.47+ signs requests to Alertmanager with AWS SigV4 (2.42 refuses the field).
+  // Strata has no AWS credential chain (profiles, roles, instance metadata) to sign with.
+  sigv4: z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) return undefined;
+    ctx.addIssue({ code: 'custom', message: 'sigv4 is not supported (Strata cannot sign requests to Alertmanager with AWS SigV4; use authorization, basic_auth or oauth2)' });
+    return z.NEVER;
+  }),
+}).superRefine((a, ctx) => {
+  for (const [path, message] of httpClientIssues(a)) ctx.addIssue({ code: 'custom', path, message });
 });
 
 export const ruleFilesSchema = stringList();
@@ -134,8 +132,10 @@ export const notifierSchema = section({
 
 /** Joins an Alertmanager set's file_sd paths with the config file's directory, as Prometheus does. */
 export function resolveAlertmanagerPaths(ams: readonly AlertmanagerConfig[], dir: string): void {
+  const abs = (p: string) => joinDir(dir, p);
   for (const a of ams) {
-    for (const f of a.fileSdConfigs) f.files = f.files.map((p) => joinDir(dir, p));
+    for (const f of a.fileSdConfigs) f.files = f.files.map(abs);
+    resolveHttpClientPaths(a, abs);
   }
 }
 
@@ -148,6 +148,7 @@ export function resolveAlerting(f: {
   return {
     ruleFiles: f.rule_files,
     alertmanagers: f.alerting.alertmanagers.map((a) => ({
+      ...resolveHttpClient(a),
       scheme: a.scheme,
       pathPrefix: a.path_prefix,
       timeoutMs: a.timeout,
@@ -158,11 +159,6 @@ export function resolveAlerting(f: {
       dnsSdConfigs: a.dns_sd_configs.map((d) => ({ names: d.names, type: d.type, port: d.port, refreshIntervalMs: d.refresh_interval ?? 30_000 })),
       relabelConfigs: a.relabel_configs,
       alertRelabelConfigs: a.alert_relabel_configs,
-      basicAuth: a.basic_auth ? { username: a.basic_auth.username, password: a.basic_auth.password } : null,
-      authorization: a.authorization && a.authorization.credentials !== '' ? `${a.authorization.type} ${a.authorization.credentials}` : null,
-      tlsInsecureSkipVerify: a.tls_config?.insecure_skip_verify ?? false,
-      followRedirects: a.follow_redirects,
-      enableHttp2: a.enable_http2,
     })),
     alertRelabelConfigs: f.alerting.alert_relabel_configs,
     rules: {

@@ -169,6 +169,11 @@ describe('examples/strata.yml', () => {
 });
 
 describe('rules and alerting sections', () => {
+  const defaultHttpClient = () => ({
+    basicAuth: null, authorization: null, oauth2: null, httpHeaders: {},
+    tlsConfig: { ca: '', caFile: '', cert: '', certFile: '', key: '', keyFile: '', serverName: '', insecureSkipVerify: false, minVersion: '', maxVersion: '' },
+    proxyUrl: '', noProxy: '', proxyFromEnvironment: false, proxyConnectHeaders: {}, followRedirects: true, enableHttp2: true,
+  });
   it('reads alertmanagers, rules and notifier settings with Prometheus defaults', () => {
     const { config } = parseConfig([
       'alerting:',
@@ -179,9 +184,10 @@ describe('rules and alerting sections', () => {
       'notifier: { config_file: am.yml, peers: ["http://127.0.0.1:9291"] }',
       'server: { external_url: "http://strata.example:9190" }',
     ].join('\n'), '/etc/strata/strata.yml');
-    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000, basicAuth: null, authorization: null, tlsInsecureSkipVerify: false,
+    expect(config.alerting.alertmanagers).toEqual([{ scheme: 'http', pathPrefix: '/am', timeoutMs: 10_000,
       staticConfigs: [{ targets: ['127.0.0.1:9093'], labels: {} }], fileSdConfigs: [], httpSdConfigs: [], dnsSdConfigs: [], relabelConfigs: [], alertRelabelConfigs: [],
-      followRedirects: true, enableHttp2: true }]);
+      // The HTTP client settings at their defaults: the same as a scrape job's.
+      ...defaultHttpClient() }]);
     expect(config.alerting.alertRelabelConfigs).toEqual([]);
     expect(config.alerting.rules).toEqual({ forOutageToleranceMs: 3_600_000, forGracePeriodMs: 600_000, resendDelayMs: 30_000 });
     expect(config.alerting.notifier).toEqual({ enabled: true, configFile: '/etc/strata/am.yml', peers: ['http://127.0.0.1:9291'], peerTimeoutMs: 15_000 });

@@ -14,5 +14,5 @@ export { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, relabelRule } 
 export type { RelabelAction, RelabelRule } from './relabel.ts';
 export { DEFAULT_GLOBAL, SCRAPE_PROTOCOLS, defaultScrapeConfig } from './scrape.ts';
 export type { AlertingConfig, AlertmanagerConfig } from './alerting.ts';
-export type { DnsSdConfig, DnsSdType, GlobalConfig, HttpHeader, HttpSdConfig, OAuth2Config, ScrapeConfig, ScrapeProtocol, StaticConfig, TLSConfig } from './scrape.ts';
+export type { DnsSdConfig, DnsSdType, GlobalConfig, HttpClientConfig, HttpHeader, HttpSdConfig, OAuth2Config, ScrapeConfig, ScrapeProtocol, StaticConfig, TLSConfig } from './scrape.ts';
 export { describe } from './fields.ts';

@@ -8,7 +8,7 @@ import { Document, isScalar, isSeq, Scalar, visit } from 'yaml';
 import type { AlertingConfig, AlertmanagerConfig } from './alerting.ts';
 import type { RelabelRule } from './relabel.ts';
 import type { Config } from './schema.ts';
-import type { DnsSdConfig, GlobalConfig, HttpSdConfig, ScrapeConfig, StaticConfig, TLSConfig } from './scrape.ts';
+import type { DnsSdConfig, GlobalConfig, HttpClientConfig, HttpSdConfig, ScrapeConfig, StaticConfig, TLSConfig } from './scrape.ts';
 import { formatDuration, formatSize } from './units.ts';
 
 // Characters go-yaml's emitter does not write as they are (its is_printable), so it double-quotes.
@@ -111,7 +111,6 @@ function printGlobal(g: GlobalConfig): Record<string, unknown> {
 // Fields in the order of Prometheus' ScrapeConfig; those it leaves out when empty or zero are left
 // out here too (undefined values are not printed).
 function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
-  const tls = j.tlsConfig;
   return {
     job_name: j.jobName,
     honor_labels: j.honorLabels || undefined,
@@ -133,38 +132,49 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     label_name_length_limit: j.labelNameLengthLimit || undefined,
     label_value_length_limit: j.labelValueLengthLimit || undefined,
     keep_dropped_targets: j.keepDroppedTargets || undefined,
-    basic_auth: j.basicAuth === null ? undefined : {
-      username: j.basicAuth.username,
-      password: secret(j.basicAuth.password),
-      password_file: j.basicAuth.passwordFile || undefined,
+    ...printHttpClient(j),
+    relabel_configs: j.relabelConfigs.length > 0 ? j.relabelConfigs.map(printRelabelRule) : undefined,
+    metric_relabel_configs: j.metricRelabelConfigs.length > 0 ? j.metricRelabelConfigs.map(printRelabelRule) : undefined,
+    ...printDiscovery(j),
+  };
+}
+
+/**
+ * The HTTP client settings of a scrape job or an Alertmanager set, as Prometheus' common
+ * HTTPClientConfig prints them inline: in its field order, secrets as <secret>, bearer_token as the
+ * authorization it was turned into.
+ */
+function printHttpClient(c: HttpClientConfig): Record<string, unknown> {
+  return {
+    basic_auth: c.basicAuth === null ? undefined : {
+      username: c.basicAuth.username,
+      password: secret(c.basicAuth.password),
+      password_file: c.basicAuth.passwordFile || undefined,
     },
-    authorization: j.authorization === null ? undefined : {
-      type: j.authorization.type,
-      credentials: secret(j.authorization.credentials),
-      credentials_file: j.authorization.credentialsFile || undefined,
+    authorization: c.authorization === null ? undefined : {
+      type: c.authorization.type,
+      credentials: secret(c.authorization.credentials),
+      credentials_file: c.authorization.credentialsFile || undefined,
     },
-    oauth2: j.oauth2 === null ? undefined : {
-      client_id: j.oauth2.clientId,
-      client_secret: secret(j.oauth2.clientSecret),
-      client_secret_file: j.oauth2.clientSecretFile || undefined,
-      scopes: j.oauth2.scopes.length > 0 ? j.oauth2.scopes : undefined,
-      token_url: j.oauth2.tokenUrl,
-      endpoint_params: goMap(j.oauth2.endpointParams),
-      tls_config: printTls(j.oauth2.tlsConfig),
-      ...printProxy(j.oauth2),
+    oauth2: c.oauth2 === null ? undefined : {
+      client_id: c.oauth2.clientId,
+      client_secret: secret(c.oauth2.clientSecret),
+      client_secret_file: c.oauth2.clientSecretFile || undefined,
+      scopes: c.oauth2.scopes.length > 0 ? c.oauth2.scopes : undefined,
+      token_url: c.oauth2.tokenUrl,
+      endpoint_params: goMap(c.oauth2.endpointParams),
+      tls_config: printTls(c.oauth2.tlsConfig),
+      ...printProxy(c.oauth2),
     },
-    tls_config: printTls(tls),
-    follow_redirects: j.followRedirects,
-    enable_http2: j.enableHttp2,
-    ...printProxy(j),
-    http_headers: goMap(Object.fromEntries(Object.entries(j.httpHeaders).map(([name, h]) => [name, {
+    tls_config: printTls(c.tlsConfig),
+    follow_redirects: c.followRedirects,
+    enable_http2: c.enableHttp2,
+    ...printProxy(c),
+    http_headers: goMap(Object.fromEntries(Object.entries(c.httpHeaders).map(([name, h]) => [name, {
       values: h.values.length > 0 ? h.values : undefined,
       secrets: h.secrets.length > 0 ? h.secrets.map(() => SECRET) : undefined,
       files: h.files.length > 0 ? h.files : undefined,
     }]))),
-    relabel_configs: j.relabelConfigs.length > 0 ? j.relabelConfigs.map(printRelabelRule) : undefined,
-    metric_relabel_configs: j.metricRelabelConfigs.length > 0 ? j.metricRelabelConfigs.map(printRelabelRule) : undefined,
-    ...printDiscovery(j),
   };
 }
 
@@ -225,19 +235,10 @@ function printAlerting(a: AlertingConfig): Record<string, unknown> | undefined {
 }
 
 // Prometheus' AlertmanagerConfig: the inlined HTTP client settings, its own fields, relabelling,
-// then service discovery. Strata keeps an Alertmanager's authorization as one header value; it
-// comes out as Prometheus' type and credentials.
+// then service discovery.
 function printAlertmanager(a: AlertmanagerConfig): Record<string, unknown> {
-  const space = a.authorization?.indexOf(' ') ?? -1;
   return {
-    basic_auth: a.basicAuth === null ? undefined : { username: a.basicAuth.username, password: secret(a.basicAuth.password) },
-    authorization: a.authorization === null ? undefined : {
-      type: space > 0 ? a.authorization.slice(0, space) : 'Bearer',
-      credentials: SECRET,
-    },
-    tls_config: a.tlsInsecureSkipVerify ? { insecure_skip_verify: true } : undefined,
-    follow_redirects: a.followRedirects,
-    enable_http2: a.enableHttp2,
+    ...printHttpClient(a),
     scheme: a.scheme,
     path_prefix: a.pathPrefix || undefined,
     timeout: promDuration(a.timeoutMs),

@@ -175,3 +175,104 @@ export function tlsFrom(t: z.output<typeof tlsSchema>): TLSConfig {
     serverName: t.server_name, insecureSkipVerify: t.insecure_skip_verify, minVersion: t.min_version, maxVersion: t.max_version,
   };
 }
+
+/**
+ * The HTTP client settings Prometheus' common HTTP client config has, shared by a scrape job and an
+ * Alertmanager set (alerting.alertmanagers[]), which both inline them. bearer_token(_file) is
+ * taken as authorization of type Bearer, as Prometheus converts it (and prints it).
+ */
+export interface HttpClientConfig {
+  basicAuth: { username: string; password: string; passwordFile: string } | null;
+  authorization: { type: string; credentials: string; credentialsFile: string } | null;
+  /** Client credentials grant; the token is sent as Authorization. */
+  oauth2: OAuth2Config | null;
+  tlsConfig: TLSConfig;
+  /** Extra request headers (Prometheus 3's http_headers), by name. */
+  httpHeaders: Record<string, HttpHeader>;
+  /** An http:// proxy: a forward proxy for http URLs, a CONNECT tunnel for https ones ('' for none). */
+  proxyUrl: string;
+  /** Hosts, domains (.example.com) and IPs/CIDRs that bypass the proxy, comma-separated. */
+  noProxy: string;
+  /** HTTP_PROXY or HTTPS_PROXY (by the URL's scheme) and NO_PROXY instead of proxyUrl and noProxy. */
+  proxyFromEnvironment: boolean;
+  /** Headers sent to the proxy with CONNECT (https URLs). */
+  proxyConnectHeaders: Record<string, string[]>;
+  /** Follow up to 10 redirects, as Prometheus' HTTP client does. */
+  followRedirects: boolean;
+  /** As configured (reported by /api/v1/status/config); Strata's requests use HTTP/1.1 either way. */
+  enableHttp2: boolean;
+}
+
+/** The fields of the HTTP client settings, to spread into a section's schema. */
+export const httpClientFields = {
+  basic_auth: section({ username: str(''), password: str(''), password_file: str('') }).optional(),
+  authorization: section({ type: str('Bearer'), credentials: str(''), credentials_file: str('') }).optional(),
+  bearer_token: str(''),
+  bearer_token_file: str(''),
+  oauth2: oauth2Schema.optional(),
+  tls_config: tlsSchema,
+  http_headers: httpHeaders(),
+  proxy_url: str(''),
+  no_proxy: str(''),
+  proxy_from_environment: bool(false),
+  proxy_connect_header: proxyConnectHeader(),
+  follow_redirects: bool(true),
+  enable_http2: bool(true),
+};
+
+const httpClientObject = z.object(httpClientFields);
+export type RawHttpClient = z.output<typeof httpClientObject>;
+
+/** What is wrong with a section's HTTP client settings taken together, as [path, message] pairs. */
+export function httpClientIssues(c: RawHttpClient): [string[], string][] {
+  const out: [string[], string][] = [];
+  const auths = [c.basic_auth !== undefined, c.authorization !== undefined, c.bearer_token !== '' || c.bearer_token_file !== '', c.oauth2 !== undefined].filter(Boolean).length;
+  if (auths > 1) out.push([[], 'at most one of basic_auth, authorization, bearer_token and oauth2 may be set']);
+  if (c.bearer_token !== '' && c.bearer_token_file !== '') out.push([[], 'at most one of bearer_token and bearer_token_file may be set']);
+  for (const [field, message] of proxyIssues(c)) out.push([[field], message]);
+  if (c.basic_auth && c.basic_auth.password !== '' && c.basic_auth.password_file !== '') out.push([['basic_auth'], 'at most one of password and password_file may be set']);
+  if (c.authorization && c.authorization.credentials !== '' && c.authorization.credentials_file !== '') out.push([['authorization'], 'at most one of credentials and credentials_file may be set']);
+  if (c.authorization && c.authorization.type.toLowerCase() === 'basic') out.push([['authorization', 'type'], 'authorization type cannot be Basic; use basic_auth']);
+  return out;
+}
+
+export function resolveHttpClient(c: RawHttpClient): HttpClientConfig {
+  let authorization: HttpClientConfig['authorization'] = null;
+  if (c.authorization) authorization = { type: c.authorization.type, credentials: c.authorization.credentials, credentialsFile: c.authorization.credentials_file };
+  else if (c.bearer_token !== '' || c.bearer_token_file !== '') authorization = { type: 'Bearer', credentials: c.bearer_token, credentialsFile: c.bearer_token_file };
+  const o = c.oauth2;
+  return {
+    basicAuth: c.basic_auth ? { username: c.basic_auth.username, password: c.basic_auth.password, passwordFile: c.basic_auth.password_file } : null,
+    authorization,
+    oauth2: o === undefined ? null : {
+      clientId: o.client_id, clientSecret: o.client_secret, clientSecretFile: o.client_secret_file, scopes: o.scopes,
+      tokenUrl: o.token_url, endpointParams: o.endpoint_params, tlsConfig: tlsFrom(o.tls_config),
+      proxyUrl: o.proxy_url, noProxy: o.no_proxy, proxyFromEnvironment: o.proxy_from_environment, proxyConnectHeaders: o.proxy_connect_header,
+    },
+    tlsConfig: tlsFrom(c.tls_config),
+    httpHeaders: c.http_headers,
+    proxyUrl: c.proxy_url,
+    noProxy: c.no_proxy,
+    proxyFromEnvironment: c.proxy_from_environment,
+    proxyConnectHeaders: c.proxy_connect_header,
+    followRedirects: c.follow_redirects,
+    enableHttp2: c.enable_http2,
+  };
+}
+
+/** Joins the file names of HTTP client settings with the config file's directory, as Prometheus does. */
+export function resolveHttpClientPaths(c: HttpClientConfig, abs: (file: string) => string): void {
+  const tls = (t: TLSConfig) => {
+    t.caFile = abs(t.caFile);
+    t.certFile = abs(t.certFile);
+    t.keyFile = abs(t.keyFile);
+  };
+  tls(c.tlsConfig);
+  if (c.basicAuth) c.basicAuth.passwordFile = abs(c.basicAuth.passwordFile);
+  if (c.authorization) c.authorization.credentialsFile = abs(c.authorization.credentialsFile);
+  if (c.oauth2) {
+    c.oauth2.clientSecretFile = abs(c.oauth2.clientSecretFile);
+    tls(c.oauth2.tlsConfig);
+  }
+  for (const h of Object.values(c.httpHeaders)) h.files = h.files.map(abs);
+}

@@ -4,13 +4,13 @@ import { joinDir } from './paths.ts';
 import * as z from 'zod';
 import { bool, describe, oneOf, section } from './fields.ts';
 import { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, type RelabelRule } from './relabel.ts';
-import { httpHeaders, oauth2Schema, proxyConnectHeader, proxyIssues, tlsFrom, tlsSchema, type HttpHeader, type OAuth2Config, type TLSConfig } from './scrape-client.ts';
+import { httpClientFields, httpClientIssues, resolveHttpClient, resolveHttpClientPaths, type HttpClientConfig } from './scrape-client.ts';
 import { bodySize, labelMap, limit, list, promDuration, str, stringList } from './scrape-fields.ts';
 import {
   UNSUPPORTED_SD, dnsSdSchema, fileSdSchema, httpSdSchema, staticSchema, unsupportedSd, type DnsSdConfig, type HttpSdConfig, type StaticConfig,
 } from './scrape-sd.ts';
 
-export type { HttpHeader, OAuth2Config, TLSConfig } from './scrape-client.ts';
+export type { HttpClientConfig, HttpHeader, OAuth2Config, TLSConfig } from './scrape-client.ts';
 export { DNS_SD_TYPES, type DnsSdConfig, type DnsSdType, type HttpSdConfig, type StaticConfig } from './scrape-sd.ts';
 
 export interface GlobalConfig {
@@ -32,7 +32,8 @@ export interface GlobalConfig {
   labelValueLengthLimit: number;
 }
 
-export interface ScrapeConfig {
+/** A scrape job; its HTTP client settings (auth, TLS, proxy, headers, redirects) are shared with Alertmanager sets. */
+export interface ScrapeConfig extends HttpClientConfig {
   jobName: string;
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
@@ -41,21 +42,6 @@ export interface ScrapeConfig {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
-  basicAuth: { username: string; password: string; passwordFile: string } | null;
-  authorization: { type: string; credentials: string; credentialsFile: string } | null;
-  /** Client credentials grant; the token is sent as Authorization. */
-  oauth2: OAuth2Config | null;
-  tlsConfig: TLSConfig;
-  /** Extra request headers (Prometheus 3's http_headers), by name. */
-  httpHeaders: Record<string, HttpHeader>;
-  /** An http:// proxy: a forward proxy for http targets, a CONNECT tunnel for https ones ('' for none). */
-  proxyUrl: string;
-  /** Hosts, domains (.example.com) and IPs/CIDRs that bypass the proxy, comma-separated. */
-  noProxy: string;
-  /** HTTP_PROXY or HTTPS_PROXY (by the target's scheme) and NO_PROXY instead of proxyUrl and noProxy. */
-  proxyFromEnvironment: boolean;
-  /** Headers sent to the proxy with CONNECT (https targets). */
-  proxyConnectHeaders: Record<string, string[]>;
   /** 0: no limit (likewise for the other limits). */
   sampleLimit: number;
   /** More targets than this after relabelling: every target of the job fails without a scrape. */
@@ -76,10 +62,6 @@ export interface ScrapeConfig {
   fallbackScrapeProtocol: ScrapeProtocol;
   /** Ask for gzip. */
   enableCompression: boolean;
-  /** Follow up to 10 redirects, as Prometheus' HTTP client does. */
-  followRedirects: boolean;
-  /** As configured (reported by /api/v1/status/config); Strata's scrapes use HTTP/1.1 either way. */
-  enableHttp2: boolean;
   /** Also mark series with exposed timestamps stale when they vanish. */
   trackTimestampsStaleness: boolean;
   /** How many dropped targets the targets API keeps per job (0: all). */
@@ -182,19 +164,7 @@ const scrapeSchema = section({
   }),
   honor_labels: bool(false),
   honor_timestamps: bool(true),
-  basic_auth: section({ username: str(''), password: str(''), password_file: str('') }).optional(),
-  authorization: section({ type: str('Bearer'), credentials: str(''), credentials_file: str('') }).optional(),
-  bearer_token: str(''),
-  bearer_token_file: str(''),
-  oauth2: oauth2Schema.optional(),
-  tls_config: tlsSchema,
-  http_headers: httpHeaders(),
-  proxy_url: str(''),
-  no_proxy: str(''),
-  proxy_from_environment: bool(false),
-  proxy_connect_header: proxyConnectHeader(),
-  follow_redirects: bool(true),
-  enable_http2: bool(true),
+  ...httpClientFields,
   scrape_protocols: protocolList(),
   fallback_scrape_protocol: z.unknown().optional().transform((v, ctx) => (v === undefined || v === null ? undefined : protocol(v, ctx, []) ?? z.NEVER)),
   enable_compression: bool(true),
@@ -266,12 +236,7 @@ export function checkScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[], iss
     else seen.set(j.job_name, i);
     const ji = j.scrape_interval ?? interval;
     if (j.scrape_timeout !== undefined && j.scrape_timeout > ji) issue(at('scrape_timeout'), `scrape_timeout (${j.scrape_timeout}ms) must not be greater than scrape_interval (${ji}ms)`);
-    const auths = [j.basic_auth !== undefined, j.authorization !== undefined, j.bearer_token !== '' || j.bearer_token_file !== '', j.oauth2 !== undefined].filter(Boolean).length;
-    if (auths > 1) issue(['scrape_configs', i], 'at most one of basic_auth, authorization, bearer_token and oauth2 may be set');
-    for (const [field, message] of proxyIssues(j)) issue(at(field), message);
-    if (j.basic_auth && j.basic_auth.password !== '' && j.basic_auth.password_file !== '') issue(at('basic_auth'), 'at most one of password and password_file may be set');
-    if (j.authorization && j.authorization.credentials !== '' && j.authorization.credentials_file !== '') issue(at('authorization'), 'at most one of credentials and credentials_file may be set');
-    if (j.authorization && j.authorization.type.toLowerCase() === 'basic') issue(at('authorization', 'type'), 'authorization type cannot be Basic; use basic_auth');
+    for (const [path, message] of httpClientIssues(j)) issue(['scrape_configs', i, ...path], message);
     if (!j.metrics_path.startsWith('/')) issue(at('metrics_path'), `metrics_path must start with /, got ${JSON.stringify(j.metrics_path)}`);
     j.static_configs.forEach((s, k) => s.targets.forEach((t, n) => {
       if (t === '' || /\/|\s/.test(t)) issue(at('static_configs', k, 'targets', n), `${JSON.stringify(t)} is not a valid host:port target`);
@@ -303,10 +268,6 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
     const interval = j.scrape_interval ?? global.scrapeIntervalMs;
     // As in Prometheus: an unset job timeout is the global one, but never more than the job's interval.
     const timeout = j.scrape_timeout ?? Math.min(global.scrapeTimeoutMs, interval);
-    let authorization: ScrapeConfig['authorization'] = null;
-    if (j.authorization) authorization = { type: j.authorization.type, credentials: j.authorization.credentials, credentialsFile: j.authorization.credentials_file };
-    else if (j.bearer_token !== '' || j.bearer_token_file !== '') authorization = { type: 'Bearer', credentials: j.bearer_token, credentialsFile: j.bearer_token_file };
-    const o = j.oauth2;
     return {
       jobName: j.job_name,
       scrapeIntervalMs: interval,
@@ -316,19 +277,7 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       params: j.params,
       honorLabels: j.honor_labels,
       honorTimestamps: j.honor_timestamps,
-      basicAuth: j.basic_auth ? { username: j.basic_auth.username, password: j.basic_auth.password, passwordFile: j.basic_auth.password_file } : null,
-      authorization,
-      oauth2: o === undefined ? null : {
-        clientId: o.client_id, clientSecret: o.client_secret, clientSecretFile: o.client_secret_file, scopes: o.scopes,
-        tokenUrl: o.token_url, endpointParams: o.endpoint_params, tlsConfig: tlsFrom(o.tls_config),
-        proxyUrl: o.proxy_url, noProxy: o.no_proxy, proxyFromEnvironment: o.proxy_from_environment, proxyConnectHeaders: o.proxy_connect_header,
-      },
-      tlsConfig: tlsFrom(j.tls_config),
-      httpHeaders: j.http_headers,
-      proxyUrl: j.proxy_url,
-      noProxy: j.no_proxy,
-      proxyFromEnvironment: j.proxy_from_environment,
-      proxyConnectHeaders: j.proxy_connect_header,
+      ...resolveHttpClient(j),
       sampleLimit: j.sample_limit ?? g.sample_limit ?? 0,
       targetLimit: j.target_limit ?? g.target_limit ?? 0,
       labelLimit: j.label_limit ?? g.label_limit ?? 0,
@@ -344,8 +293,6 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       scrapeProtocols: j.scrape_protocols ?? g.scrape_protocols ?? DEFAULT_SCRAPE_PROTOCOLS,
       fallbackScrapeProtocol: j.fallback_scrape_protocol ?? 'PrometheusText0.0.4',
       enableCompression: j.enable_compression,
-      followRedirects: j.follow_redirects,
-      enableHttp2: j.enable_http2,
       trackTimestampsStaleness: j.track_timestamps_staleness,
       keepDroppedTargets: j.keep_dropped_targets ?? 0,
     };
@@ -358,21 +305,9 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
  */
 export function resolveScrapeConfigPaths(jobs: readonly ScrapeConfig[], dir: string): void {
   const abs = (f: string) => joinDir(dir, f);
-  const tls = (t: TLSConfig) => {
-    t.caFile = abs(t.caFile);
-    t.certFile = abs(t.certFile);
-    t.keyFile = abs(t.keyFile);
-  };
   for (const j of jobs) {
     for (const f of j.fileSdConfigs) f.files = f.files.map(abs);
-    tls(j.tlsConfig);
-    if (j.basicAuth) j.basicAuth.passwordFile = abs(j.basicAuth.passwordFile);
-    if (j.authorization) j.authorization.credentialsFile = abs(j.authorization.credentialsFile);
-    if (j.oauth2) {
-      j.oauth2.clientSecretFile = abs(j.oauth2.clientSecretFile);
-      tls(j.oauth2.tlsConfig);
-    }
-    for (const h of Object.values(j.httpHeaders)) h.files = h.files.map(abs);
+    resolveHttpClientPaths(j, abs);
   }
 }
 

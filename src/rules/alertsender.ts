@@ -15,6 +15,7 @@ import { startDiscovery, type Discoverer, type DiscoveryEnv, type TargetGroup } 
 import { goRequestError, goUrlError, MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
 import { compileRelabelRules, relabel, type CompiledRelabelRule } from '../ingest/index.ts';
 import { labelsFromRecord, labelsToRecord } from '../model/index.ts';
+import { createAlertmanagerClient, type AlertmanagerClient } from './alertsender-client.ts';
 import { createAlertSenderMetrics, type AlertSenderMetrics } from './alertsender-metrics.ts';
 import { alertmanagersFromGroup, type AlertmanagerEndpoint } from './alertsender-targets.ts';
 import type { OutgoingAlert } from './group.ts';
@@ -52,6 +53,8 @@ interface AlertmanagerSet {
   readonly key: string;
   readonly relabel: CompiledRelabelRule[];
   readonly alertRelabel: CompiledRelabelRule[];
+  /** How its posts are made: credentials, TLS, proxy (its HTTP client settings). */
+  readonly client: AlertmanagerClient;
   /** Target groups per discovery provider. */
   readonly groups: Map<string, TargetGroup[]>;
   active: AlertmanagerEndpoint[];
@@ -97,7 +100,7 @@ export class AlertSender {
       const kept = old.get(key)?.shift();
       return kept ?? this.startSet(c, key);
     });
-    for (const rest of old.values()) for (const s of rest) for (const d of s.discoverers) d.stop();
+    for (const rest of old.values()) for (const s of rest) stopSet(s);
     this.activeChanged();
   }
 
@@ -105,9 +108,16 @@ export class AlertSender {
     this.metrics?.alertmanagers(this.sets.flatMap((s) => s.active.map((a) => a.url)));
   }
 
-  /** Stops discovery (queued alerts are still sent; see flush). */
+  /**
+   * Stops discovery (queued alerts are still sent; see flush), then, once they are, closes the
+   * connections kept open (proxy tunnels).
+   */
   stop(): void {
     for (const s of this.sets) for (const d of s.discoverers) d.stop();
+    const sets = this.sets;
+    void this.flush().then(() => {
+      for (const s of sets) s.client.close();
+    });
   }
 
   stats(): AlertSenderStats {
@@ -146,7 +156,7 @@ export class AlertSender {
   private startSet(cfg: AlertmanagerConfig, key: string): AlertmanagerSet {
     const set: AlertmanagerSet = {
       cfg, key, relabel: compileRelabelRules(cfg.relabelConfigs), alertRelabel: compileRelabelRules(cfg.alertRelabelConfigs),
-      groups: new Map(), active: [], dropped: [], discoverers: [],
+      client: createAlertmanagerClient(cfg), groups: new Map(), active: [], dropped: [], discoverers: [],
     };
     set.discoverers = startDiscovery(cfg, (provider, groups) => {
       set.groups.set(provider, groups);
@@ -200,7 +210,7 @@ export class AlertSender {
     const alerts = set.alertRelabel.length === 0 ? batch : batch.flatMap((a) => relabelAlert(a, set.alertRelabel, {}) ?? []);
     if (alerts.length === 0) return null;
     const body = JSON.stringify(alerts.map(toAPI));
-    const ok = await Promise.all(set.active.map(({ url }) => post(set.cfg, url, body).then(
+    const ok = await Promise.all(set.active.map(({ url }) => post(set.cfg, set.client, url, body).then(
       () => {
         this.metrics?.posted(url, (performance.now() - begin) / 1000, alerts.length, true);
         return true;
@@ -216,29 +226,36 @@ export class AlertSender {
   }
 }
 
+function stopSet(s: AlertmanagerSet): void {
+  for (const d of s.discoverers) d.stop();
+  s.client.close();
+}
+
 /**
  * Posts a batch within the entry's timeout. Redirects are followed by Go's rules (307/308 repeat
- * the POST, 301/302/303 turn it into a GET without body) up to 10, with the credentials on every
- * hop as Prometheus' client sends them; with follow_redirects: false a 3xx is the answer and fails.
+ * the POST, 301/302/303 turn it into a GET without body) up to 10, with the credentials and
+ * http_headers on every hop as Prometheus' client sends them; with follow_redirects: false a 3xx is
+ * the answer and fails.
  */
-async function post(cfg: AlertmanagerConfig, url: string, body: string): Promise<void> {
+async function post(cfg: AlertmanagerConfig, client: AlertmanagerClient, url: string, body: string): Promise<void> {
   const signal = AbortSignal.timeout(cfg.timeoutMs);
   let hop: Hop = { url: new URL(url), method: 'POST', body };
   for (let n = 0; ; n++) {
-    const headers: Record<string, string> = { 'User-Agent': USER_AGENT };
-    if (hop.body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(hop.body));
-    }
-    if (cfg.basicAuth) headers.Authorization = `Basic ${Buffer.from(`${cfg.basicAuth.username}:${cfg.basicAuth.password}`).toString('base64')}`;
-    else if (cfg.authorization) headers.Authorization = cfg.authorization;
     let status: number;
     let statusText: string;
     let location: string;
     try {
+      // The configured headers first: User-Agent and the body's are the sender's (http_headers
+      // refuses them anyway, as Prometheus does).
+      const headers: Record<string, string | string[]> = { ...await client.headers(signal), 'User-Agent': USER_AGENT };
+      if (hop.body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = String(Buffer.byteLength(hop.body));
+      }
       const res = await send(hop.url, {
         method: hop.method, headers, body: hop.body, signal,
-        tls: hop.url.protocol === 'https:' ? { rejectUnauthorized: !cfg.tlsInsecureSkipVerify } : undefined,
+        tls: hop.url.protocol === 'https:' ? await client.tls() : undefined,
+        agents: { tunnels: client.tunnels }, proxy: client.proxy, proxyConnectHeaders: client.proxyConnectHeaders,
       });
       // The answer's body is not used; read it so the connection can be reused.
       for await (const _ of res) { /* drain */ }
