@@ -8,3 +8,4 @@ export {
   type Discoverer, type DiscoveryConfigs, type DiscoveryEnv, type DiscoveryMetrics, type GroupsHandler, type TargetGroup,
 } from './discovery.ts';
 export { resolveTargets, systemResolver, type DnsResolver } from './dns.ts';
+export { sharedDiscoveryMetrics, type SharedDiscoveryMetrics } from './metrics.ts';

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AlertmanagerConfig, RelabelRule } from '../config/index.ts';
-import { startDiscovery, type Discoverer, type DiscoveryEnv, type TargetGroup } from '../discovery/index.ts';
+import { sharedDiscoveryMetrics, startDiscovery, type Discoverer, type DiscoveryEnv, type TargetGroup } from '../discovery/index.ts';
 import { goRequestError, goUrlError, MAX_REDIRECTS, redirectFrom, send, tooManyRedirects, type Hop } from '../httpclient/index.ts';
 import { compileRelabelRules, relabel, type CompiledRelabelRule } from '../ingest/index.ts';
 import { labelsFromRecord, labelsToRecord } from '../model/index.ts';
@@ -74,13 +74,17 @@ export class AlertSender {
   private readonly metrics: AlertSenderMetrics | undefined;
 
   /**
-   * `env`: the DNS resolver and discovery metrics (default: the system's resolver, no metrics);
-   * `registry`: where the prometheus_notifications_* metrics go (the server's /metrics).
+   * `env`: the DNS resolver and discovery metrics (default: the system's resolver, and the
+   * registry's prometheus_sd_* counters); `registry`: where the prometheus_notifications_* metrics
+   * go (the server's /metrics), and prometheus_sd_discovered_targets{name="notify"}.
    */
   constructor(cfg: AlertSenderConfig, externalLabels: Record<string, string>, log: Logger, env: Omit<DiscoveryEnv, 'log'> = {}, registry?: Registry) {
     this.externalLabels = externalLabels;
     this.log = log;
-    this.env = { ...env, log };
+    const sd = registry && sharedDiscoveryMetrics(registry);
+    // As Prometheus' notifier names its sets to its discovery manager: by their index.
+    sd?.discovered('notify', () => this.sets.map((s, i) => [`config-${i}`, [...s.groups.values()].flat().reduce((n, g) => n + g.targets.length, 0)] as const));
+    this.env = { metrics: sd?.counters, ...env, log };
     // Before the first update: static discovery reports its Alertmanagers right away.
     this.metrics = registry && createAlertSenderMetrics(registry, QUEUE_CAPACITY, {
       queueLength: () => this.queue.length,

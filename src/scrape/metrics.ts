@@ -3,6 +3,7 @@
 // service discovery failing) work on Strata unchanged. They are registered in the registry the
 // caller owns (the server's /metrics); the loops and discoverers only call the methods below.
 import { Counter, Gauge, Summary, type Registry } from 'prom-client';
+import { sharedDiscoveryMetrics } from '../discovery/index.ts';
 
 export interface ScrapeMetrics {
   /** The time between the starts of two scrapes of a target whose interval is `intervalMs`. */
@@ -85,26 +86,9 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     ...WINDOW,
     registers,
   });
-  const fileErrors = new Counter({
-    name: 'prometheus_sd_file_read_errors_total',
-    help: 'The number of File-SD read errors.',
-    registers,
-  });
-  const httpFailures = new Counter({
-    name: 'prometheus_sd_http_failures_total',
-    help: 'Number of HTTP service discovery refresh failures.',
-    registers,
-  });
-  const dnsLookups = new Counter({
-    name: 'prometheus_sd_dns_lookups_total',
-    help: 'The number of DNS-SD lookups.',
-    registers,
-  });
-  const dnsFailures = new Counter({
-    name: 'prometheus_sd_dns_lookup_failures_total',
-    help: 'The number of DNS-SD lookup failures.',
-    registers,
-  });
+  // Shared with the Alertmanager discovery (name="notify"), as in Prometheus.
+  const sd = sharedDiscoveryMetrics(registry);
+  sd.discovered('scrape', () => pools().map((p) => [p.job, p.discovered] as const));
   new Gauge({
     name: 'prometheus_target_scrape_pool_targets',
     help: 'Current number of targets in this scrape pool.',
@@ -113,16 +97,6 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     collect() {
       this.reset();
       for (const p of pools()) this.set({ scrape_job: p.job }, p.targets);
-    },
-  });
-  new Gauge({
-    name: 'prometheus_sd_discovered_targets',
-    help: 'Current number of discovered targets.',
-    labelNames: ['config', 'name'],
-    registers,
-    collect() {
-      this.reset();
-      for (const p of pools()) this.set({ config: p.job, name: 'scrape' }, p.discovered);
     },
   });
 
@@ -138,12 +112,7 @@ export function createScrapeMetrics(registry: Registry, pools: () => PoolGauges[
     },
     poolCreated: () => poolsTotal.inc(),
     observeSync: (job, s) => sync.observe({ scrape_job: job }, s),
-    fileSdReadError: () => fileErrors.inc(),
-    httpSdFailure: () => httpFailures.inc(),
-    dnsSdLookup(failed) {
-      dnsLookups.inc();
-      if (failed) dnsFailures.inc();
-    },
+    ...sd.counters,
   };
 }
 
