@@ -144,9 +144,12 @@ export class Group {
       try {
         const samples = await rule.eval(ctx, ts, this.def.limit);
         if (rule instanceof AlertingRule) this.sendAlerts(rule, ts);
-        await this.store(i, samples, ts - this.queryOffsetMs);
-        st.health = 'ok';
-        st.lastError = '';
+        const refused = await this.store(i, samples, ts - this.queryOffsetMs);
+        // As Prometheus: samples the storage refused leave the rule unhealthy with the storage's
+        // error until an evaluation stores everything, while the others are stored and the
+        // alerts sent; it is no evaluation failure.
+        st.health = refused === null ? 'ok' : 'err';
+        st.lastError = refused ?? '';
       } catch (e) {
         st.health = 'err';
         st.lastError = (e as Error).message;
@@ -165,25 +168,41 @@ export class Group {
     this.deps.onEvaluated?.(this, this.evaluationMs, missed);
   }
 
-  // Writes a rule's samples and staleness markers for the series it returned last time and not now.
-  private async store(i: number, samples: InstantSample[], t: number): Promise<void> {
+  /**
+   * Writes a rule's samples and staleness markers for the series it returned last time and not
+   * now. Samples the storage refuses (out of order, duplicate timestamp, older than the head
+   * accepts) are dropped and the others stored, as Prometheus' rule group appends sample by
+   * sample; returns Prometheus' error for them, null when everything was stored.
+   */
+  private async store(i: number, samples: InstantSample[], t: number): Promise<string | null> {
     const now = new Map<string, Labels>();
-    const b = new SampleBatchBuilder(samples.length + 1);
+    const b = new SampleBatchBuilder(samples.length);
     for (const s of samples) {
       now.set(seriesKey(s.labels), s.labels);
       b.startSeries(s.labels);
       b.add(t, s.value);
     }
+    // Staleness markers go apart: one the storage refuses (another rule wrote the series since)
+    // is expected and leaves the rule healthy, as in Prometheus.
+    const stale = new SampleBatchBuilder(4);
     for (const [k, ls] of this.previous[i]) {
       if (now.has(k)) continue;
-      b.startSeries(ls);
-      b.add(t, STALE_NAN);
+      stale.startSeries(ls);
+      stale.add(t, STALE_NAN);
     }
     this.previous[i] = now;
-    if (b.seriesCount === 0) return;
-    const res = await this.deps.appendable.append(b.build());
-    const rejected = Object.values(res.rejected).reduce((a, n) => a + n, 0);
-    if (rejected > 0) this.deps.logger.warn({ group: this.def.name, errors: res.errors }, 'some rule results were not stored');
+    let refused: string | null = null;
+    if (b.seriesCount > 0) {
+      const res = await this.deps.appendable.append(b.build(), { tooOld: 'drop' });
+      for (const [reason, n] of Object.entries(res.rejected)) {
+        if (n === 0) continue;
+        // Prometheus logs a count per reason; the storage counts them (strata_tsdb_rejected_samples_total).
+        this.deps.logger.warn({ group: this.def.name, file: this.def.file, rule: this.rules[i].name, numDropped: n, errors: res.errors }, REFUSED_LOG[reason] ?? 'Rule evaluation result discarded');
+        refused ??= STORAGE_ERRORS[reason] ?? reason;
+      }
+    }
+    if (stale.seriesCount > 0) await this.deps.appendable.append(stale.build(), { tooOld: 'drop' });
+    return refused;
   }
 
   /** Marks every series the group wrote last as stale (the group is removed by a reload). */
@@ -270,6 +289,20 @@ export class Group {
     old.previous = old.previous.map((m, j) => (used.has(j) ? new Map() : m));
   }
 }
+
+// The storage's errors as Prometheus 2.42 words them (its storage.Err* texts), which its rules API
+// shows as a rule's lastError; too old is out of bounds there, without an out-of-order window.
+const STORAGE_ERRORS: Record<string, string> = {
+  out_of_order: 'out of order sample',
+  duplicate_timestamp: 'duplicate sample for timestamp',
+  too_old: 'out of bounds',
+};
+
+const REFUSED_LOG: Record<string, string> = {
+  out_of_order: 'Error on ingesting out-of-order result from rule evaluation',
+  duplicate_timestamp: 'Error on ingesting results from rule evaluation with different value but same timestamp',
+  too_old: 'Error on ingesting too old result from rule evaluation',
+};
 
 function sameDefinition(a: Rule, b: Rule): boolean {
   return a.def.kind === b.def.kind && a.def.expr === b.def.expr && JSON.stringify(a.def.labels) === JSON.stringify(b.def.labels);
