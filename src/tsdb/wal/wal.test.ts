@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { until } from '../../../test/helpers/until.ts';
 import { openWal } from './index.ts';
 import type { WalOptions } from './index.ts';
 import {
@@ -85,6 +86,33 @@ describe('WAL round trip', () => {
     expect(got.content.refs).toEqual(content.refs);
     expect(got.content.vBits).toEqual(content.vBits);
     got.close();
+  });
+
+  it('closes every segment file it opened once the syncs still running on them at close() have finished', async () => {
+    const dir = newDir();
+    // The segment files this process holds open, from /proc (Linux).
+    const openSegments = (): string[] =>
+      fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+          return target.startsWith(`${dir}${path.sep}`) ? [target] : [];
+        } catch {
+          return []; // closed meanwhile (the readdir's own fd)
+        }
+      });
+    const r = rng(12);
+    const nextRef = { v: 1 };
+    const { wal } = await openWal({ dir, fsync: 'interval', fsyncIntervalMs: 1, segmentSize: 8 * 1024, logger: captureLogger() }, collector().handlers);
+    const stopAt = performance.now() + 200;
+    while (performance.now() < stopAt) {
+      logBatch(wal, randomBatch(r, nextRef, 50));
+      if (nextRef.v % 3 === 0) await new Promise((res) => setImmediate(res));
+    }
+    expect(segmentFiles(dir).length).toBeGreaterThan(5);
+    expect(openSegments().length).toBeGreaterThan(0);
+    wal.close();
+    // Syncs in flight at close() close their files when they finish.
+    await until('the WAL to close its segment files', () => openSegments().length === 0, 5000);
   });
 
   it('appends after reopening, across several restarts, and reports stats', async () => {
