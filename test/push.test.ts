@@ -417,13 +417,13 @@ describe('Pushgateway API', () => {
     expect(await instant('{job="nightly",__name__!~"push_.*"}')).toEqual(['nightly_ok=1', 'nightly_rows=21']);
     expect(Number((await instant('push_time_seconds{job="nightly"}'))[0].split('=')[1])).toBeGreaterThan(firstPush);
 
-    // A failed push leaves the group as it was and says when it failed.
-    r = await push('PUT', 'job/nightly/instance/n1', 'nightly_rows{ 1\n');
+    // A push refused after parsing (here for a timestamp) leaves the group as it was and says when it failed.
+    r = await push('PUT', 'job/nightly/instance/n1', 'nightly_rows 1 1700000000000\n');
     expect(r.status).toBe(400);
     const failed = Number((await instant('push_failure_time_seconds{job="nightly"}'))[0].split('=')[1]);
     expect(failed).toBeGreaterThan(firstPush);
     expect(await instant('{job="nightly",__name__!~"push_.*"}')).toEqual(['nightly_ok=1', 'nightly_rows=21']);
-    // A failed push to a group that does not exist creates nothing.
+    // A push refused for its syntax changes nothing, not even a group that does not exist.
     expect((await push('PUT', 'job/never', 'x{ 1\n')).status).toBe(400);
     expect(await instant('{job="never"}')).toEqual([]);
 
@@ -447,11 +447,11 @@ describe('Pushgateway API', () => {
 
   it('refuses bad grouping keys, timestamps, duplicates and bad bodies with 400, protobuf with 415', async () => {
     const cases: [string, string, string, RegExp][] = [
-      ['PUT', 'job/a/lonely', 'x 1\n', /come in pairs/],
-      ['PUT', 'job/a/bad-name/v', 'x 1\n', /invalid label name/],
-      ['PUT', 'job@base64/!!', 'x 1\n', /not valid base64url/],
-      ['PUT', 'job/a', 'x 1 1700000000000\n', /must not carry timestamps/],
-      ['PUT', 'job/a', 'x{job="z"} 1\nx 2\n', /pushed twice/],
+      ['PUT', 'job/a/lonely', 'x 1\n', /odd number of components/],
+      ['PUT', 'job/a/bad-name/v', 'x 1\n', /improper label name/],
+      ['PUT', 'job@base64/!!', 'x 1\n', /invalid base64 encoding in job name/],
+      ['PUT', 'job/a', 'x 1 1700000000000\n', /must not have timestamps/],
+      ['PUT', 'job/a', 'x{job="z"} 1\nx 2\n', /was collected before/],
       ['POST', 'job/a', 'x{ 1\n', /line 1/],
       ['PUT', 'job/a', 'push_time_seconds 5\n', /set by the server/],
     ];

@@ -10,13 +10,16 @@
 // - POST replaces only the metric families (names) present in the push: series of those families
 //   missing from the push are marked stale, other families stay as they are;
 // - DELETE marks every series of the group (and its push_*_time_seconds) stale and forgets the group;
-// - a push to an existing group that fails (bad body, storage refusal) leaves the group as it was
-//   and writes `push_failure_time_seconds` = now; one to an unknown group creates nothing.
+// - a push that parses but is refused (the Pushgateway's consistency check: a timestamp, a series
+//   twice, a type other groups give the name otherwise; or a storage refusal) leaves the group as
+//   it was and writes `push_failure_time_seconds` = now, creating the group (push_time_seconds 0)
+//   when it did not exist, as the Pushgateway does; a push refused for its path, syntax or size
+//   changes nothing, as there.
 // The group's current series are kept (not their values: the TSDB holds those) to know what to
 // mark stale, in memory and in the data directory (pushgroups.ts), so this survives a restart.
 // Answers: 200 for PUT/POST (202 for DELETE), as the Pushgateway; errors as text with the reason.
 import { STALE_NAN, type Labels, type SampleBatch } from '../../model/index.ts';
-import { BatchCollector, parseGroupingKey, parsePushBody, type GroupingKey } from '../../ingest/index.ts';
+import { BatchCollector, PushConsistencyError, collectedMetric, parseGroupingKey, parsePushBody, type GroupingKey } from '../../ingest/index.ts';
 import { IngestError } from '../../ingest/index.ts';
 import { AppendError } from '../../tsdb/index.ts';
 import { ApiError, sendText } from '../http.ts';
@@ -35,22 +38,30 @@ export interface PushgatewayState {
   lastWriteMs: Map<string, number>;
   /** Per-group chains, so two pushes to one group apply in arrival order. */
   queues: Map<string, Promise<void>>;
+  /**
+   * Per metric family, how many groups give it each type (built from the groups on first use):
+   * a push giving a family another type than other groups do is refused, as the Pushgateway
+   * refuses what it could not expose consistently.
+   */
+  familyTypes: Map<string, Map<string, number>> | null;
 }
 
 /** `dataDir` null keeps group state in memory only (lost at restart). */
 export function newPushgatewayState(dataDir: string | null): PushgatewayState {
-  return { groups: new PushGroupStore(dataDir), lastWriteMs: new Map(), queues: new Map() };
+  return { groups: new PushGroupStore(dataDir), lastWriteMs: new Map(), queues: new Map(), familyTypes: null };
 }
 
 const PUSH_TIME = 'push_time_seconds';
 const PUSH_FAILURE_TIME = 'push_failure_time_seconds';
 
-export async function handlePushgateway(ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, segments: string[]): Promise<void> {
+export async function handlePushgateway(ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, routed: string[]): Promise<void> {
   const method = ctx.req.method ?? 'POST';
   let outcome: PushOutcome;
   let key: GroupingKey | null = null;
+  // Whether the push got as far as the Pushgateway's store, which records a refusal from there on.
+  const reached = { store: false };
   try {
-    key = parseGroupingKey(segments);
+    key = parseGroupingKey(pathSegments(ctx, routed));
     const body = method === 'DELETE' ? Buffer.alloc(0) : await readPushBody(ctx, deps.maxRequestBytes, deps.maxDecodedBytes);
     if (method !== 'DELETE') {
       const media = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -60,11 +71,12 @@ export async function handlePushgateway(ctx: RequestContext, deps: WriteDeps, st
     }
     const text = utf8Text(body, 'pushed');
     const k = key;
-    outcome = await serialized(state, JSON.stringify(k), () => apply(ctx, deps, state, method, k, text));
+    outcome = await serialized(state, JSON.stringify(k), () => apply(ctx, deps, state, method, k, text, reached));
   } catch (e) {
+    if (e instanceof PushConsistencyError) reached.store = true;
     outcome = failedOutcome(e, deps, 'pushgateway', 0);
   }
-  if (key !== null && outcome.status !== 204 && outcome.written === 0 && outcome.status !== 503) {
+  if (key !== null && reached.store && outcome.status !== 204 && outcome.written === 0 && outcome.status !== 503) {
     const k = key;
     await serialized(state, JSON.stringify(k), () => recordFailure(ctx, deps, state, k));
   }
@@ -74,6 +86,23 @@ export async function handlePushgateway(ctx: RequestContext, deps: WriteDeps, st
     return;
   }
   sendText(ctx.res, outcome.status, `${outcome.message}\n`);
+}
+
+/**
+ * The path's segments after /metrics/, empty ones kept (the router drops them): the Pushgateway
+ * reads `/metrics/job/a/b/` as label b with the empty value, `/metrics/job/a/b/c/` as an odd
+ * labels part. `routed` (the router's, URL-decoded) when the path has no empty segment.
+ */
+function pathSegments(ctx: RequestContext, routed: string[]): string[] {
+  const p = ctx.url.pathname;
+  const at = p.indexOf('/metrics/');
+  if (at < 0 || !p.slice(at + 1).includes('//') && !p.endsWith('/')) return routed;
+  const parts = p.slice(at + '/metrics/'.length).split('/');
+  try {
+    return parts.map((x) => decodeURIComponent(x));
+  } catch {
+    return routed;
+  }
 }
 
 async function serialized<T>(state: PushgatewayState, id: string, fn: () => Promise<T>): Promise<T> {
@@ -99,7 +128,7 @@ function nextTime(state: PushgatewayState, groupId: string, g: PushGroup | undef
 }
 
 async function apply(
-  ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, method: string, key: GroupingKey, text: string,
+  ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, method: string, key: GroupingKey, text: string, reached: { store: boolean },
 ): Promise<PushOutcome> {
   const groupId = JSON.stringify(key);
   const old = state.groups.get(groupId);
@@ -114,16 +143,21 @@ async function apply(
     if (old) for (const s of old.series.values()) out.add(s.labels, now, STALE_NAN);
   } else {
     const pushed = parsePushBody(text, key, now);
-    if (pushed.metadata.length > 0) deps.metadata?.add(pushed.metadata);
+    reached.store = true;
     const b = pushed.batch;
     const families = new Set(pushed.families);
     for (let i = 0; i < b.series.length; i++) {
       const ls = b.series[i];
       const id = JSON.stringify(ls);
       if (reserved.has(id)) throw new IngestError(400, 'reserved_metric', `${metricName(ls)} is set by the server; it cannot be pushed`);
+      const family = pushed.families[i];
+      const type = pushed.familyTypes.get(family)!;
+      const other = otherGroupsType(state, old, family, type);
+      if (other !== null) throw new PushConsistencyError('type_conflict', `${collectedMetric(family, ls)} is not a ${other}`);
       for (let j = b.offsets[i]; j < b.offsets[i + 1]; j++) out.add(ls, now, b.values[j]);
-      next.series.set(id, { labels: ls, family: pushed.families[i] });
+      next.series.set(id, { labels: ls, family, type });
     }
+    if (pushed.metadata.length > 0) deps.metadata?.add(pushed.metadata);
     if (old) {
       for (const [id, s] of old.series) {
         if (reserved.has(id) || next.series.has(id)) continue;
@@ -134,32 +168,86 @@ async function apply(
     }
     out.add(pushTime, now, now / 1000);
     out.add(failureTime, now, next.lastFailureMs / 1000);
-    next.series.set(JSON.stringify(pushTime), { labels: pushTime, family: PUSH_TIME });
-    next.series.set(JSON.stringify(failureTime), { labels: failureTime, family: PUSH_FAILURE_TIME });
+    next.series.set(JSON.stringify(pushTime), { labels: pushTime, family: PUSH_TIME, type: 'GAUGE' });
+    next.series.set(JSON.stringify(failureTime), { labels: failureTime, family: PUSH_FAILURE_TIME, type: 'GAUGE' });
   }
   const batch: SampleBatch = out.build();
   const outcome = await appendPushed(ctx, deps, 'pushgateway', batch);
   // The group changes only when the push was stored (whole or partly: what was refused is reported).
   if (outcome.status === 204 || outcome.written > 0) {
     state.lastWriteMs.set(groupId, now);
-    if (method === 'DELETE') await state.groups.remove(groupId);
-    else await state.groups.save(groupId, next);
+    if (method === 'DELETE') await removeGroup(state, groupId);
+    else await saveGroup(state, groupId, next);
   }
   return outcome;
 }
 
+/** Family -> type -> number of groups, built from the stored groups on first use. */
+function familyTypes(state: PushgatewayState): Map<string, Map<string, number>> {
+  if (state.familyTypes === null) {
+    state.familyTypes = new Map();
+    for (const g of state.groups.all()) countTypes(state.familyTypes, g, 1);
+  }
+  return state.familyTypes;
+}
+
+function countTypes(index: Map<string, Map<string, number>>, g: PushGroup, delta: 1 | -1): void {
+  for (const [family, type] of typesOf(g)) {
+    let byType = index.get(family);
+    if (!byType) index.set(family, (byType = new Map()));
+    const n = (byType.get(type) ?? 0) + delta;
+    if (n > 0) byType.set(type, n);
+    else byType.delete(type);
+    if (byType.size === 0) index.delete(family);
+  }
+}
+
+function typesOf(g: PushGroup): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of g.series.values()) if (s.type !== undefined) out.set(s.family, s.type);
+  return out;
+}
+
+/** A type other groups than `own` give `family`, if not `type`; else null. */
+function otherGroupsType(state: PushgatewayState, own: PushGroup | undefined, family: string, type: string): string | null {
+  const byType = familyTypes(state).get(family);
+  if (!byType) return null;
+  const ownType = own ? typesOf(own).get(family) : undefined;
+  for (const [t, n] of byType) {
+    if (t !== type && n - (t === ownType ? 1 : 0) > 0) return t;
+  }
+  return null;
+}
+
+async function saveGroup(state: PushgatewayState, groupId: string, g: PushGroup): Promise<void> {
+  const index = familyTypes(state);
+  const old = state.groups.get(groupId);
+  if (old) countTypes(index, old, -1);
+  countTypes(index, g, 1);
+  await state.groups.save(groupId, g);
+}
+
+async function removeGroup(state: PushgatewayState, groupId: string): Promise<void> {
+  const old = state.groups.get(groupId);
+  if (old) countTypes(familyTypes(state), old, -1);
+  await state.groups.remove(groupId);
+}
+
 /**
- * A push to an existing group failed: the group keeps its series, and its
- * push_failure_time_seconds says when (server-made, so not counted as pushed samples).
+ * A push that reached the store failed: the group keeps its series, and its
+ * push_failure_time_seconds says when (server-made, so not counted as pushed samples). A group
+ * that did not exist is created with push_time_seconds 0, as the Pushgateway does, so that
+ * `push_failure_time_seconds > push_time_seconds` finds a job whose first push already failed.
  */
 async function recordFailure(ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, key: GroupingKey): Promise<void> {
   const groupId = JSON.stringify(key);
   const g = state.groups.get(groupId);
-  if (!g) return;
   const now = nextTime(state, groupId, g);
+  const pushTime: Labels = ['__name__', PUSH_TIME, ...key];
   const failureTime: Labels = ['__name__', PUSH_FAILURE_TIME, ...key];
   const out = new BatchCollector();
   out.add(failureTime, now, now / 1000);
+  if (!g) out.add(pushTime, now, 0);
   try {
     await deps.db(ctx).append(out.build());
   } catch (e) {
@@ -167,7 +255,13 @@ async function recordFailure(ctx: RequestContext, deps: WriteDeps, state: Pushga
     throw e;
   }
   state.lastWriteMs.set(groupId, now);
-  await state.groups.save(groupId, { ...g, lastFailureMs: now });
+  const next: PushGroup = g ? { ...g, lastFailureMs: now } : {
+    key, lastPushMs: 0, lastFailureMs: now, series: new Map([
+      [JSON.stringify(pushTime), { labels: pushTime, family: PUSH_TIME, type: 'GAUGE' }],
+      [JSON.stringify(failureTime), { labels: failureTime, family: PUSH_FAILURE_TIME, type: 'GAUGE' }],
+    ]),
+  };
+  await saveGroup(state, groupId, next);
 }
 
 function metricName(ls: Labels): string {

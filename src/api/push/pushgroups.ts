@@ -13,6 +13,11 @@ export interface GroupSeries {
   labels: Labels;
   /** Metric family, for POST's replace-by-name. */
   family: string;
+  /**
+   * The family's type in the Pushgateway's words (`COUNTER`, `UNTYPED`, ...), to refuse a push
+   * giving the name another type, as the Pushgateway does; absent in files from before it was kept.
+   */
+  type?: string;
 }
 
 export interface PushGroup {
@@ -30,7 +35,7 @@ interface GroupFile {
   key: string[];
   lastPushMs: number;
   lastFailureMs: number;
-  series: { labels: string[]; family: string }[];
+  series: { labels: string[]; family: string; type?: string }[];
 }
 
 const SUBDIR = 'pushgateway';
@@ -59,12 +64,17 @@ export class PushGroupStore {
     return this.groups.get(id);
   }
 
+  /** Every group (after ready()). */
+  all(): IterableIterator<PushGroup> {
+    return this.groups.values();
+  }
+
   async save(id: string, g: PushGroup): Promise<void> {
     this.groups.set(id, g);
     if (this.dir === null) return;
     const file: GroupFile = {
       version: 1, key: [...g.key], lastPushMs: g.lastPushMs, lastFailureMs: g.lastFailureMs,
-      series: [...g.series.values()].map((s) => ({ labels: [...s.labels], family: s.family })),
+      series: [...g.series.values()].map((s) => ({ labels: [...s.labels], family: s.family, type: s.type })),
     };
     await fs.promises.mkdir(this.dir, { recursive: true });
     const target = path.join(this.dir, fileName(id));
@@ -129,8 +139,8 @@ function parseGroupFile(text: string): PushGroup | null {
       typeof f.lastPushMs !== 'number' || typeof f.lastFailureMs !== 'number') return null;
   const series = new Map<string, GroupSeries>();
   for (const s of f.series) {
-    if (!strings(s?.labels) || typeof s.family !== 'string') return null;
-    series.set(JSON.stringify(s.labels), { labels: s.labels, family: s.family });
+    if (!strings(s?.labels) || typeof s.family !== 'string' || (s.type !== undefined && typeof s.type !== 'string')) return null;
+    series.set(JSON.stringify(s.labels), { labels: s.labels, family: s.family, type: s.type });
   }
   return { key: f.key, series, lastPushMs: f.lastPushMs, lastFailureMs: f.lastFailureMs };
 }
