@@ -1,7 +1,8 @@
 // A rule's samples the storage refuses (out of order, duplicate timestamp, older than the head
 // accepts): as in Prometheus' rule group, the rule's other samples are stored, the rule is
 // unhealthy with the storage's error (Prometheus' wording) until an evaluation stores everything,
-// and a refused staleness marker leaves it healthy. test/rules-refused.test.ts compares with 2.42.
+// a refused series is not marked stale by it later, and a refused staleness marker leaves it
+// healthy. test/rules-refused.test.ts compares with 2.42.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { labelsFromRecord, labelsToString, newMatcher, SampleBatchBuilder } from '../model/index.ts';
@@ -99,6 +100,25 @@ groups:
     await g.evaluate(5 * MIN);
     expect(health(g)).toEqual([['err', 'out of bounds']]);
     expect(await samples(db, 'old')).toEqual({});
+  });
+
+  it('does not mark stale a series whose sample it could not write, as Prometheus (it is another writer\'s)', async () => {
+    const db = (store = await loadTestDB({}));
+    await push(db, { __name__: 'w' }, 1, 5);
+    const g = groupOf(`
+groups:
+  - name: g
+    rules:
+      - record: w
+        expr: vector(1) and on() (absent(stop) == 1)
+`, db);
+    await g.evaluate(1 * MIN);
+    expect(health(g)).toEqual([['err', 'duplicate sample for timestamp']]);
+    // The rule's result vanishes at minute 2: no staleness marker for the other writer's w.
+    await push(db, { __name__: 'stop' }, 2, 1);
+    await g.evaluate(2 * MIN);
+    expect(health(g)).toEqual([['ok', '']]);
+    expect(await samples(db, 'w')).toEqual({ w: [[1, 5]] });
   });
 
   it('leaves the rule healthy when only its staleness marker is refused (the series was written since)', async () => {

@@ -200,9 +200,34 @@ export class Group {
         this.deps.logger.warn({ group: this.def.name, file: this.def.file, rule: this.rules[i].name, numDropped: n, errors: res.errors }, REFUSED_LOG[reason] ?? 'Rule evaluation result discarded');
         refused ??= STORAGE_ERRORS[reason] ?? reason;
       }
+      // A refused series does not count as returned: the rule marks it stale later no more than
+      // Prometheus does (it is another writer's series, e.g. another rule's).
+      if (refused !== null) await this.forgetRefused(now, samples, t);
     }
     if (stale.seriesCount > 0) await this.deps.appendable.append(stale.build(), { tooOld: 'drop' });
     return refused;
+  }
+
+  /**
+   * Removes from `returned` the series whose sample at t is not the one the rule wrote (the
+   * storage refused it). Only after a refusal, which the append's result counts but does not name.
+   */
+  private async forgetRefused(returned: Map<string, Labels>, samples: InstantSample[], t: number): Promise<void> {
+    const q = this.deps.querier();
+    const byName = new Map<string, InstantSample[]>();
+    for (const s of samples) {
+      const name = labelsToRecord(s.labels).__name__ ?? '';
+      byName.set(name, [...(byName.get(name) ?? []), s]);
+    }
+    for (const [name, group] of byName) {
+      const stored = await q.select([newMatcher('=', '__name__', name)], t, t);
+      for (const s of group) {
+        const got = stored.find((x) => labelsEqual(x.labels, s.labels));
+        const at = got === undefined ? -1 : got.timestamps.lastIndexOf(t);
+        const v = at < 0 ? undefined : got!.values[at];
+        if (v === undefined || !(v === s.value || (Number.isNaN(v) && Number.isNaN(s.value)))) returned.delete(seriesKey(s.labels));
+      }
+    }
   }
 
   /** Marks every series the group wrote last as stale (the group is removed by a reload). */
