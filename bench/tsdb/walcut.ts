@@ -1,7 +1,7 @@
 // How long a WAL segment cut holds the main thread, on a disk kept busy by another process.
-// Run: node bench/tsdb/walcut.ts [cuts, default 40] [--quiet-disk]
+// Run: node bench/tsdb/walcut.ts [cuts, default 40] [--quiet-disk] [--segment-mib N, default 8]
 //
-// The WAL (fsync: interval, 8 MiB segments) takes 2000-sample log() calls as fast as it can; every
+// The WAL (fsync: interval, 8 MiB segments unless told) takes 2000-sample log() calls as fast as it can; every
 // few hundred calls one of them fills the segment and cuts. The time of each log() call is taken
 // around the call itself: the cut's share is what the cutting call takes beyond an ordinary one.
 // Unless --quiet-disk, a child shell writes 256 MiB files with conv=fdatasync in a loop next to
@@ -15,9 +15,10 @@ import { openWal } from '../../src/tsdb/wal/index.ts';
 
 const args = process.argv.slice(2);
 const quietDisk = args.includes('--quiet-disk');
-const cuts = Number(args.find((a) => !a.startsWith('--')) ?? 40);
+const mibAt = args.indexOf('--segment-mib');
+const cuts = Number(args.find((a, i) => !a.startsWith('--') && i !== mibAt + 1) ?? 40);
 const BATCH = 2000;
-const SEGMENT = 8 * 1024 * 1024;
+const SEGMENT = (mibAt >= 0 ? Number(args[mibAt + 1]) : 8) * 1024 * 1024;
 /** Calls after a cut counted apart: a background sync can stall the next writes instead (journal). */
 const AFTER = 50;
 
