@@ -597,7 +597,8 @@ export class Head {
     const out: SeriesData[] = [];
     if (this.numSeries === 0 || maxt < this.minT || mint > this.maxT) return out;
     const ps = yield* this.refsForMatching(matchers);
-    const places = yield* this.labelOrderPlaces(ps);
+    // (Small reads skip the generators: a select of a few series takes microseconds.)
+    const places = ps.length <= LABEL_SORT_MAX ? null : yield* this.labelOrderPlaces(ps);
     const placed: SeriesData[] = places === null ? out : new Array(ps.length);
     let since = 0;
     let samples = 0;
@@ -628,7 +629,8 @@ export class Head {
       }
     }
     if (places !== null) return withoutHoles(placed);
-    return yield* sortSliced(out, (a, b) => compareLabels(a.labels, b.labels));
+    const byLabels = (a: SeriesData, b: SeriesData) => compareLabels(a.labels, b.labels);
+    return out.length <= LABEL_SORT_MAX ? out.sort(byLabels) : yield* sortSliced(out, byLabels);
   }
 
   /** Label sets of matching series that have samples in [mint, maxt]. */
@@ -640,7 +642,7 @@ export class Head {
   *seriesSliced(matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]> {
     if (this.numSeries === 0 || maxt < this.minT || mint > this.maxT) return [];
     const ps = yield* this.refsForMatching(matchers);
-    const places = yield* this.labelOrderPlaces(ps);
+    const places = ps.length <= LABEL_SORT_MAX ? null : yield* this.labelOrderPlaces(ps);
     const out: Labels[] = places === null ? [] : new Array(ps.length);
     for (let i = 0; i < ps.length; i++) {
       const ref = ps[i];
@@ -650,7 +652,8 @@ export class Head {
       }
       if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
     }
-    return places === null ? yield* sortSliced(out, compareLabels) : withoutHoles(out);
+    if (places !== null) return withoutHoles(out);
+    return out.length <= LABEL_SORT_MAX ? out.sort(compareLabels) : yield* sortSliced(out, compareLabels);
   }
 
   /**

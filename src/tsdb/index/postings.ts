@@ -302,5 +302,5 @@ function* valuesPostings(ix: PostingsIndex, m: Matcher, want: boolean, w: Work):
       if (spend(w, l.length + ENTRIES_PER_VALUE)) yield 0;
     }
   }
-  return yield* unionSliced(lists, ix.numSeries, w);
+  return lists.length === 1 ? lists[0] : yield* unionSliced(lists, ix.numSeries, w);
 }
