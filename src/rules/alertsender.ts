@@ -104,7 +104,10 @@ export class AlertSender {
       const kept = old.get(key)?.shift();
       return kept ?? this.startSet(c, key);
     });
-    for (const rest of old.values()) for (const s of rest) stopSet(s);
+    const gone = [...old.values()].flat();
+    for (const s of gone) for (const d of s.discoverers) d.stop();
+    // A batch may be on its way through a removed set's tunnels: closed once it is done.
+    if (gone.length > 0) void this.flush().then(() => gone.forEach((s) => s.client.close()));
     this.activeChanged();
   }
 
@@ -228,11 +231,6 @@ export class AlertSender {
     )));
     return ok.some(Boolean);
   }
-}
-
-function stopSet(s: AlertmanagerSet): void {
-  for (const d of s.discoverers) d.stop();
-  s.client.close();
 }
 
 /**
