@@ -3,6 +3,7 @@
 // job's are, and resolved relative to the config file; sigv4 is refused by name.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './index.ts';
+import { configToYaml, SECRET } from './print.ts';
 
 const am = (fields: string) => parseConfig(`alerting:\n  alertmanagers:\n    - static_configs: [{ targets: ["a:9093"] }]\n${fields}`, '/etc/strata/prometheus.yml').config.alerting.alertmanagers[0];
 const bad = (fields: string) => () => am(fields);
@@ -72,5 +73,37 @@ describe('alerting.alertmanagers HTTP client settings', () => {
     expect(bad('      sigv4: { region: us-east-1 }\n')).toThrow(/alerting\.alertmanagers\[0\]\.sigv4: sigv4 is not supported/);
     // An empty sigv4 is nothing to sign with: accepted as absent.
     expect(am('      sigv4:\n').authorization).toBeNull();
+  });
+
+  it('prints the settings (secrets hidden) so that they load back to the same configuration', () => {
+    const c = parseConfig(`
+alerting:
+  alertmanagers:
+    - static_configs: [{ targets: ["a:9093"] }]
+      basic_auth: { username: u, password: pw1 }
+      tls_config: { ca_file: /ca.pem, cert: CERT, key: KEY, server_name: s, min_version: TLS12 }
+      proxy_url: http://user:pw2@proxy:3128
+      no_proxy: localhost
+      proxy_connect_header: { X-K: [pw3] }
+      http_headers: { X-T: { values: [v], secrets: [pw4], files: [/f] } }
+      follow_redirects: false
+    - static_configs: [{ targets: ["b:9093"] }]
+      oauth2: { client_id: c, client_secret: pw5, token_url: "https://idp/token", scopes: [a], endpoint_params: { x: y }, proxy_from_environment: true }
+      enable_http2: false
+`, '/etc/strata/prometheus.yml').config;
+    const yaml = configToYaml(c);
+    expect(yaml).not.toMatch(/pw\d|KEY/);
+    const back = parseConfig(yaml, '/etc/strata/printed.yml').config;
+    const [a, b] = back.alerting.alertmanagers;
+    expect([a.basicAuth?.password, a.tlsConfig.key, a.proxyConnectHeaders['X-K'], a.httpHeaders['X-T'].secrets, b.oauth2?.clientSecret])
+      .toEqual([SECRET, SECRET, [SECRET], [SECRET], SECRET]);
+    expect(a.proxyUrl).toBe('http://user:xxxxx@proxy:3128');
+    a.basicAuth!.password = 'pw1';
+    a.tlsConfig.key = 'KEY';
+    a.proxyUrl = 'http://user:pw2@proxy:3128';
+    a.proxyConnectHeaders['X-K'] = ['pw3'];
+    a.httpHeaders['X-T'].secrets = ['pw4'];
+    b.oauth2!.clientSecret = 'pw5';
+    expect(back.alerting).toEqual(c.alerting);
   });
 });
