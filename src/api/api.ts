@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { Engine, type EngineOptions } from '../promql/index.ts';
-import type { DB } from '../tsdb/index.ts';
+import type { DB, WalReplayStatus } from '../tsdb/index.ts';
 import { ApiError, ErrorType, sendError, sendSuccess, sendText } from './http.ts';
 import { MetadataStore } from './metadata.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -39,6 +39,8 @@ export interface ApiOptions {
   alertmanagers?: AlertmanagersDeps;
   /** The built-in notifier: Alertmanager's API v2 under /api/v2. */
   alertmanager?: Omit<AlertmanagerDeps, 'version' | 'maxRequestBytes'>;
+  /** Where WAL replay stands: /api/v1/status/walreplay, answered before the server is ready too. */
+  walReplay?: () => WalReplayStatus;
 }
 
 // setTimeout's longest delay (~24.8 days): what "no timeout" (query.timeout: 0) becomes for the
@@ -164,6 +166,7 @@ export function createApi(opts: ApiOptions): Api {
   router.add(GET, '/api/v1/status/flags', 'flags', (ctx) => handleFlags(ctx, statusDeps));
   router.add(GET, '/api/v1/status/config', 'config', (ctx) => handleConfig(ctx, statusDeps));
   router.add(GET, '/api/v1/status/tsdb', 'tsdb_status', (ctx) => handleTsdbStatus(ctx, statusDeps));
+  router.add(GET, '/api/v1/status/walreplay', 'walreplay', ({ res }) => sendSuccess(res, opts.walReplay?.() ?? { min: 0, max: 0, current: 0 }));
   router.add(GET_POST, '/api/v1/export', 'export', (ctx) => handleExport(ctx, readDeps));
   // The interfaces other Prometheus tools read through: federation and remote read.
   const externalLabels = () => config.global.externalLabels;

@@ -19,7 +19,7 @@ import type { PostableAlert } from '../notify/index.ts';
 import { Engine } from '../promql/index.ts';
 import { relabelAlert, type OutgoingAlert } from '../rules/index.ts';
 import { compileRelabelRules } from '../ingest/index.ts';
-import { openDB, type DB } from '../tsdb/index.ts';
+import { openDB, type DB, type WalReplayStatus } from '../tsdb/index.ts';
 import { checkRuleFiles, startRuleEvaluation, type RuleEvaluation } from './alerting.ts';
 import { listenOn } from './listen.ts';
 import { notifierConfigOf, startNotifier, type RunningNotifier } from './notifier.ts';
@@ -77,8 +77,9 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
   };
   // One engine for the API and the rules, so the query concurrency limit covers both.
   const engine = new Engine(engineOptionsOf(config));
+  let walReplay: WalReplayStatus = { min: 0, max: 0, current: 0 };
   const api = createApi({
-    config, logger: log, metrics, version, metadata, engine,
+    config, logger: log, metrics, version, metadata, engine, walReplay: () => walReplay,
     targets: { targets: () => (scrape ? scrape.targets() : { active: [], dropped: [], droppedCounts: {} }), reload },
     rules: { groups: () => rules?.manager.groups() ?? [] },
     alertmanagers: { alertmanagers: () => rules?.sender.alertmanagers() ?? { active: [], dropped: [] } },
@@ -120,6 +121,9 @@ export async function startServer(opts: ServerRoleOptions): Promise<RunningServe
     maxSeriesPerMetric: config.limits.maxSeriesPerMetric,
     walFsync: config.storage.wal.fsync,
     walSegmentSize: config.storage.wal.segmentSize,
+    onWalReplayProgress: (s) => {
+      walReplay = s;
+    },
     logger: log.child({ component: 'tsdb' }),
   });
   const openStarted = performance.now();

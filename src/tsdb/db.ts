@@ -10,7 +10,7 @@ import {
   AppendError, type AppendOptions, type AppendResult, type Appendable, type Queryable, type Querier,
 } from './types.ts';
 import { Head } from './head/head.ts';
-import { WalCorruptionError, openWal, type Wal } from './wal/index.ts';
+import { WalCorruptionError, openWal, type Wal, type WalReplayStatus } from './wal/index.ts';
 import {
   CorruptBlockError, deleteBlockDir, listBlockDirs, openBlock, planCompaction, removeIncompleteBlocks,
   type Block, type BlockMeta,
@@ -38,6 +38,8 @@ export interface DBOptions {
   compressBlocks?: boolean;
   /** How long the compactor thread may sit idle before it is ended (default 10 s; benchmarks: 0). */
   compactorIdleMs?: number;
+  /** Told where WAL replay stands while the DB opens (/api/v1/status/walreplay). */
+  onWalReplayProgress?: (s: WalReplayStatus) => void;
   logger: Logger;
 }
 
@@ -160,6 +162,7 @@ class TSDB implements DB {
       segmentSize: this.opts.walSegmentSize,
       fsync: this.opts.walFsync ?? 'interval',
       logger: walLogger(this.log),
+      onReplayProgress: this.opts.onWalReplayProgress,
     }, {
       series: (ref, labels) => head.replaySeries(ref, labels),
       samples: (refs, ts, vs, n) => head.replaySamples(refs, ts, vs, n),

@@ -19,7 +19,7 @@
 // Files (see segment.ts): segments 00000000, 00000001, ... cut at `segmentSize`; at most one
 // checkpoint.NNNNNNNN holding what is still needed of segments <= NNNNNNNN. Record format: record.ts.
 export type {
-  CheckpointResult, ReplayHandlers, ReplayStats, Wal, WalDamage, WalLogger, WalOptions,
+  CheckpointResult, ReplayHandlers, ReplayStats, Wal, WalDamage, WalLogger, WalOptions, WalReplayStatus,
 } from './types.ts';
 export { openWal } from './wal.ts';
 export { WalCorruptionError } from './checkpoint.ts';

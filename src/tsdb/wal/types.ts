@@ -23,6 +23,18 @@ export interface WalOptions {
   /** Period of the 'interval' policy (default 1000 ms). */
   fsyncIntervalMs?: number;
   logger?: WalLogger;
+  /** Told where replay stands: before the first segment, after each one, and when done. */
+  onReplayProgress?: (s: WalReplayStatus) => void;
+}
+
+/**
+ * Replay progress in segment numbers, as Prometheus' /api/v1/status/walreplay shows it: the first
+ * segment to replay, the last one (once replay is done: the one written next) and the current.
+ */
+export interface WalReplayStatus {
+  min: number;
+  max: number;
+  current: number;
 }
 
 export interface ReplayHandlers {

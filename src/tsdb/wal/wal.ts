@@ -61,6 +61,10 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   }
   const segments = listing.segments.filter((s) => checkpoint === undefined || s > checkpoint);
 
+  const first = segments[0] ?? (checkpoint !== undefined ? checkpoint + 1 : 0);
+  const progress = (max: number, current: number) => opts.onReplayProgress?.({ min: first, max, current });
+  progress(segments.at(-1) ?? first, first);
+
   const seen = { maxRef: 0, maxTime: -Infinity };
   const sink = replaySink(handlers, stats, logger, seen);
   let checkpointBytes = 0;
@@ -98,6 +102,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
     const res = await scanRecords(file, sink);
     sizes.set(seg, res.validBytes);
     maxTimes.set(seg, seen.maxTime);
+    progress(segments.at(-1)!, seg);
     if (!res.problem) continue;
     const { offset, kind, reason } = res.problem;
     const dropped = res.fileBytes - res.validBytes;
@@ -156,6 +161,7 @@ export async function openWal(opts: WalOptions, handlers: ReplayHandlers): Promi
   } else {
     current = lastSeg !== undefined ? lastSeg + 1 : checkpoint !== undefined ? checkpoint + 1 : 0;
   }
+  progress(current, current);
   const wal = new SegmentedWal(dir, opts, logger, sizes, maxTimes, seen.maxRef, current, checkpoint, checkpointBytes);
   stats.durationMs = performance.now() - started;
   return { wal, stats };
