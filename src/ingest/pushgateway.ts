@@ -9,7 +9,8 @@
 import { METRIC_NAME, isValidLabelName, withLabel, type Labels, type SampleBatch } from '../model/index.ts';
 import { IngestError } from './errors.ts';
 import { goQuote, prometheusLabelsString } from './prometheuswording.ts';
-import { parseExposition } from './exposition.ts';
+import { ExpositionError, parseExposition, type ParsedExposition } from './exposition.ts';
+import { expfmtParseError } from './expfmtwording.ts';
 import type { MetricMetadata } from './metadata.ts';
 
 /** Grouping key labels as sorted [name, value, ...] pairs (job included). */
@@ -122,14 +123,20 @@ export class PushConsistencyError extends IngestError {
  */
 export function parsePushBody(text: string, key: GroupingKey, nowMs: number): PushedGroup {
   // NaN marks "no timestamp on the line": any other value came from the body.
-  const parsed = parseExposition(text, { defaultTimestamp: NaN });
-  // expfmt, which the Pushgateway parses with, needs the newline after the last record.
-  const lastNl = text.lastIndexOf('\n');
-  if (/[^ \t]/.test(text.slice(lastNl + 1))) {
-    let lines = 1;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-    throw new IngestError(400, 'unexpected_end', `text format parsing error in line ${lines}: unexpected end of input stream`);
+  let parsed: ParsedExposition;
+  try {
+    parsed = parseExposition(text, { defaultTimestamp: NaN });
+  } catch (e) {
+    // Refused in the Pushgateway's words (expfmt's) where it refuses the text too.
+    const expfmt = e instanceof ExpositionError ? expfmtParseError(text) : null;
+    if (expfmt !== null) throw new IngestError(400, (e as ExpositionError).reason, expfmt);
+    throw e;
   }
+  // What Strata's parser takes and expfmt refuses (the Pushgateway parses with it): a last line
+  // without its newline, an escape other than \\, \" and \n, a quantile or le that is no number.
+  // A second pass over the text (about two thirds of the parse's time), affordable for pushes.
+  const expfmt = expfmtParseError(text);
+  if (expfmt !== null) throw new IngestError(400, 'bad_text', expfmt);
   const b = parsed.batch;
   for (let j = 0; j < b.timestamps.length; j++) {
     if (!Number.isNaN(b.timestamps[j])) throw new PushConsistencyError('timestamp_not_allowed', 'pushed metrics must not have timestamps');
