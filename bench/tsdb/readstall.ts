@@ -10,6 +10,7 @@
 //   node_modules/.bin/node --expose-gc bench/tsdb/readstall.ts --series 300000,1000000
 // --long-series N adds one series of N samples (a year at 15 s is 2.1M) and reads it alone.
 // --both also reads the head and the block together (the same series and samples in both).
+// --unique-label gives every series a label of its own value (uid), as pods' uids do.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     'long-series': { type: 'string', default: '0' },
     only: { type: 'string', default: '' },
     both: { type: 'boolean', default: false },
+    'unique-label': { type: 'boolean', default: false },
   },
 });
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -102,7 +104,15 @@ function threadCpuMs(): number {
 
 function buildSeries(n: number): Labels[] {
   const gen = createNodeExporterGen({ hosts: Math.ceil(n / 200), seed: 1, startMs: T0 });
-  return gen.series.slice(0, n);
+  const series = gen.series.slice(0, n);
+  return args['unique-label'] ? series.map((ls, i) => withLabel(ls, 'uid', `u${i}`)) : series;
+}
+
+/** ls with one more label, kept sorted by name. */
+function withLabel(ls: Labels, name: string, value: string): Labels {
+  let at = 0;
+  while (at < ls.length && ls[at] < name) at += 2;
+  return [...ls.slice(0, at), name, value, ...ls.slice(at)];
 }
 
 function fillHead(series: Labels[], long: number): Head {
