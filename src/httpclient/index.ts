@@ -10,3 +10,4 @@ export { createTunnelAgents, type TunnelAgents } from './tunnel.ts';
 export { goReadError, goRequestError, goUrlError, noteError, socketPair } from './goerror.ts';
 export { MAX_REDIRECTS, redirectFrom, tooManyRedirects, type Hop } from './redirect.ts';
 export { clientCredentialsToken, TokenError, type ClientCredentials } from './oauth2.ts';
+export { proxyOf, requestHeaders, tlsSettingOptions, type ReadSettingFile, type RequestAuthSettings } from './clientconfig.ts';

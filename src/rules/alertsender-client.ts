@@ -8,9 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import type { HttpClientConfig, TLSConfig } from '../config/index.ts';
-import { clientCredentialsToken, createTunnelAgents, TokenError, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
-
-const NODE_TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
+import { clientCredentialsToken, createTunnelAgents, proxyOf, requestHeaders, tlsSettingOptions, TokenError, type Proxy, type TunnelAgents } from '../httpclient/index.ts';
 
 export interface AlertmanagerClient {
   /** http_headers and Authorization for one post; rejects when a file cannot be read or no oauth2 token can be had. */
@@ -43,30 +41,16 @@ export function createAlertmanagerClient(cfg: HttpClientConfig, now: () => numbe
   }, now);
 
   return {
-    async headers(signal) {
-      const out: Record<string, string | string[]> = {};
-      for (const [name, h] of Object.entries(cfg.httpHeaders)) {
-        const files = await Promise.all(h.files.map((f) => secretFile(f, `http_headers ${name} file`)));
-        out[name] = [...h.values, ...h.secrets, ...files];
-      }
-      if (cfg.basicAuth) {
-        const pw = cfg.basicAuth.passwordFile !== '' ? await secretFile(cfg.basicAuth.passwordFile, 'basic_auth.password_file') : cfg.basicAuth.password;
-        out.Authorization = `Basic ${Buffer.from(`${cfg.basicAuth.username}:${pw}`).toString('base64')}`;
-      } else if (cfg.authorization) {
-        const a = cfg.authorization;
-        const cred = a.credentialsFile !== '' ? await secretFile(a.credentialsFile, 'authorization.credentials_file') : a.credentials;
-        // Prometheus sends no Authorization for an authorization section without credentials.
-        if (cred !== '' || a.credentialsFile !== '') out.Authorization = `${a.type} ${cred}`;
-      } else if (oauth2) {
+    headers(signal) {
+      return requestHeaders(cfg, secretFile, oauth2 && (async () => {
         if (o!.tokenUrl.startsWith('https:')) tokenTls = await tlsOptions(o!.tlsConfig, 'oauth2.tls_config');
         try {
-          out.Authorization = await oauth2(signal);
+          return await oauth2(signal);
         } catch (e) {
           // Go's oauth2 transport words it so (Prometheus logs it inside the url.Error of the post).
           throw new Error(e instanceof TokenError ? e.goText : (e as Error).message);
         }
-      }
-      return out;
+      }));
     },
     tls: () => tlsOptions(cfg.tlsConfig, 'tls_config'),
     proxy: proxyOf(cfg),
@@ -76,12 +60,6 @@ export function createAlertmanagerClient(cfg: HttpClientConfig, now: () => numbe
       tunnels.destroy();
     },
   };
-}
-
-/** The proxy of the set's posts, or of its oauth2 token requests (each has its own settings). */
-function proxyOf(p: { proxyUrl: string; noProxy: string; proxyFromEnvironment: boolean }): Proxy | undefined {
-  if (p.proxyFromEnvironment) return 'environment';
-  return p.proxyUrl !== '' ? { url: p.proxyUrl, noProxy: p.noProxy } : undefined;
 }
 
 /** A secret kept in a file, without surrounding white space (Prometheus trims it). */
@@ -94,7 +72,7 @@ async function secretFile(file: string, what: string): Promise<string> {
 }
 
 async function tlsOptions(t: TLSConfig, what: string): Promise<ConnectionOptions> {
-  const o: ConnectionOptions = { rejectUnauthorized: !t.insecureSkipVerify };
+  const o = tlsSettingOptions(t);
   const pem = async (inline: string, file: string, field: string) => {
     if (inline !== '') return inline;
     try {
@@ -106,8 +84,5 @@ async function tlsOptions(t: TLSConfig, what: string): Promise<ConnectionOptions
   if (t.ca !== '' || t.caFile !== '') o.ca = await pem(t.ca, t.caFile, 'ca_file');
   if (t.cert !== '' || t.certFile !== '') o.cert = await pem(t.cert, t.certFile, 'cert_file');
   if (t.key !== '' || t.keyFile !== '') o.key = await pem(t.key, t.keyFile, 'key_file');
-  if (t.serverName !== '') o.servername = t.serverName;
-  if (t.minVersion !== '') o.minVersion = NODE_TLS_VERSIONS[t.minVersion];
-  if (t.maxVersion !== '') o.maxVersion = NODE_TLS_VERSIONS[t.maxVersion];
   return o;
 }

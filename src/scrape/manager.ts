@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'nod
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ScrapeConfig, TLSConfig } from '../config/index.ts';
-import { clientCredentialsToken, createTunnelAgents, type Proxy } from '../httpclient/index.ts';
+import { clientCredentialsToken, createTunnelAgents, proxyOf, requestHeaders, tlsSettingOptions } from '../httpclient/index.ts';
 import { compileRelabelRules, type MetricMetadata } from '../ingest/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { startDiscovery, type Discoverer, type DnsResolver, type TargetGroup } from '../discovery/index.ts';
@@ -130,7 +130,6 @@ export class ScrapeManager {
   }
 }
 
-const NODE_TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
 
 class ScrapePool {
   private cfg: ScrapeConfig;
@@ -256,7 +255,7 @@ class ScrapePool {
     const log = this.log();
     const setupErrors: string[] = [];
     const tls = (t: TLSConfig, what: string): HttpsAgentOptions => {
-      const o: HttpsAgentOptions = { keepAlive: true, rejectUnauthorized: !t.insecureSkipVerify };
+      const o: HttpsAgentOptions = { keepAlive: true, ...tlsSettingOptions(t) };
       try {
         if (t.ca !== '' || t.caFile !== '') o.ca = t.ca !== '' ? t.ca : readFileSync(t.caFile);
         if (t.cert !== '' || t.certFile !== '') o.cert = t.cert !== '' ? t.cert : readFileSync(t.certFile);
@@ -264,9 +263,6 @@ class ScrapePool {
       } catch (e) {
         setupErrors.push(`${what}: ${(e as Error).message}`);
       }
-      if (t.serverName !== '') o.servername = t.serverName;
-      if (t.minVersion !== '') o.minVersion = NODE_TLS_VERSIONS[t.minVersion];
-      if (t.maxVersion !== '') o.maxVersion = NODE_TLS_VERSIONS[t.maxVersion];
       return o;
     };
     // Relabelling may set __scheme__ per target, so both protocols get an agent; https targets
@@ -287,21 +283,7 @@ class ScrapePool {
 
     const headers = async (): Promise<Record<string, string | string[]>> => {
       if (setupErrors.length > 0) throw new Error(setupErrors.join('; '));
-      const out: Record<string, string | string[]> = {};
-      for (const [name, h] of Object.entries(cfg.httpHeaders)) {
-        const files = await Promise.all(h.files.map(async (f) => (await readFile(f, 'utf8')).trim()));
-        out[name] = [...h.values, ...h.secrets, ...files];
-      }
-      if (cfg.basicAuth) {
-        const pw = cfg.basicAuth.passwordFile !== '' ? (await readFile(cfg.basicAuth.passwordFile, 'utf8')).trim() : cfg.basicAuth.password;
-        out.Authorization = `Basic ${Buffer.from(`${cfg.basicAuth.username}:${pw}`).toString('base64')}`;
-      } else if (cfg.authorization) {
-        const cred = cfg.authorization.credentialsFile !== '' ? (await readFile(cfg.authorization.credentialsFile, 'utf8')).trim() : cfg.authorization.credentials;
-        out.Authorization = `${cfg.authorization.type} ${cred}`;
-      } else if (oauth2) {
-        out.Authorization = await oauth2();
-      }
-      return out;
+      return requestHeaders(cfg, (file) => readFile(file, 'utf8'), oauth2);
     };
     return {
       cfg,
@@ -321,8 +303,3 @@ class ScrapePool {
   }
 }
 
-/** The proxy a job's scrapes, or its oauth2 token requests, go through (each has its own settings). */
-function proxyOf(p: { proxyUrl: string; noProxy: string; proxyFromEnvironment: boolean }): Proxy | undefined {
-  if (p.proxyFromEnvironment) return 'environment';
-  return p.proxyUrl !== '' ? { url: p.proxyUrl, noProxy: p.noProxy } : undefined;
-}
