@@ -11,7 +11,7 @@ export {
 } from './remotewrite.ts';
 export { RW1_PROTO, RW2_PROTO, decodeRemoteWrite2, decodeRequestV2, negotiateRemoteWrite, type RemoteWriteVersion } from './remotewrite2.ts';
 export { BatchCollector } from './collect.ts';
-export { PushConsistencyError, collectedMetric, parseGroupingKey, parsePushBody, type GroupingKey, type PushedGroup } from './pushgateway.ts';
+export { PushConsistencyError, collectedMetric, parseGroupingKey, parsePushBody, parsePushProtobufBody, type GroupingKey, type PushedGroup } from './pushgateway.ts';
 export {
   RPC_CODE, decodeOtlpJson, decodeOtlpProtobuf, encodeExportResponse, encodeStatus, otlpLabelName, otlpMetricName, translateOtlp,
   type OtlpRefusal, type OtlpResource, type TranslatedOtlp,

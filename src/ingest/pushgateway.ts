@@ -11,6 +11,7 @@ import { IngestError } from './errors.ts';
 import { goQuote, prometheusLabelsString } from './prometheuswording.ts';
 import { ExpositionError, parseExposition, type ParsedExposition } from './exposition.ts';
 import { expfmtParseError } from './expfmtwording.ts';
+import { parsePushProtobuf } from './pushprotobuf.ts';
 import type { MetricMetadata } from './metadata.ts';
 
 /** Grouping key labels as sorted [name, value, ...] pairs (job included). */
@@ -137,6 +138,16 @@ export function parsePushBody(text: string, key: GroupingKey, nowMs: number): Pu
   // A second pass over the text (about two thirds of the parse's time), affordable for pushes.
   const expfmt = expfmtParseError(text);
   if (expfmt !== null) throw new IngestError(400, 'bad_text', expfmt);
+  return checkPushed(parsed, key, nowMs);
+}
+
+/** A delimited protobuf push (pushprotobuf.ts) for the group `key`, checked as a text push is. */
+export function parsePushProtobufBody(body: Uint8Array, key: GroupingKey, nowMs: number): PushedGroup {
+  return checkPushed(parsePushProtobuf(body), key, nowMs);
+}
+
+/** The Pushgateway's consistency checks of a parsed push, and the grouping key applied. */
+function checkPushed(parsed: ParsedExposition, key: GroupingKey, nowMs: number): PushedGroup {
   const b = parsed.batch;
   for (let j = 0; j < b.timestamps.length; j++) {
     if (!Number.isNaN(b.timestamps[j])) throw new PushConsistencyError('timestamp_not_allowed', 'pushed metrics must not have timestamps');

@@ -13,6 +13,7 @@
 // The Pushgateway's GET /api/v1/metrics (its groups as JSON) has no equivalent in Strata: the
 // groups are series in the TSDB (`push_time_seconds` lists them, with their grouping labels).
 import * as path from 'node:path';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushgatewayForComparison, startPushgateway, type PushgatewayProcess } from '../helpers/pushgateway.ts';
 import { query, startStrata, tempDir, type StrataProcess } from '../helpers/server.ts';
@@ -38,18 +39,20 @@ interface Answer {
   text: string;
 }
 
-async function send(base: string, method: string, p: string, body?: string): Promise<Answer> {
+const PROTOBUF_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
+async function send(base: string, method: string, p: string, body?: string | Uint8Array): Promise<Answer> {
   const r = await fetch(`${base}${p}`, {
     method,
     redirect: 'manual',
-    headers: body === undefined ? {} : { 'Content-Type': 'text/plain; version=0.0.4' },
+    headers: body === undefined ? {} : { 'Content-Type': typeof body === 'string' ? 'text/plain; version=0.0.4' : PROTOBUF_TYPE },
     body,
   });
   return { status: r.status, text: (await r.text()).trimEnd() };
 }
 
 /** Sends the request to the Pushgateway, then to Strata; returns both answers. */
-async function both(method: string, p: string, body?: string): Promise<{ pg: Answer; strata: Answer }> {
+async function both(method: string, p: string, body?: string | Uint8Array): Promise<{ pg: Answer; strata: Answer }> {
   return { pg: await send(pg!.url, method, p, body), strata: await send(strata!.url, method, p, body) };
 }
 
@@ -281,7 +284,58 @@ describe('Pushgateway API side by side with the Pushgateway (Debian package, 1.5
     expect(held.strata['push_failure_time_seconds{job="e2"}']).toBe('0');
     expect(held.strata['e_files{dir="b", instance="i1", job="e1"}']).toBe('7');
   });
+
+  it('takes the delimited protobuf format (the Go client\'s default) and holds the same as the Pushgateway', async (ctx) => {
+    if (skipReason) ctx.skip();
+    const label = (name: string, value: string) => ({ name, value });
+    const ok = await both('PUT', '/metrics/job/pb1/instance/i1', delimited([
+      { name: 'pb_requests_total', help: 'Requests.', type: 0, metric: [
+        { label: [label('code', '200'), label('job', 'body-job')], counter: { value: 7 } },
+        { label: [label('code', '500'), label('empty', '')], counter: { value: 1 } }] },
+      { name: 'pb_temperature', type: 1, metric: [{ gauge: { value: -3.5 } }] },
+      { name: 'pb_untyped', type: 3, metric: [{ untyped: { value: 1e6 } }] },
+      { name: 'pb_latency', type: 2, metric: [{ summary: { sampleCount: 4, sampleSum: 2.5, quantile: [{ quantile: 0.5, value: 0.4 }, { quantile: 0.99, value: 1.2 }] } }] },
+      // No +Inf bucket: it is implicit in the message; bounds in Go's %g (1e+06).
+      { name: 'pb_size', type: 4, metric: [{ histogram: { sampleCount: 5, sampleSum: 12, bucket: [
+        { upperBound: 0.00001, cumulativeCount: 1 }, { upperBound: 1000000, cumulativeCount: 3 }] } }] },
+      { name: 'pb_empty', type: 1, metric: [] },
+    ]));
+    expect(ok).toEqual({ pg: { status: 200, text: '' }, strata: { status: 200, text: '' } });
+    // A timestamp is refused as in the text format.
+    const ts = await both('PUT', '/metrics/job/pb2', delimited([{ name: 'pb_ts', type: 1, metric: [{ gauge: { value: 1 }, timestampMs: 1700000000000 }] }]));
+    expect(ts.strata).toEqual(ts.pg);
+    expect(ts.pg.status).toBe(400);
+    const held = await holdings(/^pb/);
+    expect(held.strata).toEqual(held.pg);
+    expect(held.strata['pb_size_bucket{instance="i1", job="pb1", le="1e+06"}']).toBe('3');
+    expect(held.strata['pb_size_bucket{instance="i1", job="pb1", le="+Inf"}']).toBe('5');
+    expect(held.strata['pb_requests_total{code="200", instance="i1", job="pb1"}']).toBe('7');
+    expect(Object.keys(held.strata).length).toBe(17); // pb1's 13 and two push times; pb2's two push times (failed)
+  });
 });
+
+const METRICS_PROTO = `
+syntax = "proto2";
+package io.prometheus.client;
+message LabelPair { optional string name = 1; optional string value = 2; }
+message Gauge { optional double value = 1; }
+message Counter { optional double value = 1; }
+message Quantile { optional double quantile = 1; optional double value = 2; }
+message Summary { optional uint64 sample_count = 1; optional double sample_sum = 2; repeated Quantile quantile = 3; }
+message Untyped { optional double value = 1; }
+message Bucket { optional uint64 cumulative_count = 1; optional double upper_bound = 2; }
+message Histogram { optional uint64 sample_count = 1; optional double sample_sum = 2; repeated Bucket bucket = 3; }
+message Metric { repeated LabelPair label = 1; optional Gauge gauge = 2; optional Counter counter = 3; optional Summary summary = 4;
+  optional Untyped untyped = 5; optional Histogram histogram = 7; optional int64 timestamp_ms = 6; }
+message MetricFamily { optional string name = 1; optional string help = 2; optional int32 type = 3; repeated Metric metric = 4; }
+`;
+const MetricFamily = protobuf.parse(METRICS_PROTO).root.lookupType('io.prometheus.client.MetricFamily');
+
+/** Length-delimited MetricFamily messages, as the Go client's push package sends them. */
+function delimited(families: Record<string, unknown>[]): Uint8Array {
+  const parts = families.map((f) => MetricFamily.encodeDelimited(MetricFamily.fromObject(f)).finish());
+  return Buffer.concat(parts);
+}
 
 const startedAt = Date.now();
 

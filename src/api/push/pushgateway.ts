@@ -19,7 +19,7 @@
 // mark stale, in memory and in the data directory (pushgroups.ts), so this survives a restart.
 // Answers: 200 for PUT/POST (202 for DELETE), as the Pushgateway; errors as text with the reason.
 import { STALE_NAN, type Labels, type SampleBatch } from '../../model/index.ts';
-import { BatchCollector, PushConsistencyError, collectedMetric, parseGroupingKey, parsePushBody, type GroupingKey } from '../../ingest/index.ts';
+import { BatchCollector, PushConsistencyError, collectedMetric, parseGroupingKey, parsePushBody, parsePushProtobufBody, type GroupingKey } from '../../ingest/index.ts';
 import { IngestError } from '../../ingest/index.ts';
 import { AppendError } from '../../tsdb/index.ts';
 import { ApiError, sendText } from '../http.ts';
@@ -63,15 +63,20 @@ export async function handlePushgateway(ctx: RequestContext, deps: WriteDeps, st
   try {
     key = parseGroupingKey(pathSegments(ctx, routed));
     const body = method === 'DELETE' ? Buffer.alloc(0) : await readPushBody(ctx, deps.maxRequestBytes, deps.maxDecodedBytes);
+    let payload: PushPayload = { text: '' };
     if (method !== 'DELETE') {
       const media = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (media !== '' && media !== 'text/plain' && media !== 'application/x-www-form-urlencoded' && media !== 'application/octet-stream') {
-        throw new IngestError(415, 'unsupported_media_type', `unsupported Content-Type ${JSON.stringify(media)}; push the Prometheus text format (text/plain; version=0.0.4); the protobuf format is not supported`);
+      if (isDelimitedProtobuf(ctx.req.headers['content-type'] ?? '')) {
+        payload = { protobuf: body };
+      } else if (media !== '' && media !== 'text/plain' && media !== 'application/x-www-form-urlencoded' && media !== 'application/octet-stream') {
+        throw new IngestError(415, 'unsupported_media_type', `unsupported Content-Type ${JSON.stringify(media)}; push the Prometheus text format (text/plain; version=0.0.4) or delimited protobuf (${PROTOBUF_TYPE})`);
+      } else {
+        payload = { text: utf8Text(body, 'pushed') };
       }
     }
-    const text = utf8Text(body, 'pushed');
     const k = key;
-    outcome = await serialized(state, JSON.stringify(k), () => apply(ctx, deps, state, method, k, text, reached));
+    const p = payload;
+    outcome = await serialized(state, JSON.stringify(k), () => apply(ctx, deps, state, method, k, p, reached));
   } catch (e) {
     if (e instanceof PushConsistencyError) reached.store = true;
     outcome = failedOutcome(e, deps, 'pushgateway', 0);
@@ -127,8 +132,23 @@ function nextTime(state: PushgatewayState, groupId: string, g: PushGroup | undef
   return Math.max(Date.now(), last + 1);
 }
 
+type PushPayload = { text: string } | { protobuf: Buffer };
+
+const PROTOBUF_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
+/** The Pushgateway's test: that media type with both parameters, else the body is read as text. */
+function isDelimitedProtobuf(contentType: string): boolean {
+  const [media, ...params] = contentType.split(';').map((x) => x.trim());
+  if (media.toLowerCase() !== 'application/vnd.google.protobuf') return false;
+  const p = new Map(params.map((x) => {
+    const eq = x.indexOf('=');
+    return [x.slice(0, eq).trim().toLowerCase(), x.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')] as const;
+  }));
+  return p.get('proto') === 'io.prometheus.client.MetricFamily' && p.get('encoding') === 'delimited';
+}
+
 async function apply(
-  ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, method: string, key: GroupingKey, text: string, reached: { store: boolean },
+  ctx: RequestContext, deps: WriteDeps, state: PushgatewayState, method: string, key: GroupingKey, payload: PushPayload, reached: { store: boolean },
 ): Promise<PushOutcome> {
   const groupId = JSON.stringify(key);
   const old = state.groups.get(groupId);
@@ -142,7 +162,7 @@ async function apply(
   if (method === 'DELETE') {
     if (old) for (const s of old.series.values()) out.add(s.labels, now, STALE_NAN);
   } else {
-    const pushed = parsePushBody(text, key, now);
+    const pushed = 'text' in payload ? parsePushBody(payload.text, key, now) : parsePushProtobufBody(payload.protobuf, key, now);
     reached.store = true;
     const b = pushed.batch;
     const families = new Set(pushed.families);
