@@ -13,6 +13,7 @@
 // The Pushgateway's GET /api/v1/metrics (its groups as JSON) has no equivalent in Strata: the
 // groups are series in the TSDB (`push_time_seconds` lists them, with their grouping labels).
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushgatewayForComparison, startPushgateway, type PushgatewayProcess } from '../helpers/pushgateway.ts';
@@ -114,6 +115,11 @@ const SAME: [string, string, string | undefined][] = [
   ['PUT', '/metrics/job/p10', '# HELP p10 a \\\\ and \\n in help\np10{a="\\\\ \\" \\n"} 1\n'],
   ['PUT', '/metrics/job/p11', '# TYPE p11 GAUGE\np11 1\n'],
   ['PUT', '/metrics/job/p12', 'p12{a="1",} 1 -5\n'],
+  // Another group's HELP for the same name is no conflict (the Pushgateway exposes one of them).
+  ['PUT', '/metrics/job/p13', '# HELP p_help one\np_help 1\n'],
+  ['PUT', '/metrics/job/p14', '# HELP p_help two\np_help 1\n'],
+  // A POST to a group that does not exist yet.
+  ['POST', '/metrics/job/p15/instance/i', '# TYPE p15 counter\np15_total 1\n'],
 ];
 
 // [method, path, body, Pushgateway's answer, Strata's answer, why they differ].
@@ -311,6 +317,20 @@ describe('Pushgateway API side by side with the Pushgateway (Debian package, 1.5
     expect(held.strata['pb_size_bucket{instance="i1", job="pb1", le="+Inf"}']).toBe('5');
     expect(held.strata['pb_requests_total{code="200", instance="i1", job="pb1"}']).toBe('7');
     expect(Object.keys(held.strata).length).toBe(17); // pb1's 13 and two push times; pb2's two push times (failed)
+  });
+
+  it('takes a gzip-compressed push', async (ctx) => {
+    if (skipReason) ctx.skip();
+    const body = gzipSync('# TYPE gz_value gauge\ngz_value{a="1"} 4\n');
+    const answers: Answer[] = [];
+    for (const base of [pg!.url, strata!.url]) {
+      const r = await fetch(`${base}/metrics/job/gz1`, { method: 'PUT', headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Encoding': 'gzip' }, body });
+      answers.push({ status: r.status, text: (await r.text()).trimEnd() });
+    }
+    expect(answers).toEqual([{ status: 200, text: '' }, { status: 200, text: '' }]);
+    const held = await holdings(/^gz/);
+    expect(held.strata).toEqual(held.pg);
+    expect(held.strata['gz_value{a="1", job="gz1"}']).toBe('4');
   });
 });
 

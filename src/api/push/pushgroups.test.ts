@@ -25,7 +25,9 @@ describe('PushGroupStore', () => {
     const a = new PushGroupStore(dir);
     await a.ready();
     await a.save('["job","a/b"]', group('a/b', ['x', 'y']));
-    await a.save('["job","c"]', group('c', ['z']));
+    const typed = group('c', ['z']);
+    for (const x of typed.series.values()) x.type = 'GAUGE';
+    await a.save('["job","c"]', typed);
     await a.save('["job","d"]', group('d', ['w']));
     await a.remove('["job","d"]');
     // A crash between write and rename leaves a .tmp beside the intact file.
@@ -39,6 +41,9 @@ describe('PushGroupStore', () => {
     expect([...b.get('["job","a/b"]')!.series.keys()]).toEqual(['["__name__","x","job","a/b"]', '["__name__","y","job","a/b"]']);
     expect(b.get('["job","a/b"]')!.lastPushMs).toBe(1000);
     expect(b.get('["job","c"]')!.key).toEqual(['job', 'c']);
+    // Types are kept (for the type check across groups); files from before have none.
+    expect([...b.get('["job","c"]')!.series.values()].map((x) => x.type)).toEqual(['GAUGE']);
+    expect([...b.all()].map((g) => g.key[1]).sort()).toEqual(['a/b', 'c']);
     expect(b.get('["job","d"]')).toBeUndefined();
     expect(fs.readdirSync(path.join(dir, 'pushgateway')).sort()).toEqual([...files, 'ffff.json.corrupt'].sort());
   });
