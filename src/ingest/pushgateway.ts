@@ -4,8 +4,11 @@
 //
 // The path is the grouping key: `job` plus any further label pairs. A name ending in `@base64`
 // carries its value in base64url (RFC 4648 §5, padding optional; "=" alone is the empty value),
-// for values containing "/". The body is the Prometheus text format. Like the Pushgateway, the
-// grouping labels are set on every pushed series, replacing labels of the same name in the body.
+// for values containing "/". The body is the Prometheus text format (read as the Pushgateway's
+// expfmt reads it too) or delimited protobuf (pushprotobuf.ts). Like the Pushgateway, the
+// grouping labels are set on every pushed series, replacing labels of the same name in the body,
+// and its consistency checks refuse what it refuses, in its words (compared with the Pushgateway
+// 1.5.1 in test/compat/pushgateway.test.ts).
 import { METRIC_NAME, isValidLabelName, withLabel, type Labels, type SampleBatch } from '../model/index.ts';
 import { IngestError } from './errors.ts';
 import { goQuote, prometheusLabelsString } from './prometheuswording.ts';

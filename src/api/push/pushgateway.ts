@@ -17,7 +17,8 @@
 //   changes nothing, as there.
 // The group's current series are kept (not their values: the TSDB holds those) to know what to
 // mark stale, in memory and in the data directory (pushgroups.ts), so this survives a restart.
-// Answers: 200 for PUT/POST (202 for DELETE), as the Pushgateway; errors as text with the reason.
+// Answers: 200 for PUT/POST (202 for DELETE), as the Pushgateway; errors as text with the reason,
+// in the Pushgateway's words where it refuses the same. Bodies: text, or delimited protobuf.
 import { STALE_NAN, type Labels, type SampleBatch } from '../../model/index.ts';
 import { BatchCollector, PushConsistencyError, collectedMetric, parseGroupingKey, parsePushBody, parsePushProtobufBody, type GroupingKey } from '../../ingest/index.ts';
 import { IngestError } from '../../ingest/index.ts';
