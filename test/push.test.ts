@@ -470,6 +470,17 @@ describe('Pushgateway API', () => {
     expect(metricValue(await metrics(), 'strata_push_requests_total{protocol="pushgateway",code="400"}')).toBe(cases.length + 1);
     expect(metricValue(await metrics(), 'strata_push_requests_total{protocol="pushgateway",code="413"}')).toBe(1);
   });
+
+  it('refuses a type other groups give the name', async () => {
+    expect((await push('PUT', 'job/typed1', '# TYPE typed_total counter\ntyped_total 1\n')).status).toBe(200);
+    const r = await push('PUT', 'job/typed2', '# TYPE typed_total gauge\ntyped_total 1\n');
+    expect(r.status).toBe(400);
+    expect(await r.text()).toBe('pushed metrics are invalid or inconsistent with existing metrics: collected metric "typed_total" {job="typed2"} is not a COUNTER\n');
+    // The group holding the name alone may change its type; once it is gone the name is free.
+    expect((await push('PUT', 'job/typed1', '# TYPE typed_total gauge\ntyped_total 2\n')).status).toBe(200);
+    expect((await fetch(`${s.url}/metrics/job/typed1`, { method: 'DELETE' })).status).toBe(202);
+    expect((await push('PUT', 'job/typed2', '# TYPE typed_total summary\ntyped_total_count 1\n')).status).toBe(200);
+  });
 });
 
 // ---- shared limits ----

@@ -193,12 +193,26 @@ async function apply(
     next.series.set(JSON.stringify(failureTime), { labels: failureTime, family: PUSH_FAILURE_TIME, type: 'GAUGE' });
   }
   const batch: SampleBatch = out.build();
-  const outcome = await appendPushed(ctx, deps, 'pushgateway', batch);
+  // The push's types count from the check on (no await in between), so that a push to another
+  // group arriving while this one is stored is checked against them too; undone if it fails.
+  const index = familyTypes(state);
+  const claims = method !== 'DELETE';
+  if (claims) countTypes(index, next, 1);
+  let outcome: PushOutcome;
+  try {
+    outcome = await appendPushed(ctx, deps, 'pushgateway', batch);
+  } catch (e) {
+    if (claims) countTypes(index, next, -1);
+    throw e;
+  }
   // The group changes only when the push was stored (whole or partly: what was refused is reported).
   if (outcome.status === 204 || outcome.written > 0) {
     state.lastWriteMs.set(groupId, now);
-    if (method === 'DELETE') await removeGroup(state, groupId);
-    else await saveGroup(state, groupId, next);
+    if (old) countTypes(index, old, -1);
+    if (method === 'DELETE') await state.groups.remove(groupId);
+    else await state.groups.save(groupId, next);
+  } else if (claims) {
+    countTypes(index, next, -1);
   }
   return outcome;
 }
@@ -240,18 +254,13 @@ function otherGroupsType(state: PushgatewayState, own: PushGroup | undefined, fa
   return null;
 }
 
+/** Saves a group whose series changed outside a push (a failure recorded), its types counted anew. */
 async function saveGroup(state: PushgatewayState, groupId: string, g: PushGroup): Promise<void> {
   const index = familyTypes(state);
   const old = state.groups.get(groupId);
   if (old) countTypes(index, old, -1);
   countTypes(index, g, 1);
   await state.groups.save(groupId, g);
-}
-
-async function removeGroup(state: PushgatewayState, groupId: string): Promise<void> {
-  const old = state.groups.get(groupId);
-  if (old) countTypes(familyTypes(state), old, -1);
-  await state.groups.remove(groupId);
 }
 
 /**
