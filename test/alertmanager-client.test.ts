@@ -16,8 +16,9 @@ import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type TestProxy } from '../src/httpclient/testing.ts';
-import { prometheusForComparison, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
-import { getJson, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import type { PrometheusProcess } from './helpers/prometheus.ts';
+import { startSenderSideBySide } from './helpers/alertsender-side-by-side.ts';
+import { getJson, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
 interface Seen {
@@ -145,16 +146,8 @@ describe('Alertmanager HTTP client settings side by side with Prometheus', () =>
     fs.writeFileSync(path.join(dir, 'cred'), 'c1\n');
     fs.writeFileSync(path.join(dir, 'bt'), 'bt1\n');
     yml = prometheusYml({ plain, secure, token: `http://${token}/token`, proxy: proxy.url });
-    fs.writeFileSync(path.join(dir, 'strata.yml'), `${yml}
-rules: { resend_delay: 1s }
-notifier: { enabled: false }
-self_monitoring: { enabled: false }
-`);
-    strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
-    skip = await prometheusForComparison('the Prometheus comparison');
-    if (skip) return;
     // Prometheus' file beside Strata's, so the relative files are the same.
-    prom = await startPrometheus(dir, 30_000, yml, ['--rules.alert.resend-delay=1s']);
+    ({ strata, prom, skip } = await startSenderSideBySide(dir, yml));
   }, 120_000);
 
   afterAll(async () => {

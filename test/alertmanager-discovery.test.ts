@@ -6,8 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prometheusForComparison, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
-import { getJson, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import type { PrometheusProcess } from './helpers/prometheus.ts';
+import { startSenderSideBySide } from './helpers/alertsender-side-by-side.ts';
+import { getJson, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
 interface Post {
@@ -85,16 +86,8 @@ describe('Alertmanager discovery side by side with Prometheus', () => {
       // A group's __scheme__ label: Prometheus 3 lets it override the configured scheme, 2.42 does not.
       { targets: ['127.0.0.1:2'], labels: { zone: 'x', __scheme__: 'https' } },
     ]));
-    fs.writeFileSync(path.join(dir, 'strata.yml'), `${prometheusYml}
-rules: { resend_delay: 1s }
-notifier: { enabled: false }
-self_monitoring: { enabled: false }
-`);
-    strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
-    skip = await prometheusForComparison('the Prometheus comparison');
-    if (skip) return;
     // Prometheus' file beside Strata's, so am.json and rules.yml are the same files.
-    prom = await startPrometheus(dir, 30_000, prometheusYml, ['--rules.alert.resend-delay=1s']);
+    ({ strata, prom, skip } = await startSenderSideBySide(dir, prometheusYml));
   }, 120_000);
 
   afterAll(async () => {

@@ -8,8 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prometheusForComparison, startPrometheus, type PrometheusProcess } from './helpers/prometheus.ts';
-import { startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import type { PrometheusProcess } from './helpers/prometheus.ts';
+import { startSenderSideBySide } from './helpers/alertsender-side-by-side.ts';
+import { tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
 const servers: Server[] = [];
@@ -90,15 +91,7 @@ alerting:
     - path_prefix: other
       static_configs: [{ targets: ["${ok}"] }]
 `;
-    fs.writeFileSync(path.join(dir, 'strata.yml'), `${prometheusYml}
-rules: { resend_delay: 1s }
-notifier: { enabled: false }
-self_monitoring: { enabled: false }
-`);
-    strata = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'strata.yml')] });
-    skip = await prometheusForComparison('the Prometheus comparison');
-    if (skip) return;
-    prom = await startPrometheus(dir, 30_000, prometheusYml, ['--rules.alert.resend-delay=1s']);
+    ({ strata, prom, skip } = await startSenderSideBySide(dir, prometheusYml));
   }, 120_000);
 
   afterAll(async () => {
