@@ -110,6 +110,7 @@ export function createServerMetrics(stats: () => DBStats | null, version: string
   perTier('strata_tsdb_block_bytes', 'Bytes of blocks on disk per tier.', (b) => b.bytes);
   perTier('strata_tsdb_block_samples', 'Samples in blocks on disk per tier.', (b) => b.samples);
   perTier('strata_tsdb_block_series', 'Series in blocks on disk per tier.', (b) => b.series);
+  perTier('strata_tsdb_block_memory_bytes', 'Estimated memory held by the open blocks per tier (decoded index parts, cached index and chunk pages).', (b) => b.memoryBytes);
 
   new Counter({
     name: 'strata_tsdb_rejected_samples_total',

@@ -223,6 +223,24 @@ describe('Head append and select', () => {
     expect(head.labelValues('__name__', [newMatcher('=', 'job', 'b')])).toEqual(['up']);
     expect(head.series([newMatcher('=', 'instance', '')], 0, 10).length).toBe(2);
   });
+
+  it('counts the symbol ranks that sorted reads keep in its memory figure', () => {
+    const head = newHead();
+    // 3,000 series over 134 strings: a read of them all sorts by symbol ranks (over 2,048 series,
+    // fewer symbols than series), which the head then keeps: 4 bytes a symbol id.
+    const b = new SampleBatchBuilder();
+    for (let i = 0; i < 3000; i++) {
+      b.startSeries(labelsFromRecord({ __name__: 'm', a: `x${i % 100}`, b: `y${Math.floor(i / 100)}` }));
+      b.add(1, i);
+    }
+    head.append(b.build(), recorder().log);
+    const before = head.stats().memoryBytes;
+    expect(head.series([name('m')], 0, 10).length).toBe(3000);
+    expect(head.stats().memoryBytes - before).toBe(4 * (3 + 100 + 30 + 1));
+    // Kept (not rebuilt) by the next read while no symbol is added.
+    head.series([name('m')], 0, 10);
+    expect(head.stats().memoryBytes - before).toBe(4 * 134);
+  });
 });
 
 describe('Head truncation and replay', () => {

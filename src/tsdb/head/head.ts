@@ -232,8 +232,8 @@ export class Head {
       for (let j = from; j < to; j++) {
         if (timestamps[j] >= minValid) continue;
         const message = `sample for ${labelsToString(batch.series[i])} at ${fmtTime(timestamps[j])} is older than the head accepts ` +
-          `(oldest accepted: ${fmtTime(minValid)}); out-of-order and historical data outside the head's window ` +
-          'is refused unless storage.out_of_order_window is set (or use strata import for backfill)';
+          `(oldest accepted: ${fmtTime(minValid)}); historical data outside the head's window goes in with ` +
+          'strata import or POST /api/v1/import/prometheus';
         if (!dropTooOld) throw new AppendError(400, 'too_old', message);
         if (old++ === 0 && tooOld === 0) tooOldError = message;
       }
@@ -1033,6 +1033,8 @@ export class Head {
     const columns = Math.min(this.cap, this.numSeries + this.deadRefsResident) * (4 + 2 + 4 + 8 + 4 + 8 + 8);
     // Maps cost roughly 80 bytes an entry in V8; counted so the metric tracks reality.
     const maps = this.byHash.byteLength + this.symbols.size * 80 + this.symbols.overheadBytes + this.postings.pairCount() * 100;
+    // The symbol ranks of sorted reads (4 bytes a symbol id), kept until the next read after a symbol is added.
+    const ranks = this.symbolRanks?.rank.byteLength ?? 0;
     let open = 0;
     for (let ref = 1; ref < this.nextRef && ref < this.cap; ref++) if (this.openSlot[ref] >= 0 && this.labelLen[ref] !== 0) open++;
     return {
@@ -1040,7 +1042,7 @@ export class Head {
       chunks: this.numClosedChunks + open,
       minTime: this.minT,
       maxTime: this.maxT,
-      memoryBytes: columns + this.labelPool.byteLength + this.symbols.stringBytes + maps +
+      memoryBytes: columns + this.labelPool.byteLength + this.symbols.stringBytes + maps + ranks +
         this.pool.memoryBytes() + this.arena.memoryBytes(),
       samplesAppended: this.samplesAppended,
       seriesCreated: this.seriesCreated,
