@@ -142,6 +142,11 @@ const storageSchema = section({
   // prometheus.yml's own storage settings, accepted (and reported as unused) like its sections.
   tsdb: z.unknown().optional(),
   exemplars: z.unknown().optional(),
+}).superRefine((s, ctx) => {
+  // Refused here rather than at storage open, so `strata check config` says it too.
+  if (s.out_of_order_window > 0) {
+    ctx.addIssue({ code: 'custom', path: ['out_of_order_window'], message: 'out-of-order ingestion is not supported yet: leave it at 0 (import historical data with `strata import` or POST /api/v1/import/prometheus instead)' });
+  }
 });
 
 const limitsSchema = section({
