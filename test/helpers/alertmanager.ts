@@ -1,65 +1,36 @@
 // The real Alertmanager and amtool (Debian's prometheus-alertmanager, 0.25) for side-by-side tests
 // of the built-in notifier, and a webhook receiver that records what either sends.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { freePort } from './prometheus.ts';
+import { startPeer, type PeerProcess } from './peer.ts';
 import { until as untilShared } from './until.ts';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 export const AMTOOL_BIN = '/usr/bin/amtool';
 
-export interface AlertmanagerProcess {
-  readonly url: string;
-  log(): string;
-  stop(): Promise<void>;
-}
+export type AlertmanagerProcess = PeerProcess;
 
 /** Starts Alertmanager on a free loopback port, clustering off, with `config` as alertmanager.yml. */
 export async function startAlertmanager(dir: string, config: string, externalURL: string, timeoutMs = 30_000): Promise<AlertmanagerProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const cfg = path.join(dir, 'alertmanager.yml');
   fs.writeFileSync(cfg, config);
-  const port = await freePort();
-  const proc: ChildProcess = spawn(ALERTMANAGER_BIN, [
-    `--config.file=${cfg}`,
-    `--storage.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=${externalURL}`,
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`alertmanager exited before it was ready:\n${log}`);
-    try {
-      const r = await fetch(`${url}/-/ready`);
-      await r.text();
-      if (r.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`alertmanager not ready within ${timeoutMs} ms:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    log: () => log,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return startPeer({
+    name: 'alertmanager',
+    bin: ALERTMANAGER_BIN,
+    args: (port) => [
+      `--config.file=${cfg}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.external-url=${externalURL}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    timeoutMs,
+  });
 }
 
 /** Runs amtool to completion; never rejects (the exit code is part of what tests check). */
