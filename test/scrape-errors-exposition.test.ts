@@ -24,11 +24,10 @@
 // scraper refuses and expfmt takes (a TYPE in capitals, CR line ends, signed timestamps) is
 // compared in scrape-openmetrics.test.ts.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prometheusForComparison, type PrometheusProcess } from './helpers/prometheus.ts';
-import { activeTargets, startBothScraping } from './helpers/scrape-side-by-side.ts';
+import { startExporterSideBySide, targetStates, type ExporterSideBySide } from './helpers/scrape-side-by-side.ts';
 import { getJson, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
@@ -105,47 +104,29 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
 
 describe('exposition parse errors side by side with Prometheus 2.42', () => {
   let dir: string;
+  let both: ExporterSideBySide | undefined;
   let prom: PrometheusProcess | undefined;
   let strata: StrataProcess | undefined;
   let skip: string | null = null;
-  let server: http.Server | undefined;
-  const sockets = new Set<Socket>();
 
   beforeAll(async () => {
     skip = await prometheusForComparison('the Prometheus comparison');
     if (skip) return;
     dir = tempDir('strata-scrape-expo-');
-    server = http.createServer(handle);
-    server.on('connection', (s: Socket) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const jobs = [...Object.keys(BODIES), ...Object.keys(STORED)];
-    const prometheusYml = ['global: { scrape_interval: 1s, scrape_timeout: 500ms }', 'scrape_configs:',
-      ...jobs.map((j) => `  - { job_name: ${j}, metrics_path: /${j}, static_configs: [{ targets: ["${addr}"] }] }`)].join('\n') + '\n';
-    ({ prom, strata } = await startBothScraping(dir, prometheusYml));
+    both = await startExporterSideBySide(dir, [...Object.keys(BODIES), ...Object.keys(STORED)], handle);
+    ({ prom, strata } = both);
   }, 120_000);
 
   afterAll(async () => {
-    await strata?.stop('SIGKILL');
-    await prom?.stop();
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await both?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** job -> [health, lastError] once every listed job has been scraped. */
-  async function targets(url: string, want: string[]): Promise<Record<string, [string, string]>> {
-    const byPool = await activeTargets(url, (ts) => want.every((j) => ts[j] !== undefined && ts[j].health !== 'unknown'));
-    return Object.fromEntries(Object.entries(byPool).map(([j, t]) => [j, [t.health, t.lastError]]));
-  }
 
   it('gives every malformed exposition the lastError Prometheus gives it, and logs it so', async (ctx) => {
     if (skip) ctx.skip();
     const jobs = Object.keys(BODIES);
-    const [theirs, ours] = await Promise.all([targets(prom!.url, jobs), targets(strata!.url, jobs)]);
+    const [theirs, ours] = await Promise.all([targetStates(prom!.url, jobs), targetStates(strata!.url, jobs)]);
     const differing: Record<string, { strata: string; prometheus: string }> = {};
     for (const j of jobs) {
       if (ours[j][1] !== theirs[j][1]) differing[j] = { strata: ours[j][1], prometheus: theirs[j][1] };
@@ -173,7 +154,7 @@ describe('exposition parse errors side by side with Prometheus 2.42', () => {
   it('stores what Prometheus 2.42 stores from text expfmt refuses: same series, values and metadata', async (ctx) => {
     if (skip) ctx.skip();
     const jobs = Object.keys(STORED);
-    const [theirs, ours] = await Promise.all([targets(prom!.url, jobs), targets(strata!.url, jobs)]);
+    const [theirs, ours] = await Promise.all([targetStates(prom!.url, jobs), targetStates(strata!.url, jobs)]);
     for (const j of jobs) expect([j, ...theirs[j]]).toEqual([j, 'up', '']);
     for (const j of jobs) expect([j, ...ours[j]]).toEqual([j, 'up', '']);
     // up, scrape_samples_scraped, scrape_samples_post_metric_relabeling and the samples themselves.
