@@ -7,7 +7,7 @@ import type { Querier, ReadContext, SeriesData } from './types.ts';
 import { drainSliced, runSliced, type SlicedRead } from './readslices.ts';
 import type { Head } from './head/head.ts';
 import { mergeSamples, type Block } from './block/index.ts';
-import { sampleArray } from './chunkenc/index.ts';
+import { concatDecoded } from './chunkenc/index.ts';
 
 /**
  * A querier over the head and the blocks. `blocks` may be a function: each read then takes the
@@ -200,31 +200,22 @@ export function* mergeSeriesListsSliced(lists: readonly SeriesData[][]): SlicedR
  * disjoint times (consecutive blocks, then the head): then one concatenation does. Otherwise they
  * are merged pairwise, an identical timestamp keeping the older source's sample.
  */
-function mergeParts(parts: readonly SeriesData[]): { timestamps: Float64Array; values: Float64Array } {
+export function mergeParts(parts: readonly SeriesData[]): { timestamps: Float64Array; values: Float64Array } {
   let disjoint = true;
-  let n = 0;
-  for (let k = 0; k < parts.length; k++) {
-    const t = parts[k].timestamps;
-    n += t.length;
-    if (k > 0 && t.length > 0) {
-      const prev = parts[k - 1].timestamps;
-      if (prev.length > 0 && prev[prev.length - 1] >= t[0]) disjoint = false;
-    }
+  // The newest sample of the parts before k (an empty part in between must not hide an overlap).
+  let end = -Infinity;
+  for (const p of parts) {
+    const t = p.timestamps;
+    if (t.length === 0) continue;
+    if (end >= t[0]) disjoint = false;
+    end = Math.max(end, t[t.length - 1]);
   }
   if (!disjoint) {
     let merged: { timestamps: Float64Array; values: Float64Array } = parts[0];
     for (let k = 1; k < parts.length; k++) merged = mergeSamples(merged, parts[k]);
     return merged;
   }
-  const timestamps = sampleArray(n);
-  const values = sampleArray(n);
-  let off = 0;
-  for (const p of parts) {
-    timestamps.set(p.timestamps, off);
-    values.set(p.values, off);
-    off += p.timestamps.length;
-  }
-  return { timestamps, values };
+  return concatDecoded(parts, -Infinity, Infinity) ?? { timestamps: new Float64Array(0), values: new Float64Array(0) };
 }
 
 /** Merges lists of label sets, each sorted and without repeats, into one (pausing as mergeSeriesListsSliced). */

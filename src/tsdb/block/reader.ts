@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels, Matcher } from '../../model/index.ts';
-import { chunkSampleCount, decodeChunk, decodeChunkRange, lowerIndex, sampleArray, type DecodedSamples } from '../chunkenc/index.ts';
+import { chunkSampleCount, concatDecoded, decodeChunk, decodeChunkRange, lowerIndex, type DecodedSamples } from '../chunkenc/index.ts';
 import type { SeriesData } from '../types.ts';
 import { drainSliced, type SlicedRead } from '../readslices.ts';
 import { ChunkKind, ChunkReader, chunkFileName, unpackChunkRef } from './chunks.ts';
@@ -363,16 +363,6 @@ function copyMetas(c: ChunkMetas): ChunkMetas {
 }
 
 /** Parts of a series, in time order, in one pair of arrays. */
-function concatSamples(parts: readonly { timestamps: Float64Array; values: Float64Array }[]): { timestamps: Float64Array; values: Float64Array } {
-  let total = 0;
-  for (const p of parts) total += p.timestamps.length;
-  const timestamps = sampleArray(total);
-  const values = sampleArray(total);
-  let off = 0;
-  for (const p of parts) {
-    timestamps.set(p.timestamps, off);
-    values.set(p.values, off);
-    off += p.timestamps.length;
-  }
-  return { timestamps, values };
+function concatSamples(parts: readonly DecodedSamples[]): DecodedSamples {
+  return concatDecoded(parts, -Infinity, Infinity) ?? { timestamps: new Float64Array(0), values: new Float64Array(0) };
 }
