@@ -27,6 +27,7 @@ import { createDeflate, createGzip } from 'node:zlib';
 import { compareLabels, compareStrings, isStaleNaN, METRIC_NAME, type Labels, type Matcher } from '../model/index.ts';
 import { parseLabelSelector } from '../promql/index.ts';
 import { ProtoWriter } from '../ingest/index.ts';
+import { formatFloat } from '../template/index.ts';
 import type { Querier } from '../tsdb/index.ts';
 import { readParams } from './http.ts';
 import type { RequestContext } from './router.ts';
@@ -197,17 +198,7 @@ function escapeLabelValue(v: string): string {
  * below -4 or 6 and above; 0 (and -0) as "0".
  */
 export function formatTextValue(v: number): string {
-  if (v === 0) return '0';
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const [mant, e] = v.toExponential().split('e');
-  const exp = Number(e);
-  if (exp < -4 || exp >= 6) {
-    const abs = Math.abs(exp);
-    return `${mant}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
-  }
-  return String(v);
+  return v === 0 ? '0' : formatFloat(v, 'g', -1);
 }
 
 // ---- delimited protobuf (io.prometheus.client.MetricFamily) -------------------------------------

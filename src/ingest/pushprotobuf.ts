@@ -24,6 +24,7 @@
 //               repeated Bucket bucket = 3; }
 //   Bucket { uint64 cumulative_count = 1; double cumulative_count_float = 4; double upper_bound = 2; }
 import { METRIC_NAME, type Labels } from '../model/index.ts';
+import { formatFloat } from '../template/index.ts';
 import { IngestError } from './errors.ts';
 import type { ParsedExposition } from './exposition.ts';
 import type { MetricMetadata, MetricType } from './metadata.ts';
@@ -217,12 +218,5 @@ function readValue(r: ProtoReader, vEnd: number, parentEnd: number): number {
 
 /** A bound as Go's text exposition writes it (strconv's shortest 'g': exponent form below 1e-4 and from 1e6 on). */
 function goFloat(v: number): string {
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === 0) return '0';
-  const [mant, e] = v.toExponential().split('e');
-  const exp = Number(e);
-  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${Math.abs(exp) < 10 ? '0' : ''}${Math.abs(exp)}`;
-  return String(v);
+  return v === 0 ? '0' : formatFloat(v, 'g', -1);
 }

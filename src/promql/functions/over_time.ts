@@ -1,5 +1,6 @@
 // The *_over_time family: aggregations of each series' samples inside the range window, plus
 // present_over_time/absent_over_time and the timestamp-returning ts_of_*_over_time variants.
+import { formatFloat } from '../../template/index.ts';
 import { registerFunction } from './registry.ts';
 import { emptyVector, mapWindows, rangeArg, scalarArg } from './helpers.ts';
 import { kahanAdd, kahanValue, newKahan } from './kahan.ts';
@@ -121,17 +122,7 @@ export function invalidQuantileWarning(q: number): string {
 
 /** Go's %g (shortest digits; exponent form below 1e-4 and from 1e6 on, with two exponent digits). */
 export function goFloatG(v: number): string {
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const [mant, e] = v.toExponential().split('e');
-  const exp = Number(e);
-  if (exp < -4 || exp >= 6) {
-    const abs = Math.abs(exp);
-    return `${mant}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
-  }
-  return String(v);
+  return formatFloat(v, 'g', -1);
 }
 
 registerFunction({
