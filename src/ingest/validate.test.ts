@@ -23,11 +23,13 @@ describe('validateBatch', () => {
   });
 
   it('names the series in label problems', () => {
-    const p = validateBatch(batch([['__name__', 'ok'], [NOW]], [['__name__', '0x', 'job', 'y'], [NOW]]), {}, NOW);
+    // Names are checked as Prometheus 3 does (any non-empty UTF-8; 2.42 refused "0x" and "bad-label").
+    const p = validateBatch(batch([['__name__', 'ok'], [NOW]], [['__name__', '', 'job', 'y'], [NOW]]), {}, NOW);
     expect(p?.kind).toBe('invalid_metric_name');
-    expect(p?.message).toBe('invalid metric name "0x" in series 0x{job="y"}');
-    expect(p?.series).toEqual(['__name__', '0x', 'job', 'y']);
-    expect(validateBatch(batch([['__name__', 'a', 'bad-label', 'v'], [NOW]]), {}, NOW)?.kind).toBe('invalid_label_name');
+    expect(p?.message).toBe('invalid metric name "" in series {job="y"}');
+    expect(p?.series).toEqual(['__name__', '', 'job', 'y']);
+    expect(validateBatch(batch([['__name__', 'a', 'bad\udc00', 'v'], [NOW]]), {}, NOW)?.kind).toBe('invalid_label_name');
+    expect(validateBatch(batch([['__name__', 'a.b', 'c.d', 'v'], [NOW]]), {}, NOW)).toBeNull();
     expect(validateBatch(batch([['job', 'x'], [NOW]]), {}, NOW)?.kind).toBe('missing_metric_name');
     expect(validateBatch(batch([['__name__', 'a', 'l', 'v'.repeat(30)], [NOW]]), { maxLabelValueLength: 20 }, NOW)?.kind).toBe('label_value_too_long');
   });

@@ -3,6 +3,8 @@
 // one allocation per series instead of one per label, and cheap to compare and hash.
 // `__name__` is an ordinary label.
 
+import { isLegacyMetricName, quoteLabelNameIfNeeded } from './names.ts';
+
 export type Labels = readonly string[];
 
 export const METRIC_NAME = '__name__';
@@ -102,8 +104,10 @@ export function labelsToString(ls: Labels): string {
   const parts: string[] = [];
   for (let i = 0; i < ls.length; i += 2) {
     if (ls[i] === METRIC_NAME) name = ls[i + 1];
-    else parts.push(`${ls[i]}=${JSON.stringify(ls[i + 1])}`);
+    else parts.push(`${quoteLabelNameIfNeeded(ls[i])}=${JSON.stringify(ls[i + 1])}`);
   }
+  // A UTF-8 metric name goes quoted inside the braces, as PromQL selects it: {"my.metric", a="b"}.
+  if (name !== '' && !isLegacyMetricName(name)) return `{${[JSON.stringify(name), ...parts].join(', ')}}`;
   if (parts.length === 0 && name !== '') return name;
   return `${name}{${parts.join(', ')}}`;
 }
@@ -121,7 +125,8 @@ export function labelsHash(ls: Labels): number {
       h1 = Math.imul(h1 ^ c, 2654435761);
       h2 = Math.imul(h2 ^ c, 1597334677);
     }
-    // A separator (0xff is not a valid code unit of a label name) keeps ["ab","c"] != ["a","bc"].
+    // A separator keeps ["ab","c"] != ["a","bc"]. (0xff can occur in UTF-8 names, so rare pairs collide;
+    // the label comparison on a hit covers that.)
     h1 = Math.imul(h1 ^ 0xff, 2654435761);
     h2 = Math.imul(h2 ^ 0xff, 1597334677);
   }

@@ -34,12 +34,23 @@ describe('validateLabels', () => {
   it.each([
     [[], 'empty_labels'],
     [['job', 'x'], 'missing_metric_name'],
-    [['__name__', '0bad'], 'invalid_metric_name'],
-    [['__name__', 'ok', 'bad-name', 'x'], 'invalid_label_name'],
+    [['__name__', ''], 'invalid_metric_name'],
+    [['__name__', 'ok', 'bad\ud800name', 'x'], 'invalid_label_name'],
     [['__name__', 'ok', 'a', 'x', 'a', 'y'], 'duplicate_label_name'],
     [['__name__', 'ok', 'a', ''], 'empty_label_value'],
   ])('%j is rejected as %s', (ls, kind) => {
     expect(validateLabels(ls as string[])?.kind).toBe(kind);
+  });
+  // Prometheus 3 (its default "utf8" name validation scheme; 2.42 refuses these) takes any non-empty
+  // UTF-8 name; only a lone surrogate, which has no UTF-8 form, is not one.
+  it('accepts UTF-8 names by default and refuses them under the legacy scheme', () => {
+    const otel = ['__name__', 'http.server.duration', 'http.route', '/a', 'π', 'x'];
+    expect(validateLabels(['__name__', '0bad'])).toBeNull();
+    expect(validateLabels(otel)).toBeNull();
+    expect(validateLabels(['__name__', '\ud800'])?.kind).toBe('invalid_metric_name');
+    expect(validateLabels(otel, undefined, 'legacy')?.kind).toBe('invalid_metric_name');
+    expect(validateLabels(['__name__', 'ok', 'bad-name', 'x'], undefined, 'legacy')?.kind).toBe('invalid_label_name');
+    expect(validateLabels(['__name__', 'ok:x', 'ok_y', 'x'], undefined, 'legacy')).toBeNull();
   });
   it('accepts a normal series and enforces the value length limit', () => {
     expect(validateLabels(['__name__', 'node_cpu_seconds_total', 'cpu', '0'])).toBeNull();

@@ -1,17 +1,5 @@
 import { METRIC_NAME, type Labels } from './labels.ts';
-
-// Name rules as in the Prometheus data model. Prometheus 3 also allows UTF-8 names behind a flag;
-// Strata accepts the classic charset, which every exporter and remote-write sender produces.
-const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-export function isValidMetricName(name: string): boolean {
-  return METRIC_NAME_RE.test(name);
-}
-
-export function isValidLabelName(name: string): boolean {
-  return LABEL_NAME_RE.test(name);
-}
+import { isLabelNameValid, isMetricNameValid, type NameValidationScheme } from './names.ts';
 
 export interface LabelLimits {
   maxLabelNamesPerSeries: number;
@@ -26,10 +14,13 @@ export const DEFAULT_LABEL_LIMITS: LabelLimits = {
 };
 
 /**
- * Checks one series' labels (already sorted by name). Returns null when valid, otherwise a reason
- * a person can act on. Reasons carry a short machine `kind` for rejection counters.
+ * Checks one series' labels (already sorted by name) by the given name scheme (Prometheus 3's
+ * default, utf8, unless told otherwise). Returns null when valid, otherwise a reason a person can
+ * act on. Reasons carry a short machine `kind` for rejection counters.
  */
-export function validateLabels(ls: Labels, limits: LabelLimits = DEFAULT_LABEL_LIMITS): LabelError | null {
+export function validateLabels(
+  ls: Labels, limits: LabelLimits = DEFAULT_LABEL_LIMITS, scheme: NameValidationScheme = 'utf8',
+): LabelError | null {
   if (ls.length === 0) return { kind: 'empty_labels', message: 'series has no labels' };
   const n = ls.length >> 1;
   if (n > limits.maxLabelNamesPerSeries) {
@@ -44,10 +35,10 @@ export function validateLabels(ls: Labels, limits: LabelLimits = DEFAULT_LABEL_L
     }
     if (name === METRIC_NAME) {
       hasName = true;
-      if (!isValidMetricName(value)) {
+      if (!isMetricNameValid(value, scheme)) {
         return { kind: 'invalid_metric_name', message: `invalid metric name ${JSON.stringify(value)}` };
       }
-    } else if (!isValidLabelName(name)) {
+    } else if (!isLabelNameValid(name, scheme)) {
       return { kind: 'invalid_label_name', message: `invalid label name ${JSON.stringify(name)}` };
     }
     if (value === '') {

@@ -1,0 +1,40 @@
+// Name rules of Prometheus 3 (UTF-8 names). Prometheus 2.42, the Prometheus on this machine, has
+// none of this, so the expectations are from Prometheus 3's documentation ("UTF-8 in Prometheus")
+// and prometheus/common's model (IsValidMetricName, EscapeName with UnderscoreEscaping).
+import { describe, expect, it } from 'vitest';
+import {
+  escapeNameUnderscores, isLabelNameValid, isMetricNameValid, isUTF8Name, labelsFromRecord, labelsToString,
+  quoteLabelNameIfNeeded,
+} from './index.ts';
+
+describe('name validation schemes', () => {
+  it('utf8 takes any non-empty well-formed string, legacy only the classic charsets', () => {
+    for (const n of ['http.server.duration', '0abc', 'a b', '花火', 'ok_name:x']) expect(isUTF8Name(n)).toBe(true);
+    expect(isUTF8Name('')).toBe(false);
+    expect(isUTF8Name('a\ud800')).toBe(false);
+    expect(isMetricNameValid('a:b', 'legacy')).toBe(true);
+    expect(isLabelNameValid('a:b', 'legacy')).toBe(false);
+    expect(isMetricNameValid('a.b', 'legacy')).toBe(false);
+    expect(isMetricNameValid('a.b', 'utf8')).toBe(true);
+  });
+});
+
+describe('escapeNameUnderscores', () => {
+  it.each([
+    ['no:escaping_required', 'no:escaping_required'],
+    ['mysystem.prod.west.cpu.load', 'mysystem_prod_west_cpu_load'],
+    ['0starts.with.digit', '_starts_with_digit'],
+    ['label with 花火', 'label_with___'],
+    ['a😱b', 'a_b'],
+  ])('%s -> %s', (n, want) => expect(escapeNameUnderscores(n)).toBe(want));
+});
+
+describe('printing names', () => {
+  it('quotes names that are not classic, the metric name inside the braces', () => {
+    expect(quoteLabelNameIfNeeded('a_b')).toBe('a_b');
+    expect(quoteLabelNameIfNeeded('a.b')).toBe('"a.b"');
+    expect(labelsToString(labelsFromRecord({ __name__: 'my.metric', 'a.b': 'c', job: 'x' }))).toBe('{"my.metric", "a.b"="c", job="x"}');
+    expect(labelsToString(labelsFromRecord({ __name__: 'my.metric' }))).toBe('{"my.metric"}');
+    expect(labelsToString(labelsFromRecord({ __name__: 'up', 'a.b': 'c' }))).toBe('up{"a.b"="c"}');
+  });
+});

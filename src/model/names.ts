@@ -1,0 +1,68 @@
+// Name rules. Prometheus 3 accepts any non-empty UTF-8 string as a metric or label name (its "utf8"
+// name validation scheme, the default); the classic ("legacy") character sets below are what
+// Prometheus 2 accepted, what scrape jobs with `metric_name_validation_scheme: legacy` enforce, and
+// which names PromQL and the exposition formats may write without quoting.
+const LEGACY_METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LEGACY_LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export type NameValidationScheme = 'utf8' | 'legacy';
+
+/** A metric name of the classic charset [a-zA-Z_:][a-zA-Z0-9_:]*. */
+export function isLegacyMetricName(name: string): boolean {
+  return LEGACY_METRIC_NAME_RE.test(name);
+}
+
+/** A label name of the classic charset [a-zA-Z_][a-zA-Z0-9_]*. */
+export function isLegacyLabelName(name: string): boolean {
+  return LEGACY_LABEL_NAME_RE.test(name);
+}
+
+/**
+ * A name Prometheus 3 accepts: non-empty and valid UTF-8. A JS string can only fail to be UTF-8
+ * through a lone surrogate; isWellFormed answers at once for V8's one-byte (Latin-1) strings, which
+ * every classic name is, so this is the fast path the ingest hot loop takes.
+ */
+export function isUTF8Name(name: string): boolean {
+  return name.length > 0 && name.isWellFormed();
+}
+
+export function isMetricNameValid(name: string, scheme: NameValidationScheme): boolean {
+  return scheme === 'utf8' ? isUTF8Name(name) : isLegacyMetricName(name);
+}
+
+export function isLabelNameValid(name: string, scheme: NameValidationScheme): boolean {
+  return scheme === 'utf8' ? isUTF8Name(name) : isLegacyLabelName(name);
+}
+
+// The classic checks under their old names, for the callers (rule files, service discovery, the
+// label values API, config) that have not been moved to Prometheus 3's rule yet.
+export const isValidMetricName = isLegacyMetricName;
+export const isValidLabelName = isLegacyLabelName;
+
+/**
+ * A label name as PromQL and the text formats write it: bare when classic, else a double-quoted
+ * string, as Prometheus 3's printer does (`"a.b"="c"`).
+ */
+export function quoteLabelNameIfNeeded(name: string): string {
+  return isLegacyLabelName(name) ? name : JSON.stringify(name);
+}
+
+/**
+ * Prometheus' "underscores" escaping (prometheus/common model.EscapeName with UnderscoreEscaping),
+ * used where a UTF-8 name goes to a reader that did not ask for UTF-8: a name of the classic metric
+ * charset stays as it is; otherwise every character that could not stand at its place in a classic
+ * name (a digit may not lead) becomes `_`. Label names go through the same rule as metric names.
+ */
+export function escapeNameUnderscores(name: string): string {
+  if (name === '' || isLegacyMetricName(name)) return name;
+  let out = '';
+  let i = 0;
+  for (const ch of name) {
+    const c = ch.charCodeAt(0);
+    const legacy = ch.length === 1 && (
+      (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || (i > 0 && c >= 0x30 && c <= 0x39));
+    out += legacy ? ch : '_';
+    i++;
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+// UTF-8 metric and label names end to end through the real `strata server`, as Prometheus 3 takes
+// them (its default "utf8" name validation scheme). Prometheus 2.42, the only Prometheus on this
+// machine, refuses every name below, so the expectations come from Prometheus 3's documentation
+// ("UTF-8 in Prometheus": quoted names in selectors, `{"my.metric", "my.label"="bar"}`) and source
+// (remote write 1.0/2.0 check names with model.UTF8Validation; the printer quotes names that are
+// not classic).
+import * as path from 'node:path';
+import protobuf from 'protobufjs';
+import snappy from 'snappy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWriteRequest, postWrite } from './helpers/remotewrite.ts';
+import { getJson, parseExport, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+
+const T0 = Math.floor((Date.now() - 600_000) / 1000) * 1000;
+let s: StrataProcess;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  s = await startStrata({ dataDir: path.join(dir, 'data') });
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+const RW2_PROTO = `
+syntax = "proto3";
+package io.prometheus.write.v2;
+message Request { reserved 1 to 3; repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
+message TimeSeries { repeated uint32 labels_refs = 1; repeated Sample samples = 2; }
+message Sample { double value = 1; int64 timestamp = 2; }
+`;
+const V2Request = protobuf.parse(RW2_PROTO).root.lookupType('io.prometheus.write.v2.Request');
+
+function encodeV2(series: { labels: Record<string, string>; samples: [number, number][] }[]): Buffer {
+  const symbols = [''];
+  const ref = (x: string) => {
+    const i = symbols.indexOf(x);
+    return i >= 0 ? i : symbols.push(x) - 1;
+  };
+  const timeseries = series.map((x) => ({
+    labelsRefs: Object.entries(x.labels).sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([n, v]) => [ref(n), ref(v)]),
+    samples: x.samples.map(([timestamp, value]) => ({ timestamp, value })),
+  }));
+  return snappy.compressSync(Buffer.from(V2Request.encode(V2Request.fromObject({ symbols, timeseries })).finish()));
+}
+
+async function exportOf(match: string) {
+  const r = await fetch(`${s.url}/api/v1/export?${query({ 'match[]': match })}`);
+  expect(r.status).toBe(200);
+  return parseExport(await r.text()).sort((a, b) => JSON.stringify(a.metric).localeCompare(JSON.stringify(b.metric)));
+}
+
+async function instant(q: string) {
+  const r = await getJson(`${s.url}/api/v1/query?${query({ query: q, time: String((T0 + 1000) / 1000) })}`);
+  expect(r.body.error ?? null).toBe(null);
+  return (r.body.data.result as { metric: Record<string, string>; value: [number, string] }[])
+    .map((x) => ({ metric: x.metric, v: Number(x.value[1]) }))
+    .sort((a, b) => JSON.stringify(a.metric).localeCompare(JSON.stringify(b.metric)));
+}
+
+describe('remote write with UTF-8 names', () => {
+  it('stores OTel-style dotted names from remote write 1.0 and 2.0', async () => {
+    const v1 = await postWrite(s.url, encodeWriteRequest([
+      { labels: { __name__: 'http.server.duration', 'http.route': '/a', job: 'api' }, samples: [[T0, 1]] },
+      { labels: { __name__: 'http.server.duration', 'http.route': '/b', job: 'api' }, samples: [[T0, 2]] },
+    ]));
+    expect(v1.status).toBe(204);
+    const v2 = await fetch(`${s.url}/api/v1/write`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
+        'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '2.0.0',
+      },
+      body: encodeV2([{ labels: { __name__: 'http.server.duration', 'http.route': '/c', job: 'api', 'service.name': 'café' }, samples: [[T0, 4]] }]),
+    });
+    expect(v2.status).toBe(204);
+    expect(await exportOf('{"http.server.duration"}')).toEqual([
+      { metric: { __name__: 'http.server.duration', 'http.route': '/a', job: 'api' }, values: [1], timestamps: [T0] },
+      { metric: { __name__: 'http.server.duration', 'http.route': '/b', job: 'api' }, values: [2], timestamps: [T0] },
+      { metric: { __name__: 'http.server.duration', 'http.route': '/c', job: 'api', 'service.name': 'café' }, values: [4], timestamps: [T0] },
+    ]);
+  });
+
+  it('still refuses an empty metric name', async () => {
+    const r = await postWrite(s.url, encodeWriteRequest([{ labels: { __name__: '', job: 'x' }, samples: [[T0, 1]] }]));
+    expect(r.status).toBe(400);
+    expect(r.text).toMatch(/series has no __name__ label/);
+  });
+});
