@@ -88,3 +88,41 @@ describe('remote write with UTF-8 names', () => {
     expect(r.text).toMatch(/series has no __name__ label/);
   });
 });
+
+describe('PromQL over UTF-8 names (after the writes above)', () => {
+  it('selects with quoted names and groups by a quoted label', async () => {
+    expect(await instant('{"http.server.duration", "http.route"="/a"}')).toEqual([
+      { metric: { __name__: 'http.server.duration', 'http.route': '/a', job: 'api' }, v: 1 },
+    ]);
+    expect(await instant('sum by ("http.route") ({"http.server.duration"})')).toEqual([
+      { metric: { 'http.route': '/a' }, v: 1 },
+      { metric: { 'http.route': '/b' }, v: 2 },
+      { metric: { 'http.route': '/c' }, v: 4 },
+    ]);
+    expect(await instant('sum without ("http.route", job, "service.name") ({"http.server.duration"})')).toEqual([{ metric: {}, v: 7 }]);
+    expect(await instant('{"http.server.duration", "http.route"="/a"} + on ("http.route") group_left () ({"http.server.duration"} * 10)')).toEqual([
+      { metric: { 'http.route': '/a', job: 'api' }, v: 11 },
+    ]);
+  });
+
+  it('label_replace, label_join and count_values write UTF-8 label names', async () => {
+    expect(await instant('label_replace({"http.server.duration", "http.route"="/b"}, "route.copy", "r$1", "http.route", "/(.*)")')).toEqual([
+      { metric: { __name__: 'http.server.duration', 'http.route': '/b', job: 'api', 'route.copy': 'rb' }, v: 2 },
+    ]);
+    expect(await instant('label_join({"http.server.duration", "http.route"="/a"}, "j.k", "|", "job", "http.route")')).toEqual([
+      { metric: { __name__: 'http.server.duration', 'http.route': '/a', job: 'api', 'j.k': 'api|/a' }, v: 1 },
+    ]);
+    expect(await instant('count_values("value.of", {"http.server.duration"})')).toEqual([
+      { metric: { 'value.of': '1' }, v: 1 },
+      { metric: { 'value.of': '2' }, v: 1 },
+      { metric: { 'value.of': '4' }, v: 1 },
+    ]);
+  });
+
+  it('format_query quotes names that are not classic, as Prometheus 3 prints them', async () => {
+    // Prometheus 3's printer: a quoted metric name is a __name__ matcher, quoted label names in
+    // matchers and grouping; Strata also quotes on(...) labels (Prometheus 3 writes them bare).
+    const r = await getJson(`${s.url}/api/v1/format_query?${query({ query: 'sum by("http.route",job)({"http.server.duration","a.b"="c"}) / on("http.route") x' })}`);
+    expect(r.body.data).toBe('sum by ("http.route", job) ({"a.b"="c",__name__="http.server.duration"}) / on ("http.route") x');
+  });
+});

@@ -1,6 +1,6 @@
 // Printing the AST back: canonical PromQL text (Prometheus' String(), what format_query returns)
 // and the JSON tree of /api/v1/parse_query (the shape of Prometheus' translateAST).
-import { METRIC_NAME, type Matcher } from '../model/index.ts';
+import { isLegacyLabelName, METRIC_NAME, type Matcher } from '../model/index.ts';
 import type { AtModifier, Expr, VectorMatching, VectorSelector } from './ast.ts';
 import { FUNCTIONS } from './functions/index.ts';
 
@@ -72,8 +72,8 @@ function pretty(e: Expr, level: number): string {
 }
 
 function aggregateHead(e: Extract<Expr, { type: 'AggregateExpr' }>): string {
-  if (e.without) return `${e.op} without (${e.grouping.join(', ')}) `;
-  if (e.grouping.length > 0) return `${e.op} by (${e.grouping.join(', ')}) `;
+  if (e.without) return `${e.op} without (${labelList(e.grouping)}) `;
+  if (e.grouping.length > 0) return `${e.op} by (${labelList(e.grouping)}) `;
   return e.op;
 }
 
@@ -110,9 +110,20 @@ export function exprString(e: Expr): string {
 
 function matchingText(m: VectorMatching | null): string {
   if (m === null || !(m.labels.length > 0 || m.on || m.explicit)) return '';
-  let s = ` ${m.on ? 'on' : 'ignoring'} (${m.labels.join(', ')})`;
-  if (m.card === 'many-to-one' || m.card === 'one-to-many') s += ` group_${m.card === 'many-to-one' ? 'left' : 'right'} (${m.include.join(', ')})`;
+  let s = ` ${m.on ? 'on' : 'ignoring'} (${labelList(m.labels)})`;
+  if (m.card === 'many-to-one' || m.card === 'one-to-many') s += ` group_${m.card === 'many-to-one' ? 'left' : 'right'} (${labelList(m.include)})`;
   return s;
+}
+
+/**
+ * Label names of a grouping or matching clause: a name outside the classic label charset is written
+ * quoted, `by ("http.route")`, as Prometheus 3's printer writes grouping labels. Prometheus 3 tests
+ * grouping labels with the metric-name charset (so `c:d` stays bare) and leaves on/ignoring and
+ * group_left/right labels bare, output its own parser refuses; Strata quotes every name that the
+ * parser would not take bare, so printed queries always parse again.
+ */
+function labelList(names: readonly string[]): string {
+  return names.map((n) => (isLegacyLabelName(n) ? n : goQuote(n))).join(', ');
 }
 
 function selectorText(vs: VectorSelector): string {
