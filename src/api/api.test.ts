@@ -280,6 +280,9 @@ function fakeDB(q: Partial<{
     stats: () => {
       throw new Error('not used');
     },
+    deleteSeries: async () => {},
+    cleanTombstones: async () => {},
+    snapshot: async () => 'not used',
     close: async () => {},
   } as DB;
 }

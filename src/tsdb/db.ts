@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { SampleBatch } from '../model/index.ts';
+import type { Matcher, SampleBatch } from '../model/index.ts';
 import {
   AppendError, type AppendOptions, type AppendResult, type Appendable, type Queryable, type Querier,
 } from './types.ts';
@@ -18,6 +18,9 @@ import {
 import { Compactor } from './compactor/index.ts';
 import { lockDataDir } from './lock.ts';
 import { mergeQuerier, PendingReads } from './querier.ts';
+import { HeadTombstones } from './headtombstones.ts';
+import { SNAPSHOTS_DIR, finishSnapshot, linkBlock, snapshotName } from './snapshot.ts';
+import { runSliced } from './readslices.ts';
 import { importCutoff, prepareImport, splitAtTime, writePreparedBlocks, type DBImportResult, type Importable, type ImportSeries } from './import.ts';
 
 export interface DBOptions {
@@ -76,6 +79,15 @@ export interface DB extends Appendable, Queryable, Importable {
   /** Resolves once the maintenance queued so far, and any it queued in turn, has finished (tests, benchmarks). */
   maintenanceIdle(): Promise<void>;
   stats(): DBStats;
+  /**
+   * Deletes the samples in [mint, maxt] of the matching series (admin API delete_series): blocks
+   * and the head record tombstones, reads leave those samples out from the moment this resolves.
+   */
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void>;
+  /** Rewrites the blocks that have tombstones without the deleted samples (admin API clean_tombstones). */
+  cleanTombstones(): Promise<void>;
+  /** Writes a snapshot under <dir>/snapshots and returns its name (admin API snapshot). */
+  snapshot(opts: { skipHead: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -99,6 +111,8 @@ class TSDB implements DB {
   private readonly compactor: Compactor;
   private readonly pendingReads = new PendingReads();
   private blocks: Block[] = [];
+  /** Samples deleted from the head (see headtombstones.ts). */
+  private readonly headDeleted: HeadTombstones;
   private closed = false;
   private unlock: () => void = () => undefined;
   private timer: NodeJS.Timeout | null = null;
@@ -127,6 +141,7 @@ class TSDB implements DB {
     this.retention = o.retentionMs ?? 7 * DAY;
     this.compress = o.compressBlocks ?? true;
     this.compactor = new Compactor({ idleMs: o.compactorIdleMs });
+    this.headDeleted = new HeadTombstones(o.dir);
     if ((o.outOfOrderWindowMs ?? 0) > 0) {
       throw new Error('storage.out_of_order_window is not supported yet: leave it at 0 (import historical data with blocks instead)');
     }
@@ -156,6 +171,7 @@ class TSDB implements DB {
     // A block compacted from both says where its head part ends (headMaxTime).
     const persisted = this.blocks.reduce((m, b) => (b.meta.source === 'import' ? m : Math.max(m, b.meta.headMaxTime ?? b.meta.maxTime)), -Infinity);
     this.head.setPersistedBefore(persisted);
+    this.loadHeadTombstones(persisted);
     const head = this.head;
     const { wal, stats } = await openWal({
       dir: path.join(this.dir, 'wal'),
@@ -213,6 +229,25 @@ class TSDB implements DB {
       } else this.blocks.push(b);
     }
     this.sortBlocks();
+  }
+
+  /**
+   * Reads the head's deleted ranges. Ranges below `persisted` are in blocks by now: a crash may
+   * have come between writing such a block and giving it its tombstones, so they are applied to
+   * the head-persisted blocks again (a no-op where they are), then forgotten.
+   */
+  private loadHeadTombstones(persisted: number): void {
+    this.headDeleted.load();
+    if (this.headDeleted.size === 0) return;
+    for (const b of this.blocks) {
+      if (b.meta.source === 'import') continue;
+      const n = b.deleteSeries(this.headDeleted.requests(b.meta.minTime, b.meta.maxTime - 1));
+      if (n > 0) this.log.info({ block: b.meta.ulid, series: n }, 'applied deletions made in the head to a block persisted from it');
+    }
+    if (this.headDeleted.dropBefore(persisted)) this.headDeleted.save();
+    for (const name of listDirSafe(path.join(this.dir, SNAPSHOTS_DIR))) {
+      if (name.endsWith('.tmp')) fs.rmSync(path.join(this.dir, SNAPSHOTS_DIR, name), { recursive: true, force: true });
+    }
   }
 
   private sortBlocks(): void {
@@ -285,7 +320,7 @@ class TSDB implements DB {
   // ---- reads -------------------------------------------------------------------------------------
 
   querier(): Querier {
-    return mergeQuerier(this.head, () => this.blocks.slice(), this.pendingReads);
+    return mergeQuerier(this.head, () => this.blocks.slice(), this.pendingReads, () => (this.headDeleted.size > 0 ? this.headDeleted : null));
   }
 
   // ---- maintenance -------------------------------------------------------------------------------
@@ -333,7 +368,10 @@ class TSDB implements DB {
       minTime: mint, maxTime: maxt, tier: 'raw', resolutionMs: 0, level: 1, compress: this.compress,
     });
     if (meta) {
-      this.blocks.push(openBlock(path.join(this.dir, meta.ulid)));
+      const block = openBlock(path.join(this.dir, meta.ulid));
+      // The block has the head's chunks as they are: samples deleted in the head become its tombstones.
+      if (this.headDeleted.size > 0) block.deleteSeries(this.headDeleted.requests(mint, maxt - 1));
+      this.blocks.push(block);
       this.sortBlocks();
       this.log.info({ block: meta.ulid, mint, maxt, series: meta.stats.numSeries, samples: meta.stats.numSamples,
         ms: Math.round(performance.now() - started) }, 'head persisted into a block');
@@ -342,6 +380,7 @@ class TSDB implements DB {
     // first (they are bounded by their query's timeout).
     await this.pendingReads.drained();
     await this.head.truncate(maxt);
+    if (this.headDeleted.dropBefore(maxt)) this.headDeleted.save();
     // The block is written and the head truncated: a failed checkpoint only leaves the WAL longer,
     // so it must not stop maintenance (or a flush). The next persisted range retries it.
     try {
@@ -454,6 +493,84 @@ class TSDB implements DB {
     });
   }
 
+  // ---- admin: deletion, snapshots ----------------------------------------------------------------
+
+  // On the maintenance chain, as persisting and compaction: a compaction reads its blocks'
+  // tombstones when it starts and a delete in the middle of it would be lost with its sources.
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.closed) throw new AppendError(503, 'shutting_down', 'storage is shutting down');
+      let blockSeries = 0;
+      for (const b of this.blocks) {
+        if (b.meta.minTime > maxt || b.meta.maxTime <= mint) continue;
+        blockSeries += b.deleteSeries([{ matchers, mint, maxt }]);
+      }
+      // In the head, each series' range is narrowed to the samples it has in [mint, maxt]: a
+      // sample appended later (past them) is kept.
+      const found = await runSliced(this.head.selectSliced(matchers, mint, maxt), undefined);
+      let headSeries = 0;
+      for (const s of found) {
+        const n = s.timestamps.length;
+        if (n > 0 && this.headDeleted.add(s.labels, s.timestamps[0], s.timestamps[n - 1])) headSeries++;
+      }
+      if (headSeries > 0) this.headDeleted.save();
+      this.log.info({ mint, maxt, blockSeries, headSeries }, 'series deleted');
+    });
+  }
+
+  cleanTombstones(): Promise<void> {
+    return this.enqueue(async () => {
+      for (const b of this.blocks.filter((x) => x.tombstones !== null)) {
+        if (this.closed) return;
+        // A rewrite is a compaction of one block: its result lists the same sources at a higher
+        // level, so a crash before the old block is deleted leaves it recognisably covered (loadBlocks).
+        const meta = await this.compactor.compact(this.dir, [b.dir], { compress: this.compress });
+        if (meta) this.blocks.push(openBlock(path.join(this.dir, meta.ulid)));
+        this.blocks = this.blocks.filter((x) => x !== b);
+        this.deleteBlock(b);
+        this.sortBlocks();
+        this.log.info({ block: b.meta.ulid, into: meta?.ulid ?? null }, 'block rewritten without its deleted samples');
+      }
+    });
+  }
+
+  snapshot(opts: { skipHead: boolean }): Promise<string> {
+    return this.enqueue(async () => {
+      if (this.closed) throw new AppendError(503, 'shutting_down', 'storage is shutting down');
+      const name = snapshotName();
+      const parent = path.join(this.dir, SNAPSHOTS_DIR);
+      const tmp = path.join(parent, `${name}.tmp`);
+      fs.mkdirSync(tmp, { recursive: true });
+      try {
+        for (const b of this.blocks) linkBlock(b.dir, tmp);
+        if (!opts.skipHead && this.head.maxTime !== -Infinity) await this.snapshotHead(tmp);
+        finishSnapshot(tmp, path.join(parent, name));
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+      this.log.info({ name, blocks: this.blocks.length, head: !opts.skipHead }, 'snapshot written');
+      return name;
+    });
+  }
+
+  /** Writes the head's data (all of it, open chunks too) as one block into `into`. */
+  private async snapshotHead(into: string): Promise<void> {
+    const mint = Math.max(this.head.minTime, this.head.persistedMaxTime);
+    const maxt = this.head.maxTime + 1;
+    if (maxt <= mint) return;
+    const meta = await this.compactor.persist(into, this.head.chunksForBlock(mint, maxt), {
+      minTime: mint, maxTime: maxt, tier: 'raw', resolutionMs: 0, level: 1, compress: this.compress,
+    });
+    if (meta === null || this.headDeleted.size === 0) return;
+    const b = openBlock(path.join(into, meta.ulid));
+    try {
+      b.deleteSeries(this.headDeleted.requests(mint, maxt - 1));
+    } finally {
+      b.close();
+    }
+  }
+
   // ---- stats and lifecycle -----------------------------------------------------------------------
 
   stats(): DBStats {
@@ -513,6 +630,15 @@ export function compactionRanges(blockRange: number, retention: number): number[
   const ranges = [blockRange];
   while (ranges[ranges.length - 1] * 3 <= limit) ranges.push(ranges[ranges.length - 1] * 3);
   return ranges;
+}
+
+function listDirSafe(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }
 
 function walLogger(log: Logger) {

@@ -12,7 +12,8 @@ import { CorruptBlockError } from './errors.ts';
 import { FileBytes } from './indexbytes.ts';
 import { IndexReader, newChunkMetas, type ChunkMetas } from './indexfile.ts';
 import { CHUNKS_DIR, INDEX_FILE, META_FILE, readMeta, type BlockMeta } from './meta.ts';
-import { intersectPostings, postingsForMatchersSliced } from '../index/index.ts';
+import { intersectPostings, postingsForMatchers, postingsForMatchersSliced } from '../index/index.ts';
+import { addInterval, coversInterval, readTombstones, withoutDeleted, writeTombstones, type Intervals, type Tombstones } from './tombstones.ts';
 
 export interface Block {
   readonly meta: BlockMeta;
@@ -38,8 +39,16 @@ export interface Block {
   /** labelNames and labelValues as reads that pause every few hundred series. */
   labelNamesSliced(matchers: readonly Matcher[]): SlicedRead<string[]>;
   labelValuesSliced(name: string, matchers: readonly Matcher[]): SlicedRead<string[]>;
-  /** Every series of the block with all its samples, in label order (for compaction, downsampling). */
+  /** Every series of the block with all its samples (deleted ones left out), in label order (for compaction, downsampling). */
   allSeries(): Generator<SeriesData>;
+  /** Deleted time ranges by series id (tombstones.ts); null when none, the common case. */
+  readonly tombstones: Tombstones | null;
+  /**
+   * Records deletions: per request, the samples in [mint, maxt] of the series matching its
+   * matchers (with `exact`, only a series having no labels beyond those the equality matchers
+   * name). Rewrites the tombstones file once; returns how many series got a new deleted range.
+   */
+  deleteSeries(requests: readonly DeleteRequest[]): number;
   /** Bytes on disk: meta.json, index and chunk files. */
   sizeBytes(): number;
   /**
@@ -48,6 +57,13 @@ export interface Block {
    */
   memoryBytes(): number;
   close(): void;
+}
+
+export interface DeleteRequest {
+  matchers: readonly Matcher[];
+  mint: number;
+  maxt: number;
+  exact?: boolean;
 }
 
 export interface OpenBlockOptions {
@@ -81,6 +97,8 @@ class BlockReader implements Block {
   private reading = 0;
   // Chunk metas of the series being read, reused from series to series (reads are synchronous).
   private readonly metas = newChunkMetas();
+  // Replaced, never changed in place: a read holding the previous map finishes with it.
+  private deleted: Tombstones | null;
 
   constructor(dir: string, opts: OpenBlockOptions) {
     this.dir = dir;
@@ -110,6 +128,42 @@ class BlockReader implements Block {
       // meta.json was read a moment ago; a vanished file shows up on the next open
     }
     this.bytes = bytes;
+    try {
+      this.deleted = readTombstones(dir);
+    } catch (e) {
+      this.closeFiles();
+      throw e;
+    }
+  }
+
+  get tombstones(): Tombstones | null {
+    return this.deleted;
+  }
+
+  deleteSeries(requests: readonly DeleteRequest[]): number {
+    this.check();
+    const next = new Map<number, Intervals>(this.deleted ?? []);
+    let changed = 0;
+    for (const r of requests) {
+      // Only the block's own range can hold samples: intervals stay finite and small.
+      const mint = Math.max(r.mint, this.meta.minTime);
+      const maxt = Math.min(r.maxt, this.meta.maxTime - 1);
+      if (maxt < mint) continue;
+      for (const id of postingsForMatchers(this.index, r.matchers)) {
+        if (r.exact === true && this.index.seriesLabels(id).length !== r.matchers.length * 2) continue;
+        const s = this.index.series(id, this.metas);
+        if (!this.hasSampleInRange(s.chunks, mint, maxt)) continue;
+        const old = next.get(id) ?? [];
+        if (coversInterval(old, mint, maxt)) continue;
+        next.set(id, addInterval(old, mint, maxt));
+        changed++;
+      }
+    }
+    if (changed > 0) {
+      writeTombstones(this.dir, next);
+      this.deleted = next;
+    }
+    return changed;
   }
 
   /** Reads are refused once the block is closed and its files are (nobody retains it). */
@@ -136,11 +190,18 @@ class BlockReader implements Block {
         if (samplesInRangeAtMost(s.chunks, mint, maxt) > SAMPLES_PER_PAUSE) {
           // A long series: decoded a part at a time, with pauses in between (which count its
           // samples), from a copy of its chunk metas (other reads of the block reuse this.metas).
-          const data = yield* this.longSeriesInRange(s.labels, copyMetas(s.chunks), mint, maxt);
+          let data = yield* this.longSeriesInRange(s.labels, copyMetas(s.chunks), mint, maxt);
+          const del = this.deleted?.get(ids[i]);
+          if (data && del !== undefined) data = withoutDeleted(data, del);
           if (data) out.push(data);
           continue;
         }
-        const data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
+        let data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
+        // One null check per series when the block has no tombstones.
+        if (data !== null && this.deleted !== null) {
+          const del = this.deleted.get(ids[i]);
+          if (del !== undefined) data = withoutDeleted(data, del);
+        }
         if (data) {
           out.push(data);
           samples += data.timestamps.length;
@@ -172,6 +233,14 @@ class BlockReader implements Block {
       const ids = yield* postingsForMatchersSliced(this.index, matchers);
       for (let i = 0; i < ids.length; i++) {
         if ((i & (SERIES_PER_PAUSE - 1)) === SERIES_PER_PAUSE - 1) yield 0;
+        const del = this.deleted?.get(ids[i]);
+        if (del !== undefined) {
+          // A series with deletions is listed only if a sample in range survived them.
+          const s = this.index.series(ids[i], this.metas);
+          const data = this.samplesInRange(s.labels, s.chunks, mint, maxt);
+          if (data !== null && withoutDeleted(data, del) !== null) out.push(s.labels);
+          continue;
+        }
         if (coversBlock) {
           out.push(this.index.seriesLabels(ids[i]));
           continue;
@@ -250,7 +319,9 @@ class BlockReader implements Block {
     this.check();
     for (let id = 0; id < this.index.numSeries; id++) {
       const s = this.index.series(id);
-      const data = this.samplesInRange(s.labels, s.chunks, -Infinity, Infinity);
+      let data = this.samplesInRange(s.labels, s.chunks, -Infinity, Infinity);
+      const del = this.deleted?.get(id);
+      if (data !== null && del !== undefined) data = withoutDeleted(data, del);
       if (data) yield data;
     }
   }
