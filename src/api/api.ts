@@ -20,6 +20,7 @@ import { createWriteAdmission, handleRemoteWrite, remoteWriteProtocol, type Writ
 import { registerPushRoutes } from './push/index.ts';
 import { handleFederate } from './federate.ts';
 import { createRemoteReadHandler } from './remoteread/index.ts';
+import { registerAdminRoutes } from './admin.ts';
 
 export interface ApiOptions {
   config: Config;
@@ -188,6 +189,7 @@ export function createApi(opts: ApiOptions): Api {
     logger.info({ blocks: r.blocks, samples: r.samples, ms: Math.round(performance.now() - started) }, 'flushed head to blocks');
     sendSuccess(ctx.res, r);
   });
+  registerAdminRoutes(router, { db: needDB, logger, maxRequestBytes: config.server.maxRequestBytes });
 
   const finishOne = () => {
     inFlight--;
