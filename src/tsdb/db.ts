@@ -172,6 +172,7 @@ class TSDB implements DB {
     const persisted = this.blocks.reduce((m, b) => (b.meta.source === 'import' ? m : Math.max(m, b.meta.headMaxTime ?? b.meta.maxTime)), -Infinity);
     this.head.setPersistedBefore(persisted);
     this.loadHeadTombstones(persisted);
+    this.removeIncompleteSnapshots();
     const head = this.head;
     const { wal, stats } = await openWal({
       dir: path.join(this.dir, 'wal'),
@@ -245,8 +246,14 @@ class TSDB implements DB {
       if (n > 0) this.log.info({ block: b.meta.ulid, series: n }, 'applied deletions made in the head to a block persisted from it');
     }
     if (this.headDeleted.dropBefore(persisted)) this.headDeleted.save();
+  }
+
+  /** Removes snapshots a crash left unfinished (`<name>.tmp`; finished ones are renamed). */
+  private removeIncompleteSnapshots(): void {
     for (const name of listDirSafe(path.join(this.dir, SNAPSHOTS_DIR))) {
-      if (name.endsWith('.tmp')) fs.rmSync(path.join(this.dir, SNAPSHOTS_DIR, name), { recursive: true, force: true });
+      if (!name.endsWith('.tmp')) continue;
+      fs.rmSync(path.join(this.dir, SNAPSHOTS_DIR, name), { recursive: true, force: true });
+      this.log.info({ snapshot: name }, 'removed a snapshot left incomplete by a crash');
     }
   }
 

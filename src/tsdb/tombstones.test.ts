@@ -226,9 +226,21 @@ describe('DB snapshot', () => {
     await closeDB(copy);
 
     const headless = path.join(dir, SNAPSHOTS_DIR, await db.snapshot({ skipHead: true }));
+    expect(fs.readdirSync(path.join(dir, SNAPSHOTS_DIR)).sort()).toEqual([name, path.basename(headless)].sort());
     const copy2 = await openTestDB(headless);
     const r = await read(copy2);
     expect(r.select.every((s) => s.t.every((t) => t < 2 * H))).toBe(true);
     expect(r.select.map((s) => s.labels[3])).toEqual(['h0', 'h1']); // h2 deleted from the block meanwhile
+  });
+
+  it('removes a snapshot a crash left unfinished at the next start, and keeps finished ones', async () => {
+    const dir = tmpdir();
+    let db = await openTestDB(dir);
+    for (const b of minutes(1, 0, 10 * M)) await db.append(b);
+    const name = await db.snapshot({ skipHead: false });
+    await closeDB(db);
+    fs.mkdirSync(path.join(dir, SNAPSHOTS_DIR, '20260101T000000Z-0123456789abcdef.tmp', 'x'), { recursive: true });
+    db = await openTestDB(dir);
+    expect(fs.readdirSync(path.join(dir, SNAPSHOTS_DIR))).toEqual([name]);
   });
 });
