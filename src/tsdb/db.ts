@@ -512,13 +512,16 @@ class TSDB implements DB {
         if (b.meta.minTime > maxt || b.meta.maxTime <= mint) continue;
         blockSeries += b.deleteSeries([{ matchers, mint, maxt }]);
       }
-      // In the head, each series' range is narrowed to the samples it has in [mint, maxt]: a
-      // sample appended later (past them) is kept.
-      const found = await runSliced(this.head.selectSliced(matchers, mint, maxt), undefined);
+      // In the head, the range is clamped to the head's (as Prometheus does): samples appended
+      // later, past its newest, are kept. Only the matching series' labels are read, not their
+      // samples: deleting every series of a large head must not decode it all.
+      const lo = Math.max(mint, this.head.minTime);
+      const hi = Math.min(maxt, this.head.maxTime);
       let headSeries = 0;
-      for (const s of found) {
-        const n = s.timestamps.length;
-        if (n > 0 && this.headDeleted.add(s.labels, s.timestamps[0], s.timestamps[n - 1])) headSeries++;
+      if (lo <= hi) {
+        for (const ls of await runSliced(this.head.seriesSliced(matchers, lo, hi), undefined)) {
+          if (this.headDeleted.add(ls, lo, hi)) headSeries++;
+        }
       }
       if (headSeries > 0) this.headDeleted.save();
       this.log.info({ mint, maxt, blockSeries, headSeries }, 'series deleted');
