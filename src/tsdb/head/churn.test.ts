@@ -186,6 +186,104 @@ describe('Head under series churn', () => {
     expectSame(again, model, [newMatcher('=', '__name__', 'late')]);
   }, 60_000);
 
+  it('answers exactly after a column rebuild that paused with appends, chunk cuts, new series, removals and reads in between', async () => {
+    const head = new Head({ blockRangeMs: 2 * H, maxSeries: 0, maxSeriesPerMetric: 0 });
+    const model = new Model();
+    const rec = recorder();
+    const add = (entries: [Labels, number, number][]) => {
+      const b = new SampleBatchBuilder();
+      for (const [ls, t, v] of entries) {
+        b.startSeries(ls);
+        b.add(t, v);
+        model.add(ls, t, v);
+      }
+      head.append(b.build(), rec.log);
+    };
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    // Refs, in order of creation: 1,000 short-lived series (data only at H, removed by a second
+    // truncation while the rebuild runs), then runs of 5,000 of hour 0's pods (removed by the
+    // first) between runs of 3,000 pods that stay: the rebuild copies many runs, over several
+    // slices of the event loop (more removed refs than live ones, past 64K: the rebuild's trigger).
+    const short = (i: number) => labelsFromRecord({ __name__: 'short', i: String(i) });
+    // The pods that stay carry a shard label: reads of a few shards check pods of every run.
+    const keep = (i: number) => labelsFromRecord({ __name__: 'container_cpu', job: 'k8s', pod: `web-1-${i}`, shard: String(i % 40) });
+    const shard = (k: number) => [newMatcher('=', 'shard', String(k))];
+    add(range(1000).map((i) => [short(i), H, i]));
+    const kept = 60_000;
+    for (let r = 0; r < kept / 3000; r++) {
+      add(range(5000).map((i) => [pod(0, r * 5000 + i), 0, i]));
+      add(range(3000).map((i) => [keep(r * 3000 + i), 0, i]));
+    }
+    add(range(kept).map((i) => [keep(i), H, -i]));
+    add(range(kept).map((i) => [keep(i), H + 2 * STEP, i / 2]));
+    const removedFirst = 5000 * (kept / 3000);
+    expect(removedFirst).toBeGreaterThan(65_536);
+
+    const before = head.stats();
+    let done = false;
+    const truncating = head.truncate(H).then(() => {
+      done = true;
+    });
+    // A read that pauses through it all (of what it reads at any step: the sample at H + 2 * STEP).
+    const read = head.selectSliced(shard(3), H + STEP, H + 2 * STEP);
+    read.next();
+    let turn = 0;
+    let rebuildTurns = 0;
+    let second: Promise<void> | null = null;
+    let late = 0;
+    let lastT = 0;
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (done) break;
+      const st = head.stats();
+      if (st.labelPoolCompactions === before.labelPoolCompactions) continue;
+      expect(st.columnRebuilds).toBe(before.columnRebuilds);
+      rebuildTurns++;
+      turn++;
+      // Pods spread over every run (some already copied, some not), past the block boundary at 2H,
+      // where their open chunks are cut; a new series; a read of what was created meanwhile.
+      lastT = 2 * H + turn;
+      add(range(kept).filter((i) => i % 7 === turn % 7).map((i) => [keep(i), lastT, turn * 100 + i]));
+      add([[labelsFromRecord({ __name__: 'late', n: String(++late) }), lastT, late]]);
+      expectSame(head, model, [newMatcher('=', '__name__', 'late')]);
+      if (turn === 2) {
+        // Removals while the rebuild runs: the short-lived series, in this truncation's first slice.
+        second = head.truncate(H + STEP);
+        expect(head.stats().series).toBe(st.series + 1 - 1000);
+      }
+    }
+    await truncating;
+    await second;
+    expect(rebuildTurns).toBeGreaterThanOrEqual(3);
+    expect(second).not.toBeNull();
+    expect(head.stats().columnRebuilds).toBe(before.columnRebuilds + 1);
+    model.truncate(H + STEP);
+    let r = read.next();
+    while (r.done !== true) r = read.next();
+    expect(r.value.map((s): [Labels, number[], number[]] => [s.labels, [...s.timestamps], [...s.values]]))
+      .toEqual(model.select(shard(3)).map(([ls, ts, vs]) => [ls, ts.slice(0, 1), vs.slice(0, 1)]));
+    expect(r.value[0].timestamps).toEqual(new Float64Array([H + 2 * STEP]));
+    for (const k of [0, 1, 17, 39]) expectSame(head, model, shard(k));
+    expectSame(head, model, [newMatcher('=', '__name__', 'late')]);
+    expectSame(head, model, [newMatcher('=', '__name__', 'short')]);
+    expect(head.stats().series).toBe(model.series.size);
+    // What a series' last sample says (the lastT column): the pods appended to in the last turn.
+    expect(head.series([newMatcher('=', '__name__', 'container_cpu')], lastT, lastT).length)
+      .toBe(range(kept).filter((i) => i % 7 === turn % 7).length);
+    // Blocks are cut from the rebuilt columns: exactly the live series.
+    const cut: string[] = [];
+    for await (const b of head.chunksForBlock(-Infinity, Infinity)) cut.push(...b.labels.map(labelsToString));
+    expect(cut).toEqual([...model.series.values()].map((s) => s.labels).sort(compareLabels).map(labelsToString));
+    // Appends after it go on from each series' last sample: one at the same time with another value is refused.
+    const again = head.append((() => {
+      const b = new SampleBatchBuilder();
+      b.startSeries(keep(turn % 7));
+      b.add(lastT, -1);
+      return b.build();
+    })(), rec.log);
+    expect(again.rejected).toEqual({ duplicate_timestamp: 1 });
+  }, 60_000);
+
   it('keeps labels right when new series take the ids of dropped symbols, and keeps the symbols still shared', async () => {
     const head = new Head({ blockRangeMs: 2 * H, maxSeries: 0, maxSeriesPerMetric: 0 });
     const log = recorder().log;

@@ -26,7 +26,8 @@ import { sortedRefs, type RefComparator } from './sortedrefs.ts';
 import { ChunkBatchBuilder, type HeadChunkBatch } from './chunkbatch.ts';
 import { SymbolTable } from './symbols.ts';
 import { drainSliced, sortSliced, type SlicedRead } from '../readslices.ts';
-import { growColumn, newColumn, type ColumnType } from '../columns.ts';
+import { growColumn, newColumn } from '../columns.ts';
+import { ColumnRebuild, REF_COLUMN_BYTES, type RefColumns } from './columnrebuild.ts';
 import { BatchRefSet, mergeRepeatedSeries, NewSeriesSet } from './batchrepeats.ts';
 import type { AppendOptions } from '../types.ts';
 
@@ -72,7 +73,7 @@ const LABEL_POOL_RESERVE = 1 << 29;
 const SLICE = 20_000;
 /** The label pool is compacted once removed series' entries are this many and half of it. */
 const LABEL_POOL_MIN_DEAD = 1 << 16;
-/** Columns are rebuilt (see rebuildColumns) once this many removed refs, and as many as live series, are resident. */
+/** Columns are rebuilt (see columnrebuild.ts) once this many removed refs, and as many as live series, are resident. */
 const COLUMNS_MIN_DEAD = 1 << 16;
 /** Runs of removed refs shorter than this are copied along: a page of a column holds 512-2,048 refs. */
 const DEAD_RUN = 2048;
@@ -105,7 +106,8 @@ export class Head {
   private readonly arena = new ChunkArena();
 
   // Per-series columns, indexed by ref. labelLen 0 marks a ref that is unused or removed. They
-  // grow in place, without a copy (see columns.ts).
+  // grow in place, without a copy (see columns.ts). While a column rebuild runs, a write to them
+  // other than an append's is followed by noteWritten (see columnrebuild.ts).
   private cap = 0;
   private labelOff = newColumn(Uint32Array, 0);
   private labelLen = newColumn(Uint16Array, 0);
@@ -127,6 +129,8 @@ export class Head {
   /** Removed refs whose column entries were written since the columns were last rebuilt. */
   private deadRefsResident = 0;
   private columnRebuilds = 0;
+  /** The column rebuild under way (it spans turns of the event loop), or null. */
+  private columnRebuild: ColumnRebuild | null = null;
 
   private readonly byHash = new RefsByHash();
   /** byHash's candidate check, bound once (no closure per lookup). */
@@ -350,6 +354,8 @@ export class Head {
     }
     for (let k = 0; k < newRefs.length; k++) this.createSeries(newRefs[k], newLabels[k]);
     for (let k = 0; k < n; k++) this.appendSample(sRefs[k], sTs[k], sVs[k]);
+    // Once per batch rather than in appendSample: the per-sample path stays as it is.
+    if (this.columnRebuild !== null) this.columnRebuild.noteWrittenAll(sRefs);
     result.appended = n;
     result.seriesCreated = newRefs.length;
     return result;
@@ -431,6 +437,7 @@ export class Head {
         continue;
       }
       this.appendSample(ref, t, vs[k]);
+      this.noteWritten(ref);
     }
   }
 
@@ -474,6 +481,12 @@ export class Head {
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     this.numSeries++;
     this.seriesCreated++;
+    this.noteWritten(ref);
+  }
+
+  /** Notes a write to ref's column entries for the column rebuild under way, if any. */
+  private noteWritten(ref: number): void {
+    if (this.columnRebuild !== null) this.columnRebuild.noteWritten(ref);
   }
 
   /**
@@ -837,7 +850,10 @@ export class Head {
       const to = Math.min(this.nextRef, this.cap, from + SLICE);
       for (let ref = from; ref < to; ref++) {
         const slot = this.openSlot[ref];
-        if (this.labelLen[ref] !== 0 && slot >= 0 && this.pool.count(slot) > 0) this.cutOpenChunk(ref, slot, false);
+        if (this.labelLen[ref] !== 0 && slot >= 0 && this.pool.count(slot) > 0) {
+          this.cutOpenChunk(ref, slot, false);
+          this.noteWritten(ref);
+        }
       }
       await yieldToLoop();
     }
@@ -891,11 +907,13 @@ export class Head {
         if (slot >= 0 && (this.pool.count(slot) === 0 || this.pool.maxTime(slot) < t)) {
           this.pool.free(slot);
           this.openSlot[ref] = -1;
+          this.noteWritten(ref);
         }
         if (this.closedHead[ref] !== NO_CHUNK && !this.arena.hasChunksSince(this.closedHead[ref], t)) {
           this.numClosedChunks -= this.closedCount[ref];
           this.closedHead[ref] = NO_CHUNK;
           this.closedCount[ref] = 0;
+          this.noteWritten(ref);
         }
         // The oldest sample still held, from chunk time ranges (no decoding).
         this.arena.visit(this.closedHead[ref], t, (cmin) => {
@@ -922,6 +940,8 @@ export class Head {
    * the series created meanwhile and swaps both at once. So a read that pauses between slices sees
    * one consistent pool at every step, and a comparator from labelOrder() keeps the arrays it took.
    * Series are only removed by truncate, which runs this at its end, so none disappear meanwhile.
+   * The columns are then rebuilt from the runs of live refs it found, also in slices, when removed
+   * refs are as many as live ones.
    */
   private async compactLabelPool(): Promise<void> {
     if (this.compactingLabels) return;
@@ -968,34 +988,39 @@ export class Head {
       this.labelPoolLen = len;
       this.labelPoolDead = 0;
       this.labelPoolCompactions++;
-      if (this.deadRefsResident >= COLUMNS_MIN_DEAD && this.deadRefsResident >= this.numSeries) this.rebuildColumns(runs);
+      if (this.deadRefsResident >= COLUMNS_MIN_DEAD && this.deadRefsResident >= this.numSeries) await this.rebuildColumns(runs);
     } finally {
       this.compactingLabels = false;
     }
   }
 
   /**
-   * Copies the per-ref columns into fresh ones, live refs only (in runs, so a copy is a few memcpys).
-   * Refs are not reused, so the columns keep an entry for every series ever created; a fresh
-   * column's pages that are never written are never resident, so the long runs of removed refs
-   * that series churn leaves (a deploy's pods were created together) stop costing memory. The
-   * copy is synchronous, as appends write these columns: about 38 bytes of copying per live series
-   * (some ms at 1M series).
+   * Copies the per-ref columns into fresh ones, live refs only (`runs`, and refs created meanwhile),
+   * in slices that yield to the event loop, and swaps them in at the end (see columnrebuild.ts).
    */
-  private rebuildColumns(runs: readonly number[]): void {
-    const fresh = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array>(col: T, type: ColumnType<T>): T => {
-      const next = newColumn(type, this.cap);
-      for (let k = 0; k < runs.length; k += 2) next.set(col.subarray(runs[k], runs[k + 1]) as never, runs[k]);
-      return next;
+  private async rebuildColumns(runs: readonly number[]): Promise<void> {
+    const rebuild = new ColumnRebuild(this.cap, runs, this.nextRef);
+    // Refs removed while this runs were copied as live ones: still resident afterwards.
+    const dead = this.deadRefsResident;
+    this.columnRebuild = rebuild;
+    try {
+      while (!rebuild.step(this.refColumns(), this.cap, this.nextRef)) await yieldToLoop();
+      ({
+        labelLen: this.labelLen, openSlot: this.openSlot, closedHead: this.closedHead, closedCount: this.closedCount,
+        lastT: this.lastT, lastV: this.lastV,
+      } = rebuild.next);
+      this.deadRefsResident -= dead;
+      this.columnRebuilds++;
+    } finally {
+      this.columnRebuild = null;
+    }
+  }
+
+  private refColumns(): RefColumns {
+    return {
+      labelLen: this.labelLen, openSlot: this.openSlot, closedHead: this.closedHead, closedCount: this.closedCount,
+      lastT: this.lastT, lastV: this.lastV,
     };
-    this.labelLen = fresh(this.labelLen, Uint16Array);
-    this.openSlot = fresh(this.openSlot, Int32Array);
-    this.closedHead = fresh(this.closedHead, Float64Array);
-    this.closedCount = fresh(this.closedCount, Uint32Array);
-    this.lastT = fresh(this.lastT, Float64Array);
-    this.lastV = fresh(this.lastV, Float64Array);
-    this.deadRefsResident = 0;
-    this.columnRebuilds++;
   }
 
   /** Removes series among refs [from, to) that hold no data at or after t. */
@@ -1019,6 +1044,7 @@ export class Head {
       if (left === 0) this.perMetric.delete(name);
       else this.perMetric.set(name, left);
       this.labelLen[ref] = 0;
+      this.noteWritten(ref);
       this.numSeries--;
       this.seriesRemoved++;
     }
@@ -1030,7 +1056,9 @@ export class Head {
   stats(): HeadStats {
     // Pages of rebuilt columns that were never written are not resident: count live series and the
     // removed refs written since (an estimate: short runs of removed refs are copied along).
-    const columns = Math.min(this.cap, this.numSeries + this.deadRefsResident) * (4 + 2 + 4 + 8 + 4 + 8 + 8);
+    // While a rebuild runs, the fresh columns' pages written so far are resident too.
+    const columns = Math.min(this.cap, this.numSeries + this.deadRefsResident) * (4 + REF_COLUMN_BYTES) +
+      (this.columnRebuild?.copied ?? 0) * REF_COLUMN_BYTES;
     // Maps cost roughly 80 bytes an entry in V8; counted so the metric tracks reality.
     const maps = this.byHash.byteLength + this.symbols.size * 80 + this.symbols.overheadBytes + this.postings.pairCount() * 100;
     // The symbol ranks of sorted reads (4 bytes a symbol id), kept until the next read after a symbol is added.
