@@ -251,6 +251,17 @@ describe('decodeRemoteWrite', () => {
     expect(seriesOf(second)).toEqual([{ labels: ['__name__', 'b'], samples: [[9, 9]] }]);
     expect(first.values[4999]).toBe(4999); // the first batch owns its columns
   });
+
+  it('keeps nothing of the decompressed bytes: a decoded request is intact after the next one reuses its buffer', () => {
+    // Same sizes and layout, different bytes: anything the first result still read from the
+    // decompressed buffer would now show the second request's content.
+    const one = compress(encode([{ labels: { __name__: 'aaaa', job: 'jjjj' }, samples: [[1, 1000]] }], [{ type: 1, metric_family_name: 'aaaa', help: 'hhhh' }]));
+    const two = compress(encode([{ labels: { __name__: 'bbbb', job: 'kkkk' }, samples: [[2, 2000]] }], [{ type: 1, metric_family_name: 'bbbb', help: 'iiii' }]));
+    const first = decodeRemoteWrite(one);
+    decodeRemoteWrite(two);
+    expect(seriesOf(first.batch)).toEqual([{ labels: ['__name__', 'aaaa', 'job', 'jjjj'], samples: [[1, 1000]] }]);
+    expect(first.metadata).toEqual([{ family: 'aaaa', type: 'counter', help: 'hhhh', unit: '' }]);
+  });
 });
 
 describe('decodeRemoteWrite refuses bad input', () => {

@@ -15,7 +15,7 @@ import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
 import { metricTypeFromProto, type MetricMetadata } from './metadata.ts';
 import { ProtoReader, WIRE_LEN, WIRE_VARINT, readSample, skipMessage, type SampleOut } from './protobuf.ts';
 import { SeriesTable } from './seriestable.ts';
-import { decompressSnappy } from './snappy.ts';
+import { decompressSnappyTransient } from './snappy.ts';
 
 export interface WriteRequestContents {
   /** Float samples, one entry per distinct series (a series sent twice is merged, in order). */
@@ -41,7 +41,8 @@ export const DEFAULT_MAX_DECODED_BYTES = 32 * 1024 * 1024;
 
 /** Decompresses and decodes a remote write 1.0 request body. Throws IngestError. */
 export function decodeRemoteWrite(body: Uint8Array, opts: RemoteWriteOptions = {}): WriteRequestContents {
-  const raw = decompressSnappy(body, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+  // The decoders copy out everything they keep, so the decompressed bytes can be a reused buffer.
+  const raw = decompressSnappyTransient(body, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
   return decodeWriteRequest(raw);
 }
 

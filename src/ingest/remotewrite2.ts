@@ -20,7 +20,7 @@ import { metricTypeFromProto, type MetricMetadata } from './metadata.ts';
 import { ProtoReader, WIRE_LEN, WIRE_VARINT, readSample, skipMessage, type SampleOut } from './protobuf.ts';
 import { SeriesTable } from './seriestable.ts';
 import { DEFAULT_MAX_DECODED_BYTES, type RemoteWriteOptions, type WriteRequestContents } from './remotewrite.ts';
-import { decompressSnappy } from './snappy.ts';
+import { decompressSnappyTransient } from './snappy.ts';
 
 export const RW2_PROTO = 'io.prometheus.write.v2.Request';
 export const RW1_PROTO = 'prometheus.WriteRequest';
@@ -58,7 +58,8 @@ export function negotiateRemoteWrite(contentType: string | undefined, contentEnc
 
 /** Decompresses and decodes a remote write 2.0 request body. Throws IngestError. */
 export function decodeRemoteWrite2(body: Uint8Array, opts: RemoteWriteOptions = {}): WriteRequestContents {
-  const raw = decompressSnappy(body, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+  // The decoders copy out everything they keep, so the decompressed bytes can be a reused buffer.
+  const raw = decompressSnappyTransient(body, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
   return decodeRequestV2(raw);
 }
 

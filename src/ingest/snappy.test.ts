@@ -1,7 +1,7 @@
 import { compressSync, uncompressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { IngestError } from './errors.ts';
-import { decompressSnappy, snappyDecodedLength } from './snappy.ts';
+import { decompressSnappy, decompressSnappyTransient, snappyDecodedLength } from './snappy.ts';
 
 // Deterministic xorshift so that failures reproduce.
 function rng(seed: number) {
@@ -36,6 +36,16 @@ describe('decompressSnappy', () => {
       expect(snappyDecodedLength(body)).toBe(raw.length);
       expect(decompressSnappy(body, raw.length).equals(raw)).toBe(true);
     }
+  });
+
+  it('decodes into its reused buffer exactly, also after a longer body and for one above the buffer\'s cap', () => {
+    const raws = [...samples(), Buffer.alloc(5 << 20, 7), Buffer.from('short')];
+    for (const raw of [...raws].sort((a, b) => b.length - a.length).concat(raws)) {
+      const got = decompressSnappyTransient(compressSync(raw), raw.length);
+      expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(raw)).toBe(true);
+    }
+    const e = (() => { try { decompressSnappyTransient(compressSync(Buffer.alloc(1000)), 999); } catch (err) { return err; } })() as IngestError;
+    expect([e.status, e.reason]).toEqual([413, 'too_large']);
   });
 
   it('refuses a declared length above the limit before decoding (413)', () => {

@@ -16,7 +16,33 @@ export function decompressSnappy(body: Uint8Array, maxDecodedBytes: number): Buf
   if (length > maxDecodedBytes) {
     throw new IngestError(413, 'too_large', `decompressed body would be ${length} bytes, more than the limit of ${maxDecodedBytes}`);
   }
-  return decodeBlock(body, headerBytes, length);
+  return decodeBlock(body, headerBytes, length, Buffer.allocUnsafe(length));
+}
+
+// The output buffer of decompressSnappyTransient, kept from call to call.
+let scratch = new Uint8Array(0);
+/**
+ * Bodies that decode to more than this get a buffer of their own, so that one large request does
+ * not keep its size resident for the life of the process.
+ */
+const SCRATCH_MAX_BYTES = 4 << 20;
+
+/**
+ * Like decompressSnappy, but the result is a view of one buffer that every call reuses: it is only
+ * valid until the next call. For decoders that read the whole message synchronously and copy out
+ * what they keep (remote write's strings and numbers). A remote-write stream then does not
+ * allocate and free a buffer of ~200 KiB a request: glibc serves such sizes from the main malloc
+ * arena, and freed in garbage-collection order between longer-lived buffers they leave holes that
+ * stay resident (docs/performance-analysis.md, Queries: Memory).
+ */
+export function decompressSnappyTransient(body: Uint8Array, maxDecodedBytes: number): Uint8Array {
+  const { length, headerBytes } = readPreamble(body);
+  if (length > maxDecodedBytes) {
+    throw new IngestError(413, 'too_large', `decompressed body would be ${length} bytes, more than the limit of ${maxDecodedBytes}`);
+  }
+  if (length > SCRATCH_MAX_BYTES) return decodeBlock(body, headerBytes, length, new Uint8Array(length));
+  if (scratch.length < length) scratch = new Uint8Array(Math.min(SCRATCH_MAX_BYTES, Math.max(length, scratch.length * 2, 64 << 10)));
+  return decodeBlock(body, headerBytes, length, scratch.subarray(0, length));
 }
 
 /** The uncompressed length a snappy block declares: a varint of at most 32 bits. */
@@ -51,8 +77,7 @@ const COPY_2 = 2;
 // Element tags: the low two bits give the kind. A literal carries its length-1 in the upper six
 // bits, or in the 1-4 bytes that follow when those bits say 60-63. Copies repeat `len` bytes from
 // `offset` bytes back in the output, which may overlap what they write (run-length encoding).
-function decodeBlock(src: Uint8Array, start: number, n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
+function decodeBlock<T extends Uint8Array>(src: Uint8Array, start: number, n: number, out: T): T {
   const end = src.length;
   let s = start;
   let d = 0;
