@@ -141,6 +141,11 @@ describe('TSDB admin API side by side with Prometheus', () => {
     expect(exp.map((s) => [s.metric.i, s.timestamps.length])).toEqual([['0', 201 - 41], ['2', 201]]);
     const fed = await (await fetch(`${strata.url}/federate?${query({ 'match[]': 'm{i="1"}' })}`)).text();
     expect(fed).not.toContain('i="1"');
+    // Label values read the index, in Prometheus as here: a deleted series' values stay listed
+    // until the head is persisted and its block rewritten (compaction or clean_tombstones).
+    const values = async (url: string) => (await getJson(`${url}/api/v1/label/i/values`)).body.data as string[];
+    expect(await values(strata.url)).toEqual(['0', '1', '2']);
+    if (prom) expect(await values(prom.url)).toEqual(['0', '1', '2']);
     // Remote read returns the same samples as Prometheus' (no deleted ones).
     const readAll = async (url: string) => {
       const r = await postRead(url, encodeReadRequest([{ start: START, end: END, matchers: [[EQ, '__name__', 'm']] }], [SAMPLES]));
@@ -179,6 +184,7 @@ describe('TSDB admin API side by side with Prometheus', () => {
       expect(r.status).toBe(204);
     }
     expect(blocksWithTombstones()).toEqual([]);
+    expect(await values(strata.url)).toEqual(['0', '2']);
     expect(await rangeOf(strata.url, 'm')).toEqual(after);
     if (prom) expect(await rangeOf(prom.url, 'm')).toEqual(after);
     expect(await seriesOf(strata.url)).toEqual(['0', '2']);
