@@ -6,10 +6,11 @@
 //
 // Prometheus 3 differs (read from its promparse.go, not run here): its parser errors also quote the
 // token's text and the record read so far (`expected label name, got "1b=" ("INVALID") while
-// parsing: "a{1b="`, `strconv.ParseFloat: parsing "is": invalid syntax while parsing: "a is"`), and
-// it takes quoted UTF-8 metric and label names (`{"a.b"} 1`). Strata follows 2.42 here, the version
-// this comparison runs against; switching means changing prometheuswording.ts and this test's
-// reference.
+// parsing: "a{1b="`, `strconv.ParseFloat: parsing "is": invalid syntax while parsing: "a is"`).
+// Strata follows 2.42's wording here, the version this comparison runs against; switching means
+// changing prometheuswording.ts and this test's reference. Quoted UTF-8 metric and label names
+// (`{"a.b"} 1`), which 3 takes and 2.42 refuses, Strata takes as 3 does
+// (src/ingest/exposition-utf8.test.ts); no body here has them.
 //
 // Bytes that are not UTF-8 are refused where Prometheus checks for them (label values, HELP).
 //

@@ -151,7 +151,7 @@ query:
 `;
 
 // Fields Prometheus 3 prints that 2.42 does not know yet (Strata prints them as 3.x does).
-const NEWER_THAN_242 = new Set(['track_timestamps_staleness', 'scrape_protocols', 'enable_compression']);
+const NEWER_THAN_242 = new Set(['track_timestamps_staleness', 'scrape_protocols', 'enable_compression', 'metric_name_validation_scheme', 'metric_name_escaping_scheme']);
 
 function without(v: unknown, drop: (key: string, parent: string) => boolean, parent = ''): unknown {
   if (Array.isArray(v)) return v.map((x) => without(x, drop, parent));
@@ -245,7 +245,11 @@ describe('the query section and the status pages through the server process', ()
       remote_read_sample_limit: 50000000, remote_read_concurrent_limit: 10, remote_read_max_bytes_in_frame: '1MiB',
     });
     expect(ours.scrape_configs[1].basic_auth).toEqual({ username: 'u', password: '<secret>' });
-    expect(ours.scrape_configs[1].scrape_protocols).toEqual(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText0.0.4']);
+    // Prometheus 3's defaults: text 1.0.0 offered, UTF-8 names accepted and asked for.
+    expect(ours.scrape_configs[1].scrape_protocols).toEqual(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4']);
+    expect(ours.scrape_configs[1]).toMatchObject({ metric_name_validation_scheme: 'utf8', metric_name_escaping_scheme: 'allow-utf-8' });
+    // Prometheus 3 also prints `metric_name_validation_scheme: utf8` in global; Strata only when set.
+    expect(ours.global.metric_name_validation_scheme).toBeUndefined();
 
     if (promSkip) ctx.skip();
     const theirs = parseYaml((await getJson(`${prom!.url}/api/v1/status/config`)).body.data.yaml);

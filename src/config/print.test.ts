@@ -68,7 +68,11 @@ describe('configToYaml', () => {
   it('fills in Prometheus\' defaults for global and leaves unset and zero fields out of jobs', () => {
     const c = parseConfig('scrape_configs: [{job_name: j}]', 'strata.yml').config;
     const yaml = configToYaml(c);
+    // Jobs print their name schemes as Prometheus 3 does (2.42 has none). Prometheus 3 also prints
+    // `metric_name_validation_scheme: utf8` in global when unset; Strata only when set, so that
+    // the global section prints as 2.42's (test/status-config-paths.test.ts compares it).
     expect(yaml).toMatch(/^global:\n {2}scrape_interval: 1m\n {2}scrape_timeout: 10s\n {2}evaluation_interval: 1m\nscrape_configs:\n- job_name: j\n {2}honor_timestamps: true\n/);
+    expect(yaml).toMatch(/\n {2}metric_name_validation_scheme: utf8\n {2}metric_name_escaping_scheme: allow-utf-8\n/);
     expect(yaml).not.toMatch(/honor_labels|\bsample_limit|body_size_limit|basic_auth|tls_config|external_labels|fallback_scrape_protocol/);
     expect(configToYaml(defaultConfig())).not.toContain('scrape_configs');
   });
@@ -105,6 +109,8 @@ describe('configToYaml, fields as Prometheus prints them', () => {
       '  target_limit: 6', '  label_limit: 7', '  label_name_length_limit: 8', '  label_value_length_limit: 9', 'server:',
     ].join('\n')}`));
     expect(print('global: {scrape_interval: 30s}')).toMatch(/^global:\n {2}scrape_interval: 30s\n {2}scrape_timeout: 10s\n {2}evaluation_interval: 1m\nserver:/);
+    expect(print('global: {metric_name_validation_scheme: legacy, metric_name_escaping_scheme: dots}'))
+      .toMatch(/ {2}evaluation_interval: 1m\n {2}metric_name_validation_scheme: legacy\n {2}metric_name_escaping_scheme: dots\nserver:/);
   });
 
   it('prints every static config of an Alertmanager as written, with its labels, HTTP settings and path_prefix', () => {

@@ -105,6 +105,10 @@ function printGlobal(g: GlobalConfig): Record<string, unknown> {
     label_limit: g.labelLimit || undefined,
     label_name_length_limit: g.labelNameLengthLimit || undefined,
     label_value_length_limit: g.labelValueLengthLimit || undefined,
+    // Only when set. (Prometheus 3 fills in and prints utf8 when unset; left out here so that the
+    // global section of a file without it prints as Prometheus 2.42 prints it.)
+    metric_name_validation_scheme: g.metricNameValidationScheme ?? undefined,
+    metric_name_escaping_scheme: g.metricNameEscapingScheme ?? undefined,
   };
 }
 
@@ -132,6 +136,9 @@ function printScrapeConfig(j: ScrapeConfig): Record<string, unknown> {
     label_name_length_limit: j.labelNameLengthLimit || undefined,
     label_value_length_limit: j.labelValueLengthLimit || undefined,
     keep_dropped_targets: j.keepDroppedTargets || undefined,
+    // Both filled in by Prometheus 3 (from global, or allow-utf-8/underscores by the validation).
+    metric_name_validation_scheme: j.metricNameValidationScheme,
+    metric_name_escaping_scheme: j.metricNameEscapingScheme,
     ...printHttpClient(j),
     relabel_configs: j.relabelConfigs.length > 0 ? j.relabelConfigs.map(printRelabelRule) : undefined,
     metric_relabel_configs: j.metricRelabelConfigs.length > 0 ? j.metricRelabelConfigs.map(printRelabelRule) : undefined,

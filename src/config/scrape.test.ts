@@ -21,6 +21,7 @@ describe('global and scrape_configs', () => {
     expect(d.global).toEqual({
       scrapeIntervalMs: 60_000, scrapeTimeoutMs: 10_000, evaluationIntervalMs: 60_000, ruleQueryOffsetMs: 0, externalLabels: {},
       scrapeProtocols: null, bodySizeLimit: 0, sampleLimit: 0, targetLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0,
+      metricNameValidationScheme: null, metricNameEscapingScheme: null,
     });
     expect(d.scrapeConfigs).toEqual([]);
   });
@@ -73,6 +74,7 @@ describe('global and scrape_configs', () => {
     expect(config.global).toEqual({
       scrapeIntervalMs: 15_000, scrapeTimeoutMs: 5_000, evaluationIntervalMs: 30_000, ruleQueryOffsetMs: 0, externalLabels: { region: 'eu' },
       scrapeProtocols: null, bodySizeLimit: 0, sampleLimit: 1000, targetLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0,
+      metricNameValidationScheme: null, metricNameEscapingScheme: null,
     });
     const [node, bb, fast] = config.scrapeConfigs;
     expect(node).toMatchObject({
@@ -91,8 +93,10 @@ describe('global and scrape_configs', () => {
       bodySizeLimit: 10 * 1024 * 1024, sampleLimit: 0, labelLimit: 30, labelNameLengthLimit: 100, labelValueLengthLimit: 200,
     });
     expect(node).toMatchObject({
-      scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText0.0.4'], fallbackScrapeProtocol: 'PrometheusText0.0.4',
+      // Prometheus 3's defaults (2.42 offered no PrometheusText1.0.0 and had no name schemes).
+      scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'], fallbackScrapeProtocol: 'PrometheusText0.0.4',
       enableCompression: true, trackTimestampsStaleness: false, keepDroppedTargets: 0,
+      metricNameValidationScheme: 'utf8', metricNameEscapingScheme: 'allow-utf-8',
     });
     // The global timeout is capped by a shorter job interval, as in Prometheus.
     expect(fast).toMatchObject({ scrapeIntervalMs: 2_000, scrapeTimeoutMs: 2_000, authorization: { type: 'Bearer', credentials: 'secret', credentialsFile: '' } });

@@ -2,6 +2,7 @@
 // field names and defaults, a job's unset fields inherited from `global`, unknown fields refused.
 import { joinDir } from './paths.ts';
 import * as z from 'zod';
+import { ESCAPING_SCHEMES, type EscapingScheme, type NameValidationScheme } from '../model/index.ts';
 import { bool, describe, oneOf, section } from './fields.ts';
 import { DEFAULT_RELABEL_RULE, RELABEL_ACTIONS, checkRelabelRule, type RelabelRule } from './relabel.ts';
 import { httpClientFields, httpClientIssues, resolveHttpClient, resolveHttpClientPaths, type HttpClientConfig } from './scrape-client.ts';
@@ -30,6 +31,10 @@ export interface GlobalConfig {
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
+  /** Names scrapes accept (Prometheus 3): utf8 or legacy (the classic charsets); null: unset (utf8). */
+  metricNameValidationScheme: NameValidationScheme | null;
+  /** The escaping scrapes ask for; null when unset (then by each job's validation scheme). */
+  metricNameEscapingScheme: EscapingScheme | null;
 }
 
 /** A scrape job; its HTTP client settings (auth, TLS, proxy, headers, redirects) are shared with Alertmanager sets. */
@@ -66,16 +71,22 @@ export interface ScrapeConfig extends HttpClientConfig {
   trackTimestampsStaleness: boolean;
   /** How many dropped targets the targets API keeps per job (0: all). */
   keepDroppedTargets: number;
+  /** Names a scrape of this job accepts; a series with another name fails the scrape. */
+  metricNameValidationScheme: NameValidationScheme;
+  /** The `escaping` the Accept header asks targets for (allow-utf-8: names as they are). */
+  metricNameEscapingScheme: EscapingScheme;
 }
 
 /** The text formats Strata parses, by the names Prometheus' scrape_protocols uses. */
-export const SCRAPE_PROTOCOLS = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText0.0.4'] as const;
+// PrometheusText1.0.0 is text 0.0.4 that may carry quoted UTF-8 names (Prometheus 3), one parser.
+export const SCRAPE_PROTOCOLS = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'] as const;
 export type ScrapeProtocol = (typeof SCRAPE_PROTOCOLS)[number];
-const DEFAULT_SCRAPE_PROTOCOLS: ScrapeProtocol[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText0.0.4'];
+// Prometheus 3's default (2.42 offered no PrometheusText1.0.0).
+const DEFAULT_SCRAPE_PROTOCOLS: ScrapeProtocol[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
 
 function protocol(v: unknown, ctx: { addIssue: (i: { code: 'custom'; message: string; path?: (string | number)[] }) => void }, path: (string | number)[]): ScrapeProtocol | null {
   if (typeof v === 'string' && (SCRAPE_PROTOCOLS as readonly string[]).includes(v)) return v as ScrapeProtocol;
-  const why = v === 'PrometheusProto' || v === 'PrometheusText1.0.0'
+  const why = v === 'PrometheusProto'
     ? `${v} is not supported (Strata parses ${SCRAPE_PROTOCOLS.join(', ')})`
     : `unknown scrape protocol ${describe(v)} (expected one of ${SCRAPE_PROTOCOLS.join(', ')})`;
   ctx.addIssue({ code: 'custom', message: why, path });
@@ -98,6 +109,19 @@ function protocolList() {
   });
 }
 
+/** metric_name_validation_scheme / metric_name_escaping_scheme: one of the values, or unset. */
+function schemeField<T extends string>(values: readonly T[]) {
+  return z.unknown().optional().transform((v, ctx): T | undefined => {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    return v as T;
+  });
+}
+const VALIDATION_SCHEMES = ['utf8', 'legacy'] as const;
+
 export const DEFAULT_GLOBAL: Readonly<GlobalConfig> = Object.freeze({
   scrapeIntervalMs: 60_000,
   scrapeTimeoutMs: 10_000,
@@ -111,6 +135,8 @@ export const DEFAULT_GLOBAL: Readonly<GlobalConfig> = Object.freeze({
   labelLimit: 0,
   labelNameLengthLimit: 0,
   labelValueLengthLimit: 0,
+  metricNameValidationScheme: null,
+  metricNameEscapingScheme: null,
 });
 
 export const relabelSchema = section({
@@ -186,6 +212,8 @@ const scrapeSchema = section({
     return z.NEVER;
   }),
   keep_dropped_targets: limit(),
+  metric_name_validation_scheme: schemeField(VALIDATION_SCHEMES),
+  metric_name_escaping_scheme: schemeField(ESCAPING_SCHEMES),
   sample_limit: limit(),
   target_limit: limit(),
   label_limit: limit(),
@@ -215,6 +243,8 @@ export const globalSchema = section({
   label_name_length_limit: limit(),
   label_value_length_limit: limit(),
   body_size_limit: bodySize(),
+  metric_name_validation_scheme: schemeField(VALIDATION_SCHEMES),
+  metric_name_escaping_scheme: schemeField(ESCAPING_SCHEMES),
 });
 
 export const scrapeConfigsSchema = list(scrapeSchema);
@@ -238,10 +268,29 @@ export function checkScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[], iss
     if (j.scrape_timeout !== undefined && j.scrape_timeout > ji) issue(at('scrape_timeout'), `scrape_timeout (${j.scrape_timeout}ms) must not be greater than scrape_interval (${ji}ms)`);
     for (const [path, message] of httpClientIssues(j)) issue(['scrape_configs', i, ...path], message);
     if (!j.metrics_path.startsWith('/')) issue(at('metrics_path'), `metrics_path must start with /, got ${JSON.stringify(j.metrics_path)}`);
+    const schemes = jobNameSchemes(g, j);
+    if (schemes.escaping === 'allow-utf-8' && schemes.validation !== 'utf8') {
+      issue(at(j.metric_name_escaping_scheme !== undefined ? 'metric_name_escaping_scheme' : 'metric_name_validation_scheme'),
+        'metric_name_escaping_scheme allow-utf-8 asks targets for UTF-8 names, but metric_name_validation_scheme is legacy');
+    }
     j.static_configs.forEach((s, k) => s.targets.forEach((t, n) => {
       if (t === '' || /\/|\s/.test(t)) issue(at('static_configs', k, 'targets', n), `${JSON.stringify(t)} is not a valid host:port target`);
     }));
   });
+}
+
+/**
+ * A job's name schemes as Prometheus 3 fills them in: an unset validation scheme is the global one;
+ * an unset escaping scheme is the global one when the job sets no validation scheme either, else
+ * (and when the global one is unset too) allow-utf-8 for utf8 and underscores for legacy.
+ */
+function jobNameSchemes(g: RawGlobal, j: RawScrape): { validation: NameValidationScheme; escaping: EscapingScheme } {
+  const globalValidation = g.metric_name_validation_scheme ?? 'utf8';
+  const validation = j.metric_name_validation_scheme ?? globalValidation;
+  const byValidation = (v: NameValidationScheme): EscapingScheme => (v === 'utf8' ? 'allow-utf-8' : 'underscores');
+  const escaping = j.metric_name_escaping_scheme
+    ?? (j.metric_name_validation_scheme === undefined ? g.metric_name_escaping_scheme ?? byValidation(globalValidation) : byValidation(validation));
+  return { validation, escaping };
 }
 
 export function resolveGlobal(g: RawGlobal): GlobalConfig {
@@ -259,6 +308,8 @@ export function resolveGlobal(g: RawGlobal): GlobalConfig {
     labelLimit: g.label_limit ?? 0,
     labelNameLengthLimit: g.label_name_length_limit ?? 0,
     labelValueLengthLimit: g.label_value_length_limit ?? 0,
+    metricNameValidationScheme: g.metric_name_validation_scheme ?? null,
+    metricNameEscapingScheme: g.metric_name_escaping_scheme ?? null,
   };
 }
 
@@ -295,6 +346,8 @@ export function resolveScrapeConfigs(g: RawGlobal, jobs: readonly RawScrape[]): 
       enableCompression: j.enable_compression,
       trackTimestampsStaleness: j.track_timestamps_staleness,
       keepDroppedTargets: j.keep_dropped_targets ?? 0,
+      metricNameValidationScheme: jobNameSchemes(g, j).validation,
+      metricNameEscapingScheme: jobNameSchemes(g, j).escaping,
     };
   });
 }

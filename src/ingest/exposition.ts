@@ -87,6 +87,7 @@ interface Family {
 }
 
 const HASH = 0x23;
+const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
 const CR = 0x0d;
 
@@ -188,16 +189,18 @@ function parse(text: string, opts: ExpositionOptions, recordsOverLines: number[]
     const indented = lenient && c.pos > c.start;
     let name = c.metricName();
     if (indented && name !== '') name = ownedSlice(text, c.start, c.pos);
-    if (name === '') {
-      if (c.peek() === OPEN_BRACE) c.fail('invalid_metric_name', 'sample without a metric name');
-      c.fail('invalid_metric_name', `invalid metric name at ${JSON.stringify(c.rest())}`);
-    }
+    if (name === '' && c.peek() !== OPEN_BRACE) c.fail('invalid_metric_name', `invalid metric name at ${JSON.stringify(c.rest())}`);
     pairs[0] = METRIC_NAME;
     pairs[1] = name;
     let n = 2;
     const blank = c.skipBlanks();
     if (c.peek() === OPEN_BRACE) {
+      // Without a name before the braces, a quoted one inside them names the metric (Prometheus 3).
       n = c.labelSet(pairs, n);
+      if (name === '') {
+        name = pairs[1];
+        if (name === '') c.fail('invalid_metric_name', 'sample without a metric name');
+      }
       c.skipBlanks();
     } else if (!blank && !c.atEnd()) {
       c.fail('invalid_metric_name', `invalid character in metric name at ${JSON.stringify(c.rest())}`);
@@ -268,7 +271,8 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
   }
   if (keyword !== 'HELP' && keyword !== 'TYPE' && !(om && keyword === 'UNIT')) return false;
   c.skipBlanks();
-  const name = c.metricName();
+  // A name that is not classic comes quoted (Prometheus 3): `# HELP "my.metric" Its help.`
+  const name = c.peek() === QUOTE ? c.quotedName() : c.metricName();
   if (name === '') c.fail('invalid_metric_name', `${keyword} line without a valid metric name${c.atEnd() ? '' : ` at ${JSON.stringify(c.rest())}`}`, 'invalid metric name in comment');
   if (c.lenient) {
     // Prometheus 2.42's lexer: the text is the rest of the line less its first character (the

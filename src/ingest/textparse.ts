@@ -159,7 +159,8 @@ export class LineCursor {
 
   /**
    * Reads `{name="value", ...}` (the cursor is on the brace) and appends the pairs to `pairs` from
-   * index `n`; returns the new count. Blanks between tokens and a trailing comma are allowed; when
+   * index `n`; returns the new count. Names may be quoted (`"a.b"="c"`), and a quoted name alone is
+   * the metric name, stored in pairs[1], which must be '' then (a name before the braces is set). Blanks between tokens and a trailing comma are allowed; when
    * lenient, so is a missing comma (`{a="1" b="2"}`), as in Prometheus 2.42's scraper.
    */
   labelSet(pairs: string[], n: number): number {
@@ -170,10 +171,25 @@ export class LineCursor {
         this.pos++;
         return n;
       }
-      const name = this.labelName();
+      let name = this.labelName();
       if (name === '') {
-        if (this.atEnd()) this.fail('syntax', 'unexpected end of line inside braces; expected a label name or "}"');
-        this.fail('invalid_label_name', `invalid label name at ${JSON.stringify(this.rest())}`);
+        if (this.peek() === QUOTE) {
+          // Prometheus 3 (text 1.0.0 and OpenMetrics with escaping=allow-utf-8): a quoted name.
+          // Followed by "=" it is a label name (`"a.b"="c"`), else the metric name (`{"my.metric"}`).
+          name = this.quotedName();
+          this.skipBlanks();
+          if (this.peek() !== EQUALS) {
+            if (pairs[1] !== '') this.fail('invalid_metric_name', `second metric name ${JSON.stringify(name)} inside braces; the metric is ${JSON.stringify(pairs[1])}`);
+            pairs[1] = name;
+            const c = this.peek();
+            if (c === COMMA) this.pos++;
+            else if (c !== CLOSE_BRACE) this.fail('syntax', `expected "," or "}" after the metric name ${JSON.stringify(name)}, found ${describe(this)}`);
+            continue;
+          }
+        } else {
+          if (this.atEnd()) this.fail('syntax', 'unexpected end of line inside braces; expected a label name or "}"');
+          this.fail('invalid_label_name', `invalid label name at ${JSON.stringify(this.rest())}`);
+        }
       }
       this.skipBlanks();
       if (this.peek() !== EQUALS) this.fail('syntax', `expected "=" after label name ${JSON.stringify(name)}, found ${describe(this)}`);
@@ -189,6 +205,24 @@ export class LineCursor {
         this.fail('syntax', `expected "," or "}" after the value of label ${JSON.stringify(name)}, found ${describe(this)}`, `unexpected end of label value ${goQuote(pairs[n - 1])}`);
       }
     }
+  }
+
+  /**
+   * Reads a quoted metric or label name (the cursor is on the quote), with the escapes of label
+   * values; the name must not be empty.
+   */
+  quotedName(): string {
+    const start = this.pos;
+    const s = this.s;
+    let p = start + 1;
+    while (p < this.end && s.charCodeAt(p) !== QUOTE && s.charCodeAt(p) !== BACKSLASH) p++;
+    if (p >= this.end) this.fail('syntax', `unterminated quoted name at ${JSON.stringify(this.rest())}`);
+    const name = this.quotedLabelValue('');
+    if (name === '') {
+      this.pos = start;
+      this.fail('invalid_label_name', 'empty quoted name');
+    }
+    return name;
   }
 
   /**

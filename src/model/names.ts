@@ -66,3 +66,10 @@ export function escapeNameUnderscores(name: string): string {
   }
   return out;
 }
+
+/**
+ * How names outside the classic charset are asked to be written in a scrape or federation response
+ * (the `escaping` parameter of the exposition Content-Type): as they are, or escaped.
+ */
+export const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'] as const;
+export type EscapingScheme = (typeof ESCAPING_SCHEMES)[number];

@@ -23,7 +23,8 @@ import {
   TextParseError, parseExposition, prometheusLabelsString, relabel, type CompiledRelabelRule, type MetricMetadata,
 } from '../ingest/index.ts';
 import {
-  SampleBatchBuilder, STALE_NAN, labelsEqual, labelsHash, validateLabels, type Labels, type SampleBatch,
+  METRIC_NAME, SampleBatchBuilder, STALE_NAN, getLabel, isLegacyMetricName, labelsEqual, labelsHash, validateLabels, type EscapingScheme,
+  type Labels, type NameValidationScheme, type SampleBatch,
 } from '../model/index.ts';
 import type { Appendable } from '../tsdb/index.ts';
 import { BodySizeLimitError, httpGet } from './http.ts';
@@ -35,15 +36,38 @@ import type { Target } from './targets.ts';
 const PROTOCOL_TYPES: Record<ScrapeProtocol, string> = {
   'OpenMetricsText1.0.0': 'application/openmetrics-text;version=1.0.0',
   'OpenMetricsText0.0.1': 'application/openmetrics-text;version=0.0.1',
+  'PrometheusText1.0.0': 'text/plain;version=1.0.0',
   'PrometheusText0.0.4': 'text/plain;version=0.0.4',
 };
 
-/** The Accept header for scrape_protocols, built as Prometheus builds it: falling q, then anything. */
-export function acceptHeader(protocols: readonly ScrapeProtocol[]): string {
+/**
+ * The Accept header for scrape_protocols, built as Prometheus 3 builds it: falling q, then
+ * anything; the formats that can carry UTF-8 names (text 1.0.0, OpenMetrics 1.0.0) with the job's
+ * `escaping` (allow-utf-8: send names as they are; else how to escape them).
+ */
+export function acceptHeader(protocols: readonly ScrapeProtocol[], escaping: EscapingScheme = 'allow-utf-8'): string {
   let q = 6;
-  const parts = protocols.map((p) => `${PROTOCOL_TYPES[p]};q=0.${q--}`);
+  const parts = protocols.map((p) => {
+    const escapable = p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0';
+    return `${PROTOCOL_TYPES[p]}${escapable ? `;escaping=${escaping}` : ''};q=0.${q--}`;
+  });
   parts.push(`*/*;q=0.${q}`);
   return parts.join(',');
+}
+
+/**
+ * The lenient text parse keeps blanks before an unquoted name in it (` a 1` is the name " a"), as
+ * Prometheus 2.42's parser does, which then fails the scrape as an invalid name. Such a name is
+ * valid UTF-8, so the utf8 scheme alone would store it: refuse a name that is a classic one after
+ * its leading blanks, so that these scrapes keep failing as in 2.42. (A quoted name with leading
+ * blanks around a classic one, `{" a"}`, is refused too: rare enough to not tell them apart.)
+ */
+function indentedName(ls: Labels, scheme: NameValidationScheme): { kind: string; message: string } | null {
+  if (scheme !== 'utf8') return null;
+  const name = getLabel(ls, METRIC_NAME);
+  const c = name.charCodeAt(0);
+  if (c !== 0x20 && c !== 0x09) return null;
+  return isLegacyMetricName(name.replace(/^[ \t]+/, '')) ? { kind: 'invalid_metric_name', message: `invalid metric name ${JSON.stringify(name)}` } : null;
 }
 
 /**
@@ -386,7 +410,7 @@ export class ScrapeLoop {
       if (c === undefined || !labelsEqual(c.raw, raw)) {
         const ls = relabel(mutateLabels(raw, this.target.labels, cfg.honorLabels), metricRelabel);
         if (ls !== null) {
-          const bad = validateLabels(ls);
+          const bad = validateLabels(ls, undefined, cfg.metricNameValidationScheme) ?? indentedName(ls, cfg.metricNameValidationScheme);
           if (bad !== null) {
             // Prometheus 2.42's words for a name it refuses (e.g. ` a 1`: its text parser keeps
             // the blanks before a name in it), with the whole series as it would be stored.

@@ -295,7 +295,7 @@ class ScrapePool {
       logger: log,
       onMetadata: this.opts.onMetadata,
       userAgent: this.opts.userAgent ?? 'Strata',
-      accept: acceptHeader(cfg.scrapeProtocols),
+      accept: acceptHeader(cfg.scrapeProtocols, cfg.metricNameEscapingScheme),
       now: this.opts.clock ?? Date.now,
       timestampToleranceMs: this.opts.timestampToleranceMs ?? 2,
       metrics: this.opts.metrics,

@@ -27,7 +27,9 @@ describe('scraping', () => {
     // On a loaded machine a scrape may hit its 100ms timeout: look at the first successful one.
     await until('a successful scrape', () => rec.values(`up${base}`).includes(1));
     const i = rec.values(`up${base}`).indexOf(1);
-    expect(accept).toBe('application/openmetrics-text;version=1.0.0;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.3');
+    // Prometheus 3's default (2.42 offered no text 1.0.0 and no escaping parameter).
+    expect(accept).toBe('application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,'
+      + 'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2');
     const lbl = `{code="200", env="test", instance="${addr}", job="app"}`;
     expect(rec.values(`reqs_total${lbl}`)[0]).toBe(7);
     // A _created sample is an ordinary series, as Prometheus 2.42 stores it (and 3, unless its
@@ -436,7 +438,7 @@ describe('scraping', () => {
     // No Content-Type: parsed as OpenMetrics (the fallback), so the timestamp is in seconds.
     await until('scraped', () => rec.values(`om_metric${l}`).length > 0);
     expect(rec.samples().find((x) => x.series === `om_metric${l}`)!.t).toBe(1_700_000_000_000);
-    expect(seen[0]).toEqual({ accept: 'text/plain;version=0.0.4;q=0.6,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.4', enc: 'identity' });
+    expect(seen[0]).toEqual({ accept: 'text/plain;version=0.0.4;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,*/*;q=0.4', enc: 'identity' });
     expect(m.targets().dropped).toHaveLength(1);
     expect(m.targets().droppedCounts).toEqual({ p: 2 });
     // A series with its own timestamp that vanishes is marked stale too.
