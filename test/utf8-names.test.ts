@@ -126,3 +126,37 @@ describe('PromQL over UTF-8 names (after the writes above)', () => {
     expect(r.body.data).toBe('sum by ("http.route", job) ({"a.b"="c",__name__="http.server.duration"}) / on ("http.route") x');
   });
 });
+
+describe('/federate with UTF-8 names (Prometheus 3 escapes unless the client asks for allow-utf-8)', () => {
+  const match = `match[]=${encodeURIComponent('{"fed.duration"}')}`;
+  const series = (body: string) => body.split('\n').filter((l) => l !== '').map((l) => l.replace(/ \d+$/, ''));
+
+  beforeAll(async () => {
+    // Federation shows samples within the lookback delta: this one is current.
+    const w = await postWrite(s.url, encodeWriteRequest([
+      { labels: { __name__: 'fed.duration', 'http.route': '/c', job: 'api', 'service.name': 'café' }, samples: [[Date.now() - 1000, 4]] },
+    ]));
+    expect(w.status).toBe(204);
+  });
+
+  it('quotes names for a client that asks for allow-utf-8', async () => {
+    const r = await fetch(`${s.url}/federate?${match}`, { headers: { Accept: 'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2' } });
+    expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8');
+    expect(series(await r.text())).toEqual([
+      '# TYPE "fed.duration" untyped',
+      '{"fed.duration","http.route"="/c",job="api","service.name"="café",instance=""} 4',
+    ]);
+  });
+
+  it('escapes with underscores for a client that does not, and with the scheme asked for', async () => {
+    const plain = await fetch(`${s.url}/federate?${match}`);
+    expect(plain.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(series(await plain.text())).toEqual([
+      '# TYPE fed_duration untyped',
+      'fed_duration{http_route="/c",job="api",service_name="café",instance=""} 4',
+    ]);
+    const dots = await fetch(`${s.url}/federate?${match}`, { headers: { Accept: 'text/plain;version=0.0.4;escaping=dots' } });
+    expect(dots.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8; escaping=dots');
+    expect(series(await dots.text())[1]).toBe('fed_dot_duration{http_dot_route="/c",job="api",service_dot_name="café",instance=""} 4');
+  });
+});

@@ -14,7 +14,13 @@
 //   empty 200, not an error;
 // - gzip or deflate when the client accepts it (Prometheus scrapes with gzip);
 // - the text format unless the Accept header asks for delimited protobuf (Prometheus scraping with
-//   native histograms enabled does), negotiated as Prometheus' expfmt.Negotiate.
+//   native histograms enabled does), negotiated as Prometheus' expfmt.Negotiate;
+// - UTF-8 names (Prometheus 3): written as they are, quoted where not classic
+//   (`{"my.metric","a.b"="c"} 1`), when the Accept header asks for `escaping=allow-utf-8` (as a
+//   Prometheus 3 or Strata scrape does); escaped by the scheme asked for (underscores, dots,
+//   values), and by underscores when none is, as Prometheus 3's federation escapes them.
+//   (Prometheus 3 also names the escaping in every Content-Type, `; escaping=underscores` by
+//   default; Strata only when one was asked for, so a 2.42 client sees 2.42's Content-Type.)
 //
 // Prometheus sorts by name with an unstable sort; its input (series sorted by labels) is already in
 // name order unless a label name sorts before `__name__` (an upper-case one). Strata's stable sort
@@ -24,7 +30,10 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { createDeflate, createGzip } from 'node:zlib';
-import { compareLabels, compareStrings, isStaleNaN, METRIC_NAME, type Labels, type Matcher } from '../model/index.ts';
+import {
+  compareLabels, compareStrings, ESCAPING_SCHEMES, escapeName, isLegacyLabelName, isLegacyMetricName, isStaleNaN, METRIC_NAME,
+  type EscapingScheme, type Labels, type Matcher,
+} from '../model/index.ts';
 import { parseLabelSelector } from '../promql/index.ts';
 import { ProtoWriter } from '../ingest/index.ts';
 import { formatFloat } from '../template/index.ts';
@@ -69,9 +78,11 @@ export async function handleFederate(ctx: RequestContext, deps: FederateDeps): P
   const found = await Promise.all(sets.map((ms) => q.select(ms, mint, maxt, { lastOnly: true })));
   const current = newestSamples(found);
   const format = negotiateFormat(ctx.req.headers.accept);
+  const escaping = negotiateEscaping(ctx.req.headers.accept);
   const families = groupFamilies(current, deps.externalLabels());
-  const body = compressedWriter(ctx, 200, { 'Content-Type': format });
-  for (const f of families) {
+  const body = compressedWriter(ctx, 200, { 'Content-Type': escaping === null ? format : `${format}; escaping=${escaping}` });
+  for (const family of families) {
+    const f = escapeFamily(family, escaping ?? 'underscores');
     const chunk = format === TEXT_FORMAT ? familyText(f) : familyProto(f);
     if (!(await writeTo(body, ctx.res, chunk))) return;
   }
@@ -176,13 +187,40 @@ export function groupFamilies(current: Current[], external: Readonly<Record<stri
   return families;
 }
 
+/**
+ * A family with its names escaped by `scheme` (allow-utf-8: unchanged). Names of the classic
+ * charset are never touched, so the common case returns the family itself.
+ */
+export function escapeFamily(f: Family, scheme: EscapingScheme): Family {
+  if (scheme === 'allow-utf-8') return f;
+  let plain = isLegacyMetricName(f.name);
+  for (let i = 0; plain && i < f.metrics.length; i++) plain = f.metrics[i].labels.every(([n]) => isLegacyMetricName(n));
+  if (plain) return f;
+  return {
+    name: escapeName(f.name, scheme),
+    metrics: f.metrics.map((m) => ({ ...m, labels: m.labels.map(([n, v]): [string, string] => [escapeName(n, scheme), v]) })),
+  };
+}
+
 // ---- text format ---------------------------------------------------------------------------------
 
+/**
+ * A family in the text format. Names outside the classic charsets (there only when the client
+ * asked for allow-utf-8) are written quoted as Prometheus 3's expfmt writes them: the metric name
+ * inside the braces, first (`{"my.metric","a.b"="c"}`), and in the TYPE line (`# TYPE "my.metric"`).
+ */
 export function familyText(f: Family): string {
-  let out = `# TYPE ${f.name} untyped\n`;
+  const classic = isLegacyMetricName(f.name);
+  const quotedName = classic ? f.name : JSON.stringify(f.name);
+  let out = `# TYPE ${quotedName} untyped\n`;
   for (const m of f.metrics) {
-    out += f.name;
-    if (m.labels.length > 0) out += `{${m.labels.map(([n, v]) => `${n}="${escapeLabelValue(v)}"`).join(',')}}`;
+    const labels = m.labels.map(([n, v]) => `${isLegacyLabelName(n) ? n : JSON.stringify(n)}="${escapeLabelValue(v)}"`);
+    if (classic) {
+      out += f.name;
+      if (labels.length > 0) out += `{${labels.join(',')}}`;
+    } else {
+      out += `{${[quotedName, ...labels].join(',')}}`;
+    }
     out += ` ${formatTextValue(m.v)} ${m.t}\n`;
   }
   return out;
@@ -236,16 +274,10 @@ export function familyProto(f: Family): Buffer {
   return Buffer.from(out.bytes());
 }
 
-/**
- * The response format for an Accept header, as expfmt.Negotiate: the first acceptable entry by
- * descending q (ties in the header's order) that is delimited protobuf or text/plain (version
- * 0.0.4 or none); anything else, or no header, gets the text format. (The protobuf text encodings
- * Prometheus also offers are not served: they fall back to the text format.)
- */
-export function negotiateFormat(accept: string | undefined): string {
-  if (accept === undefined || accept === '') return TEXT_FORMAT;
-  const entries = accept.split(',').map((part, i) => {
-    const [type, ...rest] = part.split(';').map((s) => s.trim());
+/** The acceptable entries of an Accept header with their parameters, by descending q (ties in order). */
+function acceptEntries(accept: string): { type: string; params: Map<string, string> }[] {
+  return accept.split(',').map((part, i) => {
+    const [type, ...rest] = part.split(';').map((x) => x.trim());
     const params = new Map<string, string>();
     for (const p of rest) {
       const eq = p.indexOf('=');
@@ -254,13 +286,40 @@ export function negotiateFormat(accept: string | undefined): string {
     const q = params.has('q') ? Number(params.get('q')) : 1;
     return { type: type.toLowerCase(), params, q: Number.isFinite(q) ? q : 0, i };
   }).filter((e) => e.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const e of entries) {
+}
+
+/**
+ * The response format for an Accept header, as expfmt.Negotiate: the first acceptable entry by
+ * descending q (ties in the header's order) that is delimited protobuf or text/plain (version
+ * 0.0.4 or none); anything else, or no header, gets the text format. (The protobuf text encodings
+ * Prometheus also offers are not served: they fall back to the text format.)
+ */
+export function negotiateFormat(accept: string | undefined): string {
+  if (accept === undefined || accept === '') return TEXT_FORMAT;
+  for (const e of acceptEntries(accept)) {
     if (e.type === 'application/vnd.google.protobuf' && e.params.get('proto') === 'io.prometheus.client.MetricFamily') {
       if (e.params.get('encoding') === 'delimited') return PROTO_DELIMITED_FORMAT;
     }
     if (e.type === 'text/plain' && (e.params.get('version') ?? '0.0.4') === '0.0.4') return TEXT_FORMAT;
   }
   return TEXT_FORMAT;
+}
+
+/**
+ * The `escaping` a client asked for, as expfmt.Negotiate reads it: the parameter of the Accept
+ * entries in order of preference, a later known one replacing an earlier, up to the entry that
+ * picks the format; unknown values are ignored. null when none was asked for.
+ */
+export function negotiateEscaping(accept: string | undefined): EscapingScheme | null {
+  if (accept === undefined || accept === '') return null;
+  let scheme: EscapingScheme | null = null;
+  for (const e of acceptEntries(accept)) {
+    const esc = e.params.get('escaping');
+    if (esc !== undefined && (ESCAPING_SCHEMES as readonly string[]).includes(esc)) scheme = esc as EscapingScheme;
+    if (e.type === 'application/vnd.google.protobuf' && e.params.get('proto') === 'io.prometheus.client.MetricFamily' && e.params.get('encoding') === 'delimited') break;
+    if (e.type === 'text/plain' && (e.params.get('version') ?? '0.0.4') === '0.0.4') break;
+  }
+  return scheme;
 }
 
 /** An error as Go's http.Error writes it: the message and a newline, as plain text. */

@@ -3,7 +3,7 @@
 // and prometheus/common's model (IsValidMetricName, EscapeName with UnderscoreEscaping).
 import { describe, expect, it } from 'vitest';
 import {
-  escapeNameUnderscores, isLabelNameValid, isMetricNameValid, isUTF8Name, labelsFromRecord, labelsToString,
+  escapeName, escapeNameUnderscores, isLabelNameValid, isMetricNameValid, isUTF8Name, labelsFromRecord, labelsToString,
   quoteLabelNameIfNeeded,
 } from './index.ts';
 
@@ -36,5 +36,21 @@ describe('printing names', () => {
     expect(labelsToString(labelsFromRecord({ __name__: 'my.metric', 'a.b': 'c', job: 'x' }))).toBe('{"my.metric", "a.b"="c", job="x"}');
     expect(labelsToString(labelsFromRecord({ __name__: 'my.metric' }))).toBe('{"my.metric"}');
     expect(labelsToString(labelsFromRecord({ __name__: 'up', 'a.b': 'c' }))).toBe('up{"a.b"="c"}');
+  });
+});
+
+describe('escapeName, the other schemes', () => {
+  // Cases of the "UTF-8 escaping schemes" spec and prometheus/common's EscapeName tests.
+  it.each([
+    ['dots', 'mysystem.prod.west.cpu.load', 'mysystem_dot_prod_dot_west_dot_cpu_dot_load'],
+    ['dots', 'mysystem.prod.west.cpu.load_total', 'mysystem_dot_prod_dot_west_dot_cpu_dot_load__total'],
+    ['dots', 'http.status:sum', 'http_dot_status:sum'],
+    ['values', 'mysystem.prod.west.cpu.load', 'U__mysystem_2e_prod_2e_west_2e_cpu_2e_load'],
+    ['values', 'label with 😱', 'U__label_20_with_20__1f631_'],
+    ['values', 'a_b.c', 'U__a__b_2e_c'],
+    ['allow-utf-8', 'a.b', 'a.b'],
+  ] as const)('%s: %s -> %s', (scheme, n, want) => expect(escapeName(n, scheme)).toBe(want));
+  it('leaves classic names alone in every scheme', () => {
+    for (const scheme of ['underscores', 'dots', 'values'] as const) expect(escapeName('a_b:c', scheme)).toBe('a_b:c');
   });
 });

@@ -47,24 +47,41 @@ export function quoteLabelNameIfNeeded(name: string): string {
   return isLegacyLabelName(name) ? name : JSON.stringify(name);
 }
 
+/** Whether the code point at index i of a name may stand there in a classic metric name. */
+function isLegacyRune(c: number, i: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || (i > 0 && c >= 0x30 && c <= 0x39);
+}
+
 /**
- * Prometheus' "underscores" escaping (prometheus/common model.EscapeName with UnderscoreEscaping),
- * used where a UTF-8 name goes to a reader that did not ask for UTF-8: a name of the classic metric
- * charset stays as it is; otherwise every character that could not stand at its place in a classic
- * name (a digit may not lead) becomes `_`. Label names go through the same rule as metric names.
+ * A name escaped for a reader that did not ask for UTF-8 names, by the schemes of prometheus/common
+ * (model.EscapeName; the "UTF-8 escaping schemes" spec). A name of the classic metric charset is
+ * never escaped (EscapeMetricFamily leaves it alone); otherwise:
+ * - underscores: every character that could not stand at its place in a classic name becomes `_`
+ *   (a digit may not lead);
+ * - dots: `_` becomes `__`, `.` becomes `_dot_`, any other such character `__`;
+ * - values: `U__`, then `_` as `__` and any other such character as `_<hex code point>_`;
+ * - allow-utf-8: as it is.
+ * Label names go through the same rule as metric names (as in Prometheus).
  */
-export function escapeNameUnderscores(name: string): string {
-  if (name === '' || isLegacyMetricName(name)) return name;
-  let out = '';
+export function escapeName(name: string, scheme: EscapingScheme): string {
+  if (scheme === 'allow-utf-8' || name === '' || isLegacyMetricName(name)) return name;
+  let out = scheme === 'values' ? 'U__' : '';
   let i = 0;
   for (const ch of name) {
-    const c = ch.charCodeAt(0);
-    const legacy = ch.length === 1 && (
-      (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || (i > 0 && c >= 0x30 && c <= 0x39));
-    out += legacy ? ch : '_';
+    const c = ch.codePointAt(0)!;
+    if (scheme === 'underscores') out += isLegacyRune(c, i) ? ch : '_';
+    else if (c === 0x5f) out += '__';
+    else if (scheme === 'dots' && c === 0x2e) out += '_dot_';
+    else if (isLegacyRune(c, i)) out += ch;
+    else out += scheme === 'dots' ? '__' : `_${c.toString(16)}_`;
     i++;
   }
   return out;
+}
+
+/** escapeName with Prometheus' default scheme for readers that ask for none: underscores. */
+export function escapeNameUnderscores(name: string): string {
+  return escapeName(name, 'underscores');
 }
 
 /**
