@@ -16,7 +16,7 @@
 // The hash is md5 as in Prometheus, so a Strata and a Prometheus fleet split targets the same way.
 import { createHash } from 'node:crypto';
 import type { RelabelRule } from '../config/index.ts';
-import { compareStrings, compileAnchoredRE2, expandTemplate, type Labels } from '../model/index.ts';
+import { compareStrings, compileAnchoredRE2, expandTemplate, isUTF8Name, type Labels } from '../model/index.ts';
 
 export interface CompiledRelabelRule {
   readonly rule: RelabelRule;
@@ -73,8 +73,9 @@ function applyRule(b: LabelsScratch, c: CompiledRelabelRule): boolean {
       const m = c.re.exec(val);
       if (m === null) return true;
       const target = expandTemplate(r.targetLabel, m);
-      // A templated target that expands to something that is no label name is skipped, as in Prometheus.
-      if (!LABEL_NAME.test(target)) return true;
+      // A templated target that expands to something that is no label name is skipped, as in
+      // Prometheus; 3 takes any non-empty UTF-8 name (2.42 only the classic charset).
+      if (!isUTF8Name(target)) return true;
       b.set(target, expandTemplate(r.replacement, m));
       return true;
     }
@@ -108,8 +109,6 @@ function applyRule(b: LabelsScratch, c: CompiledRelabelRule): boolean {
       throw new Error(`unknown relabel action ${String(r.action)}`);
   }
 }
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * Prometheus' hashmod: the md5 of the value, its last 8 bytes read as a big-endian uint64, modulo
