@@ -10,8 +10,11 @@
 // has changes nothing). Ranges below what the head still holds are dropped once blocks have them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { newMatcher, type Labels } from '../model/index.ts';
+import { compareLabels, labelsEqual, newMatcher, type Labels, type Matcher } from '../model/index.ts';
 import { addInterval, coversInterval, withoutDeleted, type DeleteRequest, type Intervals } from './block/index.ts';
+import type { Head } from './head/head.ts';
+import type { SlicedRead } from './readslices.ts';
+import type { SeriesData } from './types.ts';
 
 export const HEAD_TOMBSTONES_FILE = 'head_tombstones.json';
 
@@ -132,6 +135,65 @@ export class HeadTombstones {
       fs.closeSync(dfd);
     }
   }
+}
+
+// ---- reads of the head without its deleted samples (the querier uses these only while there are any)
+
+/**
+ * The head's select without its deleted samples, and without series left with none. With
+ * `lastOnly` the head returns each series' newest sample: a series whose newest sample was
+ * deleted is read again over the range (the newest sample that survived is then the answer).
+ */
+export function* headSelectWithout(
+  head: Head, deleted: HeadTombstones, matchers: readonly Matcher[], mint: number, maxt: number, lastOnly: boolean,
+): SlicedRead<SeriesData[]> {
+  const found = yield* head.selectSliced(matchers, mint, maxt, lastOnly);
+  const out: SeriesData[] = [];
+  const again: Labels[] = [];
+  for (const s of found) {
+    const kept = deleted.filter(s);
+    if (kept !== null) out.push(kept);
+    else if (lastOnly) again.push(s.labels);
+  }
+  if (again.length === 0) return out;
+  const reread = yield* readExactly(head, again, matchers, mint, maxt);
+  for (const s of reread) {
+    const kept = deleted.filter(s);
+    if (kept !== null) out.push(kept);
+  }
+  // Sources return series in label order; the re-read ones were taken out of it.
+  return out.sort((a, b) => compareLabels(a.labels, b.labels));
+}
+
+/**
+ * The head's series without those whose samples in range were all deleted: a series with
+ * deletions is read to see whether any sample in range survived them.
+ */
+export function* headSeriesWithout(head: Head, deleted: HeadTombstones, matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]> {
+  const found = yield* head.seriesSliced(matchers, mint, maxt);
+  const check = found.filter((ls) => deleted.get(ls) !== undefined);
+  if (check.length === 0) return found;
+  const alive = new Set<string>();
+  for (const s of yield* readExactly(head, check, matchers, mint, maxt)) if (deleted.filter(s) !== null) alive.add(keyOf(s.labels));
+  return found.filter((ls) => deleted.get(ls) === undefined || alive.has(keyOf(ls)));
+}
+
+/** Series a head read may re-read one by one (by their labels); more are read with the read's own matchers. */
+const REREAD_ONE_BY_ONE = 64;
+
+/** The samples in [mint, maxt] of the series with exactly these labels (all of which match `matchers`). */
+function* readExactly(head: Head, which: readonly Labels[], matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]> {
+  if (which.length > REREAD_ONE_BY_ONE) {
+    const want = new Set(which.map(keyOf));
+    return (yield* head.selectSliced(matchers, mint, maxt, false)).filter((s) => want.has(keyOf(s.labels)));
+  }
+  const out: SeriesData[] = [];
+  for (const ls of which) {
+    const exact: Matcher[] = [];
+    for (let i = 0; i < ls.length; i += 2) exact.push(newMatcher('=', ls[i], ls[i + 1]));
+    for (const s of yield* head.selectSliced(exact, mint, maxt, false)) if (labelsEqual(s.labels, ls)) out.push(s);
+  }
+  return out;
 }
 
 // The JSON form of the label array: an unambiguous key whatever the names and values contain.

@@ -2,13 +2,13 @@
 // joins equal series and their samples by time. Where sources overlap (a flush followed by more
 // data in the same range, or blocks waiting for compaction) an identical timestamp is kept once,
 // from the older source.
-import { compareLabels, compareStrings, labelsEqual, newMatcher, type Labels, type Matcher } from '../model/index.ts';
+import { compareLabels, compareStrings, type Labels } from '../model/index.ts';
 import type { Querier, ReadContext, SeriesData } from './types.ts';
 import { drainSliced, runSliced, type SlicedRead } from './readslices.ts';
 import type { Head } from './head/head.ts';
 import { mergeSamples, type Block } from './block/index.ts';
 import { concatDecoded } from './chunkenc/index.ts';
-import type { HeadTombstones } from './headtombstones.ts';
+import { headSelectWithout, headSeriesWithout, type HeadTombstones } from './headtombstones.ts';
 
 /**
  * A querier over the head and the blocks. `blocks` may be a function: each read then takes the
@@ -34,12 +34,11 @@ export function mergeQuerier(
     // time slices and the sample budget span the whole read.
     async select(matchers, mint, maxt, hints, ctx) {
       const deleted = headDeleted?.() ?? null;
-      // With deletions in the head, its newest sample may be a deleted one: read the range.
-      const lastOnly = hints?.lastOnly === true && deleted === null;
+      const lastOnly = hints?.lastOnly === true;
       // Blocks return their whole range either way: an instant read at "now" rarely reaches them.
       const readHead = deleted === null
         ? () => head.selectSliced(matchers, mint, maxt, lastOnly)
-        : () => headSelectWithout(head, deleted, matchers, mint, maxt);
+        : () => headSelectWithout(head, deleted, matchers, mint, maxt, lastOnly);
       return readSources(overlapping(mint, maxt), (b) => b.selectSliced(matchers, mint, maxt), readHead, mergeSeriesListsSliced, ctx);
     },
     async series(matchers, mint, maxt, ctx) {
@@ -58,37 +57,6 @@ export function mergeQuerier(
         () => head.labelValuesSliced(name, matchers), mergeStringLists, ctx);
     },
   };
-}
-
-/** The head's select without its deleted samples (and series left with none). */
-function* headSelectWithout(head: Head, deleted: HeadTombstones, matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<SeriesData[]> {
-  const all = yield* head.selectSliced(matchers, mint, maxt, false);
-  const out: SeriesData[] = [];
-  for (const s of all) {
-    const kept = deleted.filter(s);
-    if (kept !== null) out.push(kept);
-  }
-  return out;
-}
-
-/**
- * The head's series without those whose samples in range were all deleted: a series with
- * deletions is read (by its exact labels) to see whether any sample in range survived them.
- */
-function* headSeriesWithout(head: Head, deleted: HeadTombstones, matchers: readonly Matcher[], mint: number, maxt: number): SlicedRead<Labels[]> {
-  const all = yield* head.seriesSliced(matchers, mint, maxt);
-  const out: Labels[] = [];
-  for (const ls of all) {
-    if (deleted.get(ls) === undefined) {
-      out.push(ls);
-      continue;
-    }
-    const exact: Matcher[] = [];
-    for (let i = 0; i < ls.length; i += 2) exact.push(newMatcher('=', ls[i], ls[i + 1]));
-    const found = yield* head.selectSliced(exact, mint, maxt, false);
-    if (found.some((s) => labelsEqual(s.labels, ls) && deleted.filter(s) !== null)) out.push(ls);
-  }
-  return out;
 }
 
 /**

@@ -145,6 +145,31 @@ describe('DB deleteSeries', () => {
     expect(await read(db)).toEqual(wantAfter);
   });
 
+  it('answers a read of the newest samples with the newest one not deleted, one series or many', async () => {
+    const dir = tmpdir();
+    const db = await openTestDB(dir);
+    for (const b of minutes(100, 0, 30 * M)) await db.append(b);
+    // The newest two minutes of h0 (read again by its labels), then of every series (read again
+    // with the read's own matchers: more than a few series).
+    await db.deleteSeries(host('h0'), 28 * M, 30 * M);
+    const newest = async (ms = all) => (await db.querier().select(ms, 20 * M, 30 * M, { lastOnly: true }))
+      .map((s) => [s.labels[3], s.timestamps[s.timestamps.length - 1]] as const);
+    const first = await newest();
+    expect(first).toHaveLength(100);
+    expect(first.find(([h]) => h === 'h0')?.[1]).toBe(27 * M);
+    expect(first.filter(([, t]) => t === 29 * M)).toHaveLength(99);
+    expect(first.map(([h]) => h)).toEqual([...first.map(([h]) => h)].sort());
+    await db.deleteSeries(all, 28 * M, 30 * M);
+    const second = await newest();
+    expect(second.map(([, t]) => t)).toEqual(new Array(100).fill(27 * M));
+    expect(second.map(([h]) => h)).toEqual(first.map(([h]) => h));
+    // Series with no sample left in a range are not listed for it, one or many.
+    await db.deleteSeries(all, 25 * M, 27 * M);
+    expect(await db.querier().series(all, 25 * M, 30 * M)).toEqual([]);
+    expect(await db.querier().series(host('h5'), 25 * M, 30 * M)).toEqual([]);
+    expect((await db.querier().series(all, 24 * M, 30 * M)).length).toBe(100);
+  });
+
   it('compaction writes blocks without the deleted samples', async () => {
     const dir = tmpdir();
     const db = await openTestDB(dir, { retentionMs: 30 * 24 * H });
