@@ -53,3 +53,41 @@ describe('quoted names in text 0.0.4 / 1.0.0', () => {
     expect(() => parse(text)).toThrow(msg);
   });
 });
+
+describe('quoted names in OpenMetrics', () => {
+  const body = [
+    '# TYPE "http.server.requests" counter',
+    '# HELP "http.server.requests" Requests.',
+    '{"http.server.requests_total","http.route"="/a",code="200"} 3 # {"trace.id"="x"} 1',
+    'plain_total{"a.b"="c"} 1',
+    '# EOF',
+    '',
+  ].join('\n');
+
+  // The scrape's reading (2.42's OpenMetrics parser, which takes the quoted name only first in the
+  // braces) and the push/import reading (exposition.ts, anywhere in the braces).
+  for (const lenient of [true, false]) {
+    it(`reads quoted metric and label names (${lenient ? 'scrape' : 'push'} reading)`, () => {
+      const p = parseExposition(body, { defaultTimestamp: 1000, openMetrics: true, lenient });
+      expect(series(p.batch)).toEqual([
+        '{"http.server.requests_total", code="200", "http.route"="/a"} 3',
+        'plain_total{"a.b"="c"} 1',
+      ]);
+      expect(p.metadata[0]).toMatchObject({ family: 'http.server.requests', type: 'counter', help: 'Requests.' });
+    });
+  }
+
+  it.each([
+    ['x{"a.b"} 1\n# EOF\n', /second metric name "a.b"/],
+    ['{"a.b","c.d"} 1\n# EOF\n', /second metric name "c.d"/],
+    ['{""} 1\n# EOF\n', /empty quoted metric name/],
+    ['{"a.b"c="d"} 1\n# EOF\n', /expected comma or left brace, got "LNAME"/],
+    ['a_total 1 # {"x"} 1\n# EOF\n', /expected equal, got "BCLOSE"/],
+  ])('the scrape reading refuses %j', (text, msg) => {
+    expect(() => parseExposition(text, { defaultTimestamp: 1000, openMetrics: true, lenient: true })).toThrow(msg);
+  });
+
+  it('keeps 2.42\'s error for a sample starting with a brace and no quoted name', () => {
+    expect(() => parseExposition('{a="b"} 1\n# EOF\n', { defaultTimestamp: 1000, openMetrics: true, lenient: true })).toThrow(/"INVALID" "\{" is not a valid start token/);
+  });
+});

@@ -19,6 +19,11 @@
 //     2^53 ms Strata cannot store them and fails the scrape, where 2.42 stores them (or drops
 //     them as out of bounds when beyond an int64, which Go's conversion makes the far past).
 //
+// One addition of Prometheus 3, which 2.42 refuses: quoted UTF-8 names (escaping=allow-utf-8), a
+// quoted label name before `=` (`a{"b.c"="d"}`, in exemplars too), the metric name quoted inside
+// the braces (`{"a.b",c="d"} 1`; here only as the first item, as expositions write it, so that any
+// other sample starting with `{` keeps 2.42's error) and in HELP/TYPE/UNIT lines.
+//
 // Pushes and imports of OpenMetrics keep exposition.ts's own reading: this one is for scrapes.
 // (promtool's OpenMetrics backfill uses 2.42's same parser; Strata's import refuses line by line
 // and keeps going, which this all-or-nothing reading would not fit.)
@@ -51,9 +56,11 @@ const COMMA = 16;
 const EQUAL = 17;
 const TIMESTAMP = 18;
 const VALUE = 19;
+/** A quoted name inside braces (Prometheus 3): a label name before `=`, else the metric name. */
+const QSTRING = 20;
 const TOKEN_NAMES = [
   'INVALID', 'EOF', 'LINEBREAK', 'WHITESPACE', 'HELP', 'TYPE', 'UNIT', 'EOFWORD', 'TEXT', 'COMMENT',
-  'BLANK', 'MNAME', 'BOPEN', 'BCLOSE', 'LNAME', 'LVALUE', 'COMMA', 'EQUAL', 'TIMESTAMP', 'VALUE',
+  'BLANK', 'MNAME', 'BOPEN', 'BCLOSE', 'LNAME', 'LVALUE', 'COMMA', 'EQUAL', 'TIMESTAMP', 'VALUE', 'QSTRING',
 ];
 
 // Lexer states (the %x start conditions of openmetricslex.l).
@@ -122,11 +129,23 @@ class Lexer {
           this.i = i + 1;
           return INVALID;
         }
+        // Prometheus 3: a sample whose (quoted) name is inside the braces, `{"a.b",c="d"} 1`.
+        // Only with the quoted name first; any other `{` stays 2.42's invalid start.
+        if (c === 0x7b /* { */ && i + 1 < n && s.charCodeAt(i + 1) === QUOTE) {
+          this.i = i + 1;
+          this.state = S_LABELS;
+          return BRACE_OPEN;
+        }
         if (!isNameStart(c, true)) return INVALID;
         this.i = nameEnd(s, i, true);
         this.state = S_VALUE;
         return MNAME;
       case S_META1:
+        // Prometheus 3: a quoted metric name, `# TYPE "a.b" counter`.
+        if (c === QUOTE) {
+          const t = this.quoted(i, S_META2);
+          return t === LVALUE ? MNAME : t;
+        }
         if (!isNameStart(c, true)) return INVALID;
         this.i = nameEnd(s, i, true);
         this.state = S_META2;
@@ -149,6 +168,10 @@ class Lexer {
         if (isNameStart(c, false)) {
           this.i = nameEnd(s, i, false);
           return LNAME;
+        }
+        if (c === QUOTE) {
+          const t = this.quoted(i, S_LABELS);
+          return t === LVALUE ? QSTRING : t;
         }
         if (c === 0x7d /* } */) {
           this.i = i + 1;
@@ -320,30 +343,46 @@ function read(text: string, defaultTimestamp: number, invalidUtf8: boolean, out:
 
   const exemplarPairs: string[] = [];
 
-  /** Reads a label set after its `{`, into `into` from n; returns the new count. */
+  /**
+   * Reads a label set after its `{`, into `into` from n; returns the new count. A quoted name
+   * followed by `=` is a label name; alone it is the metric name (Prometheus 3), stored in into[1],
+   * which is '' until then (a name before the braces is set).
+   */
   function labelSet(into: string[], n: number): number {
     let first = true;
+    let t = lx.next();
     for (;;) {
-      let t = lx.next();
       if (t === BRACE_CLOSE) return n;
       if (t === COMMA) {
         if (first) parseError('expected label name or left brace', t);
         t = lx.next();
-        if (t !== LNAME) parseError('expected label name', t);
-      } else if (t === LNAME) {
+        if (t !== LNAME && t !== QSTRING) parseError('expected label name', t);
+      } else if (t === LNAME || t === QSTRING) {
         if (!first) parseError('expected comma', t);
       } else {
         parseError(first ? 'expected label name or left brace' : 'expected comma or left brace', t);
       }
       first = false;
-      const name = ownedSlice(text, lx.start, lx.i);
+      const quoted = t === QSTRING;
+      const name = quoted ? unescaped(text, lx.start + 1, lx.i - 1) : ownedSlice(text, lx.start, lx.i);
       const eq = lx.next();
+      if (quoted && eq !== EQUAL) {
+        if (into !== pairs) parseError('expected equal', eq);
+        if (name === '') fail('empty quoted metric name', 'invalid_metric_name');
+        if (into[1] !== '') fail(`second metric name ${goQuote(name)} inside braces; the metric is ${goQuote(into[1])}`, 'invalid_metric_name');
+        if (eq !== COMMA && eq !== BRACE_CLOSE) parseError('expected comma or left brace', eq);
+        into[1] = name;
+        t = eq;
+        continue;
+      }
+      if (quoted && name === '') fail('empty quoted label name', 'invalid_label_name');
       if (eq !== EQUAL) parseError('expected equal', eq);
       const v = lx.next();
       if (v !== LVALUE) parseError('expected label value', v);
       if (invalidUtf8 && indexIn(text, REPLACEMENT, lx.start, lx.i) >= 0) fail('invalid UTF-8 label value', 'invalid_utf8');
       into[n++] = name;
       into[n++] = unescaped(text, lx.start + 1, lx.i - 1);
+      t = lx.next();
     }
   }
 
@@ -394,7 +433,7 @@ function read(text: string, defaultTimestamp: number, invalidUtf8: boolean, out:
       const keyword = TOKEN_NAMES[t];
       const t2 = lx.next();
       if (t2 !== MNAME) parseError(`expected metric name after ${keyword}`, t2);
-      const name = ownedSlice(text, lx.start, lx.i);
+      const name = text.charCodeAt(lx.start) === QUOTE ? unescaped(text, lx.start + 1, lx.i - 1) : ownedSlice(text, lx.start, lx.i);
       if (lx.next() !== TEXT) fail(`expected text in ${keyword}`);
       // The token is the blank, the text and the newline.
       const from = lx.start + 1;
@@ -423,7 +462,7 @@ function read(text: string, defaultTimestamp: number, invalidUtf8: boolean, out:
       }
       continue;
     }
-    if (t !== MNAME) {
+    if (t !== MNAME && t !== BRACE_OPEN) {
       // 2.42 names the byte where its lexer stopped, as the character of that code (string(byte)
       // in Go): the first byte of a character's UTF-8, so "é" shows as "Ã". (A byte that was not
       // UTF-8 reads here as U+FFFD, whose first byte is shown instead.)
@@ -431,16 +470,18 @@ function read(text: string, defaultTimestamp: number, invalidUtf8: boolean, out:
       fail(`"${TOKEN_NAMES[t]}" ${goQuote(cur)} is not a valid start token`);
     }
 
-    // A sample: name, optional label set, value, optional timestamp, optional exemplar.
-    const name = ownedSlice(text, lx.start, lx.i);
+    // A sample: name, optional label set, value, optional timestamp, optional exemplar. Or, in
+    // Prometheus 3, the label set first with the quoted name in it.
     pairs[0] = METRIC_NAME;
-    pairs[1] = name;
+    pairs[1] = t === MNAME ? ownedSlice(text, lx.start, lx.i) : '';
     let n = 2;
-    let t2 = lx.next();
+    let t2 = t === MNAME ? lx.next() : BRACE_OPEN;
     if (t2 === BRACE_OPEN) {
       n = labelSet(pairs, n);
+      if (pairs[1] === '') fail('no metric name in the braces of a sample without one before them', 'invalid_metric_name');
       t2 = lx.next();
     }
+    const name = pairs[1];
     const value = floatValue(t2, 'metric');
     let ts = defaultTimestamp;
     const t3 = lx.next();
