@@ -4,12 +4,14 @@
 // ("UTF-8 in Prometheus": quoted names in selectors, `{"my.metric", "my.label"="bar"}`) and source
 // (remote write 1.0/2.0 check names with model.UTF8Validation; the printer quotes names that are
 // not classic).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import protobuf from 'protobufjs';
 import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWriteRequest, postWrite } from './helpers/remotewrite.ts';
 import { getJson, parseExport, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
 
 const T0 = Math.floor((Date.now() - 600_000) / 1000) * 1000;
 let s: StrataProcess;
@@ -89,6 +91,22 @@ describe('remote write with UTF-8 names', () => {
   });
 });
 
+describe('Pushgateway pushes and imports with quoted names', () => {
+  it('stores a pushed group with quoted metric and label names', async () => {
+    const r = await fetch(`${s.url}/metrics/job/batch`, {
+      method: 'PUT', body: '# TYPE "push.files" gauge\n{"push.files","dir.name"="a"} 5\n',
+    });
+    expect(r.status).toBe(200);
+    expect(await exportOf('{"push.files"}')).toMatchObject([{ metric: { __name__: 'push.files', 'dir.name': 'a', job: 'batch' }, values: [5] }]);
+  });
+
+  it('imports quoted names', async () => {
+    const r = await fetch(`${s.url}/api/v1/import/prometheus`, { method: 'POST', body: `{"imp.metric","a.b"="c"} 2 ${T0}\n` });
+    expect(r.status).toBe(200);
+    expect(await exportOf('{"imp.metric"}')).toEqual([{ metric: { __name__: 'imp.metric', 'a.b': 'c' }, values: [2], timestamps: [T0] }]);
+  });
+});
+
 describe('PromQL over UTF-8 names (after the writes above)', () => {
   it('selects with quoted names and groups by a quoted label', async () => {
     expect(await instant('{"http.server.duration", "http.route"="/a"}')).toEqual([
@@ -158,5 +176,35 @@ describe('/federate with UTF-8 names (Prometheus 3 escapes unless the client ask
     const dots = await fetch(`${s.url}/federate?${match}`, { headers: { Accept: 'text/plain;version=0.0.4;escaping=dots' } });
     expect(dots.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8; escaping=dots');
     expect(series(await dots.text())[1]).toBe('fed_dot_duration{http_dot_route="/c",job="api",service_dot_name="café",instance=""} 4');
+  });
+});
+
+describe('a Strata scraping this one\'s /federate keeps the UTF-8 names', () => {
+  let second: StrataProcess | undefined;
+  afterAll(async () => {
+    await second?.stop();
+  });
+
+  it('negotiates allow-utf-8 and stores the quoted names as they are', async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'strata.yml');
+    const target = new URL(s.url).host;
+    fs.writeFileSync(cfg, [
+      'scrape_configs:',
+      '  - job_name: federate',
+      '    honor_labels: true',
+      '    metrics_path: /federate',
+      '    scrape_interval: 1s',
+      `    params: {'match[]': ['{"fed.duration"}']}`,
+      `    static_configs: [{targets: ['${target}']}]`,
+      '',
+    ].join('\n'));
+    second = await startStrata({ dataDir: path.join(dir, 'data'), args: ['--config', cfg] });
+    const q = `${second.url}/api/v1/query?${query({ query: '{"fed.duration"}' })}`;
+    await until('the federated series', async () => ((await getJson(q)).body.data?.result ?? []).length > 0);
+    const r = await getJson(q);
+    expect(r.body.data.result.map((x: { metric: Record<string, string> }) => x.metric)).toEqual([
+      { __name__: 'fed.duration', 'http.route': '/c', instance: target, job: 'api', 'service.name': 'café' },
+    ]);
   });
 });

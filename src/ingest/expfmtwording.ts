@@ -4,7 +4,8 @@
 // Pushgateway it replaced (compared in test/compat/pushgateway.test.ts).
 //
 // Only called once Strata's own parse of a push has failed: it reads the whole text again the way
-// expfmt's state machine does (the version in the Pushgateway 1.5: unquoted names only) and
+// expfmt's state machine does (the version in the Pushgateway 1.5, plus the quoted UTF-8 names of
+// later versions: `{"a.b","c.d"="e"} 1`, `# TYPE "a.b" gauge`, the name first in the braces) and
 // returns its first error, or null when expfmt would accept the text (the caller then keeps its
 // own words). A record's state depends on the lines before it (a TYPE line, a HELP line, whether a
 // family has samples), so the text is read from its start.
@@ -52,6 +53,23 @@ export function expfmtParseError(text: string): string | null {
       next();
     }
     return tok;
+  };
+  /** A quoted name (cur() on its opening quote), left on its closing quote. */
+  const quotedName = (): string | { error: string } => {
+    let out = '';
+    for (;;) {
+      next();
+      if (cur() === '\\') {
+        next();
+        if (cur() === '"' || cur() === '\\') out += c;
+        else if (cur() === 'n') out += '\n';
+        else return { error: `invalid escape sequence '\\${c}'` };
+        continue;
+      }
+      if (cur() === '"') return out === '' ? { error: 'invalid metric name' } : out;
+      if (cur() === '\n') return { error: `quoted name ${goQuote(out)} contains unescaped new-line` };
+      out += c;
+    }
   };
   const untilNewline = (escapes: boolean): string | { error: string } => {
     let tok = '';
@@ -116,7 +134,15 @@ export function expfmtParseError(text: string): string | null {
           continue;
         }
         skipBlanks();
-        const metric = name(true);
+        let metric: string;
+        if (cur() === '"') {
+          const q = quotedName();
+          if (typeof q !== 'string') return fail(q.error);
+          metric = q;
+          next();
+        } else {
+          metric = name(true);
+        }
         if (cur() === '\n') continue;
         if (!blank(cur())) return fail('invalid metric name in comment');
         const { f } = family(metric);
@@ -135,17 +161,38 @@ export function expfmtParseError(text: string): string | null {
         }
         continue;
       }
-      // A sample.
-      const metric = name(true);
-      if (metric === '') return fail('invalid metric name');
+      // A sample: a name, or braces with the quoted name first in them.
+      let metric: string;
+      const braced = cur() === '{';
+      if (braced) {
+        skipBlanks();
+        if (cur() !== '"') return fail('invalid metric name');
+        const q = quotedName();
+        if (typeof q !== 'string') return fail(q.error);
+        metric = q;
+        skipBlanks();
+        if (cur() === ',') skipBlanks();
+        else if (cur() !== '}') return fail(`unexpected end of label value ${goQuote(q)}`);
+      } else {
+        metric = name(true);
+        if (metric === '') return fail('invalid metric name');
+      }
       const { f } = family(metric);
       f.type ??= 'UNTYPED';
-      if (blank(cur())) skipBlanks();
-      if (cur() === '{') {
+      if (!braced && blank(cur())) skipBlanks();
+      if (braced || cur() === '{') {
         const seen = new Set<string>();
-        skipBlanks();
+        if (!braced) skipBlanks();
         while (cur() !== '}') {
-          const label = name(false);
+          let label: string;
+          if (cur() === '"') {
+            const q = quotedName();
+            if (typeof q !== 'string') return fail(q.error);
+            label = q;
+            next();
+          } else {
+            label = name(false);
+          }
           if (label === '') return fail(`invalid label name for metric ${goQuote(metric)}`);
           if (blank(cur())) skipBlanks();
           if (cur() !== '=') return fail(`expected '=' after label name, found ${goQuoteByte(c)}`);
