@@ -3,7 +3,7 @@
 // flush endpoint): restrict /api/v1/admin/ at the proxy in front of it (docs/deployment.md).
 import type { Logger } from 'pino';
 import type { DB } from '../tsdb/index.ts';
-import { badData, readParams, sendSuccess } from './http.ts';
+import { badData, readBody, readParams, sendSuccess } from './http.ts';
 import { parseMatchParams, parseRange } from './params.ts';
 import type { RequestContext, Router } from './router.ts';
 
@@ -23,7 +23,7 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
 
 /** `?skip_head=<bool>`: a snapshot of the blocks, plus the head as a block unless skip_head. Answers its name. */
 async function handleSnapshot(ctx: RequestContext, deps: AdminDeps): Promise<void> {
-  const params = await readParams(ctx.req, ctx.url, deps.maxRequestBytes);
+  const params = await adminParams(ctx, deps);
   const skipHead = parseBool(params, 'skip_head');
   const db = deps.db(ctx);
   const started = performance.now();
@@ -40,7 +40,7 @@ async function handleSnapshot(ctx: RequestContext, deps: AdminDeps): Promise<voi
  * deleting nothing.
  */
 async function handleDeleteSeries(ctx: RequestContext, deps: AdminDeps): Promise<void> {
-  const params = await readParams(ctx.req, ctx.url, deps.maxRequestBytes);
+  const params = await adminParams(ctx, deps);
   const selectors = parseMatchParams(params, true);
   const { start, end } = parseRange(params);
   const db = deps.db(ctx);
@@ -55,6 +55,19 @@ async function handleCleanTombstones(ctx: RequestContext, deps: AdminDeps): Prom
   await db.cleanTombstones();
   deps.logger.info({ ms: Math.round(performance.now() - started) }, 'tombstones cleaned');
   ctx.res.writeHead(204).end();
+}
+
+/**
+ * Query string and form body. Go's ParseForm, which Prometheus reads these with, takes a
+ * urlencoded body with PUT as with POST (readParams, shared with the read API, only with POST).
+ */
+async function adminParams(ctx: RequestContext, deps: AdminDeps): Promise<URLSearchParams> {
+  if (ctx.req.method !== 'PUT') return readParams(ctx.req, ctx.url, deps.maxRequestBytes);
+  const params = new URLSearchParams(ctx.url.searchParams);
+  const body = await readBody(ctx.req, deps.maxRequestBytes);
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v);
+  return params;
 }
 
 // Go's strconv.ParseBool, which Prometheus parses skip_head with; absent or empty is false.
