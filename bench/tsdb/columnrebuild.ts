@@ -109,14 +109,12 @@ gc();
 // The rebuild's slices themselves, timed apart from the rest of the turn (in wall time: the thread's
 // CPU time moves in steps of the kernel's tick, 4 ms here, longer than a slice): the
 // gaps also hold collector work (the truncation leaves the removed series' label arrays to collect).
-let longestSliceMs = 0;
-let slices = 0;
+const sliceMs: number[] = [];
 const step = ColumnRebuild.prototype.step;
 ColumnRebuild.prototype.step = function (this: ColumnRebuild, ...a: Parameters<typeof step>): boolean {
   const w0 = performance.now();
   const done = step.apply(this, a);
-  longestSliceMs = Math.max(longestSliceMs, performance.now() - w0);
-  slices++;
+  sliceMs.push(performance.now() - w0);
   return done;
 };
 
@@ -171,8 +169,9 @@ await new Promise((resolve) => setImmediate(resolve));
 on = false;
 const after = head.stats();
 if (after.columnRebuilds !== before.columnRebuilds + 1) throw new Error('the truncation did not rebuild the columns');
-console.log(`${n} live series, ${before.series - after.series} removed: rebuild in ${slices} slices of at most ` +
-  `${longestSliceMs.toFixed(1)} ms wall; longest hold of the column rebuild ` +
+sliceMs.sort((a, b) => a - b);
+console.log(`${n} live series, ${before.series - after.series} removed: rebuild in ${sliceMs.length} slices of ` +
+  `${sliceMs[sliceMs.length >> 1].toFixed(2)} ms (median), at most ${sliceMs[sliceMs.length - 1].toFixed(1)} ms wall; longest hold of the column rebuild ` +
   `${rebuildHoldCpuMs.toFixed(1)} ms cpu (${rebuildTurns} turns); of the whole truncation ${holdCpuMs.toFixed(1)} ms cpu ` +
   `(${turns} turns), ${cpuMs.toFixed(0)} ms cpu, ${wallMs.toFixed(0)} ms wall` +
   (live.length > 0 ? `; appends meanwhile ${(appendMs * 1e6 / (turns * live.length)).toFixed(0)} ns a sample` : '') +

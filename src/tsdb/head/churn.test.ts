@@ -267,6 +267,10 @@ describe('Head under series churn', () => {
     expectSame(head, model, [newMatcher('=', '__name__', 'late')]);
     expectSame(head, model, [newMatcher('=', '__name__', 'short')]);
     expect(head.stats().series).toBe(model.series.size);
+    // Which refs a WAL checkpoint keeps (hasSeries): not those of the series removed meanwhile.
+    const refsOf = (name: string) => rec.series.filter(([, ls]) => ls[1] === name).map(([ref]) => ref);
+    expect(refsOf('short').filter((ref) => head.hasSeries(ref))).toEqual([]);
+    expect(refsOf('container_cpu').filter((ref) => head.hasSeries(ref)).length).toBe(kept);
     // What a series' last sample says (the lastT column): the pods appended to in the last turn.
     expect(head.series([newMatcher('=', '__name__', 'container_cpu')], lastT, lastT).length)
       .toBe(range(kept).filter((i) => i % 7 === turn % 7).length);

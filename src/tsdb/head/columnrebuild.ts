@@ -82,8 +82,7 @@ export class ColumnRebuild {
    */
   step(cur: RefColumns, cap: number, nextRef: number): boolean {
     this.grow(cap);
-    for (let k = 0; k < this.nWritten; k++) this.copy(cur, this.written[k], this.written[k] + 1);
-    this.nWritten = 0;
+    this.copyWritten(cur);
     let budget = REBUILD_SLICE;
     const runs = this.runs;
     while (budget > 0 && this.run < runs.length) {
@@ -105,6 +104,21 @@ export class ColumnRebuild {
       this.copiedTo = to;
     }
     return this.copiedTo >= end;
+  }
+
+  /** Copies again the entries of the refs noted (one by one: a scrape's refs, thousands a turn). */
+  private copyWritten(cur: RefColumns): void {
+    const { labelLen, openSlot, closedHead, closedCount, lastT, lastV } = this.next;
+    for (let k = 0; k < this.nWritten; k++) {
+      const ref = this.written[k];
+      labelLen[ref] = cur.labelLen[ref];
+      openSlot[ref] = cur.openSlot[ref];
+      closedHead[ref] = cur.closedHead[ref];
+      closedCount[ref] = cur.closedCount[ref];
+      lastT[ref] = cur.lastT[ref];
+      lastV[ref] = cur.lastV[ref];
+    }
+    this.nWritten = 0;
   }
 
   private copy(cur: RefColumns, from: number, to: number): void {
