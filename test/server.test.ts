@@ -126,8 +126,9 @@ describe('strata server', () => {
   const cases: [string, () => Uint8Array, number, RegExp][] = [
     ['corrupt snappy', () => Buffer.from('definitely not snappy'), 400, /snappy/i],
     ['a body that is not a WriteRequest', () => snappy.compressSync(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01])), 400, /protobuf|truncated|length/i],
-    ['an invalid metric name', () => encodeWriteRequest([good('bad_a'), { labels: { __name__: '0bad', job: 'x' }, samples: [[T0, 1]] }]), 400, /invalid metric name "0bad"/],
-    ['an invalid label name', () => encodeWriteRequest([good('bad_b'), { labels: { __name__: 'ok', 'bad-label': 'x' }, samples: [[T0, 1]] }]), 400, /invalid label name "bad-label"/],
+    // Names are any non-empty UTF-8, as in Prometheus 3 (2.42 refused "0bad" and "bad-label").
+    ['a metric name that is not UTF-8', () => encodeWriteRequest([good('bad_a'), { labels: { __name__: 'bad\ud800', job: 'x' }, samples: [[T0, 1]] }]), 400, /invalid UTF-8/],
+    ['an empty label name', () => encodeWriteRequest([good('bad_b'), { labels: { __name__: 'ok', '': 'x' }, samples: [[T0, 1]] }]), 400, /invalid label name ""/],
     ['a series without a name', () => encodeWriteRequest([good('bad_c'), { labels: { job: 'x' }, samples: [[T0, 1]] }]), 400, /no __name__/],
     ['a sample far in the future', () => encodeWriteRequest([good('bad_d'), { labels: { __name__: 'future' }, samples: [[Date.now() + 86_400_000, 1]] }]), 400, /ahead of the receiver's clock/],
     ['native histograms', () => encodeWriteRequest([good('bad_e'), { labels: { __name__: 'hist' }, histograms: [T0] }]), 400, /native histograms are not supported/],
@@ -182,7 +183,7 @@ describe('strata server', () => {
     expect(metricValue(text, 'strata_remote_write_requests_total{code="204"}')).toBeGreaterThanOrEqual(4);
     expect(metricValue(text, 'strata_remote_write_requests_total{code="400"}')).toBeGreaterThanOrEqual(cases.length);
     expect(metricValue(text, 'strata_remote_write_requests_total{code="413"}')).toBe(2);
-    expect(metricValue(text, 'strata_remote_write_rejected_samples_total{reason="invalid_metric_name"}')).toBe(2);
+    expect(metricValue(text, 'strata_remote_write_rejected_samples_total{reason="invalid_label_name"}')).toBe(2);
     expect(metricValue(text, 'strata_tsdb_head_series')).toBeGreaterThan(0);
     expect(metricValue(text, 'strata_tsdb_head_open_chunk_reads_total{result="miss"}')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^strata_http_request_duration_seconds_bucket\{le="0\.1",handler="remote_write",code="204"\} \d+/m);
