@@ -45,3 +45,14 @@ describe('name validation and escaping schemes', () => {
     expect(problems('global: {metric_name_validation_scheme: legacy, metric_name_escaping_scheme: allow-utf-8}\nscrape_configs: [{job_name: a}]').length).toBe(1);
   });
 });
+
+describe('UTF-8 label names in the config', () => {
+  it('takes them in external_labels and static_configs labels, as Prometheus 3 does (2.42 refused them)', () => {
+    const c = parseConfig([
+      'global: {external_labels: {"k8s.cluster": eu-1}}',
+      'scrape_configs: [{job_name: a, static_configs: [{targets: ["h:1"], labels: {"service.name": api}}]}]',
+    ].join('\n'), 'prometheus.yml').config;
+    expect(c.global.externalLabels).toEqual({ 'k8s.cluster': 'eu-1' });
+    expect(c.scrapeConfigs[0].staticConfigs[0].labels).toEqual({ 'service.name': 'api' });
+  });
+});

@@ -2,7 +2,7 @@
 // prometheus.yml writes them. Unlike fields.ts's, most leave an absent field undefined, so a job
 // can tell "not set" (inherit from global) from a value.
 import * as z from 'zod';
-import { isValidLabelName } from '../model/index.ts';
+import { isUTF8Name } from '../model/index.ts';
 import { describe } from './fields.ts';
 import { parseDuration } from './units.ts';
 
@@ -60,7 +60,8 @@ export function labelMap() {
     }
     const out: Record<string, string> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (!isValidLabelName(k)) {
+      // Any non-empty UTF-8 name, as Prometheus 3 validates external_labels and static labels.
+      if (!isUTF8Name(k)) {
         ctx.addIssue({ code: 'custom', message: `invalid label name ${JSON.stringify(k)}`, path: [k] });
         continue;
       }

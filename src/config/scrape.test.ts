@@ -142,8 +142,9 @@ describe('global and scrape_configs', () => {
     ['bad scheme', ['scrape_configs:', '  - job_name: a', '    scheme: ftp'], /scheme: expected one of http, https, got "ftp"/],
     ['bad static target', ['scrape_configs:', '  - job_name: a', '    static_configs: [{ targets: ["http://x:1/metrics"] }]'],
       /static_configs\[0\]\.targets\[0\]: "http:\/\/x:1\/metrics" is not a valid host:port target/],
-    ['bad label name', ['scrape_configs:', '  - job_name: a', '    static_configs: [{ targets: [x], labels: { "a-b": c } }]'],
-      /static_configs\[0\]\.labels\.a-b: invalid label name "a-b"/],
+    // Prometheus 3 takes any non-empty UTF-8 label name ("a-b" too, which 2.42 refused).
+    ['bad label name', ['scrape_configs:', '  - job_name: a', '    static_configs: [{ targets: [x], labels: { "": c } }]'],
+      /static_configs\[0\]\.labels\.: invalid label name ""/],
     ['file_sd with a wrong extension', ['scrape_configs:', '  - job_name: a', '    file_sd_configs: [{ files: [targets.txt] }]'],
       /file_sd_configs\[0\]\.files\[0\]: "targets\.txt": file_sd files must end in \.json, \.yml or \.yaml/],
     ['http_sd without a URL scheme', ['scrape_configs:', '  - job_name: a', '    http_sd_configs: [{ url: sd.local }]'],
