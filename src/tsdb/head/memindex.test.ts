@@ -65,3 +65,32 @@ describe('MemPostings, lists long enough to grow in place', () => {
     expect(ix.postings('half', '1').length).toBe(1); // n + 3 (odd); every multiple of 10 is even
   });
 });
+
+describe('MemPostings removals a slice of refs at a time', () => {
+  it('removes exactly the refs given from the middle of long lists, keeping what lies before and after', () => {
+    const ix = new MemPostings();
+    const n = 100_000;
+    const labelsOf = (ref: number) => ['__name__', 'm', 'mod', String(ref % 7)];
+    const model = new Set<number>();
+    for (let ref = 1; ref <= n; ref++) {
+      ix.add(ref, labelsOf(ref));
+      model.add(ref);
+    }
+    // As the head's truncation removes them: slices of refs, each slice's removed refs at once.
+    for (let from = 30_000; from < 70_000; from += 20_000) {
+      const removed = [];
+      for (let ref = from; ref < from + 20_000; ref++) if (ref % 3 !== 0) removed.push({ ref, labels: labelsOf(ref) });
+      ix.remove(removed);
+      for (const { ref } of removed) model.delete(ref);
+    }
+    ix.remove([{ ref: 1, labels: labelsOf(1) }, { ref: n, labels: labelsOf(n) }]);
+    model.delete(1);
+    model.delete(n);
+    const want = [...model].sort((a, b) => a - b);
+    expect([...ix.allPostings()]).toEqual(want);
+    expect([...ix.postings('__name__', 'm')]).toEqual(want);
+    for (let k = 0; k < 7; k++) expect([...ix.postings('mod', String(k))]).toEqual(want.filter((r) => r % 7 === k));
+    ix.add(n + 1, labelsOf(n + 1));
+    expect([...ix.postings('__name__', 'm').subarray(-2)]).toEqual([n - 1, n + 1]);
+  });
+});

@@ -63,10 +63,22 @@ export class MemPostings implements PostingsIndex {
     this.all = insertSorted(this.all, ref);
   }
 
-  /** Removes refs (with their labels) from every list. */
+  /**
+   * Removes refs (with their labels) from every list. A list is sorted, so only its part between
+   * the lowest and the highest ref removed is filtered, and the rest moved up (a memmove): the
+   * head's truncation removes series a slice of refs at a time, and filtering every shared list
+   * whole (all series, a job's, a metric's: millions of refs at 1M series) held the event loop
+   * 100-500 ms a slice.
+   */
   remove(entries: readonly { ref: number; labels: readonly string[] }[]): void {
     if (entries.length === 0) return;
-    for (const e of entries) this.removed.add(e.ref);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const e of entries) {
+      this.removed.add(e.ref);
+      if (e.ref < min) min = e.ref;
+      if (e.ref > max) max = e.ref;
+    }
     const touched = new Set<List>();
     for (const e of entries) {
       for (let i = 0; i < e.labels.length; i += 2) {
@@ -75,8 +87,8 @@ export class MemPostings implements PostingsIndex {
         if (list) touched.add(list);
       }
     }
-    for (const list of touched) filterInPlace(list, this.removed);
-    filterInPlace(this.all, this.removed);
+    for (const list of touched) filterInPlace(list, this.removed, min, max);
+    filterInPlace(this.all, this.removed, min, max);
     // Drop emptied pairs and names so labelValues/labelNames stay exact.
     for (const e of entries) {
       for (let i = 0; i < e.labels.length; i += 2) {
@@ -187,7 +199,8 @@ function lowerBound(ids: ArrayLike<number>, n: number, ref: number): number {
   return lo;
 }
 
-function filterInPlace(list: List, drop: ReadonlySet<number>): void {
+/** Drops the refs in `drop`, all of them in [min, max], from a list. */
+function filterInPlace(list: List, drop: ReadonlySet<number>, min: number, max: number): void {
   if (Array.isArray(list)) {
     let w = 0;
     for (let i = 0; i < list.length; i++) if (!drop.has(list[i])) list[w++] = list[i];
@@ -195,9 +208,13 @@ function filterInPlace(list: List, drop: ReadonlySet<number>): void {
     return;
   }
   const ids = list.ids;
-  let w = 0;
-  for (let i = 0; i < list.n; i++) if (!drop.has(ids[i])) ids[w++] = ids[i];
-  list.n = w;
+  const n = list.n;
+  const from = lowerBound(ids, n, min);
+  const to = lowerBound(ids, n, max + 1);
+  let w = from;
+  for (let i = from; i < to; i++) if (!drop.has(ids[i])) ids[w++] = ids[i];
+  if (w < to) ids.copyWithin(w, to, n);
+  list.n = n - (to - w);
   // Give memory back after a large removal (series churn), keeping room to grow.
-  if (ids.length > 1024 && w < ids.length / 4) list.ids = ids.slice(0, w * 2);
+  if (ids.length > 1024 && list.n < ids.length / 4) list.ids = ids.slice(0, list.n * 2);
 }
