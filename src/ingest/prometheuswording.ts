@@ -18,6 +18,8 @@
 // Labels need no comma between them, and a label set may end in one. After a record parses, the
 // head refuses a label name that occurs twice (`label name "b" is not unique: invalid sample`).
 
+import { isLegacyLabelName } from '../model/index.ts';
+
 const LF = 0x0a;
 
 export const INVALID_UTF8_LABEL_VALUE = 'invalid UTF-8 label value';
@@ -180,11 +182,12 @@ export function goQuote(s: string): string {
 
 /**
  * A label set as Go's labels.Labels.String() writes it, `{__name__=" a", job="j"}` (values as
- * strconv.Quote), for errors that quote a whole series. `ls`: flat sorted name, value pairs.
+ * strconv.Quote; in Prometheus 3 a name outside the classic label charset quoted too,
+ * `{"a.b"="c"}`), for errors that quote a whole series. `ls`: flat sorted name, value pairs.
  */
 export function prometheusLabelsString(ls: readonly string[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < ls.length; i += 2) parts.push(`${ls[i]}=${goQuote(ls[i + 1])}`);
+  for (let i = 0; i < ls.length; i += 2) parts.push(`${isLegacyLabelName(ls[i]) ? ls[i] : goQuote(ls[i])}=${goQuote(ls[i + 1])}`);
   return `{${parts.join(', ')}}`;
 }
 

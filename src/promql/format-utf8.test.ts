@@ -3,6 +3,7 @@
 // [A-Za-z_][A-Za-z0-9_]*; a quoted metric name is a __name__ matcher). Prometheus 2.42 cannot parse
 // these queries at all, so there is nothing to compare with on this machine.
 import { describe, expect, it } from 'vitest';
+import { labelsString } from './engine/values.ts';
 import { exprString, formatExpr, parseExpr } from './index.ts';
 
 const print = (q: string) => exprString(parseExpr(q));
@@ -26,5 +27,11 @@ describe('printing UTF-8 names', () => {
   it('pretty printing quotes the same way', () => {
     const long = 'sum by ("http.route") (rate({"http.server.request.duration.seconds.count", "service.name"="checkout"}[5m]))';
     expect(formatExpr(parseExpr(long))).toContain('sum by ("http.route") (');
+  });
+});
+
+describe('label sets in error messages', () => {
+  it('quotes names that are not classic, as Prometheus 3\'s Labels.String()', () => {
+    expect(labelsString(['__name__', 'a.b', 'http.route', '/x', 'job', 'j'])).toBe('{__name__="a.b", "http.route"="/x", job="j"}');
   });
 });

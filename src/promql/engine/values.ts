@@ -1,7 +1,7 @@
 // The evaluator's intermediate values. Every node is evaluated over all steps of its evaluation
 // range at once: a series is a dense column of one value per step plus a presence mask, so the
 // step loop of an operator is a tight loop over typed arrays, not a map lookup per sample.
-import { labelsEqual, labelsHash, METRIC_NAME, type Labels } from '../../model/index.ts';
+import { isLegacyLabelName, labelsEqual, labelsHash, METRIC_NAME, type Labels } from '../../model/index.ts';
 import { goQuote } from '../format.ts';
 import { PromQLError } from './errors.ts';
 
@@ -111,10 +111,13 @@ export function nameDropper(): (ls: Labels) => Labels {
   };
 }
 
-/** Labels as Prometheus' Labels.String() prints them in error messages: {__name__="a", b="c"}. */
+/**
+ * Labels as Prometheus' Labels.String() prints them in error messages: {__name__="a", b="c"}; a
+ * name outside the classic label charset quoted, as in Prometheus 3: {"a.b"="c"}.
+ */
 export function labelsString(ls: Labels): string {
   const parts: string[] = [];
-  for (let i = 0; i < ls.length; i += 2) parts.push(`${ls[i]}=${goQuote(ls[i + 1])}`);
+  for (let i = 0; i < ls.length; i += 2) parts.push(`${isLegacyLabelName(ls[i]) ? ls[i] : goQuote(ls[i])}=${goQuote(ls[i + 1])}`);
   return `{${parts.join(', ')}}`;
 }
 
