@@ -160,8 +160,9 @@ export class LineCursor {
   /**
    * Reads `{name="value", ...}` (the cursor is on the brace) and appends the pairs to `pairs` from
    * index `n`; returns the new count. Names may be quoted (`"a.b"="c"`), and a quoted name alone is
-   * the metric name, stored in pairs[1], which must be '' then (a name before the braces is set). Blanks between tokens and a trailing comma are allowed; when
-   * lenient, so is a missing comma (`{a="1" b="2"}`), as in Prometheus 2.42's scraper.
+   * the metric name, stored in pairs[1], which must be '' then (a name before the braces is set).
+   * Blanks between tokens and a trailing comma are allowed; when lenient, so is a missing comma
+   * (`{a="1" b="2"}`), as in Prometheus 2.42's scraper.
    */
   labelSet(pairs: string[], n: number): number {
     this.pos++; // '{'
