@@ -1,38 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { SampleBatchBuilder, labelsFromRecord, newMatcher, type SampleBatch } from '../model/index.ts';
+import { useTestDBs, silentLogger } from './testing.ts';
 import { openDB, type DB, type DBOptions } from './db.ts';
 import type { SeriesData } from './types.ts';
 
 const H = 3600_000;
-const logger = pino({ level: 'silent' });
-const dirs: string[] = [];
-const open: DB[] = [];
-
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmpdir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-db-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openTestDB(dir: string, o: Partial<DBOptions> = {}): Promise<DB> {
-  const db = await openDB({ dir, logger, retentionMs: 0, maintenanceIntervalMs: 3600_000, ...o });
-  open.push(db);
-  return db;
-}
-
-async function closeDB(db: DB): Promise<void> {
-  open.splice(open.indexOf(db), 1);
-  await db.close();
-}
+const logger = silentLogger;
+const { tmpdir, openTestDB, closeDB } = useTestDBs('strata-db-');
 
 /** `hosts` series of a counter and a gauge, one sample each per step in [from, to). */
 function scrapes(hosts: number, from: number, to: number, step: number): SampleBatch[] {

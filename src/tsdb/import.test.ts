@@ -1,40 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
 import { SampleBatchBuilder, labelsFromRecord, newMatcher } from '../model/index.ts';
-import { openDB, type DB } from './db.ts';
+import { useTestDBs } from './testing.ts';
+import type { DB } from './db.ts';
 import { offlineImportWindows, prepareImport, writeImportBlocks, writePreparedBlocks } from './import.ts';
 import { compactBlocks, openBlock, readMeta, writeBlock } from './block/index.ts';
 import type { SeriesData } from './types.ts';
 
 const H = 3600_000;
-const logger = pino({ level: 'silent' });
-const dirs: string[] = [];
-const open: DB[] = [];
-
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmpdir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-import-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openTestDB(dir: string): Promise<DB> {
-  const db = await openDB({ dir, logger, retentionMs: 0, maintenanceIntervalMs: 3600_000 });
-  open.push(db);
-  return db;
-}
-
-async function closeDB(db: DB): Promise<void> {
-  open.splice(open.indexOf(db), 1);
-  await db.close();
-}
+const { tmpdir, openTestDB, closeDB } = useTestDBs('strata-import-');
 
 const all = [newMatcher('=~', '__name__', '.+')];
 const plain = (ss: SeriesData[]) => ss.map((s) => ({ labels: [...s.labels], t: Array.from(s.timestamps), v: Array.from(s.values) }));
@@ -166,8 +141,7 @@ describe('offlineImportWindows (strata import into a directory no DB holds)', ()
     await add(dayAgo + 60_000);
     await db.flush();
     await add(dayAgo + 3 * H);
-    await db.close();
-    open.splice(open.indexOf(db), 1);
+    await closeDB(db);
     const persisted = fs.readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).map((n) => readMeta(path.join(dir, n)));
     expect(persisted).toHaveLength(1);
     const end = persisted[0].headMaxTime ?? persisted[0].maxTime;
@@ -273,8 +247,7 @@ describe('DB.import (backfill into a running DB)', () => {
   it('reports imported samples that retention deletes at the next maintenance', async () => {
     const dir = tmpdir();
     const now = Date.now();
-    const db = await openDB({ dir, logger, retentionMs: 7 * 24 * H, maintenanceIntervalMs: 3600_000 });
-    open.push(db);
+    const db = await openTestDB(dir, { retentionMs: 7 * 24 * H });
     const ts = Float64Array.of(now - 30 * 24 * H, now - 24 * H, now - 60_000);
     const r = await db.import([{ labels: labelsFromRecord({ __name__: 'ret' }), timestamps: ts, values: Float64Array.of(1, 2, 3) }]);
     expect(r.retentionMs).toBe(7 * 24 * H);

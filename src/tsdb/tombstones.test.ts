@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
 import { SampleBatchBuilder, labelsFromRecord, newMatcher, type SampleBatch } from '../model/index.ts';
-import { openDB, type DB, type DBOptions } from './db.ts';
+import { useTestDBs } from './testing.ts';
+import type { DB } from './db.ts';
 import type { SeriesData } from './types.ts';
 import { CorruptBlockError, listBlockDirs, openBlock, readMeta, TOMBSTONES_FILE } from './block/index.ts';
 import { addInterval, decodeTombstones, encodeTombstones, withoutDeleted } from './block/tombstones.ts';
@@ -13,31 +12,7 @@ import { SNAPSHOTS_DIR } from './snapshot.ts';
 
 const H = 3600_000;
 const M = 60_000;
-const logger = pino({ level: 'silent' });
-const dirs: string[] = [];
-const open: DB[] = [];
-
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmpdir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tomb-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openTestDB(dir: string, o: Partial<DBOptions> = {}): Promise<DB> {
-  const db = await openDB({ dir, logger, retentionMs: 0, maintenanceIntervalMs: 3600_000, ...o });
-  open.push(db);
-  return db;
-}
-
-async function closeDB(db: DB): Promise<void> {
-  open.splice(open.indexOf(db), 1);
-  await db.close();
-}
+const { tmpdir, openTestDB, closeDB } = useTestDBs('strata-tomb-');
 
 /** `hosts` series `up{instance}`, value = the minute, one sample per minute in [from, to). */
 function minutes(hosts: number, from: number, to: number): SampleBatch[] {
