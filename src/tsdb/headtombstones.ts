@@ -15,6 +15,7 @@ import { addInterval, coversInterval, withoutDeleted, type DeleteRequest, type I
 import type { Head } from './head/head.ts';
 import type { SlicedRead } from './readslices.ts';
 import type { SeriesData } from './types.ts';
+import { fsyncDir, replaceFileDurably } from './durable.ts';
 
 export const HEAD_TOMBSTONES_FILE = 'head_tombstones.json';
 
@@ -113,27 +114,10 @@ export class HeadTombstones {
 
   /** Writes the file (or removes it when there is nothing to keep), atomically. */
   save(): void {
-    const dir = path.dirname(this.file);
-    if (this.entries.size === 0) {
-      if (!fs.existsSync(this.file)) return;
-      fs.rmSync(this.file);
-    } else {
-      const tmp = `${this.file}.tmp`;
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        fs.writeSync(fd, JSON.stringify([...this.entries.values()]) + '\n');
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
-    }
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
+    if (this.entries.size > 0) return replaceFileDurably(this.file, JSON.stringify([...this.entries.values()]) + '\n');
+    if (!fs.existsSync(this.file)) return;
+    fs.rmSync(this.file);
+    fsyncDir(path.dirname(this.file));
   }
 }
 

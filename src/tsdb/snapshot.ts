@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CHUNKS_DIR, INDEX_FILE, META_FILE, TOMBSTONES_FILE } from './block/index.ts';
+import { fsyncDir } from './durable.ts';
 
 export const SNAPSHOTS_DIR = 'snapshots';
 
@@ -44,13 +45,4 @@ export function finishSnapshot(tmpDir: string, finalDir: string): void {
 function fsyncTree(dir: string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) fsyncTree(path.join(dir, e.name));
   fsyncDir(dir);
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

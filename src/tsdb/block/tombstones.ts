@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { CorruptBlockError } from './errors.ts';
+import { replaceFileDurably } from '../durable.ts';
 
 export const TOMBSTONES_FILE = 'tombstones';
 const MAGIC = 0x0130ba30;
@@ -150,22 +151,7 @@ export function encodeTombstones(t: Tombstones): Buffer {
 
 /** Replaces the block's tombstones file atomically (temp file, fsync, rename, directory fsync). */
 export function writeTombstones(blockDir: string, t: Tombstones): void {
-  const file = path.join(blockDir, TOMBSTONES_FILE);
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, encodeTombstones(t));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dfd = fs.openSync(blockDir, 'r');
-  try {
-    fs.fsyncSync(dfd);
-  } finally {
-    fs.closeSync(dfd);
-  }
+  replaceFileDurably(path.join(blockDir, TOMBSTONES_FILE), encodeTombstones(t));
 }
 
 // Varints as Go's encoding/binary, on JS numbers (timestamps fit 53 bits; sample times are ms).

@@ -10,6 +10,7 @@ import { ChunkKind, ChunkWriter } from './chunks.ts';
 import { writeIndexFile } from './indexfile.ts';
 import { CHUNKS_DIR, INDEX_FILE, META_FILE, metaJson, type BlockMeta } from './meta.ts';
 import { newUlid } from './ulid.ts';
+import { fsyncDir, writeFileSynced } from '../durable.ts';
 
 export interface BlockSeriesInput {
   labels: Labels;
@@ -253,24 +254,5 @@ export async function writeBlock(
     chunks.abort();
     fs.rmSync(tmpDir, { recursive: true, force: true });
     throw e;
-  }
-}
-
-function writeFileSynced(file: string, text: string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -45,23 +45,7 @@ export function listWalDir(dir: string): WalDirListing {
   return out;
 }
 
-/**
- * Makes a directory entry change (create, rename, unlink) durable. Without it a power loss can
- * lose a whole new segment or resurrect a deleted one even though file data was fsynced.
- */
-export function fsyncDir(dir: string): void {
-  let fd = -1;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (err) {
-    // Some file systems refuse fsync on directories; there is nothing better to do there.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw err;
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
-  }
-}
+export { fsyncDir } from '../durable.ts';
 
 /** fsyncDir on the thread pool; `done` gets null also where the file system refuses directory fsync. */
 export function fsyncDirInBackground(dir: string, done: (err: NodeJS.ErrnoException | null) => void): void {
