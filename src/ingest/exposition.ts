@@ -10,7 +10,7 @@
 // the comment lines (# UNIT, # EOF), in timestamps (seconds) and in exemplars, not in the tokens.
 import { METRIC_NAME, SampleBatchBuilder, labelsToString, type SampleBatch } from '../model/index.ts';
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
-import type { MetricMetadata, MetricType } from './metadata.ts';
+import { OPENMETRICS_TYPES, type MetricMetadata, type MetricType } from './metadata.ts';
 import { INVALID_UTF8_HELP, INVALID_UTF8_LABEL_VALUE, goQuote, prometheusRecordError } from './prometheuswording.ts';
 import { parseOpenMetricsScrape } from './openmetrics.ts';
 import { LineCursor, TextParseError, ownedSlice, ownedString, parseFloatToken } from './textparse.ts';
@@ -58,16 +58,6 @@ export interface ParsedExposition {
 
 export { TextParseError as ExpositionError } from './textparse.ts';
 
-const TYPES_OM: Record<string, MetricType> = {
-  counter: 'counter',
-  gauge: 'gauge',
-  histogram: 'histogram',
-  gaugehistogram: 'gaugehistogram',
-  summary: 'summary',
-  info: 'info',
-  stateset: 'stateset',
-  unknown: 'unknown',
-};
 
 const TYPES_004: Record<string, MetricType> = {
   counter: 'counter',
@@ -304,10 +294,10 @@ function metadataLine(c: LineCursor, families: Map<string, Family>, metadata: Me
     const word = c.lenient ? c.s.slice(c.pos, c.end) : c.token();
     if (c.lenient) c.pos = c.end;
     const key = om || c.lenient ? word : word.toLowerCase();
-    const table = om ? TYPES_OM : TYPES_004;
+    const table = om ? OPENMETRICS_TYPES : TYPES_004;
     const type = Object.hasOwn(table, key) ? table[key] : undefined;
     if (type === undefined) {
-      c.fail('invalid_type', `unknown metric type ${JSON.stringify(word)} for ${name}; expected ${om ? Object.keys(TYPES_OM).join(', ') : 'counter, gauge, histogram, summary or untyped'}`);
+      c.fail('invalid_type', `unknown metric type ${JSON.stringify(word)} for ${name}; expected ${om ? Object.keys(OPENMETRICS_TYPES).join(', ') : 'counter, gauge, histogram, summary or untyped'}`);
     }
     c.skipBlanks();
     if (!c.atEnd()) c.fail('syntax', `unexpected text after the type of ${name}: ${JSON.stringify(c.rest())}`);

@@ -18,6 +18,18 @@ export const METRIC_TYPES = [
 /** The type names Prometheus' metadata API uses; the text format's "untyped" is "unknown". */
 export type MetricType = (typeof METRIC_TYPES)[number];
 
+/** An OpenMetrics TYPE word -> its type (the words are the metadata API's names). */
+export const OPENMETRICS_TYPES: Readonly<Record<string, MetricType>> = {
+  counter: 'counter',
+  gauge: 'gauge',
+  histogram: 'histogram',
+  gaugehistogram: 'gaugehistogram',
+  summary: 'summary',
+  info: 'info',
+  stateset: 'stateset',
+  unknown: 'unknown',
+};
+
 /**
  * Maps the remote-write `MetricMetadata.MetricType` enum number to its name. The enum's order
  * matches METRIC_TYPES (UNKNOWN = 0 ... STATESET = 7); numbers from a newer sender map to unknown.

@@ -32,7 +32,7 @@
 // would have been a timestamp. The token where it stopped is what the error names.
 import { METRIC_NAME, SampleBatchBuilder } from '../model/index.ts';
 import { labelsFromSortedPairs, sortLabelPairs } from './labelpairs.ts';
-import type { MetricMetadata, MetricType } from './metadata.ts';
+import { OPENMETRICS_TYPES, type MetricMetadata } from './metadata.ts';
 import { goParseFloatError, goQuote } from './prometheuswording.ts';
 import { TextParseError, ownedSlice, ownedString, parseFloatToken, unstorableTimestamp } from './textparse.ts';
 import type { ParsedExposition } from './exposition.ts';
@@ -86,16 +86,6 @@ const REPLACEMENT = 0xfffd;
 
 const KEYWORDS: [string, number][] = [['HELP ', HELP], ['TYPE ', TYPE], ['UNIT ', UNIT]];
 
-const TYPES: Record<string, MetricType> = {
-  counter: 'counter',
-  gauge: 'gauge',
-  histogram: 'histogram',
-  gaugehistogram: 'gaugehistogram',
-  summary: 'summary',
-  info: 'info',
-  stateset: 'stateset',
-  unknown: 'unknown',
-};
 
 class Lexer {
   readonly s: string;
@@ -447,7 +437,7 @@ function read(text: string, defaultTimestamp: number, invalidUtf8: boolean, out:
       }
       if (t === TYPE) {
         const word = text.slice(from, to);
-        const type = Object.hasOwn(TYPES, word) ? TYPES[word] : undefined;
+        const type = Object.hasOwn(OPENMETRICS_TYPES, word) ? OPENMETRICS_TYPES[word] : undefined;
         if (type === undefined) fail(`invalid metric type ${goQuote(word)}`, 'invalid_type');
         meta.type = type;
       } else if (t === HELP) {
