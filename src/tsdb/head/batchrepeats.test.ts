@@ -1,22 +1,14 @@
 // A batch that names a series twice, and samples older than the head accepts under each policy.
 import { describe, expect, it } from 'vitest';
-import { STALE_NAN, SampleBatchBuilder, isStaleNaN, labelsFromRecord, newMatcher, type SampleBatch } from '../../model/index.ts';
+import { STALE_NAN, SampleBatchBuilder, isStaleNaN, newMatcher } from '../../model/index.ts';
 import { AppendError } from '../types.ts';
 import { Head } from './head.ts';
-import { recorder } from './testing.ts';
+import { batch, recorder } from './testing.ts';
 
 const H = 3600_000;
 const name = (n: string) => newMatcher('=', '__name__', n);
 const newHead = () => new Head({ blockRangeMs: 2 * H, maxSeries: 0, maxSeriesPerMetric: 0 });
 
-function batch(entries: [Record<string, string>, [number, number][]][]): SampleBatch {
-  const b = new SampleBatchBuilder();
-  for (const [rec, samples] of entries) {
-    b.startSeries(labelsFromRecord(rec));
-    for (const [t, v] of samples) b.add(t, v);
-  }
-  return b.build();
-}
 
 describe('a series given twice in one batch', () => {
   it('is created once when new, with the samples of both entries in time order', () => {

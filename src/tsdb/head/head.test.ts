@@ -1,24 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  STALE_NAN, SampleBatchBuilder, isStaleNaN, labelsFromRecord, newMatcher, type Labels, type SampleBatch,
+  STALE_NAN, SampleBatchBuilder, isStaleNaN, labelsFromRecord, newMatcher, type Labels,
 } from '../../model/index.ts';
 import { AppendError } from '../types.ts';
 import { compareLabels } from '../../model/index.ts';
 import { Head } from './head.ts';
-import { recorder } from './testing.ts';
+import { batch, recorder } from './testing.ts';
 import { drainSliced } from '../readslices.ts';
 
 const H = 3600_000;
 const name = (n: string) => newMatcher('=', '__name__', n);
 
-function batch(entries: [Record<string, string>, [number, number][]][]): SampleBatch {
-  const b = new SampleBatchBuilder();
-  for (const [rec, samples] of entries) {
-    b.startSeries(labelsFromRecord(rec));
-    for (const [t, v] of samples) b.add(t, v);
-  }
-  return b.build();
-}
 
 
 const newHead = (o: Partial<ConstructorParameters<typeof Head>[0]> = {}) =>

@@ -1,5 +1,5 @@
 // Test helpers for the head.
-import type { Labels } from '../../model/index.ts';
+import { SampleBatchBuilder, labelsFromRecord, type Labels, type SampleBatch } from '../../model/index.ts';
 import type { HeadLogFn } from './head.ts';
 
 /** A log function that keeps what the head asked to make durable, like the WAL would. */
@@ -11,4 +11,14 @@ export function recorder() {
     for (let i = 0; i < n; i++) samples.push([refs[i], ts[i], vs[i]]);
   };
   return { series, samples, log };
+}
+
+/** A batch from [labels, [[t, v], ...]] pairs, each entry a series in the given order. */
+export function batch(entries: [Record<string, string>, [number, number][]][]): SampleBatch {
+  const b = new SampleBatchBuilder();
+  for (const [rec, samples] of entries) {
+    b.startSeries(labelsFromRecord(rec));
+    for (const [t, v] of samples) b.add(t, v);
+  }
+  return b.build();
 }
