@@ -91,6 +91,17 @@ describe('remote write with UTF-8 names', () => {
   });
 });
 
+describe('label values of a UTF-8 label name', () => {
+  it('answers /api/v1/label/<name>/values for the name as it is or U__-escaped, as Prometheus 3', async () => {
+    const values = async (name: string) => (await getJson(`${s.url}/api/v1/label/${encodeURIComponent(name)}/values`)).body;
+    // http.route is written by the remote-write test above.
+    expect(await values('http.route')).toEqual({ status: 'success', data: ['/a', '/b', '/c'] });
+    expect(await values('U__http_2e_route')).toEqual({ status: 'success', data: ['/a', '/b', '/c'] });
+    // 2.42 refused a name outside the classic charset (400 invalid label name: "a-b"); 3 lists nothing.
+    expect(await values('a-b')).toEqual({ status: 'success', data: [] });
+  });
+});
+
 describe('Pushgateway pushes and imports with quoted names', () => {
   it('stores a pushed group with quoted metric and label names', async () => {
     const r = await fetch(`${s.url}/metrics/job/batch`, {

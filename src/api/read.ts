@@ -1,6 +1,6 @@
 // Read endpoints in the Prometheus API shape (series, labels, label values) and a streaming export
 // in VictoriaMetrics' JSON-lines shape.
-import { compareLabels, compareStrings, isValidLabelName, labelsToRecord, METRIC_NAME, newMatcher, type Labels } from '../model/index.ts';
+import { compareLabels, compareStrings, isUTF8Name, labelsToRecord, METRIC_NAME, newMatcher, unescapeValuesName, type Labels } from '../model/index.ts';
 import { ReadAbortedError, type Querier, type ReadContext, type SeriesData } from '../tsdb/index.ts';
 import type { MetricMetadata } from '../ingest/index.ts';
 import { badData, readParams, sendSuccess, writeChunk } from './http.ts';
@@ -41,8 +41,10 @@ export async function handleLabelNames(ctx: RequestContext, deps: ReadDeps): Pro
 }
 
 export async function handleLabelValues(ctx: RequestContext, deps: ReadDeps): Promise<void> {
-  const name = ctx.pathParams.name;
-  if (name !== METRIC_NAME && !isValidLabelName(name)) throw badData(`invalid label name ${JSON.stringify(name)}`);
+  // Prometheus 3: a name outside the classic charset may come `values`-escaped (U__...), and any
+  // non-empty UTF-8 name is valid.
+  const name = unescapeValuesName(ctx.pathParams.name);
+  if (!isUTF8Name(name)) throw badData(`invalid label name: ${JSON.stringify(name)}`);
   const params = await readParams(ctx.req, ctx.url, deps.maxRequestBytes);
   const sets = parseMatchParams(params, false);
   const { start, end } = parseRange(params);

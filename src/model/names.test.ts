@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   escapeName, escapeNameUnderscores, isLabelNameValid, isMetricNameValid, isUTF8Name, labelsFromRecord, labelsToString,
-  quoteLabelNameIfNeeded,
+  quoteLabelNameIfNeeded, unescapeValuesName,
 } from './index.ts';
 
 describe('name validation schemes', () => {
@@ -52,5 +52,19 @@ describe('escapeName, the other schemes', () => {
   ] as const)('%s: %s -> %s', (scheme, n, want) => expect(escapeName(n, scheme)).toBe(want));
   it('leaves classic names alone in every scheme', () => {
     for (const scheme of ['underscores', 'dots', 'values'] as const) expect(escapeName('a_b:c', scheme)).toBe('a_b:c');
+  });
+});
+
+describe('unescapeValuesName (prometheus/common UnescapeName, ValueEncodingEscaping)', () => {
+  it('decodes U__-escaped names and is the inverse of the values scheme', () => {
+    expect(unescapeValuesName('U__service_2e_name')).toBe('service.name');
+    expect(unescapeValuesName('U__caf_e9_')).toBe('café');
+    expect(unescapeValuesName('U__a__b')).toBe('a_b');
+    expect(unescapeValuesName('U___1f600_')).toBe('\u{1f600}');
+    for (const n of ['http.server.duration', 'a_b.c', 'café', '0lead', '\u{1f600}x']) expect(unescapeValuesName(escapeName(n, 'values'))).toBe(n);
+  });
+
+  it('leaves names without the prefix, or that do not decode, as they are', () => {
+    for (const n of ['plain', 'U_x', 'U__a_', 'U__a_zz_', 'U__a_1234567_', 'U__a_110000_', 'U__a_d800_', 'U__a_2e']) expect(unescapeValuesName(n)).toBe(n);
   });
 });

@@ -90,3 +90,36 @@ export function escapeNameUnderscores(name: string): string {
  */
 export const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'] as const;
 export type EscapingScheme = (typeof ESCAPING_SCHEMES)[number];
+
+/**
+ * The name a `values`-escaped name (`U__` then `__` for `_` and `_<hex>_` for a code point) stands
+ * for, as prometheus/common's UnescapeName(name, ValueEncodingEscaping) reads it: a name without the
+ * prefix, or one that does not decode (a lone `_`, a bad or too long hex run, no valid code point),
+ * is returned as it is.
+ */
+export function unescapeValuesName(name: string): string {
+  if (!name.startsWith('U__')) return name;
+  const s = name.slice(3);
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '_') {
+      out += s[i];
+      continue;
+    }
+    i++;
+    if (i >= s.length) return name;
+    if (s[i] === '_') {
+      out += '_';
+      continue;
+    }
+    const close = s.indexOf('_', i);
+    const hex = close < 0 ? '' : s.slice(i, close);
+    // At most six hex digits (U+10FFFF), and a code point that is not a surrogate.
+    if (hex.length === 0 || hex.length > 6 || !/^[0-9a-fA-F]+$/.test(hex)) return name;
+    const cp = parseInt(hex, 16);
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return name;
+    out += String.fromCodePoint(cp);
+    i = close;
+  }
+  return out;
+}
