@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYAML } from 'yaml';
 import type { DnsSdConfig, HttpSdConfig, StaticConfig } from '../config/index.ts';
-import { isValidLabelName } from '../model/index.ts';
+import { isUTF8Name } from '../model/index.ts';
 import { startDnsSD, systemResolver, type DnsResolver } from './dns.ts';
 import { sdGet } from './http.ts';
 import { pollEvery } from './poll.ts';
@@ -87,7 +87,8 @@ export function parseGroups(doc: unknown, source: string): TargetGroup[] {
     if (labels !== undefined && labels !== null) {
       if (typeof labels !== 'object' || Array.isArray(labels)) throw new Error(`group ${i}: labels must be a mapping`);
       for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-        if (!isValidLabelName(k)) throw new Error(`group ${i}: invalid label name ${JSON.stringify(k)}`);
+        // Any non-empty UTF-8 name, as Prometheus 3 validates a target group's labels.
+        if (!isUTF8Name(k)) throw new Error(`group ${i}: invalid label name ${JSON.stringify(k)}`);
         if (typeof v !== 'string') throw new Error(`group ${i}: label ${k} must be a string`);
         ls[k] = v;
       }

@@ -9,7 +9,7 @@
 // grouping labels are set on every pushed series, replacing labels of the same name in the body,
 // and its consistency checks refuse what it refuses, in its words (compared with the Pushgateway
 // 1.5.1 in test/compat/pushgateway.test.ts).
-import { METRIC_NAME, isValidLabelName, withLabel, type Labels, type SampleBatch } from '../model/index.ts';
+import { METRIC_NAME, isLegacyLabelName, withLabel, type Labels, type SampleBatch } from '../model/index.ts';
 import { IngestError } from './errors.ts';
 import { goQuote, prometheusLabelsString } from './prometheuswording.ts';
 import { ExpositionError, parseExposition, type ParsedExposition } from './exposition.ts';
@@ -55,7 +55,8 @@ export function parseGroupingKey(segments: readonly string[]): GroupingKey {
     const raw = rest[i];
     const name = raw.endsWith('@base64') ? raw.slice(0, -'@base64'.length) : raw;
     let value = rest[i + 1];
-    if (!isValidLabelName(name) || name.startsWith('__')) throw new IngestError(400, 'bad_grouping_key', `improper label name ${goQuote(name)}`);
+    // The classic charset, as the Pushgateway (1.5) checks a grouping key's label names.
+    if (!isLegacyLabelName(name) || name.startsWith('__')) throw new IngestError(400, 'bad_grouping_key', `improper label name ${goQuote(name)}`);
     if (name !== raw) {
       const d = decodeBase64Url(value);
       if (d.error !== null) throw new IngestError(400, 'bad_grouping_key', `invalid base64 encoding for label ${name}=${goQuote(value)}: ${d.error}`);

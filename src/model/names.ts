@@ -34,10 +34,6 @@ export function isLabelNameValid(name: string, scheme: NameValidationScheme): bo
   return scheme === 'utf8' ? isUTF8Name(name) : isLegacyLabelName(name);
 }
 
-// The classic checks under their old names, for the callers (rule files, service discovery, the
-// label values API, config) that have not been moved to Prometheus 3's rule yet.
-export const isValidMetricName = isLegacyMetricName;
-export const isValidLabelName = isLegacyLabelName;
 
 /**
  * A label name as PromQL and the text formats write it: bare when classic, else a double-quoted

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseDuration } from '../config/index.ts';
-import { isValidLabelName, isValidMetricName } from '../model/index.ts';
+import { isUTF8Name } from '../model/index.ts';
 import { parseExpr, ParseError, type Expr } from '../promql/index.ts';
 
 export interface RuleGroupDef {
@@ -163,7 +163,8 @@ function parseRule(node: Node, index: number, group: string, report: Report, che
   unknownFields(node, RULE_FIELDS, where, rep);
   if (record && alert) rep(node.get('alert', true) as Node, at0, `${where}: a rule has either record or alert, not both`);
   if (!record && !alert) rep(node, at0, `${where}: a rule needs record (a recording rule) or alert (an alerting rule)`);
-  if (record && !isValidMetricName(record)) rep(node.get('record', true) as Node, at0, `${where}: record: invalid metric name ${JSON.stringify(record)}`);
+  // Any non-empty UTF-8 name, as Prometheus 3 validates it (2.42 took only the classic charset).
+  if (record && !isUTF8Name(record)) rep(node.get('record', true) as Node, at0, `${where}: record: invalid metric name ${JSON.stringify(record)}`);
   const exprNode = node.get('expr', true) as Node | undefined;
   const expr = scalarString(exprNode);
   let parsed: Expr | null = null;
@@ -263,7 +264,7 @@ function stringMap(m: YAMLMap, field: string, where: string, report: Report, wha
   for (const pair of n.items) {
     const k = keyOf(pair);
     const v = pair.value as Node | null;
-    if (what === 'label' ? !isValidLabelName(k) : k === '') report(pair.key as Node, 0, `${where}: ${field}: invalid ${what} name ${JSON.stringify(k)}`);
+    if (what === 'label' ? !isUTF8Name(k) : k === '') report(pair.key as Node, 0, `${where}: ${field}: invalid ${what} name ${JSON.stringify(k)}`);
     if (!isScalar(v) || (v.value !== null && typeof v.value === 'object')) {
       report(v ?? (pair.key as Node), 0, `${where}: ${field}.${k}: expected a string value`);
       continue;

@@ -1,15 +1,11 @@
 // Functions that work on labels or order rather than values: label_replace, label_join, and the
 // sort family. All of them keep the metric name.
-import { compareLabels, compileAnchoredRE2, expandTemplate, getLabel, withLabel, type Labels } from '../../model/index.ts';
+import { compareLabels, compileAnchoredRE2, expandTemplate, getLabel, isUTF8Name, withLabel, type Labels } from '../../model/index.ts';
 import { registerFunction } from './registry.ts';
 import { execError, instantArg, stringArg } from './helpers.ts';
 import { goSortIndexes } from './gosort.ts';
 import type { InstantArg, VectorResult } from './types.ts';
 
-/** Prometheus 3 accepts any non-empty UTF-8 string as a label name. */
-function isValidLabelName(name: string): boolean {
-  return name.length > 0 && name.isWellFormed();
-}
 
 // Calls are evaluated once per step; compile each distinct pattern once.
 const regexCache = new Map<string, RegExp>();
@@ -45,7 +41,7 @@ function memoFor(key: string): WeakMap<Labels, Labels> {
 /** label_replace(v, dst, replacement, src, regex) on one vector. */
 export function labelReplace(v: InstantArg, dst: string, repl: string, src: string, regex: string): VectorResult {
   const re = labelReplaceRegex(regex);
-  if (!isValidLabelName(dst)) throw execError(`invalid destination label name in label_replace(): ${dst}`);
+  if (!isUTF8Name(dst)) throw execError(`invalid destination label name in label_replace(): ${dst}`);
   const memo = memoFor(`r\0${dst}\0${repl}\0${src}\0${regex}`);
   const n = v.labels.length;
   const out: VectorResult = { labels: new Array<Labels>(n), values: new Array<number>(n) };
@@ -75,8 +71,8 @@ registerFunction({
 
 /** label_join(v, dst, separator, src...) on one vector. */
 export function labelJoin(v: InstantArg, dst: string, sep: string, srcs: string[]): VectorResult {
-  for (const s of srcs) if (!isValidLabelName(s)) throw execError(`invalid source label name in label_join(): ${s}`);
-  if (!isValidLabelName(dst)) throw execError(`invalid destination label name in label_join(): ${dst}`);
+  for (const s of srcs) if (!isUTF8Name(s)) throw execError(`invalid source label name in label_join(): ${s}`);
+  if (!isUTF8Name(dst)) throw execError(`invalid destination label name in label_join(): ${dst}`);
   const memo = memoFor(`j\0${dst}\0${sep}\0${srcs.join('\0')}`);
   const n = v.labels.length;
   const out: VectorResult = { labels: new Array<Labels>(n), values: new Array<number>(n) };
