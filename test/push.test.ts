@@ -9,9 +9,9 @@ import { OTLPMetricExporter as OTLPProtoExporter } from '@opentelemetry/exporter
 import { AggregationTemporalityPreference, OTLPMetricExporter as OTLPJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import protobuf from 'protobufjs';
 import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWriteRequestV2, RW2_CONTENT_TYPE } from './helpers/remotewrite.ts';
 import { metricValue, parseExport, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
 
 const T0 = Math.floor((Date.now() - 600_000) / 1000) * 1000;
@@ -50,36 +50,12 @@ async function metrics(): Promise<string> {
 }
 
 // ---- remote write 2.0 ----
-const RW2_PROTO = `
-syntax = "proto3";
-package io.prometheus.write.v2;
-message Request { reserved 1 to 3; repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
-message TimeSeries { repeated uint32 labels_refs = 1; repeated Sample samples = 2; repeated Histogram histograms = 3;
-  repeated Exemplar exemplars = 4; Metadata metadata = 5; int64 created_timestamp = 6; }
-message Exemplar { repeated uint32 labels_refs = 1; double value = 2; int64 timestamp = 3; }
-message Sample { double value = 1; int64 timestamp = 2; }
-message Metadata { int32 type = 1; uint32 help_ref = 3; uint32 unit_ref = 4; }
-message Histogram { oneof count { uint64 count_int = 1; double count_float = 2; } double sum = 3; sint32 schema = 4; int64 timestamp = 15; }
-`;
-const V2Request = protobuf.parse(RW2_PROTO).root.lookupType('io.prometheus.write.v2.Request');
-const V2_TYPE = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
 
 function encodeV2(series: { labels: Record<string, string>; samples?: [number, number][]; histograms?: number; meta?: [number, string] }[]): Buffer {
-  const symbols = [''];
-  const ref = (x: string) => {
-    const i = symbols.indexOf(x);
-    return i >= 0 ? i : symbols.push(x) - 1;
-  };
-  const timeseries = series.map((x) => ({
-    labelsRefs: Object.entries(x.labels).sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([n, v]) => [ref(n), ref(v)]),
-    samples: (x.samples ?? []).map(([timestamp, value]) => ({ timestamp, value })),
-    histograms: Array.from({ length: x.histograms ?? 0 }, () => ({ countInt: 1, sum: 1, schema: 0, timestamp: T0 })),
-    metadata: x.meta ? { type: x.meta[0], helpRef: ref(x.meta[1]), unitRef: 0 } : undefined,
-  }));
-  return snappy.compressSync(Buffer.from(V2Request.encode(V2Request.fromObject({ symbols, timeseries })).finish()));
+  return encodeWriteRequestV2(series.map((x) => ({ ...x, histograms: Array.from({ length: x.histograms ?? 0 }, () => T0) })));
 }
 
-function postV2(body: Uint8Array, contentType = V2_TYPE) {
+function postV2(body: Uint8Array, contentType = RW2_CONTENT_TYPE) {
   return fetch(`${s.url}/api/v1/write`, {
     method: 'POST',
     headers: { 'Content-Type': contentType, 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '2.0.0' },

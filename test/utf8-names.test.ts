@@ -6,10 +6,8 @@
 // not classic).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import protobuf from 'protobufjs';
-import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWriteRequest, postWrite } from './helpers/remotewrite.ts';
+import { encodeWriteRequest, encodeWriteRequestV2, postWrite, RW2_CONTENT_TYPE } from './helpers/remotewrite.ts';
 import { getJson, parseExport, query, startStrata, tempDir, type StrataProcess } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 
@@ -25,27 +23,6 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const RW2_PROTO = `
-syntax = "proto3";
-package io.prometheus.write.v2;
-message Request { reserved 1 to 3; repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
-message TimeSeries { repeated uint32 labels_refs = 1; repeated Sample samples = 2; }
-message Sample { double value = 1; int64 timestamp = 2; }
-`;
-const V2Request = protobuf.parse(RW2_PROTO).root.lookupType('io.prometheus.write.v2.Request');
-
-function encodeV2(series: { labels: Record<string, string>; samples: [number, number][] }[]): Buffer {
-  const symbols = [''];
-  const ref = (x: string) => {
-    const i = symbols.indexOf(x);
-    return i >= 0 ? i : symbols.push(x) - 1;
-  };
-  const timeseries = series.map((x) => ({
-    labelsRefs: Object.entries(x.labels).sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([n, v]) => [ref(n), ref(v)]),
-    samples: x.samples.map(([timestamp, value]) => ({ timestamp, value })),
-  }));
-  return snappy.compressSync(Buffer.from(V2Request.encode(V2Request.fromObject({ symbols, timeseries })).finish()));
-}
 
 async function exportOf(match: string) {
   const r = await fetch(`${s.url}/api/v1/export?${query({ 'match[]': match })}`);
@@ -71,10 +48,10 @@ describe('remote write with UTF-8 names', () => {
     const v2 = await fetch(`${s.url}/api/v1/write`, {
       method: 'POST',
       headers: {
-        'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
+        'Content-Type': RW2_CONTENT_TYPE,
         'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '2.0.0',
       },
-      body: encodeV2([{ labels: { __name__: 'http.server.duration', 'http.route': '/c', job: 'api', 'service.name': 'café' }, samples: [[T0, 4]] }]),
+      body: encodeWriteRequestV2([{ labels: { __name__: 'http.server.duration', 'http.route': '/c', job: 'api', 'service.name': 'café' }, samples: [[T0, 4]] }]),
     });
     expect(v2.status).toBe(204);
     expect(await exportOf('{"http.server.duration"}')).toEqual([
